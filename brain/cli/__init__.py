@@ -1,0 +1,125 @@
+"""The `brain` command: a lazily loaded, grouped click CLI and the one error handler.
+
+Commands are registered by import path so `brain --help` imports no command module (and none
+of pydantic, jinja, rich, docker or git): each command module loads only when it runs.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from importlib import import_module
+from typing import Any
+
+import click
+
+from brain import __version__
+
+# section -> [(name, "module:function", one-line summary)]; summaries live here so that
+# listing commands costs no imports.
+COMMANDS: dict[str, list[tuple[str, str, str]]] = {
+    "Projects": [
+        ("validate", "brain.cli.spec_commands:validate", "Check specs: every problem, located."),
+        ("info", "brain.cli.spec_commands:info", "Show a project: metadata, entry points, params."),
+        ("schema", "brain.cli.spec_commands:schema", "Print the JSON schema of onebrain.yml."),
+    ],
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose commands are imported on first use and listed in sections."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return [name for section in COMMANDS.values() for name, _, _ in section]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        for section in COMMANDS.values():
+            for name, target, _ in section:
+                if name == cmd_name:
+                    module_name, attribute = target.split(":")
+                    command: click.Command = getattr(import_module(module_name), attribute)
+                    return command
+        return None
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        for section, commands in COMMANDS.items():
+            with formatter.section(section):
+                formatter.write_dl([(name, summary) for name, _, summary in commands])
+
+
+@click.group(
+    cls=LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog="Examples:\n\n\b\n  brain validate\n  brain setup-deps\n"
+    "  brain run -e fit-models -P alpha=0.7\n  brain runs list\n\n"
+    "Exit codes: 0 ok, 1 internal error, 2 invalid input, 3 environment failure, "
+    "4 busy/lock timeout, 130 interrupted; `brain run` passes the entry point's code through.",
+)
+@click.version_option(__version__, "--version", prog_name="brain")
+@click.option("--debug", is_flag=True, envvar="BRAIN_DEBUG", help="Show tracebacks on errors.")
+@click.option(
+    "-C",
+    "--project",
+    "directory",
+    type=click.Path(file_okay=False),
+    help="Run as if brain was started in DIR.",
+    metavar="DIR",
+)
+@click.pass_context
+def cli(ctx: click.Context, debug: bool, directory: str | None) -> None:
+    """brain: validate, set up, run and share data-science projects described by onebrain.yml."""
+    ctx.ensure_object(dict)
+    ctx.obj["debug"] = debug
+    if debug:
+        os.environ["BRAIN_DEBUG"] = "1"
+    if directory is not None:
+        try:
+            os.chdir(directory)
+        except OSError as error:
+            raise click.BadParameter(f"cannot enter {directory!r}: {error.strerror}",
+                                     param_hint="-C/--project") from None
+
+
+def _debugging() -> bool:
+    return os.environ.get("BRAIN_DEBUG", "") not in ("", "0") or "--debug" in sys.argv[1:]
+
+
+def main(args: list[str] | None = None) -> None:
+    """Entry point of the `brain` console script: run the CLI, map errors to exit codes."""
+    from brain.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, BrainError
+
+    try:
+        code: Any = cli.main(args=args, prog_name="brain", standalone_mode=False)
+    except BrainError as error:
+        from brain.cli.output import print_error
+
+        if _debugging():
+            import traceback
+
+            traceback.print_exc()
+        print_error(error)
+        sys.exit(error.exit_code)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except click.exceptions.Exit as stop:
+        sys.exit(stop.exit_code)
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except BrokenPipeError:
+        sys.stderr.close()  # output piped into `head`: not an error worth a message
+        sys.exit(0)
+    except Exception as error:  # noqa: BLE001 - the one place that turns bugs into exit 1
+        if _debugging():
+            raise
+        click.echo(
+            f"brain: internal error: {type(error).__name__}: {error} "
+            "(run with --debug for the traceback, and please report it)",
+            err=True,
+        )
+        sys.exit(EXIT_INTERNAL)
+    sys.exit(code if isinstance(code, int) else 0)

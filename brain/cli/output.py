@@ -1,0 +1,106 @@
+"""Output for the CLI layer: rich on a terminal, plain text when piped, NO_COLOR honoured."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from brain.errors import BrainError
+
+
+def is_rich(stream: Any = None) -> bool:
+    """True when output goes to a terminal and colour is allowed."""
+    stream = stream or sys.stdout
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+@lru_cache(maxsize=2)
+def console(stderr: bool = False) -> Console:
+    """A rich console for the terminal (only used when `is_rich`)."""
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False)
+
+
+def echo(text: str = "", *, err: bool = False) -> None:
+    """Print a line of plain text."""
+    click.echo(text, err=err)
+
+
+def print_json(data: Any) -> None:
+    """Print `data` as indented JSON (dates and paths as strings)."""
+    click.echo(json.dumps(data, indent=2, default=str))
+
+
+def success(text: str) -> None:
+    """A green line on a terminal, plain otherwise."""
+    if is_rich():
+        console().print(f"[green]{_escape(text)}[/green]")
+    else:
+        click.echo(text)
+
+
+def warn(text: str) -> None:
+    """A warning on stderr."""
+    if is_rich(sys.stderr):
+        console(stderr=True).print(f"[yellow]warning:[/yellow] {_escape(text)}")
+    else:
+        click.echo(f"warning: {text}", err=True)
+
+
+def table(title: str | None, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """A table on a terminal; tab-separated columns when piped."""
+    if is_rich():
+        from rich.table import Table
+
+        grid = Table(title=title, title_justify="left", header_style="bold")
+        for header in headers:
+            grid.add_column(header, overflow="fold")
+        for row in rows:
+            grid.add_row(*(_escape("" if cell is None else str(cell)) for cell in row))
+        console().print(grid)
+        return
+    if title:
+        click.echo(title)
+    click.echo("\t".join(headers))
+    for row in rows:
+        click.echo("\t".join("" if cell is None else str(cell) for cell in row))
+
+
+def print_error(error: BrainError) -> None:
+    """The red one-liner (plus problem lines and hint) for a BrainError, on stderr."""
+    from brain.errors import SpecInvalid
+
+    rich = is_rich(sys.stderr)
+    out = console(stderr=True) if rich else None
+    lines = list(error.problems) if isinstance(error, SpecInvalid) else []
+    head = f"error: {error.message}"
+    if out is not None:
+        for line in lines:
+            out.print(f"[red]{_escape(line)}[/red]")
+        out.print(f"[bold red]{_escape(head)}[/bold red]")
+        if error.hint:
+            out.print(f"[dim]hint: {_escape(error.hint)}[/dim]")
+        return
+    for line in lines:
+        click.echo(line, err=True)
+    click.echo(head, err=True)
+    if error.hint:
+        click.echo(f"hint: {error.hint}", err=True)
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)

@@ -1,0 +1,218 @@
+"""Typed parameter values: coercion of `-P name=value` text and of spec defaults."""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Iterable, Mapping
+from datetime import date
+from pathlib import PurePosixPath
+from typing import Any
+from urllib.parse import urlparse
+
+from brain.errors import InvalidInput
+from brain.spec.models import Parameter
+
+Value = str | int | float | bool | date
+
+_TRUE = {"true", "yes", "y", "1", "on"}
+_FALSE = {"false", "no", "n", "0", "off"}
+
+
+class ParameterError(ValueError):
+    """A value that does not fit its parameter; the message says what was expected."""
+
+
+def coerce(param: Parameter, raw: Any) -> Value:
+    """Turn `raw` (text from -P, or a YAML default) into the parameter's typed value."""
+    kind = param.type
+    if kind == "choice":
+        return _choice(param, raw)
+    if isinstance(raw, bool) and kind not in ("bool", "str"):
+        raise ParameterError(f"expected {_EXPECTED[kind]}, got {raw!r}")
+    value: Value
+    if kind == "int":
+        value = _int(raw)
+    elif kind == "float":
+        value = _float(raw, allow_nan=param.allow_nan)
+    elif kind == "bool":
+        value = _bool(raw)
+    elif kind == "date":
+        value = _date(raw)
+    elif kind == "path":
+        value = _path(raw)
+    elif kind == "uri":
+        value = _uri(raw)
+    else:
+        value = _text(raw)
+    _check_range(param, value)
+    return value
+
+
+def format_value(value: Value) -> str:
+    """The text form of a typed value, as a command receives it."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def parse_assignments(pairs: Iterable[str]) -> dict[str, str]:
+    """`-P name=value` pairs into a mapping; splits on the first `=`."""
+    values: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise InvalidInput(
+                f"parameter {pair!r} is not in the form name=value",
+                hint="write -P alpha=0.5 (quote the whole pair if the value has spaces)",
+            )
+        values[name] = value
+    return values
+
+
+def resolve(
+    declared: Mapping[str, Parameter], given: Mapping[str, Any], *, entry: str
+) -> dict[str, Value]:
+    """Typed values for every declared parameter, from `given` or the defaults.
+
+    Raises InvalidInput naming every undeclared, ill-typed or missing parameter at once.
+    """
+    problems: list[str] = []
+    for name in given:
+        if name not in declared:
+            guess = difflib.get_close_matches(name, list(declared), n=1)
+            known = ", ".join(declared) or "none"
+            tip = f"did you mean {guess[0]!r}? " if guess else ""
+            problems.append(f"unknown parameter {name!r} ({tip}declared: {known})")
+    values: dict[str, Value] = {}
+    missing = []
+    for name, param in declared.items():
+        if name in given:
+            try:
+                values[name] = coerce(param, given[name])
+            except ParameterError as error:
+                problems.append(f"parameter {name!r}: {error}")
+        elif param.default is not None:
+            values[name] = coerce(param, param.default)
+        else:
+            missing.append(name)
+    if missing:
+        problems.append("missing required " + ", ".join(
+            f"{name} ({declared[name].type})" for name in missing))
+    if problems:
+        raise InvalidInput(
+            f"entry point {entry!r}: " + "; ".join(problems),
+            hint="pass values with -P name=value; `brain info` lists the parameters",
+        )
+    return values
+
+
+_EXPECTED = {
+    "int": "a whole number",
+    "float": "a number",
+    "bool": "true or false",
+    "date": "an ISO date (YYYY-MM-DD)",
+    "path": "a relative path",
+    "uri": "a URI",
+    "str": "text",
+}
+
+
+def _int(raw: Any) -> int:
+    if isinstance(raw, int):
+        return int(raw)
+    if isinstance(raw, float) and raw.is_integer():
+        return int(raw)
+    if isinstance(raw, str) and "_" not in raw:  # int() would take "1_000"; users mean text
+        try:
+            return int(raw.strip(), 10)
+        except ValueError:
+            pass
+    raise ParameterError(f"expected a whole number, got {raw!r}")
+
+
+def _float(raw: Any, *, allow_nan: bool) -> float:
+    if isinstance(raw, (int, float)):
+        value = float(raw)
+    elif isinstance(raw, str) and "_" not in raw:
+        try:
+            value = float(raw.strip())
+        except ValueError:
+            raise ParameterError(f"expected a number, got {raw!r}") from None
+    else:
+        raise ParameterError(f"expected a number, got {raw!r}")
+    if not allow_nan and not math.isfinite(value):
+        raise ParameterError(f"{raw!r} is not a finite number (set allow_nan: true to accept it)")
+    return value
+
+
+def _bool(raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise ParameterError(f"expected true or false, got {raw!r}")
+
+
+def _date(raw: Any) -> date:
+    if isinstance(raw, date):
+        return date(raw.year, raw.month, raw.day)
+    if isinstance(raw, str):
+        try:
+            return date.fromisoformat(raw.strip())
+        except ValueError:
+            pass
+    raise ParameterError(f"expected an ISO date (YYYY-MM-DD), got {raw!r}")
+
+
+def _text(raw: Any) -> str:
+    if isinstance(raw, (dict, list, tuple)):
+        raise ParameterError(f"expected text, got {type(raw).__name__}")
+    if "\x00" in str(raw):
+        raise ParameterError("a value cannot contain a NUL byte")
+    return format_value(raw) if isinstance(raw, (bool, date)) else str(raw)
+
+
+def _path(raw: Any) -> str:
+    text = _text(raw)
+    if not text.strip():
+        raise ParameterError("expected a path, got an empty value")
+    return str(PurePosixPath(text)) if "\\" not in text else text
+
+
+def _uri(raw: Any) -> str:
+    text = _text(raw)
+    parsed = urlparse(text)
+    if not parsed.scheme or not (parsed.netloc or parsed.path):
+        raise ParameterError(f"expected a URI such as s3://bucket/key, got {raw!r}")
+    return text
+
+
+def _choice(param: Parameter, raw: Any) -> Value:
+    choices = param.choices or ()
+    for choice in choices:
+        if raw == choice or format_value(choice) == format_value(raw):
+            return choice
+    shown = ", ".join(format_value(c) for c in choices)
+    raise ParameterError(f"expected one of {shown}, got {raw!r}")
+
+
+def _check_range(param: Parameter, value: Value) -> None:
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return
+    if math.isnan(value):
+        return
+    if param.min is not None and value < param.min:
+        raise ParameterError(f"{value} is below the minimum {_number(param.min)}")
+    if param.max is not None and value > param.max:
+        raise ParameterError(f"{value} is above the maximum {_number(param.max)}")
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)

@@ -1,0 +1,46 @@
+"""Every filesystem location brain uses, each overridable by an environment variable."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+SPEC_FILENAMES = ("onebrain.yml", "onebrain.yaml")
+
+
+def brain_home() -> Path:
+    """User state root: `BRAIN_HOME`, default `~/.brain`."""
+    return Path(os.environ.get("BRAIN_HOME") or Path.home() / ".brain")
+
+
+def store_path() -> Path:
+    """The SQLite run store: `BRAIN_STORE`, default `BRAIN_HOME/brain.db`."""
+    return Path(os.environ.get("BRAIN_STORE") or brain_home() / "brain.db")
+
+
+def cache_dir() -> Path:
+    """Caches (package cache, fetched repositories): `BRAIN_CACHE_DIR`."""
+    return Path(os.environ.get("BRAIN_CACHE_DIR") or brain_home() / "cache")
+
+
+def project_state_dir(project_dir: Path) -> Path:
+    """Per-project state (venv, stamps, run logs), git-ignored: `<project>/.brain`."""
+    return project_dir / ".brain"
+
+
+def find_spec_file(directory: Path) -> Path | None:
+    """The spec file in `directory`, or None."""
+    for name in SPEC_FILENAMES:
+        candidate = directory / name
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def find_project_root(start: Path) -> Path | None:
+    """The nearest folder at or above `start` that holds a spec file."""
+    start = start.resolve()
+    for directory in (start, *start.parents):
+        if find_spec_file(directory) is not None:
+            return directory
+    return None

@@ -1,0 +1,1 @@
+"""The onebrain.yml spec: models, loading with positions, problems, schema."""

@@ -1,0 +1,241 @@
+"""The onebrain.yml spec as frozen pydantic models: the single source of truth.
+
+`onebrain.schema.json` is generated from these models (`brain schema`); never edit it by hand.
+Checks that need more than one field (name collisions, templates, cycles, defaults against
+their own type) live in `brain.spec.checks`.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    field_validator,
+)
+
+NAME_PATTERN = r"^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$"
+
+PARAM_TYPES = ("str", "int", "float", "bool", "path", "uri", "date", "choice")
+PARAM_TYPE_ALIASES = {
+    "string": "str",
+    "integer": "int",
+    "number": "float",
+    "boolean": "bool",
+    "enum": "choice",
+}
+ENTRY_TYPES = ("shell", "bash", "python", "notebook", "app")
+
+
+def normalize_entry_name(name: str) -> str:
+    """The form entry point names are compared in: `fit models` = `fit-models` = `fit_models`."""
+    return re.sub(r"[\s_-]+", "-", name.strip().lower())
+
+
+def _canonical_param_type(value: Any) -> Any:
+    if isinstance(value, str):
+        return PARAM_TYPE_ALIASES.get(value, value)
+    return value
+
+
+def _source_text(value: Any) -> Any:
+    """Numbers written where text belongs (`version: 3.10`) keep their YAML source text."""
+    source = getattr(value, "yaml_source", None)
+    if source is not None:
+        return source
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+ParamType = Annotated[
+    Literal["str", "int", "float", "bool", "path", "uri", "date", "choice"],
+    BeforeValidator(_canonical_param_type),
+    WithJsonSchema({"enum": [*PARAM_TYPES, *PARAM_TYPE_ALIASES], "type": "string"}),
+]
+VersionText = Annotated[
+    str, BeforeValidator(_source_text), WithJsonSchema({"type": ["string", "number"]})
+]
+Scalar = str | int | float | bool | date
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, str_strip_whitespace=False
+    )
+
+
+class Parameter(_Model):
+    """A typed entry point parameter."""
+
+    type: ParamType = Field("str", description="Value type; aliases: " + ", ".join(
+        f"{alias}={canonical}" for alias, canonical in PARAM_TYPE_ALIASES.items()))
+    default: Scalar | None = Field(None, description="Used when no -P value is given.")
+    help: str | None = Field(None, description="One line shown in `brain info` and forms.")
+    min: float | None = Field(None, description="Smallest allowed value (int, float).")
+    max: float | None = Field(None, description="Largest allowed value (int, float).")
+    choices: tuple[Scalar, ...] | None = Field(None, description="Allowed values (choice).")
+    allow_nan: bool = Field(False, description="Accept nan/inf for a float.")
+
+    @property
+    def required(self) -> bool:
+        """True when the parameter has no default."""
+        return self.default is None
+
+
+class EntryPoint(_Model):
+    """A named way to run the project. Type-specific fields are checked in `checks`."""
+
+    type: Literal["shell", "bash", "python", "notebook", "app"] = Field(
+        "shell",
+        description="shell: argv, no shell; bash: `bash -c`; python: script or module; "
+        "notebook: papermill-style run + HTML; app: a long-running server.",
+    )
+    command: str | None = Field(
+        None, description="Jinja2 template; every substituted value is shell-quoted."
+    )
+    script: str | None = Field(None, description="python: a script path in the project.")
+    module: str | None = Field(None, description="python: a module run as `python -m`.")
+    notebook: str | None = Field(None, description="notebook: the .ipynb to execute.")
+    port: int | None = Field(
+        None, ge=1, le=65535, description="app: the port to wait on (else the `port` parameter)."
+    )
+    description: str | None = None
+    parameters: dict[str, Parameter] = Field(default_factory=dict)
+    depends_on: tuple[str, ...] = Field((), description="Entry points to run first.")
+    inputs: tuple[str, ...] = Field((), description="Files hashed into the run cache key.")
+    outputs: tuple[str, ...] = Field((), description="Files recorded with hashes after a run.")
+
+
+PipRequirements = dict[str, str | None] | list[str]
+
+
+class PythonEnv(_Model):
+    """The Python side of the environment."""
+
+    version: VersionText | None = Field(None, description='Python version, e.g. "3.11".')
+    pip: PipRequirements = Field(
+        default_factory=dict,
+        description="Mapping of name to specifier (`fastapi: ==0.100.0`), or requirement strings.",
+    )
+    requirements: str | None = Field(None, description="An extra requirements file.")
+    index_url: str | None = Field(None, description="Package index to resolve from.")
+    extra_index_urls: tuple[str, ...] = ()
+
+    @field_validator("version")
+    @classmethod
+    def _python_version(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"3\.\d{1,2}(\.\d{1,2})?", value):
+            raise ValueError(f'expected a Python version like "3.11", got {value!r}')
+        return value
+
+    def requirement_lines(self) -> list[str]:
+        """The pip requirements as PEP 508 strings, in spec order."""
+        if isinstance(self.pip, list):
+            return list(self.pip)
+        lines = []
+        for name, specifier in self.pip.items():
+            spec = (specifier or "").strip()
+            if spec and spec[0].isdigit():
+                spec = "==" + spec  # `numpy: 1.26.4` means the exact version
+            lines.append(f"{name}{spec}")
+        return lines
+
+
+class DockerEnv(_Model):
+    """Settings for the Docker backend."""
+
+    base_image: str | None = Field(None, description="Default: python:X.Y-slim.")
+    apt: tuple[str, ...] = Field((), description="Debian packages installed in the image.")
+
+
+class Env(_Model):
+    """How the project's environment is built."""
+
+    python: PythonEnv = Field(default_factory=PythonEnv)
+    docker: DockerEnv = Field(default_factory=DockerEnv)
+    variables: dict[str, Annotated[str, WithJsonSchema({"type": ["string", "number", "boolean"]})]] = Field(
+        default_factory=dict, description="Environment variables for every entry point."
+    )
+
+    @field_validator("variables", mode="before")
+    @classmethod
+    def _variables_as_text(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: _source_text(v) if not isinstance(v, bool) else str(v).lower()
+                    for k, v in value.items()}
+        return value
+
+    @field_validator("variables")
+    @classmethod
+    def _variable_names(cls, value: dict[str, str]) -> dict[str, str]:
+        for name in value:
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+                raise ValueError(f"{name!r} is not a valid environment variable name")
+        return value
+
+
+class Hardware(_Model):
+    """Resources the project needs; applied as limits by the Docker backend."""
+
+    cpu: float | None = Field(None, gt=0)
+    memory: str | None = Field(None, pattern=r"^\d+(\.\d+)?([KMGT]i?)?[bB]?$",
+                               description='e.g. "4Gi", "512Mi".')
+    gpu: int = Field(0, ge=0)
+
+
+class Spec(_Model):
+    """The whole onebrain.yml."""
+
+    name: str = Field(pattern=NAME_PATTERN, description="Lowercase slug.")
+    version: VersionText = Field(description="PEP 440 version.")
+    namespace: str = Field("default", pattern=NAME_PATTERN)
+    description: str | None = None
+    tags: tuple[str, ...] = Field((), validation_alias=AliasChoices("tags", "tag"))
+    authors: tuple[str, ...] = ()
+    build_enabled: bool = False
+    entry_points: dict[str, EntryPoint] = Field(default_factory=dict)
+    env: Env = Field(default_factory=Env)
+    hardware: Hardware = Field(default_factory=Hardware)
+
+    model_config = ConfigDict(
+        json_schema_extra=lambda schema: _add_tag_alias(schema),
+        title="onebrain.yml",
+    )
+
+    @field_validator("version")
+    @classmethod
+    def _pep440(cls, value: str) -> str:
+        from packaging.version import InvalidVersion, Version
+
+        try:
+            Version(value)
+        except InvalidVersion:
+            raise ValueError(f"{value!r} is not a PEP 440 version (e.g. 0.1.0)") from None
+        return value
+
+    @field_validator("authors", "tags", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    def entry_point(self, name: str) -> tuple[str, EntryPoint] | None:
+        """The entry point whose name matches `name` after normalisation."""
+        wanted = normalize_entry_name(name)
+        for declared, entry in self.entry_points.items():
+            if normalize_entry_name(declared) == wanted:
+                return declared, entry
+        return None
+
+
+def _add_tag_alias(schema: dict[str, Any]) -> None:
+    properties = schema.setdefault("properties", {})
+    if "tags" in properties:
+        properties["tag"] = {**properties["tags"], "description": "Alias of `tags`."}

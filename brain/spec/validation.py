@@ -1,0 +1,85 @@
+"""Validating many specs at once (`brain validate` over files, projects, or folder trees)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from brain.errors import InvalidInput
+from brain.paths import find_project_root, find_spec_file
+from brain.spec.loader import display_path, problems_for
+
+
+@dataclass(frozen=True)
+class SpecResult:
+    """One spec's outcome: formatted problem lines, empty when valid."""
+
+    spec_file: Path
+    problems: list[str]
+
+
+@dataclass
+class ValidationReport:
+    """The outcome of validating a set of specs."""
+
+    results: list[SpecResult] = field(default_factory=list)
+
+    @property
+    def valid(self) -> int:
+        """How many specs are valid."""
+        return sum(1 for r in self.results if not r.problems)
+
+    @property
+    def invalid(self) -> int:
+        """How many specs have problems."""
+        return len(self.results) - self.valid
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "valid": self.valid,
+            "invalid": self.invalid,
+            "specs": [
+                {"path": str(r.spec_file), "valid": not r.problems, "problems": r.problems}
+                for r in self.results
+            ],
+        }
+
+
+def spec_files_for(target: Path) -> list[Path]:
+    """The specs `target` names: a file, a project folder, or every spec in a tree."""
+    from brain.workspace import discover_spec_files
+
+    if target.is_file():
+        return [target]
+    if not target.is_dir():
+        raise InvalidInput(f"{display_path(target)}: no such file or folder")
+    own = find_spec_file(target)
+    if own is not None:
+        return [own]
+    found = list(discover_spec_files(target))
+    if found:
+        return found
+    root = find_project_root(target)
+    if root is not None:
+        spec = find_spec_file(root)
+        return [spec] if spec else []
+    raise InvalidInput(f"no onebrain.yml in or under {display_path(target)}",
+                       hint="run `brain generate` to create a project")
+
+
+def validate_paths(targets: list[Path]) -> ValidationReport:
+    """Validate every spec the targets name."""
+    report = ValidationReport()
+    seen: set[Path] = set()
+    for target in targets:
+        for spec_file in spec_files_for(target):
+            key = spec_file.resolve()
+            if key in seen:
+                continue
+            seen.add(key)
+            problems, _ = problems_for(spec_file)
+            shown = display_path(spec_file)
+            report.results.append(SpecResult(spec_file, [p.format(shown) for p in problems]))
+    return report
