@@ -1,0 +1,1 @@
+"""Project environments behind one small interface; see `base.Environment`."""

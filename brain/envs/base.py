@@ -1,0 +1,56 @@
+"""The Environment interface: venv and docker are interchangeable behind it.
+
+A third backend is a new module implementing this protocol, not a new `if`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from brain.spec.loader import Project
+
+Progress = Callable[[str], None]
+"""Called with a short human phrase as long work advances ("resolving", "installing 12 packages")."""
+
+
+@dataclass(frozen=True)
+class EnsureResult:
+    """What `ensure` did."""
+
+    identity: str
+    changed: bool  # False: the environment was already up to date (a no-op)
+    location: str  # a venv path, or an image tag
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """How to start a command inside an environment."""
+
+    argv: list[str]
+    env: dict[str, str]
+
+
+class Environment(Protocol):
+    """A place where a project's entry points run."""
+
+    project: Project
+    name: str  # "venv" | "docker"
+
+    def identity(self) -> str:
+        """Hash of the resolved dependency set + Python version + platform (no network)."""
+        ...
+
+    def is_ready(self) -> bool:
+        """True when the environment exists and its stamp matches `identity()`."""
+        ...
+
+    def ensure(self, progress: Progress | None = None) -> EnsureResult:
+        """Create or refresh the environment; a cheap no-op when it is up to date."""
+        ...
+
+    def invocation(self, argv: Sequence[str], variables: Mapping[str, str]) -> Invocation:
+        """The argv and environment variables that run `argv` inside this environment."""
+        ...

@@ -1,0 +1,1 @@
+"""Run records, their provenance, the SQLite store, and the runner."""

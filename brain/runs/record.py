@@ -1,0 +1,59 @@
+"""A run record: everything needed to answer "which code, inputs and parameters made this?"."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+STATUSES = ("running", "succeeded", "failed", "interrupted", "unknown")
+
+
+@dataclass
+class GitState:
+    """The code state a run used; all None outside a git repository."""
+
+    commit: str | None = None
+    branch: str | None = None
+    remote: str | None = None
+    dirty: bool | None = None
+
+
+@dataclass
+class RunRecord:
+    """One run of one entry point."""
+
+    id: str
+    namespace: str
+    project: str
+    version: str
+    project_path: str
+    entry_point: str
+    parameters: dict[str, Any]
+    command: str  # the rendered command (or argv joined), as run
+    backend: str  # "venv" | "docker"
+    env_identity: str
+    spec_hash: str
+    python_version: str | None
+    host: str
+    user: str
+    pid: int  # the brain process that owns the record (to reconcile orphans)
+    started_at: float  # unix seconds
+    git: GitState = field(default_factory=GitState)
+    ended_at: float | None = None
+    status: str = "running"
+    exit_code: int | None = None
+    stdout_log: str | None = None
+    stderr_log: str | None = None
+    origin: str | None = None  # e.g. the launch URL a run came from
+    extra: dict[str, Any] = field(default_factory=dict)  # inputs/outputs hashes, cache info
+
+    @property
+    def duration(self) -> float | None:
+        """Seconds from start to end, when ended."""
+        return None if self.ended_at is None else self.ended_at - self.started_at
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        data = asdict(self)
+        data["duration"] = self.duration
+        return data
