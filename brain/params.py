@@ -1,22 +1,40 @@
-"""Typed parameter values: coercion of `-P name=value` text and of spec defaults."""
+"""Typed parameter values: coercion of `-P name=value` text and of spec defaults.
+
+Works on anything shaped like `brain.spec.models.Parameter` (the pydantic model, or the run
+path's pydantic-free snapshot), so `brain run` need not import pydantic.
+"""
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Iterable, Mapping
 from datetime import date
 from pathlib import PurePosixPath
-from typing import Any
-from urllib.parse import urlparse
+from typing import Any, Protocol
 
 from brain.errors import InvalidInput
-from brain.spec.models import Parameter
 
 Value = str | int | float | bool | date
 
 _TRUE = {"true", "yes", "y", "1", "on"}
 _FALSE = {"false", "no", "n", "0", "off"}
+
+
+class Parameter(Protocol):
+    """What coercion reads of a declared parameter (`brain.spec.models.Parameter` fits)."""
+
+    @property
+    def type(self) -> str: ...
+    @property
+    def default(self) -> Value | None: ...
+    @property
+    def min(self) -> float | None: ...
+    @property
+    def max(self) -> float | None: ...
+    @property
+    def choices(self) -> tuple[Value, ...] | None: ...
+    @property
+    def allow_nan(self) -> bool: ...
 
 
 class ParameterError(ValueError):
@@ -83,6 +101,8 @@ def resolve(
     problems: list[str] = []
     for name in given:
         if name not in declared:
+            import difflib
+
             guess = difflib.get_close_matches(name, list(declared), n=1)
             known = ", ".join(declared) or "none"
             tip = f"did you mean {guess[0]!r}? " if guess else ""
@@ -96,7 +116,10 @@ def resolve(
             except ParameterError as error:
                 problems.append(f"parameter {name!r}: {error}")
         elif param.default is not None:
-            values[name] = coerce(param, param.default)
+            try:
+                values[name] = coerce(param, param.default)
+            except ParameterError as error:  # `brain validate` reports it at its line
+                problems.append(f"the default of {name!r} does not fit: {error}")
         else:
             missing.append(name)
     if missing:
@@ -126,7 +149,8 @@ def _int(raw: Any) -> int:
         return int(raw)
     if isinstance(raw, float) and raw.is_integer():
         return int(raw)
-    if isinstance(raw, str) and "_" not in raw:  # int() would take "1_000"; users mean text
+    # int() would also take "1_000" and non-ASCII digits ("٣"); neither is what users type.
+    if isinstance(raw, str) and "_" not in raw and raw.isascii():
         try:
             return int(raw.strip(), 10)
         except ValueError:
@@ -137,7 +161,7 @@ def _int(raw: Any) -> int:
 def _float(raw: Any, *, allow_nan: bool) -> float:
     if isinstance(raw, (int, float)):
         value = float(raw)
-    elif isinstance(raw, str) and "_" not in raw:
+    elif isinstance(raw, str) and "_" not in raw and raw.isascii():
         try:
             value = float(raw.strip())
         except ValueError:
@@ -176,6 +200,10 @@ def _text(raw: Any) -> str:
         raise ParameterError(f"expected text, got {type(raw).__name__}")
     if "\x00" in str(raw):
         raise ParameterError("a value cannot contain a NUL byte")
+    try:
+        str(raw).encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes from the command line (surrogateescape)
+        raise ParameterError(f"{raw!r} is not valid UTF-8 text") from None
     return format_value(raw) if isinstance(raw, (bool, date)) else str(raw)
 
 
@@ -187,6 +215,8 @@ def _path(raw: Any) -> str:
 
 
 def _uri(raw: Any) -> str:
+    from urllib.parse import urlparse
+
     text = _text(raw)
     parsed = urlparse(text)
     if not parsed.scheme or not (parsed.netloc or parsed.path):

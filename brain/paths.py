@@ -28,6 +28,16 @@ def project_state_dir(project_dir: Path) -> Path:
     return project_dir / ".brain"
 
 
+def project_venv_dir(project_dir: Path) -> Path:
+    """The project's virtual environment (a symlink switched atomically to the current build)."""
+    return project_state_dir(project_dir) / "venv"
+
+
+def project_lock_file(project_dir: Path) -> Path:
+    """The file lock that serialises commands changing a project's environment."""
+    return project_state_dir(project_dir) / "lock"
+
+
 def find_spec_file(directory: Path) -> Path | None:
     """The spec file in `directory`, or None."""
     for name in SPEC_FILENAMES:

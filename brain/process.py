@@ -8,7 +8,9 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO
 
@@ -40,7 +42,7 @@ def run_checked(
 ) -> subprocess.CompletedProcess[str]:
     """Run `argv` to completion with captured output; raise `error` naming `what` on failure."""
     try:
-        completed = subprocess.run(  # noqa: S603 - argv list, never a shell
+        completed = subprocess.run(  # argv list, never a shell
             list(argv), cwd=cwd, env=dict(env) if env is not None else scrubbed_environment(),
             capture_output=True, text=True, timeout=timeout, check=False,
         )
@@ -67,15 +69,17 @@ def run_live(
     stdout_log: Path | None = None,
     stderr_log: Path | None = None,
     on_start: Callable[[subprocess.Popen[bytes]], None] | None = None,
+    stdout: IO[str] | None = None,
 ) -> tuple[int, bool]:
-    """Run `argv` with output streamed live and copied to the logs.
+    """Run `argv` with output streamed live (to `stdout`, default ours) and copied to the logs.
 
     The child gets its own process group so that brain decides what a Ctrl-C means: it is
     forwarded to the child, which gets GRACE_SECONDS to exit before SIGTERM, then SIGKILL.
-    Returns (exit code, interrupted).
+    A SIGTERM or SIGHUP sent to brain is forwarded the same way, so a scheduler stopping brain
+    never leaves the child running. Returns (exit code, interrupted).
     """
     try:
-        child = subprocess.Popen(  # noqa: S603 - argv list, never a shell
+        child = subprocess.Popen(  # argv list, never a shell
             list(argv), cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
         )
@@ -85,22 +89,54 @@ def run_live(
     except PermissionError:
         raise EnvironmentFailure(f"cannot run {argv[0]!r}: permission denied") from None
     pumps = [
-        _pump(child.stdout, sys.stdout, stdout_log),
+        _pump(child.stdout, stdout or sys.stdout, stdout_log),
         _pump(child.stderr, sys.stderr, stderr_log),
     ]
-    if on_start is not None:
-        on_start(child)
     interrupted = False
-    while True:
+    with _forwarding_termination(child) as terminated:
         try:
-            returncode = child.wait()
-            break
+            if on_start is not None:
+                on_start(child)
         except KeyboardInterrupt:
             interrupted = True
             stop_process_group(child)
+        while True:
+            try:
+                returncode = child.wait()
+                break
+            except KeyboardInterrupt:
+                interrupted = True
+                stop_process_group(child)
+    # A background grandchild may hold the pipes open after the child exited: do not wait for
+    # it (the pump threads are daemons and keep logging while brain lives).
+    deadline = time.monotonic() + PIPE_DRAIN_SECONDS
     for pump in pumps:
-        pump.join()
-    return exit_code_of(returncode), interrupted
+        pump.join(timeout=max(0.0, deadline - time.monotonic()))
+    return exit_code_of(returncode), interrupted or bool(terminated)
+
+
+PIPE_DRAIN_SECONDS = 2.0
+
+
+@contextmanager
+def _forwarding_termination(child: subprocess.Popen[bytes]) -> Iterator[list[int]]:
+    """While the child runs, SIGTERM/SIGHUP to brain are passed on to the child's group."""
+    received: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield received  # signal handlers can only be set from the main thread
+        return
+
+    def forward(signum: int, _frame: object) -> None:
+        received.append(signum)
+        with suppress(ProcessLookupError):
+            os.killpg(child.pid, signum)
+
+    previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield received
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def stop_process_group(child: subprocess.Popen[bytes]) -> None:

@@ -20,7 +20,7 @@ def discover_spec_files(root: Path) -> Iterator[Path]:
         subdirs[:] = sorted(
             d for d in subdirs
             if d not in SKIPPED_DIRS
-            and not (Path(directory, d, "pyvenv.cfg").exists())
+            and not os.path.exists(os.path.join(directory, d, "pyvenv.cfg"))
         )
         for name in SPEC_FILENAMES:
             if name in files:

@@ -18,10 +18,57 @@ from brain import __version__
 # section -> [(name, "module:function", one-line summary)]; summaries live here so that
 # listing commands costs no imports.
 COMMANDS: dict[str, list[tuple[str, str, str]]] = {
+    "Create": [
+        ("generate", "brain.cli.generate_commands:generate",
+         "Create a project from a template or an existing project."),
+        ("templates", "brain.cli.generate_commands:templates", "List the project templates."),
+    ],
     "Projects": [
         ("validate", "brain.cli.spec_commands:validate", "Check specs: every problem, located."),
         ("info", "brain.cli.spec_commands:info", "Show a project: metadata, entry points, params."),
         ("schema", "brain.cli.spec_commands:schema", "Print the JSON schema of onebrain.yml."),
+    ],
+    "Environments": [
+        ("setup-deps", "brain.cli.env_commands:setup_deps",
+         "Create or refresh the project's environment."),
+        ("lock", "brain.cli.env_commands:lock", "Pin dependencies with hashes in onebrain.lock."),
+        ("clean", "brain.cli.env_commands:clean", "Remove the project's environment."),
+    ],
+    "Running": [
+        ("run", "brain.cli.run_commands:run", "Run an entry point with typed params; record it."),
+    ],
+    "Runs": [
+        ("runs", "brain.cli.runs_commands:runs", "The run history: list, show, diff runs."),
+    ],
+    "Workspace": [
+        ("list", "brain.cli.workspace_commands:list_projects", "Every project of the workspace."),
+        ("graph", "brain.cli.workspace_commands:graph", "Which projects depend on which."),
+        ("affected", "brain.cli.workspace_commands:affected",
+         "Projects a change touches, dependents included."),
+    ],
+    "History": [
+        ("log", "brain.cli.vcs_commands:log", "Activity feed: commits and runs, newest first."),
+        ("sync", "brain.cli.vcs_commands:sync", "Commit, pull (rebase) and push in one go."),
+        ("checkout", "brain.cli.vcs_commands:checkout", "A branch at a run's exact commit."),
+    ],
+    "Publish": [
+        ("build", "brain.cli.build_commands:build",
+         "Build the library (--wheel) or the Docker image (--docker)."),
+        ("publish", "brain.cli.publish_commands:publish",
+         "Build the library and publish it to a package index."),
+        ("index", "brain.cli.publish_commands:index",
+         "The local package index: serve it, list it."),
+    ],
+    "Share": [
+        ("generate-url", "brain.cli.share_commands:generate_url",
+         "A link that re-runs this exact commit with these params."),
+        ("launch", "brain.cli.share_commands:launch",
+         "Follow a launch link here: fetch, set up, run, record."),
+        ("hub", "brain.cli.share_commands:hub",
+         "The web server behind launch links: pages, live logs, apps."),
+    ],
+    "Settings": [
+        ("config", "brain.cli.config_commands:config", "User settings: package indexes."),
     ],
 }
 

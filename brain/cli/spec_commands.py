@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -25,7 +26,7 @@ def validate(paths: tuple[Path, ...], as_json: bool) -> None:
       brain validate onebrain.yml
       brain validate projects/          # every spec in a monorepo
     """
-    from brain.spec.loader import display_path
+    from brain.errors import EXIT_INVALID
     from brain.spec.validation import validate_paths
 
     report = validate_paths(list(paths) or [Path.cwd()])
@@ -34,17 +35,20 @@ def validate(paths: tuple[Path, ...], as_json: bool) -> None:
     else:
         for result in report.results:
             if result.problems:
-                for line in result.problems:
+                for line in result.lines():
                     output.echo(line, err=True)
             else:
-                output.success(f"ok: {display_path(result.spec_file)}")
-        if len(report.results) > 1 or report.invalid:
-            output.echo(
-                f"{len(report.results)} spec(s) checked: {report.valid} valid, "
-                f"{report.invalid} invalid"
-            )
+                output.success(f"ok: {result.shown}")
+        checked = len(report.results)
+        summary = (f"{checked} {_plural(checked, 'spec')} checked: {report.valid} valid, "
+                   f"{report.invalid} invalid")
+        if report.invalid:
+            output.echo(f"{summary} ({report.problem_count} "
+                        f"{_plural(report.problem_count, 'problem')})", err=True)
+        elif checked > 1:
+            output.echo(summary)
     if report.invalid:
-        raise SystemExit(2)
+        raise SystemExit(EXIT_INVALID)
 
 
 @click.command()
@@ -66,30 +70,64 @@ def info(path: Path | None, as_json: bool) -> None:
     if as_json:
         output.print_json(data)
         return
-    title = f"{data['namespace']}/{data['name']} {data['version']}"
-    output.echo(title)
-    if data["description"]:
-        output.echo(f"  {data['description']}")
-    output.echo(f"  path: {data['path']}")
-    if data["tags"]:
-        output.echo(f"  tags: {', '.join(data['tags'])}")
-    if data["python"] or data["requirements"]:
-        output.echo(f"  python: {data['python'] or 'any'}; "
-                    f"{len(data['requirements'])} requirement(s)")
+    output.echo(f"{data['namespace']}/{data['name']} {data['version']}")
+    details = [
+        ("", data["description"]),
+        ("path", data["path"]),
+        ("tags", ", ".join(data["tags"])),
+        ("authors", ", ".join(data["authors"])),
+        ("python", _python_line(data)),
+        ("hardware", ", ".join(f"{k} {v}" for k, v in data["hardware"].items() if v)),
+        ("build", "enabled" if data["build_enabled"] else ""),
+    ]
+    for label, text in details:
+        if text:
+            output.echo(f"  {label}: {text}" if label else f"  {text}")
+    if not data["entry_points"]:
+        output.echo("no entry points")
+        return
+    output.echo("")
     rows = []
     for name, entry in data["entry_points"].items():
-        params = entry["parameters"] or {"": None}
-        for index, (param_name, param) in enumerate(params.items()):
-            first = index == 0
-            rows.append([
-                name if first else "",
-                entry["type"] if first else "",
-                param_name,
-                param["type"] if param else "",
-                ("(required)" if param["required"] else repr(param["default"])) if param else "",
-                (param["help"] or "") if param else "",
-            ])
-    output.table("Entry points", ["entry", "type", "parameter", "type", "default", "help"], rows)
+        after = f" (after {', '.join(entry['depends_on'])})" if entry["depends_on"] else ""
+        output.echo(f"{name} [{entry['type']}]{after}: {' '.join(entry['runs'].split())}")
+        if entry["description"]:
+            output.echo(f"    {entry['description']}")
+        for param_name, param in entry["parameters"].items():
+            rows.append([name, param_name, _param_type(param), _param_default(param),
+                         param["help"] or ""])
+    if rows:
+        output.echo("")
+        output.table("Parameters", ["entry", "parameter", "type", "default", "help"], rows)
+
+
+def _python_line(data: dict[str, Any]) -> str:
+    requirements = data["requirements"]
+    shown = ", ".join(requirements[:4]) + (", ..." if len(requirements) > 4 else "")
+    return f"{data['python'] or 'any version'}" + (f"; pip: {shown}" if requirements else "")
+
+
+def _param_type(param: dict[str, Any]) -> str:
+    from brain.params import format_value
+
+    if param["choices"]:
+        return f"choice ({' | '.join(format_value(c) for c in param['choices'])})"
+    low, high = param["min"], param["max"]
+    if low is None and high is None:
+        return str(param["type"])
+    return f"{param['type']} [{_bound(low, '-inf')}, {_bound(high, 'inf')}]"
+
+
+def _bound(value: float | None, missing: str) -> str:
+    if value is None:
+        return missing
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _param_default(param: dict[str, Any]) -> str:
+    from brain.params import format_value
+
+    return "(required)" if param["required"] else format_value(param["default"])
 
 
 @click.command()
@@ -114,6 +152,10 @@ def schema(target: Path | None) -> None:
     except OSError as error:
         raise InvalidInput(f"cannot write {target}: {error.strerror}") from None
     output.success(f"wrote {target}")
+
+
+def _plural(count: int, noun: str) -> str:
+    return noun if count == 1 else noun + "s"
 
 
 def _project_path(path: Path | None) -> Path:

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from brain.spec.loader import Project
+if TYPE_CHECKING:  # only in annotations: the no-op `setup-deps` path must not load pydantic
+    from brain.spec.loader import Project
 
 Progress = Callable[[str], None]
 """Called with a short human phrase as long work advances ("resolving", "installing 12 packages")."""

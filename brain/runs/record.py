@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 STATUSES = ("running", "succeeded", "failed", "interrupted", "unknown")
@@ -57,3 +59,29 @@ class RunRecord:
         data = asdict(self)
         data["duration"] = self.duration
         return data
+
+
+def tail_lines(path: str | Path | None, count: int) -> list[str] | None:
+    """The last `count` lines of a log file, or None when there is no such file.
+
+    Reads backwards in blocks so the tail of a large log costs what the tail holds.
+    """
+    if path is None or count <= 0:
+        return None if path is None else []
+    try:
+        with open(path, "rb") as log:
+            log.seek(0, os.SEEK_END)
+            position = log.tell()
+            data = b""
+            while position > 0 and data.count(b"\n") <= count:
+                step = min(_BLOCK, position)
+                position -= step
+                log.seek(position)
+                data = log.read(step) + data
+    except OSError:
+        return None
+    lines = data.decode("utf-8", "replace").splitlines()
+    return lines[-count:]
+
+
+_BLOCK = 65536

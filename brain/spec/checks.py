@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import difflib
+import re
+from collections.abc import Mapping
 from pathlib import PurePosixPath
 
 from brain.spec.document import Document, Mark
-from brain.spec.models import EntryPoint, Parameter, Spec, normalize_entry_name
-from brain.spec.problems import Problem, describe
+from brain.spec.models import (
+    IDENTIFIER_PATTERN,
+    EntryPoint,
+    Env,
+    Parameter,
+    normalize_entry_name,
+)
+from brain.spec.problems import Problem
 
 _FIELDS_BY_TYPE = {
     "shell": {"command"},
@@ -18,28 +27,31 @@ _FIELDS_BY_TYPE = {
 _TYPED_FIELDS = {"command", "script", "module", "notebook", "port"}
 
 
-def check_spec(spec: Spec, document: Document) -> list[Problem]:
-    """Every cross-field problem in `spec`, located through `document`."""
+def check_entry_names(names: list[str], document: Document) -> list[Problem]:
+    """Entry point names that are empty or collide after normalisation."""
     problems: list[Problem] = []
     seen: dict[str, str] = {}
-    for name, entry in spec.entry_points.items():
+    for name in names:
         base = ("entry_points", name)
         normalized = normalize_entry_name(name)
         if not normalized.strip("-"):
             problems.append(_at(document, base, "an entry point needs a name", key=True))
         elif normalized in seen:
             problems.append(_at(document, base, (
-                f"entry point {name!r} collides with {seen[normalized]!r} "
-                "(names match ignoring case, spaces, '-' and '_')"), key=True))
+                f"entry point {name!r} collides with {seen[normalized]!r} (names match "
+                "ignoring case, spaces, '-' and '_'); rename one of them"), key=True))
         else:
             seen[normalized] = name
-        problems += _check_entry(spec, name, entry, document)
-    problems += _check_cycles(spec, document)
-    if spec.env.python.requirements:
+    return problems
+
+
+def check_env(env: Env, document: Document) -> list[Problem]:
+    """The requirements file path and every pip requirement."""
+    problems: list[Problem] = []
+    if env.python.requirements:
         problems += _check_relative(document, ("env", "python", "requirements"),
-                                    spec.env.python.requirements)
-    problems += _check_requirements(spec, document)
-    return sorted(problems, key=Problem.sort_key)
+                                    env.python.requirements)
+    return problems + _check_requirements(env, document)
 
 
 def _at(document: Document, path: tuple[str | int, ...], message: str, *,
@@ -48,7 +60,9 @@ def _at(document: Document, path: tuple[str | int, ...], message: str, *,
     return Problem(mark, path, message)
 
 
-def _check_entry(spec: Spec, name: str, entry: EntryPoint, document: Document) -> list[Problem]:
+def check_entry(name: str, entry: EntryPoint, declared: list[str], entry_names: list[str],
+                document: Document) -> list[Problem]:
+    """One entry point's own problems; `declared` names its parameters, valid or not."""
     from brain.render import TemplateProblem, referenced_names
 
     base: tuple[str | int, ...] = ("entry_points", name)
@@ -56,19 +70,24 @@ def _check_entry(spec: Spec, name: str, entry: EntryPoint, document: Document) -
     allowed = _FIELDS_BY_TYPE[entry.type]
     for field in sorted(_TYPED_FIELDS - allowed):
         if getattr(entry, field) is not None:
-            problems.append(_at(document, (*base, field),
-                                f"{field!r} does not apply to a {entry.type} entry point "
-                                f"(it takes {', '.join(sorted(allowed))})", key=True))
+            takes = " or ".join(repr(f) for f in sorted(allowed))
+            problems.append(_at(document, (*base, field), (
+                f"{field!r} does not apply to a {entry.type} entry point (it takes {takes}); "
+                "remove it or change 'type'"), key=True))
     if entry.type in ("shell", "bash", "app") and not (entry.command or "").strip():
         problems.append(_at(document, (*base, "command") if entry.command is not None else base,
-                            f"a {entry.type} entry point needs a command"))
+                            f"a {entry.type} entry point needs a command",
+                            key=entry.command is None))
     if entry.type == "python" and (entry.script is None) == (entry.module is None):
-        problems.append(_at(document, base, "a python entry point needs exactly one of "
-                                            "'script' or 'module'"))
+        both = entry.script is not None
+        problems.append(_at(document, (*base, "module") if both else base, (
+            "a python entry point takes 'script' or 'module', not both" if both else
+            "a python entry point needs 'script: path/to/file.py' or 'module: package.name'"),
+            key=True))
     if entry.type == "notebook":
         if entry.notebook is None:
             problems.append(_at(document, base, "a notebook entry point needs 'notebook: "
-                                                "path/to/file.ipynb'"))
+                                                "path/to/file.ipynb'", key=True))
         elif not entry.notebook.endswith(".ipynb"):
             problems.append(_at(document, (*base, "notebook"),
                                 f"expected a .ipynb file, got {entry.notebook!r}"))
@@ -80,37 +99,44 @@ def _check_entry(spec: Spec, name: str, entry: EntryPoint, document: Document) -
         problems += _check_relative(document, (*base, "inputs", index), item)
     for index, item in enumerate(entry.outputs):
         problems += _check_relative(document, (*base, "outputs", index), item)
-    for param_name, param in entry.parameters.items():
-        problems += _check_parameter(document, (*base, "parameters", param_name), param_name,
-                                     param)
     if entry.command:
         try:
             names = referenced_names(entry.command)
         except TemplateProblem as problem:
-            problems.append(_at(document, (*base, "command"), str(problem)))
+            where = (f" (line {problem.line} of the command)"
+                     if problem.line and "\n" in entry.command.strip() else "")
+            problems.append(_at(document, (*base, "command"), f"{problem}{where}"))
         else:
-            for unknown in sorted(names - set(entry.parameters)):
-                declared = ", ".join(entry.parameters) or "none"
+            for unknown in sorted(names - set(declared)):
+                guess = difflib.get_close_matches(unknown, declared, n=1)
+                hint = f"did you mean {guess[0]!r}? " if guess else ""
                 problems.append(_at(document, (*base, "command"), (
                     f"the command uses {{{{ {unknown} }}}} but {unknown!r} is not a declared "
-                    f"parameter (declared: {declared})")))
+                    f"parameter ({hint}declared: {', '.join(declared) or 'none'})")))
+    known = {normalize_entry_name(n) for n in entry_names}
     for index, dependency in enumerate(entry.depends_on):
-        if spec.entry_point(dependency) is None:
+        if normalize_entry_name(dependency) not in known:
             problems.append(_at(document, (*base, "depends_on", index), (
-                f"unknown entry point {dependency!r} (declared: "
-                f"{', '.join(spec.entry_points)})")))
+                f"unknown entry point {dependency!r} (declared: {', '.join(entry_names)})")))
     return problems
 
 
-def _check_parameter(document: Document, path: tuple[str | int, ...], name: str,
-                     param: Parameter) -> list[Problem]:
+def check_parameter_name(document: Document, path: tuple[str | int, ...]) -> list[Problem]:
+    """A parameter name must be an identifier: it becomes a template name and `--name`."""
+    name = str(path[-1])
+    if re.fullmatch(IDENTIFIER_PATTERN, name):
+        return []
+    return [_at(document, path, (
+        f"parameter name {name!r} must be a valid identifier (letters, digits and '_', "
+        "not starting with a digit)"), key=True)]
+
+
+def check_parameter(document: Document, path: tuple[str | int, ...], param: Parameter
+                    ) -> list[Problem]:
+    """A valid parameter's own problems: type-specific fields, bounds, its default."""
     from brain.params import ParameterError, coerce
 
     problems: list[Problem] = []
-    if not name.isidentifier():
-        problems.append(_at(document, path, (
-            f"parameter name {name!r} must be a valid identifier (letters, digits, '_')"),
-            key=True))
     if param.type == "choice" and not param.choices:
         problems.append(_at(document, path, "a choice parameter needs 'choices: [...]'"))
     if param.choices is not None and param.type != "choice":
@@ -121,13 +147,13 @@ def _check_parameter(document: Document, path: tuple[str | int, ...], name: str,
             problems.append(_at(document, (*path, bound),
                                 f"{bound!r} applies to int and float, not {param.type}", key=True))
     if param.min is not None and param.max is not None and param.min > param.max:
-        problems.append(_at(document, (*path, "min"), f"min {param.min} is above max {param.max}"))
+        problems.append(_at(document, (*path, "min"), (
+            f"min ({_number(param.min)}) is above max ({_number(param.max)}); swap them")))
     if param.default is not None and (param.type != "choice" or param.choices):
         try:
             coerce(param, param.default)
         except ParameterError as error:
-            problems.append(_at(document, (*path, "default"),
-                                f"default {describe(param.default)} does not fit: {error}"))
+            problems.append(_at(document, (*path, "default"), f"the default does not fit: {error}"))
     return problems
 
 
@@ -141,26 +167,31 @@ def _check_relative(document: Document, path: tuple[str | int, ...], value: str)
     return []
 
 
-def _check_requirements(spec: Spec, document: Document) -> list[Problem]:
+def _check_requirements(env: Env, document: Document) -> list[Problem]:
     from packaging.requirements import InvalidRequirement, Requirement
 
     problems = []
-    pip = spec.env.python.pip
-    for index, line in enumerate(spec.env.python.requirement_lines()):
+    pip = env.python.pip
+    for index, line in enumerate(env.python.requirement_lines()):
         key: str | int = list(pip)[index] if isinstance(pip, dict) else index
         try:
             Requirement(line)
         except InvalidRequirement as error:
-            problems.append(_at(document, ("env", "python", "pip", key),
-                                f"invalid requirement {line!r}: {error}"))
+            reason = str(error).splitlines()[0]  # packaging adds the line and a caret below
+            problems.append(_at(document, ("env", "python", "pip", key), (
+                f"invalid requirement {line!r}: {reason} "
+                "(write e.g. `numpy: '>=1.26'` or `numpy==1.26.4`)")))
     return problems
 
 
-def _check_cycles(spec: Spec, document: Document) -> list[Problem]:
+def check_dependency_cycles(entries: Mapping[str, EntryPoint], document: Document
+                            ) -> list[Problem]:
+    """`depends_on` chains that loop back, each reported once where the loop closes."""
+    by_normal = {normalize_entry_name(name): name for name in entries}
     graph: dict[str, list[str]] = {}
-    for name, entry in spec.entry_points.items():
-        targets = [spec.entry_point(d) for d in entry.depends_on]
-        graph[name] = [t[0] for t in targets if t is not None]
+    for name, entry in entries.items():
+        targets = (by_normal.get(normalize_entry_name(d)) for d in entry.depends_on)
+        graph[name] = [t for t in targets if t is not None]
     state: dict[str, int] = {}
     problems: list[Problem] = []
 
@@ -168,9 +199,9 @@ def _check_cycles(spec: Spec, document: Document) -> list[Problem]:
         state[node] = 1
         for target in graph[node]:
             if state.get(target) == 1:
-                cycle = [*trail[trail.index(target):], target] if target in trail else [node, target]
-                problems.append(_at(document, ("entry_points", node, "depends_on"),
-                                    "dependency cycle: " + " -> ".join(cycle)))
+                cycle = [*trail[trail.index(target):], target]
+                problems.append(_at(document, ("entry_points", node, "depends_on"), (
+                    "dependency cycle: " + " -> ".join(cycle) + "; remove one of these links")))
             elif target not in state:
                 visit(target, [*trail, target])
         state[node] = 2
@@ -179,3 +210,7 @@ def _check_cycles(spec: Spec, document: Document) -> list[Problem]:
         if name not in state:
             visit(name, [name])
     return problems
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)

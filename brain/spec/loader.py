@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from brain.errors import InvalidInput, SpecInvalid
 from brain.paths import SPEC_FILENAMES, find_spec_file
-from brain.spec.document import Document, YamlProblem, decode, parse
-from brain.spec.models import Spec
+from brain.spec import checks
+from brain.spec.document import Document, FieldPath, YamlProblem, decode, parse
+from brain.spec.models import EntryPoint, Env, Parameter, Spec
 from brain.spec.problems import Problem, from_validation_error
+
+M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -28,11 +31,12 @@ class Project:
 
 
 def display_path(path: Path) -> str:
-    """`path` relative to the working directory when it is inside it."""
+    """`path` relative to the working directory when it is inside it, else absolute."""
+    absolute = path.absolute()
     try:
-        return os.path.relpath(path)
-    except ValueError:
-        return str(path)
+        return str(absolute.relative_to(Path.cwd()))
+    except (ValueError, OSError):
+        return str(absolute)
 
 
 def resolve_spec_file(target: Path) -> Path:
@@ -60,18 +64,75 @@ def problems_for(spec_file: Path) -> tuple[list[Problem], Project | None]:
         document = parse(decode(raw))
     except YamlProblem as problem:
         return [Problem(problem.mark, problem.path, problem.message)], None
-    try:
-        spec = Spec.model_validate(document.data)
-    except ValidationError as error:
-        return from_validation_error(error, document), None
-    from brain.spec.checks import check_spec
-
-    found = check_spec(spec, document)
-    if found:
-        return found, None
+    problems, spec = check_document(document)
+    if spec is None:
+        return problems, None
     root = spec_file.parent.resolve()
     digest = hashlib.sha256(raw).hexdigest()
     return [], Project(root, spec_file.resolve(), spec, digest, document)
+
+
+def check_document(document: Document) -> tuple[list[Problem], Spec | None]:
+    """Every problem in a parsed spec, in file order, and the Spec when there are none.
+
+    The top level, each entry point and each parameter are validated on their own, so that
+    a type error in one place does not hide a template, default or cycle problem elsewhere.
+    """
+    problems = [Problem(p.mark, p.path, p.message) for p in document.problems]
+    data: dict[str, Any] = document.data
+    raw_entries = data.get("entry_points")
+    split = isinstance(raw_entries, dict)
+    top = {k: v for k, v in data.items() if k != "entry_points"} if split else data
+    spec, found = _validated(Spec, top, document, ())
+    problems += found
+    env = spec.env if spec else _validated(Env, data.get("env", {}), document, ("env",))[0]
+    if env is not None:
+        problems += checks.check_env(env, document)
+    if isinstance(raw_entries, dict):
+        names = [str(name) for name in raw_entries]
+        problems += checks.check_entry_names(names, document)
+        entries: dict[str, EntryPoint] = {}
+        for name, raw in raw_entries.items():
+            entry, found = _check_entry(name, raw, names, document)
+            problems += found
+            if entry is not None:
+                entries[name] = entry
+        problems += checks.check_dependency_cycles(entries, document)
+    if problems:
+        return sorted(dict.fromkeys(problems), key=Problem.sort_key), None
+    # Each part is valid: the whole validates (and, should it not, that is reported too).
+    whole, problems = _validated(Spec, data, document, ())
+    return problems, whole
+
+
+def _validated(
+    model: type[M], raw: Any, document: Document, prefix: FieldPath
+) -> tuple[M | None, list[Problem]]:
+    try:
+        return model.model_validate(raw), []
+    except ValidationError as error:
+        return None, from_validation_error(error, document, prefix)
+
+
+def _check_entry(name: str, raw: Any, entry_names: list[str], document: Document
+                 ) -> tuple[EntryPoint | None, list[Problem]]:
+    base: FieldPath = ("entry_points", name)
+    raw_params = raw.get("parameters") if isinstance(raw, dict) else None
+    split = isinstance(raw_params, dict)
+    body = {k: v for k, v in raw.items() if k != "parameters"} if split else raw
+    entry, problems = _validated(EntryPoint, body, document, base)
+    params: dict[str, Any] = raw_params if isinstance(raw_params, dict) else {}
+    declared = list(params)
+    for param_name, raw_param in params.items():
+        path = (*base, "parameters", param_name)
+        problems += checks.check_parameter_name(document, path)
+        param, found = _validated(Parameter, raw_param, document, path)
+        problems += found
+        if param is not None:
+            problems += checks.check_parameter(document, path, param)
+    if entry is not None:
+        problems += checks.check_entry(name, entry, declared, entry_names, document)
+    return entry, problems
 
 
 def load_project(target: Path) -> Project:

@@ -17,11 +17,18 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StringConstraints,
     WithJsonSchema,
     field_validator,
 )
 
 NAME_PATTERN = r"^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$"
+# Parameter names become template names and `--name` options; variable names go to `env`.
+IDENTIFIER_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
+ENV_VAR_PATTERN = IDENTIFIER_PATTERN
 
 PARAM_TYPES = ("str", "int", "float", "bool", "path", "uri", "date", "choice")
 PARAM_TYPE_ALIASES = {
@@ -64,6 +71,20 @@ VersionText = Annotated[
     str, BeforeValidator(_source_text), WithJsonSchema({"type": ["string", "number"]})
 ]
 Scalar = str | int | float | bool | date
+# `tags: llm` means `tags: [llm]` (see Spec._one_or_many).
+OneOrMany = Annotated[
+    tuple[str, ...],
+    WithJsonSchema({"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}),
+]
+# `memory: 4Gi`, `memory: 512Mi`, or a plain number of bytes (`memory: 2048`).
+MemorySize = Annotated[
+    str,
+    BeforeValidator(_source_text),
+    StringConstraints(pattern=r"^\d+(\.\d+)?([KMGT]i?)?[bB]?$"),
+    WithJsonSchema({"type": ["string", "number"], "pattern": r"^\d+(\.\d+)?([KMGT]i?)?[bB]?$"}),
+]
+EnvVarName = Annotated[str, StringConstraints(pattern=ENV_VAR_PATTERN)]
+EnvVarValue = Annotated[str, WithJsonSchema({"type": ["string", "number", "boolean"]})]
 
 
 class _Model(BaseModel):
@@ -79,10 +100,10 @@ class Parameter(_Model):
         f"{alias}={canonical}" for alias, canonical in PARAM_TYPE_ALIASES.items()))
     default: Scalar | None = Field(None, description="Used when no -P value is given.")
     help: str | None = Field(None, description="One line shown in `brain info` and forms.")
-    min: float | None = Field(None, description="Smallest allowed value (int, float).")
-    max: float | None = Field(None, description="Largest allowed value (int, float).")
+    min: StrictFloat | None = Field(None, description="Smallest allowed value (int, float).")
+    max: StrictFloat | None = Field(None, description="Largest allowed value (int, float).")
     choices: tuple[Scalar, ...] | None = Field(None, description="Allowed values (choice).")
-    allow_nan: bool = Field(False, description="Accept nan/inf for a float.")
+    allow_nan: StrictBool = Field(False, description="Accept nan/inf for a float.")
 
     @property
     def required(self) -> bool:
@@ -104,17 +125,26 @@ class EntryPoint(_Model):
     script: str | None = Field(None, description="python: a script path in the project.")
     module: str | None = Field(None, description="python: a module run as `python -m`.")
     notebook: str | None = Field(None, description="notebook: the .ipynb to execute.")
-    port: int | None = Field(
+    port: StrictInt | None = Field(
         None, ge=1, le=65535, description="app: the port to wait on (else the `port` parameter)."
     )
     description: str | None = None
-    parameters: dict[str, Parameter] = Field(default_factory=dict)
+    parameters: dict[str, Parameter] = Field(
+        default_factory=dict,
+        description="Typed parameters, passed with -P name=value.",
+        json_schema_extra={"propertyNames": {"pattern": IDENTIFIER_PATTERN}},
+    )
     depends_on: tuple[str, ...] = Field((), description="Entry points to run first.")
     inputs: tuple[str, ...] = Field((), description="Files hashed into the run cache key.")
     outputs: tuple[str, ...] = Field((), description="Files recorded with hashes after a run.")
 
 
-PipRequirements = dict[str, str | None] | list[str]
+PipSpecifier = Annotated[
+    str | None,
+    BeforeValidator(_source_text),
+    WithJsonSchema({"type": ["string", "number", "null"]}),
+]
+PipRequirements = dict[str, PipSpecifier] | list[str]
 
 
 class PythonEnv(_Model):
@@ -161,8 +191,10 @@ class Env(_Model):
 
     python: PythonEnv = Field(default_factory=PythonEnv)
     docker: DockerEnv = Field(default_factory=DockerEnv)
-    variables: dict[str, Annotated[str, WithJsonSchema({"type": ["string", "number", "boolean"]})]] = Field(
-        default_factory=dict, description="Environment variables for every entry point."
+    variables: dict[EnvVarName, EnvVarValue] = Field(
+        default_factory=dict,
+        description="Environment variables for every entry point.",
+        json_schema_extra={"propertyNames": {"pattern": ENV_VAR_PATTERN}},
     )
 
     @field_validator("variables", mode="before")
@@ -173,22 +205,13 @@ class Env(_Model):
                     for k, v in value.items()}
         return value
 
-    @field_validator("variables")
-    @classmethod
-    def _variable_names(cls, value: dict[str, str]) -> dict[str, str]:
-        for name in value:
-            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-                raise ValueError(f"{name!r} is not a valid environment variable name")
-        return value
-
 
 class Hardware(_Model):
     """Resources the project needs; applied as limits by the Docker backend."""
 
-    cpu: float | None = Field(None, gt=0)
-    memory: str | None = Field(None, pattern=r"^\d+(\.\d+)?([KMGT]i?)?[bB]?$",
-                               description='e.g. "4Gi", "512Mi".')
-    gpu: int = Field(0, ge=0)
+    cpu: StrictFloat | None = Field(None, gt=0)
+    memory: MemorySize | None = Field(None, description='e.g. "4Gi", "512Mi".')
+    gpu: StrictInt = Field(0, ge=0)
 
 
 class Spec(_Model):
@@ -198,9 +221,9 @@ class Spec(_Model):
     version: VersionText = Field(description="PEP 440 version.")
     namespace: str = Field("default", pattern=NAME_PATTERN)
     description: str | None = None
-    tags: tuple[str, ...] = Field((), validation_alias=AliasChoices("tags", "tag"))
-    authors: tuple[str, ...] = ()
-    build_enabled: bool = False
+    tags: OneOrMany = Field((), validation_alias=AliasChoices("tags", "tag"))
+    authors: OneOrMany = ()
+    build_enabled: StrictBool = False
     entry_points: dict[str, EntryPoint] = Field(default_factory=dict)
     env: Env = Field(default_factory=Env)
     hardware: Hardware = Field(default_factory=Hardware)

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from brain.spec.document import Document, Mark, Path
+from brain.spec.document import Document, FieldPath, Mark
 
 
 @dataclass(frozen=True)
@@ -19,7 +19,7 @@ class Problem:
     """What is wrong and where."""
 
     mark: Mark | None
-    path: Path
+    path: FieldPath
     message: str
 
     @property
@@ -55,15 +55,26 @@ _EXPECTED = {
     "model_attributes_type": "expected a mapping (key: value lines)",
 }
 
+_SLUG = "a lowercase slug (a-z, 0-9, '-', '_', '.'; starts and ends with a letter or digit)"
 _PATTERN_MEANING = {
-    "name": "a lowercase slug (a-z, 0-9, '-', '_', '.'; starts and ends with a letter or digit)",
-    "namespace": "a lowercase slug (a-z, 0-9, '-', '_', '.'; starts and ends with a letter or digit)",
+    "name": _SLUG,
+    "namespace": _SLUG,
     "memory": 'a size such as "4Gi" or "512Mi"',
+    "variables": "a valid environment variable name (letters, digits and '_', not starting "
+    "with a digit)",
 }
 
 _BRANCH_NAMES = {
     "str": "text", "int": "a whole number", "float": "a number", "bool": "true/false",
-    "date": "a date", "none": "nothing",
+    "date": "a date", "none": "nothing", "dict": "a mapping", "list": "a list",
+    "tuple": "a list",
+}
+
+_BOUNDS = {
+    "greater_than": "expected a number above {gt}",
+    "greater_than_equal": "expected at least {ge}",
+    "less_than": "expected a number below {lt}",
+    "less_than_equal": "expected at most {le}",
 }
 
 
@@ -85,23 +96,36 @@ def describe(value: Any) -> str:
     return repr(value)
 
 
-def from_validation_error(error: ValidationError, document: Document) -> list[Problem]:
-    """Rewrite pydantic's errors as located problems, collapsing union branches."""
+def from_validation_error(
+    error: ValidationError, document: Document, prefix: FieldPath = ()
+) -> list[Problem]:
+    """Rewrite pydantic's errors as located problems, collapsing union branches.
+
+    `prefix` is where the validated value sits in the document (a part validated on its own).
+    """
     from brain.spec.models import Spec
 
-    problems: dict[Path, Problem] = {}
-    branches: dict[Path, list[str]] = {}
-    for item in error.errors(include_url=False):
-        loc: Path = tuple(item["loc"])
+    problems: dict[FieldPath, Problem] = {}
+    branches: dict[FieldPath, list[str]] = {}
+    for loc, item in _pick_branches(error.errors(include_url=False), document, prefix):
         kind = item["type"]
+        if document.is_dropped(loc):
+            continue  # already reported by the parser (a refused tag or value)
         if kind == "missing":
             parent = loc[:-1]
-            problems[loc] = Problem(document.mark(parent), loc, f"required field {loc[-1]!r} is missing")
+            problems[loc] = Problem(document.mark(parent), loc,
+                                    f"required field {loc[-1]!r} is missing")
             continue
         if kind == "extra_forbidden":
             problems[loc] = Problem(
                 document.keys.get(loc, document.mark(loc)), loc, _unknown_key(Spec, loc)
             )
+            continue
+        if loc and loc[-1] == "[key]":
+            path = loc[:-1]
+            meaning = _PATTERN_MEANING.get(str(path[-2]) if len(path) > 1 else "", "a valid key")
+            problems[path] = Problem(document.keys.get(path, document.mark(path)), path,
+                                     f"{str(path[-1])!r} is not {meaning}")
             continue
         path = _document_path(loc, document)
         if path != loc:
@@ -112,22 +136,66 @@ def from_validation_error(error: ValidationError, document: Document) -> list[Pr
         problems[path] = Problem(document.mark(path), path, _message(item))
     for path, names in branches.items():
         if len(names) > 1:
-            wanted = sorted({_BRANCH_NAMES.get(n, n.split("[")[0]) for n in names})
             found = _lookup(document.data, path)
             problems[path] = Problem(
-                document.mark(path), path, f"expected {' or '.join(wanted)}, got {describe(found)}"
+                document.mark(path), path, f"expected {_branches(names)}, got {describe(found)}"
             )
     return sorted(problems.values(), key=Problem.sort_key)
 
 
-def _document_path(loc: Path, document: Document) -> Path:
+def _pick_branches(items: list[Any], document: Document, prefix: FieldPath
+                   ) -> list[tuple[FieldPath, Any]]:
+    """Errors with full locations; where a union's branch matches the value found (a mapping
+    for `dict[...] | list[...]`), only that branch's errors, its tag removed from the path."""
+    picked: list[tuple[FieldPath, Any]] = []
+    unions: dict[FieldPath, dict[str, list[tuple[FieldPath, Any]]]] = {}
+    for item in items:
+        loc: FieldPath = (*prefix, *item["loc"])
+        split = _branch_of(loc, document)
+        if split is None or item["type"] in ("missing", "extra_forbidden"):
+            picked.append((loc, item))
+            continue
+        path, tag, rest = split
+        unions.setdefault(path, {}).setdefault(tag, []).append((rest, item))
+    for path, branches in unions.items():
+        found = _lookup(document.data, path)
+        kinds = ("dict",) if isinstance(found, dict) else (
+            ("list", "tuple") if isinstance(found, list) else ())
+        chosen = [tag for tag in branches if kinds and tag.startswith(kinds)]
+        if len(chosen) == 1 and len(branches) > 1:
+            picked += [((*path, *rest), item) for rest, item in branches[chosen[0]]]
+        else:
+            picked += [((*path, tag, *rest), item)
+                       for tag, group in branches.items() for rest, item in group]
+    return picked
+
+
+def _branch_of(loc: FieldPath, document: Document
+               ) -> tuple[FieldPath, str, FieldPath] | None:
+    """Split `loc` at the first part that is no node of the document: a union branch tag."""
+    for end in range(len(loc)):
+        if loc[: end + 1] not in document.values:
+            return loc[:end], str(loc[end]), loc[end + 1:]
+    return None
+
+
+def _branches(names: list[str]) -> str:
+    """`str`, `int`, `float`... as one readable alternative: "text, a number or a date"."""
+    bare = (n.split("[")[0] for n in names)
+    wanted = list(dict.fromkeys(_BRANCH_NAMES.get(n, n) for n in bare))
+    if "a number" in wanted and "a whole number" in wanted:
+        wanted.remove("a whole number")
+    return wanted[0] if len(wanted) == 1 else f"{', '.join(wanted[:-1])} or {wanted[-1]}"
+
+
+def _document_path(loc: FieldPath, document: Document) -> FieldPath:
     for end in range(len(loc), -1, -1):
         if loc[:end] in document.values:
             return loc[:end]
     return ()
 
 
-def _lookup(data: Any, path: Path) -> Any:
+def _lookup(data: Any, path: FieldPath) -> Any:
     for part in path:
         try:
             data = data[part]
@@ -142,27 +210,35 @@ def _message(item: Any) -> str:
     ctx = item.get("ctx") or {}
     if kind in _EXPECTED:
         return f"{_EXPECTED[kind]}, got {found}"
+    if kind in _BOUNDS:
+        bounds = {k: int(v) if isinstance(v, float) and v.is_integer() else v
+                  for k, v in ctx.items()}
+        return f"{_BOUNDS[kind].format(**bounds)}, got {found}"
     if kind == "literal_error":
         return f"expected one of {ctx.get('expected', '')}, got {found}"
     if kind == "string_pattern_mismatch":
         field = str(item["loc"][-1]) if item["loc"] else ""
-        return f"expected {_PATTERN_MEANING.get(field, 'a value matching ' + str(ctx.get('pattern')))}, got {found}"
+        meaning = _PATTERN_MEANING.get(field, f"text matching {ctx.get('pattern')}")
+        return f"expected {meaning}, got {found}"
     if kind == "value_error":
         return str(ctx.get("error", item["msg"]))
     message = str(item["msg"])
     return f"{message[0].lower()}{message[1:]}, got {found}"
 
 
-def _unknown_key(model: type[BaseModel], loc: Path) -> str:
+def _unknown_key(model: type[BaseModel], loc: FieldPath) -> str:
     key = str(loc[-1])
     allowed = _keys_at(model, loc[:-1])
+    if key in allowed:
+        # pydantic takes the first alias present (`tags` over `tag`) and calls the other extra.
+        return f"{key!r} is an alias of a key already given here (tag/tags); keep only one"
     guess = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
     hint = f" (did you mean {guess[0]!r}?)" if guess else ""
     listed = f"; allowed: {', '.join(sorted(allowed))}" if allowed and not guess else ""
     return f"unknown key {key!r}{hint}{listed}"
 
 
-def _keys_at(model: type[BaseModel], path: Path) -> list[str]:
+def _keys_at(model: type[BaseModel], path: FieldPath) -> list[str]:
     """The keys a mapping at `path` may hold, found by walking the model's annotations."""
     current: Any = model
     for part in path:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+
 def spec_schema() -> dict[str, Any]:
     """The JSON schema (draft 2020-12) for onebrain.yml."""
     from brain.spec.models import Spec

@@ -31,7 +31,14 @@ def describe_project(project: Project) -> dict[str, Any]:
 
 def describe_entry(entry: EntryPoint) -> dict[str, Any]:
     """One entry point as data."""
-    runs = entry.command or entry.script or entry.module or entry.notebook
+    if entry.script:
+        runs = f"python {entry.script}"
+    elif entry.module:
+        runs = f"python -m {entry.module}"
+    elif entry.notebook:
+        runs = f"notebook {entry.notebook}"
+    else:
+        runs = entry.command or ""
     return {
         "type": entry.type,
         "runs": runs,

@@ -9,14 +9,24 @@ from typing import Any
 from brain.errors import InvalidInput
 from brain.paths import find_project_root, find_spec_file
 from brain.spec.loader import display_path, problems_for
+from brain.spec.problems import Problem
 
 
 @dataclass(frozen=True)
 class SpecResult:
-    """One spec's outcome: formatted problem lines, empty when valid."""
+    """One spec's outcome: its problems, none when valid."""
 
     spec_file: Path
-    problems: list[str]
+    problems: list[Problem]
+
+    @property
+    def shown(self) -> str:
+        """The spec file as messages name it."""
+        return display_path(self.spec_file)
+
+    def lines(self) -> list[str]:
+        """One `file:line:col: field: message` line per problem."""
+        return [problem.format(self.shown) for problem in self.problems]
 
 
 @dataclass
@@ -35,13 +45,31 @@ class ValidationReport:
         """How many specs have problems."""
         return len(self.results) - self.valid
 
+    @property
+    def problem_count(self) -> int:
+        """How many problems in all."""
+        return sum(len(r.problems) for r in self.results)
+
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {
             "valid": self.valid,
             "invalid": self.invalid,
             "specs": [
-                {"path": str(r.spec_file), "valid": not r.problems, "problems": r.problems}
+                {
+                    "path": str(r.spec_file),
+                    "valid": not r.problems,
+                    "problems": [
+                        {
+                            "line": p.mark.line if p.mark else None,
+                            "column": p.mark.column if p.mark else None,
+                            "field": p.field,
+                            "message": p.message,
+                            "text": p.format(r.shown),
+                        }
+                        for p in r.problems
+                    ],
+                }
                 for r in self.results
             ],
         }
@@ -80,6 +108,5 @@ def validate_paths(targets: list[Path]) -> ValidationReport:
                 continue
             seen.add(key)
             problems, _ = problems_for(spec_file)
-            shown = display_path(spec_file)
-            report.results.append(SpecResult(spec_file, [p.format(shown) for p in problems]))
+            report.results.append(SpecResult(spec_file, problems))
     return report

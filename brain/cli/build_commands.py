@@ -1,0 +1,173 @@
+"""`brain build`: turn a project into a deliverable. `--docker` builds the project image.
+
+Each kind of artifact is one flag and one `_build_<kind>` function returning a JSON-ready
+dict; a new kind (e.g. `--wheel`) is a new flag, a new function and a line in `_BUILDERS`.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from brain.cli import output
+from brain.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from brain.spec.loader import Project
+
+_EPILOG = ("Exit codes: 0 ok; 2 invalid spec or options; 3 the build or push failed (no Docker "
+           "daemon, a base image that is not available, a dependency that does not install).")
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """What the user asked `brain build` for, beyond the artifact kinds."""
+
+    print_dockerfile: bool
+    registry: str | None
+    tags: tuple[str, ...]
+    force: bool
+    quiet: bool
+
+
+@click.command("build", epilog=_EPILOG)
+@click.argument("project", required=False, type=click.Path(path_type=Path))
+@click.option("--wheel", "wheel", is_flag=True,
+              help="Build the library: wheel and sdist into dist/ (needs build_enabled: true).")
+@click.option("--docker", "docker", is_flag=True,
+              help="Build the Docker image: the environment, the code and every entry point.")
+@click.option("--print-dockerfile", is_flag=True,
+              help="Print the generated Dockerfile and .dockerignore instead of building.")
+@click.option("--push", "registry", metavar="REGISTRY",
+              help="Push the image's tags to REGISTRY (host[:port][/path]) after building.")
+@click.option("--tag", "tags", multiple=True, metavar="TAG",
+              help="An extra tag: `latest`, or a full `repository:tag`. Repeatable.")
+@click.option("--force", is_flag=True, help="Rebuild even when the image is up to date.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def build(project: Path | None, wheel: bool, docker: bool, print_dockerfile: bool,
+          registry: str | None, tags: tuple[str, ...], force: bool, as_json: bool) -> None:
+    """Build the project's deliverables; `--docker` builds one image with every entry point.
+
+    The image is tagged <namespace>/<name>:<version> and :<short commit> (`-dirty` when the
+    tree has uncommitted changes), labelled with its provenance, and runs anywhere:
+    `docker run IMAGE ENTRY -P name=value`, `docker run IMAGE --help`. Layers go from base
+    image to code, so after a code-only change a rebuild takes seconds.
+
+    Settings: BRAIN_DOCKER_BASE_IMAGE (base image when the spec sets none; default
+    python:X.Y-slim), BRAIN_DOCKER_NETWORK (build network, default host),
+    BRAIN_DOCKER_CA_BUNDLE (CA bundle given to pip in the build, default the system one).
+
+    \b
+    Examples:
+      brain build --wheel
+      brain build --docker
+      brain build --docker --print-dockerfile
+      brain build --docker --tag latest --push registry.example.com:5000
+    """
+    chosen = [kind for kind, wanted in (("wheel", wheel), ("docker", docker)) if wanted]
+    if not chosen:
+        raise click.UsageError("choose what to build: --wheel or --docker")
+    if (print_dockerfile or registry or tags) and not docker:
+        raise click.UsageError("--print-dockerfile, --push and --tag go with --docker")
+    from brain.spec.loader import load_project
+
+    loaded = load_project(_project_path(project))
+    options = BuildOptions(print_dockerfile, registry, tags, force, quiet=as_json)
+    results = {kind: _BUILDERS[kind](loaded, options) for kind in chosen}
+    if as_json and not print_dockerfile:
+        output.print_json(results)
+
+
+def _build_docker(project: Project, options: BuildOptions) -> dict[str, Any]:
+    from brain.envs.docker import (
+        DockerEnvironment,
+        parse_reference,
+        parse_registry,
+        repository_name,
+    )
+
+    registry = parse_registry(options.registry) if options.registry else None
+    environment = DockerEnvironment(project)
+    if options.print_dockerfile:
+        from brain import __version__
+        from brain.envs.docker import label_instruction
+        from brain.envs.dockerfile import dockerfile_text, dockerignore_text
+
+        click.echo(dockerfile_text(project, environment.settings, brain_version=__version__)
+                   + label_instruction(environment.labels()), nl=False)
+        click.echo("\n# .dockerignore (applied by brain when it assembles the context)")
+        click.echo(dockerignore_text(project), nl=False)
+        return {}
+    default_repository = repository_name(project.spec.namespace, project.spec.name)
+    extra = [parse_reference(tag, default_repository) for tag in options.tags]
+    with _progress("building the image", quiet=options.quiet) as progress:
+        result = environment.build(progress=progress, extra_tags=extra, force=options.force)
+        pushed = environment.push(result, registry, progress) if registry else []
+    if not options.quiet:
+        steps = sum(1 for line in result.log if line.startswith("Step "))
+        if result.built:
+            output.success(f"built {result.tags[0]} ({result.image_id[7:19]}) in "
+                           f"{result.seconds:.1f}s, {result.cached_steps} of {steps} "
+                           "steps from cache")
+        else:
+            output.echo(f"image up to date: {result.tags[0]} ({result.image_id[7:19]})")
+        output.echo("tags: " + ", ".join(result.tags))
+        for reference in pushed:
+            output.echo(f"pushed {reference}")
+        output.echo(f"try it: docker run --rm {result.tags[0]} --help")
+    return {"image_id": result.image_id, "tags": list(result.tags), "built": result.built,
+            "identity": result.identity, "seconds": round(result.seconds, 3),
+            "cached_steps": result.cached_steps, "pushed": pushed}
+
+
+def _build_wheel(project: Project, options: BuildOptions) -> dict[str, Any]:
+    from brain.cli.publish_commands import build_library
+
+    return build_library(project, quiet=options.quiet)
+
+
+_BUILDERS: dict[str, Callable[[Project, BuildOptions], dict[str, Any]]] = {
+    "wheel": _build_wheel,
+    "docker": _build_docker,
+}
+
+
+@contextmanager
+def _progress(title: str, *, quiet: bool) -> Iterator[Callable[[str], None]]:
+    """Build steps as they come: a spinner on a terminal, plain lines on stderr when piped."""
+    if quiet:
+        yield lambda _phrase: None
+        return
+    if not output.is_rich(sys.stderr):
+        yield lambda phrase: output.echo(phrase, err=True)
+        return
+    status = output.console(stderr=True).status(f"{title}...", spinner="dots")
+    with status:
+        def update(phrase: str) -> None:
+            from rich.markup import escape
+
+            output.console(stderr=True).print(f"[dim]{escape(phrase)}[/dim]")
+            status.update(f"{title}: {escape(phrase)}")
+
+        yield update
+
+
+def _project_path(path: Path | None) -> Path:
+    from brain.paths import find_project_root
+
+    if path is not None:
+        return path
+    root = find_project_root(Path.cwd())
+    if root is None:
+        raise InvalidInput("no onebrain.yml here or in any parent folder",
+                           hint="pass a project folder, or run `brain generate` to create one")
+    return root
+
+
+__all__ = ["build"]

@@ -1,0 +1,171 @@
+"""`brain setup-deps`, `brain lock`, `brain clean`: the project's environment.
+
+Kept light at import: `setup-deps` with nothing changed must answer in well under 150 ms, so
+rich, pydantic and the backends load only when there is work to do.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from brain.cli import output
+
+_EXIT_CODES = ("Exit codes: 0 ok; 2 invalid spec or options; 3 environment failure (Python "
+               "version not installed, a requirement that cannot be resolved or installed, "
+               "--frozen with a missing or stale lock); 4 the project stayed busy (another "
+               "brain holds its lock) past BRAIN_LOCK_TIMEOUT.")
+
+
+@click.command("setup-deps", epilog=_EXIT_CODES)
+@click.argument("project", required=False, type=click.Path(path_type=Path))
+@click.option("--backend", type=click.Choice(["venv", "docker"]), default="venv",
+              show_default=True, help="Where entry points run.")
+@click.option("--installer", type=click.Choice(["uv", "pip"]), default="uv", show_default=True,
+              help="venv: uv, or virtualenv + pip as the fallback.")
+@click.option("--frozen", is_flag=True,
+              help="Install exactly onebrain.lock; fail if it is missing or stale.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def setup_deps(project: Path | None, backend: str, installer: str, frozen: bool,
+               as_json: bool) -> None:
+    """Create or refresh the project's environment; a no-op when nothing changed.
+
+    The environment lives in <project>/.brain/venv, built with the Python version of
+    env.python.version and the requirements of env.python.pip / env.python.requirements
+    (or exactly onebrain.lock when the project has one).
+
+    \b
+    Examples:
+      brain setup-deps
+      brain setup-deps examples/fit-model --frozen
+      brain setup-deps --installer pip --json
+    """
+    from brain.envs.select import EnvironmentOptions, ensure_environment
+
+    target = _project_path(project)
+    options = EnvironmentOptions(installer=installer, frozen=frozen)
+    with _progress("setup-deps", quiet=False) as progress:
+        result = ensure_environment(target, backend=backend, options=options, progress=progress)
+    if as_json:
+        from dataclasses import asdict
+
+        output.print_json({"backend": backend, **asdict(result)})
+    elif result.changed:
+        output.success(f"environment ready: {_shown(result.location)} "
+                       f"(identity {result.identity[:12]}, {result.seconds:.1f}s)")
+    else:
+        output.echo(f"environment up to date: {_shown(result.location)}")
+
+
+@click.command("lock", epilog=_EXIT_CODES)
+@click.argument("project", required=False, type=click.Path(path_type=Path))
+@click.option("--upgrade", is_flag=True, help="Re-resolve everything, ignoring current pins.")
+@click.option("--json", "as_json", is_flag=True, help="Print the pinned packages as JSON.")
+def lock(project: Path | None, upgrade: bool, as_json: bool) -> None:
+    """Resolve the dependencies and pin them with hashes into onebrain.lock.
+
+    The lock is universal (valid on every platform) and records a digest of the spec's
+    requirements, so `brain setup-deps --frozen` can tell when it is stale. Re-locking keeps
+    the existing pins unless the spec needs otherwise (or --upgrade).
+
+    \b
+    Examples:
+      brain lock
+      brain lock --upgrade
+    """
+    from brain.envs.lock import lock_project, locked_packages
+    from brain.spec.loader import load_project
+
+    loaded = load_project(_project_path(project))
+    with _progress("lock", quiet=False) as progress:
+        written = lock_project(loaded, upgrade=upgrade, progress=progress)
+    packages = locked_packages(written)
+    if as_json:
+        output.print_json({"lock": str(written.path), "packages": packages,
+                           "requirements_sha256": written.requirements_digest})
+    else:
+        output.success(f"wrote {_shown(str(written.path))}: {len(packages)} package(s) pinned")
+
+
+@click.command("clean")
+@click.argument("project", required=False, type=click.Path(path_type=Path))
+@click.option("--all", "everything", is_flag=True,
+              help="Also remove the rest of <project>/.brain (run logs, caches).")
+@click.option("--json", "as_json", is_flag=True, help="Print what was removed as JSON.")
+def clean(project: Path | None, everything: bool, as_json: bool) -> None:
+    """Remove the project's environment (with --all, all its local state in .brain/).
+
+    The shared package cache is kept: rebuilding stays fast. Run records stay in the store.
+
+    \b
+    Examples:
+      brain clean
+      brain clean examples/fit-model --all
+    """
+    from brain.envs.venv import remove_environment
+    from brain.paths import find_spec_file
+
+    target = _project_path(project)
+    root = target.parent if target.is_file() else target
+    if find_spec_file(root) is None:
+        from brain.errors import InvalidInput
+
+        raise InvalidInput(f"no onebrain.yml in {root}",
+                           hint="pass a project folder (brain clean only touches projects)")
+    with _progress("clean", quiet=as_json) as progress:
+        removed = remove_environment(root.resolve(), everything=everything, progress=progress)
+    if as_json:
+        output.print_json({"removed": [str(path) for path in removed]})
+    elif removed:
+        output.success("removed " + ", ".join(_shown(str(path)) for path in removed))
+    else:
+        output.echo("nothing to remove")
+
+
+@contextmanager
+def _progress(title: str, *, quiet: bool) -> Iterator[Callable[[str], None]]:
+    """A spinner with the latest phrase on a terminal; plain lines on stderr when piped."""
+    if quiet:
+        yield lambda _phrase: None
+        return
+    if not output.is_rich(sys.stderr):
+        yield lambda phrase: output.echo(f"{title}: {phrase}", err=True)
+        return
+    status = output.console(stderr=True).status(f"{title}...", spinner="dots")
+    with status:
+        def update(phrase: str) -> None:
+            from rich.markup import escape
+
+            # Each phrase stays visible as a line; the spinner shows the current one.
+            output.console(stderr=True).print(f"[dim]{escape(phrase)}[/dim]")
+            status.update(f"{title}: {escape(phrase)}")
+
+        yield update
+
+
+def _project_path(path: Path | None) -> Path:
+    from brain.errors import InvalidInput
+    from brain.paths import find_project_root
+
+    if path is not None:
+        return path
+    root = find_project_root(Path.cwd())
+    if root is None:
+        raise InvalidInput("no onebrain.yml here or in any parent folder",
+                           hint="pass a project folder, or run `brain generate` to create one")
+    return root
+
+
+def _shown(location: str) -> str:
+    """`location` relative to the working directory when inside it (no spec import: fast)."""
+    import os
+
+    relative = os.path.relpath(location)
+    return location if relative.startswith("..") else relative
+
+
+__all__ = ["clean", "lock", "setup_deps"]

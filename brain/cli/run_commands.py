@@ -1,0 +1,139 @@
+"""`brain run`: run an entry point in the project's environment and record the run."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from brain.cli import output
+
+if TYPE_CHECKING:
+    from brain.runs.plan import RunPlan
+    from brain.runs.record import RunRecord
+    from brain.runs.runner import DryRun, RunResult
+
+
+@click.command(context_settings={"show_default": True})
+@click.argument("project", required=False, type=click.Path(path_type=Path))
+@click.option("-e", "--entry", "entry", metavar="ENTRY",
+              help="Entry point to run (`fit models` = `fit-models` = `fit_models`). "
+              "Default: the only entry point, or `main`.")
+@click.option("-P", "--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="A parameter value (repeatable; split on the first `=`).")
+@click.option("--backend", type=click.Choice(["venv", "docker"]), default="venv",
+              help="Where the entry point runs.")
+@click.option("--dry-run", is_flag=True,
+              help="Print the exact argv and variables; run and record nothing.")
+@click.option("--no-setup", is_flag=True,
+              help="Do not build or refresh the environment; fail (exit 3) if it is not ready.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the finished run record (or the dry-run plan) as JSON on stdout; "
+              "the entry point's own output then goes to stderr.")
+@click.option("--start-timeout", type=click.FloatRange(min=0.1), default=60.0,
+              metavar="SECONDS", help="Apps: how long to wait for the port to answer.")
+def run(project: Path | None, entry: str | None, params: tuple[str, ...], backend: str,
+        dry_run: bool, no_setup: bool, as_json: bool, start_timeout: float) -> None:
+    """Run an entry point with typed parameters, live output, logs, and a run record.
+
+    The environment is set up first when it is missing or stale (unless --no-setup).
+    Output streams live and is saved under .brain/runs/<run id>/. brain exits with the
+    entry point's own exit code, or 130 after Ctrl-C (which is forwarded to it first).
+    Apps run until Ctrl-C, once brain has seen their port answer.
+
+    \b
+    Examples:
+      brain run -e fit-models -P alpha=0.7
+      brain run examples/fit-model -e query_historical_data -P ds=2022-01-01
+      brain run -e main --dry-run
+    """
+    from brain.params import parse_assignments
+    from brain.runs.plan import plan_run
+    from brain.runs.snapshot import load_snapshot
+
+    loaded = load_snapshot(_project_path(project))
+    plan = plan_run(loaded, entry, parse_assignments(params))
+    if dry_run:
+        from brain.runs.runner import dry_run as describe
+
+        _print_dry_run(plan, describe(plan, backend), as_json)
+        return
+    result = _execute(plan, backend=backend, setup=not no_setup, as_json=as_json,
+                      start_timeout=start_timeout)
+    if as_json:
+        output.print_json(result.record.as_dict())
+    raise SystemExit(result.exit_code)
+
+
+def _execute(plan: RunPlan, *, backend: str, setup: bool, as_json: bool,
+             start_timeout: float) -> RunResult:
+    from brain.runs.runner import execute
+
+    def started(record: RunRecord) -> None:
+        _note(f"run {record.id}: {plan.entry_name} ({plan.entry_type}): {plan.command}")
+
+    def ready(url: str) -> None:
+        _note(f"{plan.entry_name} is up at {url} (Ctrl-C to stop)")
+
+    result = execute(
+        plan, backend=backend, setup=setup, progress=lambda phrase: _note(f"setup: {phrase}"),
+        on_started=started, on_ready=ready, start_timeout=start_timeout,
+        stdout=sys.stderr if as_json else None,
+    )
+    record = result.record
+    took = f"{(record.duration or 0):.2f}s"
+    if result.message:
+        _note(f"run {record.id} {record.status} after {took}: {result.message}")
+    else:
+        _note(f"run {record.id} {record.status} after {took} (exit {record.exit_code})")
+    return result
+
+
+def _print_dry_run(plan: RunPlan, described: DryRun, as_json: bool) -> None:
+    if as_json:
+        output.print_json({
+            "entry_point": plan.entry_name,
+            "type": plan.entry_type,
+            "parameters": plan.parameters_json(),
+            "command": plan.command,
+            "argv": described.argv,
+            "cwd": str(described.cwd),
+            "variables": described.variables,
+            "port": plan.port,
+        })
+        return
+    lines = [f"entry point: {plan.entry_name} ({plan.entry_type})",
+             f"cwd: {described.cwd}",
+             "argv:"]
+    # One argument per line, quoted only when needed, so every line reads back exactly.
+    lines += [f"  {shlex.quote(arg)}" for arg in described.argv]
+    lines.append("variables:")
+    lines += [f"  {name}={shlex.quote(value)}" for name, value in described.variables.items()]
+    if plan.port is not None:
+        lines.append(f"port: {plan.port}")
+    for line in lines:
+        output.echo(line)
+
+
+def _note(text: str) -> None:
+    """A status line from brain itself, on stderr so stdout stays the entry point's own."""
+    output.echo(f"brain: {text}", err=True)
+
+
+def _project_path(path: Path | None) -> Path:
+    from brain.errors import InvalidInput
+    from brain.paths import find_project_root
+
+    if path is not None:
+        return path
+    root = find_project_root(Path.cwd())
+    if root is None:
+        raise InvalidInput("no onebrain.yml here or in any parent folder",
+                           hint="pass a project folder: brain run PATH -e ENTRY")
+    return root
+
+
+__all__ = ["run"]

@@ -1,0 +1,284 @@
+"""`brain runs [list|show|diff]`: the run history.
+
+Kept light on purpose: `brain runs list` over 100,000 records must finish in under 300 ms,
+so this module imports only click, sqlite3 and the store (rich only on a terminal).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from brain.cli import output
+from brain.runs.record import STATUSES, RunRecord, tail_lines
+from brain.runs.store import RunStore
+
+_PARAMETERS_WIDTH = 60
+
+
+def _list_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option("--project", "project", metavar="NAME",
+                     help="Only runs of this project (NAME or NAMESPACE/NAME)."),
+        click.option("--namespace", metavar="NAMESPACE", help="Only runs of this namespace."),
+        click.option("-e", "--entry", metavar="ENTRY", help="Only runs of this entry point."),
+        click.option("--status", type=click.Choice(STATUSES), help="Only runs that ended so."),
+        click.option("-n", "--limit", type=click.IntRange(1, 1_000_000_000), default=20,
+                     show_default=True, help="How many runs to show, newest first."),
+        click.option("--json", "as_json", is_flag=True, help="Print the runs as JSON."),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+@click.group(invoke_without_command=True)
+@_list_options
+@click.pass_context
+def runs(ctx: click.Context, /, **filters: Any) -> None:
+    """The run history: which code, parameters and environment made each run.
+
+    `brain runs` alone lists recent runs (same options as `brain runs list`).
+
+    \b
+    Examples:
+      brain runs
+      brain runs list --project fit-model --status failed
+      brain runs show 1a2115042633
+      brain runs diff 1a2115042633 1a21150424a7
+    """
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(list_runs, **filters)
+    elif any(ctx.get_parameter_source(name) is not click.core.ParameterSource.DEFAULT
+             for name in filters):
+        raise click.UsageError(f"list options go after the sub-command: "
+                               f"brain runs {ctx.invoked_subcommand} ... or brain runs list ...")
+
+
+@runs.command("list")
+@_list_options
+def list_runs(project: str | None, namespace: str | None, entry: str | None,
+              status: str | None, limit: int, as_json: bool) -> None:
+    """List runs, newest first.
+
+    \b
+    Examples:
+      brain runs list
+      brain runs list --project prototypes/my-cool-api -e main --limit 5
+      brain runs list --status failed --json
+    """
+    with RunStore() as store:
+        store.reconcile(best_effort=True)
+        records = store.list(project=project, namespace=namespace, entry=entry,
+                             status=status, limit=limit)
+    if as_json:
+        output.print_json([record.as_dict() for record in records])
+        return
+    if not records:
+        filtered = any(value is not None for value in (project, namespace, entry, status))
+        output.echo("No runs match these filters." if filtered else
+                    "No runs recorded yet: `brain run -e ENTRY` records one.", err=True)
+        return
+    if output.is_rich():
+        _terminal_table(records)
+        return
+    output.table(None, ("ID", "STARTED", "PROJECT", "ENTRY", "STATUS", "EXIT", "DURATION",
+                        "COMMIT", "PARAMETERS"),
+                 [(r.id, _when(r.started_at), f"{r.namespace}/{r.project}", r.entry_point,
+                   r.status, r.exit_code, _duration(r.duration), _commit(r),
+                   _shorten(_parameters(r.parameters), _PARAMETERS_WIDTH)) for r in records])
+
+
+def _terminal_table(records: list[RunRecord]) -> None:
+    """The list for humans: shorter cells, and the least useful columns left out until the
+    table fits the terminal, so that ids never fold (`brain runs show` has everything)."""
+    import shutil
+
+    columns: list[tuple[str, list[str]]] = [
+        ("ID", [r.id for r in records]),
+        ("STARTED", [_when(r.started_at, short=True) for r in records]),
+        ("PROJECT", [_project(r) for r in records]),
+        ("ENTRY", [r.entry_point for r in records]),
+        ("STATUS", [r.status if not r.exit_code else f"{r.status} ({r.exit_code})"
+                    for r in records]),
+        ("TIME", [_duration(r.duration) for r in records]),
+        ("COMMIT", [_commit(r) for r in records]),
+        ("PARAMETERS", [_shorten(_parameters(r.parameters), _PARAMETERS_WIDTH // 2)
+                        for r in records]),
+    ]
+    width = shutil.get_terminal_size().columns
+    for optional in ("PARAMETERS", "STARTED", "TIME", "COMMIT"):
+        # A rich table needs each column's widest cell plus 3 characters, plus 1.
+        needed = 1 + sum(3 + max(len(header), *map(len, cells)) for header, cells in columns)
+        if needed <= width:
+            break
+        columns = [column for column in columns if column[0] != optional]
+    output.table(None, [header for header, _ in columns],
+                 list(zip(*(cells for _, cells in columns), strict=True)))
+
+
+@runs.command("show")
+@click.argument("run_id", metavar="ID")
+@click.option("--tail", type=click.IntRange(min=0), default=20, show_default=True,
+              help="How many lines of each log to show (0: none).")
+@click.option("--json", "as_json", is_flag=True, help="Print the run as JSON.")
+def show(run_id: str, tail: int, as_json: bool) -> None:
+    """Show one run: its record and the end of its output logs. ID may be a unique prefix.
+
+    \b
+    Examples:
+      brain runs show 1a2115042633
+      brain runs show 1a2115042633 --tail 100
+      brain runs show 1a2115042633 --json
+    """
+    with RunStore() as store:
+        store.reconcile(best_effort=True)
+        record = store.get(run_id)
+    logs = {"stdout": tail_lines(record.stdout_log, tail),
+            "stderr": tail_lines(record.stderr_log, tail)}
+    if as_json:
+        output.print_json({**record.as_dict(), "stdout_tail": logs["stdout"],
+                           "stderr_tail": logs["stderr"]})
+        return
+    for label, value in _describe(record):
+        output.echo(f"{label + ':':<13}{value}")
+    if tail == 0:
+        return
+    for name, path in (("stdout", record.stdout_log), ("stderr", record.stderr_log)):
+        lines = logs[name]
+        if path is None:
+            continue
+        if lines is None:
+            output.echo(f"\n{name}: log {path} is missing")
+            continue
+        if not lines:
+            output.echo(f"\n{name}: empty ({path})")
+            continue
+        output.echo(f"\n{name} (last {len(lines)} line(s) of {path}):")
+        for line in lines:
+            output.echo(f"  {line}")
+
+
+@runs.command("diff")
+@click.argument("run_a", metavar="A")
+@click.argument("run_b", metavar="B")
+@click.option("--json", "as_json", is_flag=True, help="Print the differences as JSON.")
+def diff(run_a: str, run_b: str, as_json: bool) -> None:
+    """Say why two runs differ: code, parameters, environment, command, inputs, outputs, exit.
+
+    \b
+    Examples:
+      brain runs diff 1a2115042633 1a21150424a7
+      brain runs diff 1a2115042633 1a21150424a7 --json
+    """
+    from brain.runs.diff import ABSENT, diff_runs
+
+    with RunStore() as store:
+        store.reconcile(best_effort=True)
+        result = diff_runs(store.get(run_a), store.get(run_b))
+    if as_json:
+        output.print_json(result.as_dict())
+        return
+    a, b = result.a.id, result.b.id
+    if result.identical:
+        output.echo(f"runs {a} and {b} match in every recorded aspect")
+        return
+    output.echo(f"runs {a} -> {b} differ in: {', '.join(result.differing())}")
+    for aspect in result.differing():
+        output.echo(f"{aspect}:")
+        for change in result.changes[aspect]:
+            old, new = (value if value is ABSENT else _json(value)
+                        for value in (change.old, change.new))
+            output.echo(f"  {change.name}: {old} -> {new}")
+    output.echo(f"same: {', '.join(result.same()) or 'nothing'}")
+
+
+def _describe(record: RunRecord) -> list[tuple[str, str]]:
+    git = record.git
+    code = "not in a git repository"
+    if git.commit is not None or git.dirty is not None:
+        code = f"{git.commit or '(no commit yet)'}"
+        code += f" on {git.branch}" if git.branch else " (detached HEAD)"
+        code += ", with uncommitted changes" if git.dirty else ", clean"
+    rows = [
+        ("run", f"{record.id} ({_outcome(record)})"),
+        ("project", f"{record.namespace}/{record.project} {record.version} "
+                    f"({record.project_path})"),
+        ("entry point", record.entry_point),
+        ("parameters", _parameters(record.parameters) or "(none)"),
+        ("command", record.command),
+        ("code", code),
+    ]
+    if git.remote:
+        rows.append(("remote", git.remote))
+    rows += [
+        ("environment", f"{record.backend} {record.env_identity}, Python "
+                        f"{record.python_version or 'unknown'}"),
+        ("spec hash", record.spec_hash),
+        ("started", f"{_when(record.started_at)} by {record.user}@{record.host} "
+                    f"(pid {record.pid})"),
+        ("ended", f"{_when(record.ended_at)} after {_duration(record.duration)}"
+         if record.ended_at is not None else "-"),
+    ]
+    if record.origin:
+        rows.append(("origin", record.origin))
+    for key in ("inputs", "outputs"):
+        if record.extra.get(key):
+            rows.append((key, _value(record.extra[key])))
+    return rows
+
+
+def _outcome(record: RunRecord) -> str:
+    return record.status if record.exit_code is None else \
+        f"{record.status}, exit {record.exit_code}"
+
+
+def _when(timestamp: float | None, *, short: bool = False) -> str:
+    if timestamp is None:
+        return "-"
+    return time.strftime("%m-%d %H:%M" if short else "%Y-%m-%d %H:%M:%S",
+                         time.localtime(timestamp))
+
+
+def _project(record: RunRecord) -> str:
+    return record.project if record.namespace == "default" else \
+        f"{record.namespace}/{record.project}"
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    minutes, secs = divmod(int(seconds), 60)
+    if minutes < 60:
+        return f"{minutes}m{secs:02d}s"
+    return f"{minutes // 60}h{minutes % 60:02d}m"
+
+
+def _commit(record: RunRecord) -> str:
+    commit = record.git.commit
+    if commit is None:
+        return "-"
+    return f"{commit[:8]}-dirty" if record.git.dirty else commit[:8]
+
+
+def _parameters(parameters: dict[str, Any]) -> str:
+    return " ".join(f"{name}={_value(value)}" for name, value in parameters.items())
+
+
+def _value(value: Any) -> str:
+    return value if isinstance(value, str) else _json(value)
+
+
+def _json(value: Any) -> str:
+    import json
+
+    return json.dumps(value, default=str)
+
+
+def _shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 3] + "..."

@@ -1,0 +1,144 @@
+"""`brain generate-url`, `brain launch URL`, `brain hub`: sharing a project by a link."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from brain.cli import output
+
+
+@click.command("generate-url", context_settings={"show_default": True})
+@click.argument("project", required=False, type=click.Path(path_type=Path))
+@click.option("-e", "--entry", metavar="ENTRY", help="Entry point the link runs.")
+@click.option("-P", "--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="A parameter value carried by the link (repeatable).")
+@click.option("--hub", default="http://127.0.0.1:8765", metavar="URL",
+              help="The hub the link opens on.")
+@click.option("--sign", is_flag=True,
+              help="Sign the link with the hub's secret (BRAIN_HUB_SECRET).")
+@click.option("--strict", is_flag=True,
+              help="Refuse (exit 2) when the tree is dirty or HEAD is not on the remote.")
+@click.option("--json", "as_json", is_flag=True, help="Print the link and its parts as JSON.")
+def generate_url(project: Path | None, entry: str | None, params: tuple[str, ...], hub: str,
+                 sign: bool, strict: bool, as_json: bool) -> None:
+    """Print a link that re-runs this exact commit with these parameters.
+
+    The link pins HEAD's full commit SHA, the project's folder inside the repository, the
+    entry point and the parameters (validated now). Anyone who can fetch the remote opens it
+    on a hub (`brain hub`) or runs it with `brain launch URL`.
+
+    \b
+    Examples:
+      brain generate-url -e fit-models -P alpha=0.7
+      BRAIN_HUB_SECRET=... brain generate-url --sign --hub https://hub.example.com
+    """
+    from brain.errors import InvalidInput
+    from brain.params import parse_assignments
+    from brain.share.generate import SECRET_VARIABLE, generate_link, hub_secret
+
+    secret = hub_secret() if sign else None
+    if sign and not secret:
+        raise InvalidInput(f"--sign needs the hub's secret in {SECRET_VARIABLE}",
+                           hint=f"export {SECRET_VARIABLE}=... (the value `brain hub --secret` "
+                           "uses)")
+    made = generate_link(_project_path(project), entry=entry, params=parse_assignments(params),
+                         hub=hub, secret=secret, strict=strict)
+    for warning in made.warnings:
+        output.warn(warning)
+    if as_json:
+        link = made.link
+        output.print_json({"url": made.url, "repo": link.repo, "commit": link.commit,
+                           "path": link.path, "entry": link.entry, "params": dict(link.params),
+                           "signed": link.signature is not None, "warnings": made.warnings})
+        return
+    output.echo(made.url)
+
+
+@click.command("launch")
+@click.argument("url")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the finished run record as JSON on stdout (the run's own output "
+              "then goes to stderr).")
+def launch(url: str, as_json: bool) -> None:
+    """Follow a launch link here: fetch that commit, set up, run, record.
+
+    The repository is fetched into brain's cache (reused next time), the spec and every
+    parameter are validated at that commit, the environment is built (or reused when its
+    dependencies did not change), and the run is recorded with the link as its origin.
+    Exits with the entry point's own exit code.
+
+    \b
+    Example:
+      brain launch 'http://127.0.0.1:8765/launch?v=1&repo=...&commit=...&entry=main'
+    """
+    from brain.share.launch import launch as follow
+    from brain.share.url import parse_link
+
+    link = parse_link(url)
+
+    def phase(name: str) -> None:
+        _note(f"phase {name}")
+
+    result = follow(link, on_phase=phase, progress=lambda text: _note(f"setup: {text}"),
+                    on_ready=lambda where: _note(f"app ready at {where}"),
+                    stdout=sys.stderr if as_json else None)
+    record = result.run.record
+    reused = "reused" if not result.environment.changed else "built"
+    _note(f"run {record.id} {record.status} (exit {record.exit_code}); environment {reused}")
+    if result.run.message:
+        _note(result.run.message)
+    if as_json:
+        output.print_json(record.as_dict())
+    raise SystemExit(result.run.exit_code)
+
+
+@click.command("hub", context_settings={"show_default": True})
+@click.option("--host", default="127.0.0.1", help="Address to listen on.")
+@click.option("--port", default=8765, type=click.IntRange(0, 65535), help="Port to listen on.")
+@click.option("--allow", "allow", multiple=True, metavar="PATTERN",
+              help="Only launch repositories matching this pattern (fnmatch; repeatable). "
+              "Default: any.")
+@click.option("--secret", envvar="BRAIN_HUB_SECRET", metavar="SECRET", show_envvar=True,
+              help="Require links signed with this secret (`generate-url --sign`).")
+@click.option("--max-concurrent", default=2, type=click.IntRange(min=1), metavar="N",
+              help="Launches running at once; more get HTTP 429.")
+@click.option("--timeout", default=1800.0, type=click.FloatRange(min=1), metavar="SECONDS",
+              help="A launch is stopped after this long (environment build included).")
+def hub(host: str, port: int, allow: tuple[str, ...], secret: str | None, max_concurrent: int,
+        timeout: float) -> None:
+    """Serve launch links: a page per link, live logs, launch history, hosted apps.
+
+    \b
+    Examples:
+      brain hub
+      brain hub --allow 'https://github.com/acme/*' --secret "$BRAIN_HUB_SECRET"
+    """
+    from brain.share.hub import HubSettings, serve
+
+    settings = HubSettings(host=host, port=port, allow=allow, secret=secret or None,
+                           max_concurrent=max_concurrent, timeout=timeout)
+    _note(f"hub listening on http://{host}:{port} (Ctrl-C to stop)")
+    serve(settings)
+
+
+def _note(text: str) -> None:
+    output.echo(f"brain: {text}", err=True)
+
+
+def _project_path(path: Path | None) -> Path:
+    from brain.errors import InvalidInput
+    from brain.paths import find_project_root
+
+    if path is not None:
+        return path
+    root = find_project_root(Path.cwd())
+    if root is None:
+        raise InvalidInput("no onebrain.yml here or in any parent folder",
+                           hint="pass a project folder: brain generate-url PATH")
+    return root
+
+
+__all__ = ["generate_url", "hub", "launch"]

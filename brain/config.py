@@ -1,0 +1,204 @@
+"""User settings in `BRAIN_HOME/config.toml` (or `BRAIN_CONFIG`), and the package index a
+project resolves from (its spec merged with the user's settings).
+
+The file is read with tomllib; it is written by `brain config set` from the typed KEYS below,
+so a hand-edited file with an unknown key or a wrong type is reported, not silently ignored.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from brain import paths
+from brain.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from brain.spec.models import Spec
+
+# `local` stands for the local index that `brain publish` writes (a file:// URL).
+LOCAL_INDEX_ALIAS = "local"
+
+
+@dataclass(frozen=True)
+class Key:
+    """One setting: its name, whether it holds a list of values, and what it means."""
+
+    name: str
+    is_list: bool
+    help: str
+
+
+KEYS: dict[str, Key] = {
+    key.name: key
+    for key in (
+        Key("index_url", False,
+            "Package index projects resolve from (replaces PyPI); `local` = brain's local index."),
+        Key("extra_index_urls", True,
+            "More indexes to resolve from, besides index_url; `local` = brain's local index."),
+        Key("publish_index", False,
+            "Default target of `brain publish`: a local index folder or an upload URL."),
+    )
+}
+
+
+def config_path() -> Path:
+    """The user settings file: `BRAIN_CONFIG`, default `BRAIN_HOME/config.toml`."""
+    return Path(os.environ.get("BRAIN_CONFIG") or paths.brain_home() / "config.toml")
+
+
+def load_settings() -> dict[str, str | list[str]]:
+    """Every setting in the user file, checked against KEYS; {} when there is no file."""
+    import tomllib
+
+    path = config_path()
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return {}
+    except OSError as error:
+        raise InvalidInput(f"cannot read {path}: {error.strerror}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise InvalidInput(f"{path}: not valid TOML: {error}",
+                           hint="fix the file, or delete it and use `brain config set`") from None
+    settings: dict[str, str | list[str]] = {}
+    for name, value in data.items():
+        key = _key(name, where=str(path))
+        settings[name] = _checked(key, value, where=str(path))
+    return settings
+
+
+def get_setting(name: str) -> str | list[str] | None:
+    """One setting's value, or None when it is not set."""
+    _key(name)
+    return load_settings().get(name)
+
+
+def set_setting(name: str, values: list[str]) -> str | list[str]:
+    """Set `name` (a list key takes every value given) and save the file atomically."""
+    key = _key(name)
+    if not values:
+        raise InvalidInput(f"no value given for {name}", hint=f"brain config set {name} VALUE")
+    if not key.is_list and len(values) > 1:
+        raise InvalidInput(f"{name} takes one value, got {len(values)}")
+    value: str | list[str] = list(values) if key.is_list else values[0]
+    checked = _checked(key, value, where="the command line")
+    settings = load_settings()
+    settings[name] = checked
+    _save(settings)
+    return checked
+
+
+def unset_setting(name: str) -> bool:
+    """Remove `name` from the file; False when it was not set."""
+    _key(name)
+    settings = load_settings()
+    if name not in settings:
+        return False
+    del settings[name]
+    _save(settings)
+    return True
+
+
+def local_index_url() -> str:
+    """The file:// URL of the local index's simple pages (usable by pip and uv)."""
+    from brain.publish.index import index_root
+
+    return (index_root() / "simple").as_uri()
+
+
+def package_index_settings(spec: Spec | None) -> tuple[str | None, tuple[str, ...]]:
+    """(index_url, extra_index_urls) a project resolves from: the spec's `env.python` first,
+    then the user's settings. None means the resolver's default (PyPI or its own config)."""
+    settings = load_settings()
+    python = spec.env.python if spec is not None else None
+    configured = settings.get("index_url")
+    index_url = (python.index_url if python is not None else None) or (
+        configured if isinstance(configured, str) else None)
+    extras: list[str] = list(python.extra_index_urls) if python is not None else []
+    configured_extras = settings.get("extra_index_urls", [])
+    extras.extend(configured_extras if isinstance(configured_extras, list) else [])
+    expanded_index = _expand(index_url) if index_url else None
+    unique: list[str] = []
+    for url in (_expand(url) for url in extras):
+        if url != expanded_index and url not in unique:
+            unique.append(url)
+    return expanded_index, tuple(unique)
+
+
+def check_index_url(value: str, *, setting: str = "index URL") -> str:
+    """`value` when it is an http(s)/file URL (or `local`), else InvalidInput."""
+    if value == LOCAL_INDEX_ALIAS:
+        return value
+    if any(ch.isspace() or ord(ch) < 32 for ch in value):
+        raise InvalidInput(f"{setting} {value!r} contains whitespace or control characters")
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https", "file") or (
+            parts.scheme != "file" and not parts.netloc):
+        raise InvalidInput(f"{setting} {value!r} is not an http(s):// or file:// URL",
+                           hint="e.g. https://pypi.org/simple or `local` for brain's own index")
+    return value
+
+
+def _expand(url: str) -> str:
+    return local_index_url() if url == LOCAL_INDEX_ALIAS else url
+
+
+def _key(name: str, *, where: str | None = None) -> Key:
+    key = KEYS.get(name)
+    if key is None:
+        close = difflib.get_close_matches(name, list(KEYS), n=1)
+        place = f"{where}: " if where else ""
+        raise InvalidInput(
+            f"{place}unknown setting {name!r}"
+            + (f" (did you mean {close[0]!r}?)" if close else ""),
+            hint="known settings: " + ", ".join(KEYS),
+        )
+    return key
+
+
+def _checked(key: Key, value: Any, *, where: str) -> str | list[str]:
+    if key.is_list:
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise InvalidInput(f"{where}: {key.name} must be a list of strings")
+        return [_checked_value(key, item) for item in value]
+    if not isinstance(value, str):
+        raise InvalidInput(f"{where}: {key.name} must be a string")
+    return _checked_value(key, value)
+
+
+def _checked_value(key: Key, value: str) -> str:
+    if key.name in ("index_url", "extra_index_urls"):
+        return check_index_url(value, setting=key.name)
+    if any(ord(ch) < 32 for ch in value):
+        raise InvalidInput(f"{key.name} {value!r} contains control characters")
+    return value
+
+
+def _save(settings: dict[str, str | list[str]]) -> None:
+    # JSON string literals are valid TOML basic strings, so no TOML writer is needed.
+    lines = ["# brain user settings: edit with `brain config set KEY VALUE`"]
+    for name in sorted(settings):
+        value = settings[name]
+        text = ("[" + ", ".join(json.dumps(item) for item in value) + "]"
+                if isinstance(value, list) else json.dumps(value))
+        lines.append(f"{name} = {text}")
+    path = config_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".config-", suffix=".toml")
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write("\n".join(lines) + "\n")
+        os.replace(temporary, path)
+    except OSError as error:
+        raise InvalidInput(f"cannot write {path}: {error.strerror}") from None

@@ -1,0 +1,181 @@
+"""The build context of a project image: the generated files and the project's own files,
+assembled in memory as a tar, with a content hash that names the image it produces.
+
+Layout of the tar:
+  _brain/Dockerfile, _brain/requirements.txt, _brain/dispatcher-requirements.txt,
+  _brain/ca-certificates.crt, _brain/src/brain/...   (generated; see brain.envs.dockerfile)
+  project/...                                        (the project, minus .dockerignore matches)
+
+Times, owners and permissions other than the executable bit are normalised, so the hash and
+Docker's layer cache depend on content only: touching a file rebuilds nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import stat
+import tarfile
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, TYPE_CHECKING
+
+from brain.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from brain.envs.dockerfile import BuildSettings
+    from brain.spec.loader import Project
+
+DOCKERFILE_PATH = "_brain/Dockerfile"
+_IN_MEMORY = 64 * 2**20
+
+
+@dataclass(frozen=True)
+class ContextFile:
+    """One member of the context: bytes in memory, a file on disk, or a symlink."""
+
+    name: str  # path inside the tar
+    data: bytes | None = None
+    source: Path | None = None
+    link: str | None = None
+    executable: bool = False
+
+
+@dataclass(frozen=True)
+class BuildContext:
+    """Everything sent to the daemon for one build, and the hashes that identify it."""
+
+    dockerfile: str
+    files: tuple[ContextFile, ...]
+    env_identity: str  # base image, settings, apt, dependencies: what the dependency layers hold
+    identity: str  # env_identity + brain's source + the project's files: the whole image
+
+    def tar(self, *, dockerfile_suffix: str = "") -> IO[bytes]:
+        """The context as an uncompressed tar (the daemon is local; gzip would cost time),
+        in memory while small, on disk beyond (a project may carry large data files).
+
+        `dockerfile_suffix` is appended to the Dockerfile: the provenance labels, which are
+        not part of the identity (they hold it).
+        """
+        buffer: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=_IN_MEMORY)  # noqa: SIM115
+        with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as archive:
+            for member in self.files:
+                if member.name == DOCKERFILE_PATH and dockerfile_suffix:
+                    member = ContextFile(member.name, data=(self.dockerfile + dockerfile_suffix
+                                                            ).encode())
+                info = tarfile.TarInfo(member.name)
+                info.mtime = 0
+                info.uid = info.gid = 0
+                if member.link is not None:
+                    info.type = tarfile.SYMTYPE
+                    info.linkname = member.link
+                    info.mode = 0o777
+                    archive.addfile(info)
+                    continue
+                info.mode = 0o755 if member.executable else 0o644
+                if member.data is not None:
+                    info.size = len(member.data)
+                    archive.addfile(info, io.BytesIO(member.data))
+                else:
+                    assert member.source is not None
+                    with member.source.open("rb") as handle:
+                        info.size = os.fstat(handle.fileno()).st_size
+                        archive.addfile(info, handle)
+        buffer.seek(0)
+        return buffer
+
+
+def build_context(project: Project, settings: BuildSettings, *, brain_version: str
+                  ) -> BuildContext:
+    """Generate the Dockerfile and gather the files for `project`, hashing as it goes."""
+    from brain.envs import dockerfile as generated
+
+    text = generated.dockerfile_text(project, settings, brain_version=brain_version)
+    files = [
+        ContextFile(DOCKERFILE_PATH, data=text.encode()),
+        ContextFile("_brain/requirements.txt",
+                    data=generated.requirements_text(project).encode()),
+        ContextFile("_brain/dispatcher-requirements.txt",
+                    data=generated.dispatcher_requirements().encode()),
+    ]
+    if settings.ca_bundle is not None:
+        files.append(ContextFile("_brain/ca-certificates.crt",
+                                 data=_read_bytes(settings.ca_bundle)))
+    env_digest = hashlib.sha256()
+    for member in files:
+        _feed(env_digest, member)
+    for name, value in sorted(settings.pip_args.items()):
+        env_digest.update(f"arg {name}={value}\n".encode())
+    env_digest.update(f"network {settings.network_mode}\n".encode())
+    env_identity = env_digest.hexdigest()
+
+    code = [*_brain_source(), *_project_files(project)]
+    digest = hashlib.sha256(env_identity.encode())
+    for member in code:
+        _feed(digest, member)
+    return BuildContext(text, tuple(files + code), env_identity, digest.hexdigest())
+
+
+def _brain_source() -> list[ContextFile]:
+    """brain's own modules (Python files only), from wherever this brain is installed."""
+    import brain
+
+    package = Path(brain.__file__).resolve().parent
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        relative = path.relative_to(package).as_posix()
+        if "__pycache__" in relative:
+            continue
+        found.append(ContextFile(f"_brain/src/brain/{relative}", source=path))
+    return found
+
+
+def _project_files(project: Project) -> list[ContextFile]:
+    from docker.utils.build import exclude_paths
+
+    from brain.envs.dockerfile import dockerignore_patterns
+
+    root = project.root
+    # exclude_paths always keeps the file it is told is the Dockerfile; ours is not in the
+    # project, so name one that cannot exist there.
+    kept = exclude_paths(str(root), dockerignore_patterns(project),
+                         dockerfile="_brain/nonexistent/Dockerfile")
+    members = []
+    for relative in sorted(kept):
+        path = root / relative
+        try:
+            mode = path.lstat().st_mode
+        except OSError:
+            continue  # vanished while walking
+        name = "project/" + Path(relative).as_posix()
+        if stat.S_ISLNK(mode):
+            members.append(ContextFile(name, link=os.readlink(path)))
+        elif stat.S_ISREG(mode):
+            if not os.access(path, os.R_OK):
+                raise InvalidInput(f"cannot read {path} for the image",
+                                   hint="fix its permissions, or list it in .dockerignore")
+            members.append(ContextFile(name, source=path, executable=bool(mode & 0o111)))
+        # directories are implied by their files; empty ones are not kept (as in git)
+    return members
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise InvalidInput(f"cannot read {path}: {error.strerror}") from None
+
+
+def _feed(digest: hashlib._Hash, member: ContextFile) -> None:
+    kind = "l" if member.link is not None else ("x" if member.executable else "f")
+    digest.update(f"{kind} {member.name}\n".encode())
+    if member.link is not None:
+        digest.update(member.link.encode() + b"\n")
+    elif member.data is not None:
+        digest.update(hashlib.sha256(member.data).digest())
+    else:
+        assert member.source is not None
+        with member.source.open("rb") as handle:
+            digest.update(hashlib.file_digest(handle, "sha256").digest())

@@ -1,0 +1,426 @@
+"""The Docker backend: one image per project, carrying its environment, brain's dispatcher and
+its code, built and run through the docker SDK (imported lazily; never the docker CLI).
+
+The code is baked into the image, not mounted: the image is the unit that is pushed, handed to
+a scheduler and re-run later, so what ran must be exactly what the image holds. Its identity
+is the hash of the whole build context (`BuildContext.identity`), stored as a label, so
+`is_ready` is one label lookup and a code-only change rebuilds only the last layer.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from brain.envs.base import EnsureResult, Invocation, Progress
+from brain.errors import EnvironmentFailure, InvalidInput
+
+if TYPE_CHECKING:
+    from brain.envs.build_context import BuildContext
+    from brain.envs.dockerfile import BuildSettings
+    from brain.envs.select import EnvironmentOptions
+    from brain.spec.loader import Project
+
+LABEL = "brain"  # every label brain sets starts with "brain."
+_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+_REPOSITORY = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+                         r"(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$")
+_REGISTRY = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::\d{1,5})?"
+                       r"(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$")
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")  # the daemon colours what a step wrote to stderr
+_MEMORY_UNITS = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12,
+                 "ki": 2**10, "mi": 2**20, "gi": 2**30, "ti": 2**40}
+
+
+@dataclass(frozen=True)
+class ImageBuild:
+    """What `DockerEnvironment.build` produced."""
+
+    image_id: str
+    tags: tuple[str, ...]
+    identity: str
+    built: bool  # False: an image with this identity already existed
+    seconds: float
+    log: tuple[str, ...] = ()  # the daemon's build output, line by line
+    cached_steps: int = 0  # steps answered "Using cache"
+    pushed: tuple[str, ...] = field(default=())
+
+
+def docker_client() -> Any:
+    """A client for the local daemon (DOCKER_HOST honoured); a clear error when none answers."""
+    import docker
+    from docker.errors import DockerException
+
+    try:
+        client = docker.from_env(timeout=600)
+        client.ping()
+    except DockerException as error:
+        raise EnvironmentFailure(
+            f"cannot reach the Docker daemon: {_reason(error)}",
+            hint="start it (as root, scripts/docker-setup installs and starts one), "
+            "or point DOCKER_HOST at a running daemon",
+        ) from None
+    return client
+
+
+class DockerEnvironment:
+    """A project's image; implements `brain.envs.base.Environment`."""
+
+    name = "docker"
+
+    def __init__(self, project: Project, *, options: EnvironmentOptions | None = None,
+                 settings: BuildSettings | None = None) -> None:
+        from brain.envs.dockerfile import BuildSettings
+
+        self.project = project
+        self.options = options  # venv-only options today (installer, frozen lock)
+        self.settings = settings or BuildSettings.from_environment()
+        self._context: BuildContext | None = None
+        self._image_id: str | None = None
+        self._git_state: tuple[str | None, bool | None] | None = None
+
+    # -- the Environment protocol ------------------------------------------------------
+
+    def identity(self) -> str:
+        """The hash of the build context: dependencies, settings, brain and the code."""
+        return self.context().identity
+
+    def is_ready(self) -> bool:
+        """True when an image built from exactly this context exists (False: no daemon)."""
+        try:
+            return self._find_image(docker_client()) is not None
+        except EnvironmentFailure:
+            return False
+
+    def ensure(self, progress: Progress | None = None) -> EnsureResult:
+        """Build the image unless one with this identity exists (then only re-tag it)."""
+        result = self.build(progress=progress)
+        return EnsureResult(identity=result.identity, changed=result.built,
+                            location=result.tags[0], seconds=result.seconds)
+
+    def invocation(self, argv: Sequence[str], variables: Mapping[str, str], *,
+                   ports: Sequence[int] = ()) -> Invocation:
+        """Run `argv` in a fresh container of the image, through `brain.envs.container`.
+
+        `ports` (and `BRAIN_PORT` when set in `variables`) are published on the host, for app
+        entry points. The container gets the spec's hardware limits, is stopped on Ctrl-C
+        and removed however it ends. Without a built image (a dry run) the tag is named.
+        """
+        from brain.envs.dockerfile import APP_DIR
+        from brain.process import scrubbed_environment
+
+        if not argv:
+            raise InvalidInput("nothing to run: the command is empty")
+        image = self._image_id or self._find_image_quietly() or self.tags()[0]
+        published = [int(port) for port in ports]
+        if variables.get("BRAIN_PORT", "").isdigit():
+            published.append(int(variables["BRAIN_PORT"]))
+        spec = self.project.spec
+        hardware = spec.hardware
+        request = {
+            "image": image,
+            "argv": list(argv),
+            "environment": {**variables, "BRAIN_PROJECT_DIR": APP_DIR},
+            "workdir": APP_DIR,
+            "nano_cpus": int(hardware.cpu * 1e9) if hardware.cpu else None,
+            "mem_limit": memory_bytes(hardware.memory) if hardware.memory else None,
+            "gpus": hardware.gpu,
+            "ports": sorted(set(published)),
+            "labels": {f"{LABEL}.project": f"{spec.namespace}/{spec.name}",
+                       f"{LABEL}.run-id": variables.get("BRAIN_RUN_ID", "")},
+        }
+        env = scrubbed_environment({"BRAIN_CONTAINER_REQUEST": json.dumps(request)})
+        return Invocation(argv=[sys.executable, "-m", "brain.envs.container"], env=env)
+
+    def python_version(self) -> str | None:
+        """The Python version the spec asks of the image (the build checks the base has it)."""
+        return self.project.spec.env.python.version
+
+    # -- building ----------------------------------------------------------------------
+
+    def context(self) -> BuildContext:
+        """The build context (generated once per object: hashing reads every file)."""
+        if self._context is None:
+            from brain import __version__
+            from brain.envs.build_context import build_context
+
+            self._context = build_context(self.project, self.settings,
+                                          brain_version=__version__)
+        return self._context
+
+    def tags(self) -> list[str]:
+        """`<namespace>/<name>:<version>`, then `:<short sha>` (`-dirty` when uncommitted)."""
+        spec = self.project.spec
+        repository = repository_name(spec.namespace, spec.name)
+        found = [f"{repository}:{tag_text(spec.version)}"]
+        commit, dirty = self._git()
+        if commit is not None:
+            found.append(f"{repository}:{commit[:12]}{'-dirty' if dirty else ''}")
+        return found
+
+    def labels(self) -> dict[str, str]:
+        """Provenance labels: commit, dirty flag, spec hash, identities, entry points."""
+        from brain import __version__
+
+        spec = self.project.spec
+        commit, dirty = self._git()
+        context = self.context()
+        return {
+            "org.opencontainers.image.title": spec.name,
+            "org.opencontainers.image.version": spec.version,
+            "org.opencontainers.image.revision": commit or "",
+            "org.opencontainers.image.description": spec.description or "",
+            f"{LABEL}.namespace": spec.namespace,
+            f"{LABEL}.name": spec.name,
+            f"{LABEL}.version": spec.version,
+            f"{LABEL}.commit": commit or "",
+            f"{LABEL}.dirty": "" if dirty is None else str(dirty).lower(),
+            f"{LABEL}.spec-hash": self.project.spec_hash,
+            f"{LABEL}.identity": context.identity,
+            f"{LABEL}.env-identity": context.env_identity,
+            f"{LABEL}.entry-points": ",".join(spec.entry_points),
+            f"{LABEL}.brain-version": __version__,
+        }
+
+    def build(self, *, progress: Progress | None = None, extra_tags: Sequence[str] = (),
+              force: bool = False) -> ImageBuild:
+        """Build (or find) the image, tag it, and return what happened."""
+        started = time.monotonic()
+        client = docker_client()
+        context = self.context()
+        tags = [*self.tags(), *extra_tags]
+        existing = None if force else self._find_image(client)
+        log: list[str] = []
+        if existing is None:
+            image_id, log = self._run_build(client, context, tags[0], progress)
+        else:
+            image_id = existing
+        for reference in tags:
+            repository, _, tag = reference.rpartition(":")
+            client.api.tag(image_id, repository, tag, force=True)
+        self._image_id = image_id
+        cached = sum(1 for line in log if "Using cache" in line)
+        return ImageBuild(image_id, tuple(tags), context.identity, existing is None,
+                          time.monotonic() - started, tuple(log), cached)
+
+    def push(self, build: ImageBuild, registry: str, progress: Progress | None = None
+             ) -> list[str]:
+        """Tag the built image under `registry` and push every tag; returns the references."""
+        registry = parse_registry(registry)
+        client = docker_client()
+        pushed = []
+        for reference in build.tags:
+            repository, _, tag = reference.rpartition(":")
+            target = f"{registry}/{repository}"
+            client.api.tag(build.image_id, target, tag, force=True)
+            for event in client.api.push(target, tag=tag, stream=True, decode=True):
+                if "error" in event:
+                    raise EnvironmentFailure(
+                        f"push of {target}:{tag} failed: {event['error'].strip()}",
+                        hint="check the registry address and `docker login` to it")
+                if progress is not None and event.get("status") and not event.get("id"):
+                    progress(str(event["status"]))
+            pushed.append(f"{target}:{tag}")
+        return pushed
+
+    def _git(self) -> tuple[str | None, bool | None]:
+        if self._git_state is None:
+            from brain.runs.provenance import git_state
+
+            state = git_state(self.project.root)
+            self._git_state = (state.commit, state.dirty)
+        return self._git_state
+
+    def _find_image(self, client: Any) -> str | None:
+        from docker.errors import NotFound
+
+        identity = self.identity()
+        # Fast path: the version tag usually points at the current build (one inspect);
+        # else ask the daemon for any image with this identity (it scans every image).
+        try:
+            tagged = client.api.inspect_image(self.tags()[0])
+            labels = (tagged.get("Config") or {}).get("Labels") or {}
+            if labels.get(f"{LABEL}.identity") == identity:
+                self._image_id = str(tagged["Id"])
+                return self._image_id
+        except NotFound:
+            pass
+        images = client.api.images(filters={"label": f"{LABEL}.identity={identity}"})
+        if not images:
+            return None
+        self._image_id = str(images[0]["Id"])
+        return self._image_id
+
+    def _find_image_quietly(self) -> str | None:
+        try:
+            return self._find_image(docker_client())
+        except EnvironmentFailure:
+            return None
+
+    def _run_build(self, client: Any, context: BuildContext, tag: str,
+                   progress: Progress | None) -> tuple[str, list[str]]:
+        from docker.errors import APIError
+
+        from brain.envs.build_context import DOCKERFILE_PATH
+
+        log: list[str] = []
+        image_id: str | None = None
+        archive = context.tar(dockerfile_suffix=label_instruction(self.labels()))
+        try:
+            events = client.api.build(
+                fileobj=archive, custom_context=True, dockerfile=DOCKERFILE_PATH,
+                tag=tag, buildargs=dict(self.settings.pip_args),
+                network_mode=self.settings.network_mode, rm=True, forcerm=True,
+                pull=False, decode=True,
+            )
+            for line, found in _build_lines(events):
+                log.append(line)
+                image_id = found or image_id
+                if progress is not None and line.startswith("Step "):
+                    progress(line)
+        except _BuildError as error:
+            steps = [line for line in log if line.startswith("Step ")]
+            if not steps or steps[-1].startswith("Step 1/"):
+                from brain.envs.dockerfile import default_base_image
+
+                base = default_base_image(self.project, self.settings)
+                raise EnvironmentFailure(
+                    f"the base image {base} is not on this machine and cannot be pulled: "
+                    f"{error}", hint=_BASE_IMAGE_HINT) from None
+            raise EnvironmentFailure(
+                f"image build of {self.project.spec.name} failed at "
+                f"{_failure_summary(log, str(error))}",
+                hint=_build_hint(str(error), self.project),
+            ) from None
+        except APIError as error:
+            raise EnvironmentFailure(f"image build failed: {_reason(error)}",
+                                     hint=_build_hint(_reason(error), self.project)) from None
+        finally:
+            archive.close()
+        if image_id is None:
+            raise EnvironmentFailure("image build ended without an image id",
+                                     hint="the last lines were: " + " | ".join(log[-3:]))
+        return image_id, log
+
+
+class _BuildError(Exception):
+    """An error event in the build stream."""
+
+
+def _build_lines(events: Iterator[dict[str, Any]]) -> Iterator[tuple[str, str | None]]:
+    """(line, image id when the line announces it) from the daemon's build events."""
+    for event in events:
+        if "error" in event:
+            raise _BuildError(str(event["error"]).strip())
+        aux = event.get("aux")
+        if isinstance(aux, dict) and "ID" in aux:
+            yield f"image {aux['ID']}", str(aux["ID"])
+            continue
+        text = _ANSI.sub("", str(event.get("stream") or event.get("status") or ""))
+        for line in text.splitlines():
+            if line.strip():
+                yield line.rstrip(), None
+
+
+def _failure_summary(log: list[str], error: str) -> str:
+    """`Step 4/28 (RUN python3 -m venv ...), exit 1:` and the last lines the step printed."""
+    start = max(i for i, line in enumerate(log) if line.startswith("Step "))
+    number, _, instruction = log[start].partition(" : ")
+    if len(instruction) > 60:
+        instruction = instruction[:57] + "..."
+    code = re.search(r"returned a non-zero code: (\d+)", error)
+    printed = [line.strip() for line in log[start + 1:] if line.strip()
+               and not line.startswith((" ---> ", "Removing intermediate container"))]
+    head = f"{number} ({instruction})" + (f", exit {code.group(1)}" if code else "")
+    detail = "\n".join(printed[-12:]) if printed else error
+    return f"{head}:\n{detail}"
+
+
+_BASE_IMAGE_HINT = ("set env.docker.base_image in onebrain.yml or BRAIN_DOCKER_BASE_IMAGE to an "
+                    "image this machine has (scripts/docker-setup builds brain-base:bookworm)")
+
+
+def _build_hint(message: str, project: Project) -> str:
+    lowered = message.lower()
+    missing = ("pull access denied", "no such image", "failed to resolve", "manifest unknown",
+               "repository does not exist")
+    if any(phrase in lowered for phrase in missing):
+        return _BASE_IMAGE_HINT
+    if "pip" in lowered or "requirements" in lowered:
+        return ("check env.python in onebrain.yml; builds use the host's pip index settings "
+                "and CA bundle (BRAIN_DOCKER_CA_BUNDLE)")
+    return f"`brain build --docker --print-dockerfile` in {project.root} shows the Dockerfile"
+
+
+def label_instruction(labels: Mapping[str, str]) -> str:
+    """One LABEL line for every label (one build step, where the API's `labels` makes one
+    step per label), each value quoted so that no text from the spec is read as syntax."""
+    def quoted(value: str) -> str:
+        value = " ".join(value.splitlines())
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$") + '"'
+
+    pairs = " ".join(f"{quoted(key)}={quoted(value)}" for key, value in sorted(labels.items()))
+    return f"\n# Provenance, added at build time.\nLABEL {pairs}\n"
+
+
+def repository_name(namespace: str, name: str) -> str:
+    """`namespace/name` made into a valid Docker repository (lowercase, clean separators)."""
+    def clean(part: str) -> str:
+        part = re.sub(r"[._-]{2,}", lambda m: m.group() if set(m.group()) == {"-"} or
+                      m.group() == "__" else "-", part.lower())
+        return part.strip("._-") or "x"
+
+    return f"{clean(namespace)}/{clean(name)}"
+
+
+def tag_text(version: str) -> str:
+    """A PEP 440 version as a Docker tag (`1.0+local` -> `1.0-local`)."""
+    text = re.sub(r"[^A-Za-z0-9_.-]", "-", version)
+    return text if _TAG.fullmatch(text) else "v" + text[:127]
+
+
+def parse_reference(text: str, default_repository: str) -> str:
+    """A `--tag` value: a bare tag (`latest`) or a full `repository:tag`; checked."""
+    text = text.strip()
+    repository, colon, tag = text.rpartition(":")
+    if not colon or "/" in tag:
+        repository, tag = default_repository, text
+    if not _TAG.fullmatch(tag) or not _valid_repository(repository):
+        raise InvalidInput(f"{text!r} is not a valid image tag",
+                           hint="write a tag such as latest, or repository:tag in lowercase")
+    return f"{repository}:{tag}"
+
+
+def parse_registry(text: str) -> str:
+    """A `--push` target, checked: host[:port][/path]."""
+    registry = text.strip().rstrip("/")
+    if not _REGISTRY.fullmatch(registry):
+        raise InvalidInput(f"{text!r} is not a registry address",
+                           hint="write host[:port][/path], e.g. registry.example.com:5000/team")
+    return registry
+
+
+def _valid_repository(repository: str) -> bool:
+    first, slash, rest = repository.partition("/")
+    if slash and ("." in first or ":" in first or first == "localhost"):  # a registry host
+        return bool(_REGISTRY.fullmatch(first)) and bool(_REPOSITORY.fullmatch(rest))
+    return bool(_REPOSITORY.fullmatch(repository))
+
+
+def memory_bytes(text: str) -> int:
+    """`hardware.memory` in bytes: 4Gi = 4 * 2**30, 4G = 4 * 10**9, 512Mi, 1024 (bytes)."""
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)([KMGT]i?)?[bB]?", text.strip())
+    if match is None:
+        raise InvalidInput(f"hardware.memory: {text!r} is not a size", hint='write e.g. "4Gi"')
+    return int(float(match.group(1)) * _MEMORY_UNITS[(match.group(2) or "").lower()])
+
+
+def _reason(error: Exception) -> str:
+    explanation = getattr(error, "explanation", None)
+    text = str(explanation or error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

@@ -1,0 +1,223 @@
+"""An environment's identity and its stamp, both computed without network and without uv.
+
+identity = sha256(requirement set, Python version, platform), where the requirement set is
+the lock's content when a fresh lock exists, else the normalised `env.python.pip` lines plus
+the content of the requirements files. The stamp, written last into a finished environment,
+records that identity and a *quick key*: a hash of the raw input files (spec, requirements,
+lock). When the quick key still matches, `setup-deps` is a no-op without loading the spec
+(pydantic) at all, which keeps it well under 150 ms.
+
+This module stays light on import (json, hashlib, os) because the no-op path runs through it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import posixpath
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
+
+from brain.errors import InvalidInput
+from brain.paths import SPEC_FILENAMES, project_venv_dir
+
+if TYPE_CHECKING:
+    from brain.spec.loader import Project
+
+STAMP_NAME = "brain-stamp.json"
+STAMP_FORMAT = 1
+LOCK_FILENAME = "onebrain.lock"
+_MAX_INCLUDE_DEPTH = 8
+_INCLUDE_FLAGS = ("-r", "--requirement", "-c", "--constraint")
+
+
+@dataclass(frozen=True)
+class RequirementInputs:
+    """Everything in the spec that decides what gets installed."""
+
+    lines: tuple[str, ...]  # normalised env.python.pip requirements, sorted
+    files: tuple[tuple[str, str], ...]  # (path relative to the project, content)
+    requirements_file: str | None  # env.python.requirements as written
+    index_url: str | None
+    extra_index_urls: tuple[str, ...]
+    python: str  # the requested version, e.g. "3.11"
+
+    def digest(self) -> str:
+        """sha256 of the requirement inputs: recorded in a lock's header to detect staleness."""
+        return _sha256_json({
+            "lines": self.lines, "files": self.files, "index_url": self.index_url,
+            "extra_index_urls": self.extra_index_urls, "python": self.python,
+        })
+
+    @property
+    def all_pinned(self) -> bool:
+        """True when every requirement is an exact `==` pin (so the cache can answer alone)."""
+        if self.files:
+            return False
+        return all("==" in line and "*" not in line and "," not in line for line in self.lines)
+
+
+@dataclass
+class Stamp:
+    """The record written into a finished environment; its presence means "ready"."""
+
+    identity: str
+    quick_key: str
+    tracked: list[str]  # input files (relative) the quick key covers, besides spec and lock
+    location: str  # the real path of the environment when it was built
+    python: str  # "3.11.7"
+    python_path: str
+    installer: str
+    lock_fresh: bool  # a lock existed and matched the spec (what `--frozen` needs)
+    built_at: str
+    seconds: float
+    format: int = STAMP_FORMAT
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def collect_inputs(project: Project) -> RequirementInputs:
+    """The requirement inputs of `project`; InvalidInput for a missing or escaping file."""
+    python_env = project.spec.env.python
+    from brain.envs.interpreters import default_version
+
+    lines = sorted({_normalise(line) for line in python_env.requirement_lines()})
+    files: list[tuple[str, str]] = []
+    if python_env.requirements:
+        _read_requirements(project.root, python_env.requirements, None, files, 0)
+    return RequirementInputs(
+        lines=tuple(lines), files=tuple(files), requirements_file=python_env.requirements,
+        index_url=python_env.index_url, extra_index_urls=tuple(python_env.extra_index_urls),
+        python=python_env.version or default_version(),
+    )
+
+
+def platform_tag() -> str:
+    """The platform part of an identity: "linux-x86_64"."""
+    return f"{sys.platform}-{os.uname().machine}"
+
+
+def environment_identity(requirements_digest: str, python: str) -> str:
+    """The identity of an environment holding `requirements_digest` on Python `python`."""
+    return _sha256_json({"requirements": requirements_digest, "python": python,
+                         "platform": platform_tag(), "format": STAMP_FORMAT})
+
+
+def lock_digest(lock_text: str) -> str:
+    """The requirement-set digest of a lock: the hash of its content."""
+    return hashlib.sha256(lock_text.encode("utf-8")).hexdigest()
+
+
+def quick_key(root: Path, tracked: list[str]) -> str:
+    """Hash of the raw input files of `root` (spec, lock, `tracked`) and the host's defaults."""
+    digest = hashlib.sha256()
+    digest.update(f"{STAMP_FORMAT}\0{platform_tag()}\0{sys.version_info[:2]}\0".encode())
+    for name in (*SPEC_FILENAMES, LOCK_FILENAME, *tracked):
+        digest.update(name.encode() + b"\0")
+        try:
+            digest.update(hashlib.sha256((root / name).read_bytes()).digest())
+        except OSError:
+            digest.update(b"absent")
+    return digest.hexdigest()
+
+
+def read_stamp(env_dir: Path) -> Stamp | None:
+    """The stamp of the environment at `env_dir`, or None when it is missing or unreadable."""
+    try:
+        data = json.loads((env_dir / STAMP_NAME).read_text(encoding="utf-8"))
+        if data.get("format") != STAMP_FORMAT:
+            return None
+        return Stamp(**data)
+    except (OSError, ValueError, TypeError, AttributeError):
+        return None
+
+
+def write_stamp(env_dir: Path, stamp: Stamp) -> None:
+    """Write the stamp atomically (temp file + rename): it is the "ready" signal."""
+    temporary = env_dir / f".{STAMP_NAME}.{os.getpid()}"
+    temporary.write_text(json.dumps(asdict(stamp), indent=2), encoding="utf-8")
+    os.replace(temporary, env_dir / STAMP_NAME)
+
+
+def healthy_stamp(root: Path) -> Stamp | None:
+    """The stamp of the project's current environment when the environment is intact."""
+    venv = project_venv_dir(root)
+    stamp = read_stamp(venv)
+    if stamp is None:
+        return None
+    # A moved project breaks a venv's absolute paths; a removed base interpreter breaks python.
+    if stamp.location != os.path.realpath(venv) or not os.path.exists(venv / "bin" / "python"):
+        return None
+    return stamp
+
+
+def quick_ready(root: Path, *, frozen: bool = False) -> Stamp | None:
+    """The stamp when nothing changed since the environment was built, else None (no spec load)."""
+    stamp = healthy_stamp(root)
+    if stamp is None or (frozen and not stamp.lock_fresh):
+        return None
+    if quick_key(root, stamp.tracked) != stamp.quick_key:
+        return None
+    return stamp
+
+
+def _normalise(line: str) -> str:
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.utils import canonicalize_name
+
+    if any(char in line for char in "\r\n\0"):
+        raise InvalidInput(f"env.python.pip: {line!r} spans several lines",
+                           hint="write one requirement per entry")
+    try:
+        requirement = Requirement(line)
+    except InvalidRequirement as error:
+        raise InvalidInput(f"env.python.pip: invalid requirement {line!r}: {error}") from None
+    requirement.name = canonicalize_name(requirement.name)
+    return str(requirement)
+
+
+def _read_requirements(root: Path, relative: str, parent: str | None,
+                       files: list[tuple[str, str]], depth: int) -> None:
+    where = f"included from {parent}" if parent else "env.python.requirements"
+    if depth > _MAX_INCLUDE_DEPTH:
+        raise InvalidInput(f"{relative}: requirements files nest deeper than "
+                           f"{_MAX_INCLUDE_DEPTH} levels ({where})")
+    pure = PurePosixPath(posixpath.normpath(relative))
+    if pure.is_absolute() or ".." in pure.parts:
+        raise InvalidInput(f"{relative!r} ({where}) must be a path inside the project, "
+                           "without '..'", hint="move the file into the project folder")
+    path = root / relative
+    real_root = root.resolve()
+    if not path.resolve().is_relative_to(real_root):
+        raise InvalidInput(f"{relative!r} ({where}) points outside the project",
+                           hint="requirements files must live inside the project folder")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InvalidInput(f"{relative}: requirements file not found ({where})",
+                           hint=f"create {relative} or fix the path in onebrain.yml") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise InvalidInput(f"{relative}: cannot read the requirements file: {error}") from None
+    name = pure.as_posix()
+    if any(seen == name for seen, _ in files):
+        return
+    files.append((name, text))
+    base = pure.parent
+    for line in text.splitlines():
+        target = _included_file(line)
+        if target is not None:
+            _read_requirements(root, (base / target).as_posix(), name, files, depth + 1)
+
+
+def _included_file(line: str) -> str | None:
+    stripped = line.split(" #", 1)[0].strip()
+    for flag in _INCLUDE_FLAGS:
+        if stripped.startswith(flag + "=") or stripped.startswith(flag + " "):
+            return stripped[len(flag) + 1:].strip() or None
+    return None
+
+
+def _sha256_json(data: Any) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode("utf-8")).hexdigest()

@@ -1,0 +1,112 @@
+"""A per-project file lock that names its owner, so a waiting command can say who it waits for.
+
+The lock is `flock` on `<project>/.brain/lock`: the kernel releases it when its holder dies,
+so a killed `brain` never leaves a stale lock behind. The holder writes its pid, host and
+command into the file; a waiter reads them for its message.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import socket
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+
+from brain.errors import Busy, EnvironmentFailure
+
+DEFAULT_TIMEOUT = 900.0  # a cold install of a large set can take minutes
+_POLL_SECONDS = 0.1
+
+
+def lock_timeout() -> float:
+    """Seconds to wait for a busy project: `BRAIN_LOCK_TIMEOUT`, default 900."""
+    raw = os.environ.get("BRAIN_LOCK_TIMEOUT", "")
+    try:
+        return max(0.0, float(raw)) if raw else DEFAULT_TIMEOUT
+    except ValueError:
+        return DEFAULT_TIMEOUT
+
+
+def describe_owner(path: Path) -> str:
+    """Who holds the lock at `path`, in words ("`brain setup-deps` (pid 12, host h, since ...)")."""
+    try:
+        owner = json.loads(path.read_text(encoding="utf-8") or "{}")
+    except (OSError, ValueError):
+        owner = {}
+    if not isinstance(owner, dict) or "pid" not in owner:
+        return "another brain process"
+    return (f"`{owner.get('command', 'brain')}` (pid {owner.get('pid')} on "
+            f"{owner.get('host', '?')}, since {owner.get('since', '?')})")
+
+
+class ProjectLock:
+    """`with ProjectLock(path, command=..., timeout=..., on_wait=...):` holds the lock at `path`."""
+
+    def __init__(self, path: Path, *, command: str, timeout: float | None = None,
+                 on_wait: Callable[[str], None] | None = None) -> None:
+        self.path = path
+        self.command = command
+        self.timeout = lock_timeout() if timeout is None else timeout
+        self.on_wait = on_wait
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        """Take the lock, waiting up to `timeout`; Busy (exit 4) names the owner on timeout."""
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as error:
+            raise EnvironmentFailure(
+                f"cannot create the lock {self.path}: {error.strerror}") from None
+        deadline = time.monotonic() + self.timeout
+        told = False
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                owner = describe_owner(self.path)
+                if time.monotonic() >= deadline:
+                    os.close(fd)
+                    raise Busy(
+                        f"{self.path.parent.parent.name}: busy, {owner} holds {self.path}; "
+                        f"gave up after {self.timeout:.0f}s",
+                        hint="wait for it to finish, or raise BRAIN_LOCK_TIMEOUT",
+                    ) from None
+                if not told and self.on_wait is not None:
+                    self.on_wait(f"waiting for {owner} to finish")
+                    told = True
+                time.sleep(_POLL_SECONDS)
+        self._fd = fd
+        owner_record = {
+            "pid": os.getpid(), "host": socket.gethostname(), "command": self.command,
+            "since": datetime.now(UTC).isoformat(timespec="seconds"),
+            "argv": sys.argv[1:][:20],
+        }
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps(owner_record).encode(), 0)
+
+    def release(self) -> None:
+        """Clear the owner record and release the lock."""
+        if self._fd is None:
+            return
+        try:
+            os.ftruncate(self._fd, 0)
+        finally:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+    def __enter__(self) -> ProjectLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
+                 traceback: TracebackType | None) -> None:
+        self.release()

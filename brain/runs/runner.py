@@ -1,0 +1,302 @@
+"""Executing a RunPlan: the environment, the run record, live output and logs, the outcome.
+
+The record is written before the child starts (status `running`, owned by this brain's pid)
+and finished when it ends, so a brain killed midway leaves a record that the store later
+reconciles to `unknown`, never a run that silently vanished.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from brain.errors import EXIT_INTERRUPTED, BrainError, EnvironmentFailure, InvalidInput
+
+if TYPE_CHECKING:
+    from brain.envs.base import Environment, Progress
+    from brain.runs.app import PortWatcher
+    from brain.runs.plan import RunPlan
+    from brain.runs.record import GitState, RunRecord
+    from brain.runs.store import RunStore
+    from brain.spec.loader import Project
+
+_HASH_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """How a run ended: its finished record and the exit code brain should exit with."""
+
+    record: RunRecord
+    exit_code: int
+    url: str | None = None  # apps: where the server answered
+    message: str | None = None  # why the run failed when it was not the entry point's doing
+
+
+@dataclass(frozen=True)
+class DryRun:
+    """What `brain run --dry-run` shows: the exact argv, directory and variables set."""
+
+    argv: list[str]
+    cwd: Path
+    variables: dict[str, str]  # the plan's own, and any the environment sets or changes
+
+
+def environment(plan: RunPlan, backend: str) -> Environment:
+    """The environment `plan` runs in (not built by this call)."""
+    from typing import cast
+
+    from brain.envs.select import environment_for
+
+    # The snapshot offers everything a Project does (root, spec_file, spec_hash, and spec and
+    # document loaded on first use), so a backend that needs the full spec still gets it.
+    return environment_for(cast("Project", plan.project), backend=backend)
+
+
+def dry_run(plan: RunPlan, backend: str = "venv") -> DryRun:
+    """The invocation `execute` would start, without building, running or recording anything."""
+    from brain.process import scrubbed_environment
+
+    invocation = environment(plan, backend).invocation(list(plan.argv), dict(plan.variables))
+    base = scrubbed_environment()
+    changed = {name: value for name, value in invocation.env.items()
+               if name in plan.variables or base.get(name) != value}
+    return DryRun(list(invocation.argv), plan.cwd, dict(sorted(changed.items())))
+
+
+def execute(
+    plan: RunPlan,
+    *,
+    backend: str = "venv",
+    setup: bool = True,
+    progress: Progress | None = None,
+    on_started: Callable[[RunRecord], None] | None = None,
+    on_ready: Callable[[str], None] | None = None,
+    start_timeout: float | None = None,
+    stdout: IO[str] | None = None,
+    origin: str | None = None,
+) -> RunResult:
+    """Run `plan`: ensure its environment, record it, stream it, finish the record.
+
+    With `setup=False` a missing or stale environment is an EnvironmentFailure (exit 3)
+    instead of being built. Apps (`plan.port`) run until interrupted; `on_ready(url)` is
+    called once their port answers. `origin` (e.g. a launch URL) is stored in the record.
+    """
+    from brain.process import run_live
+    from brain.runs.store import RunStore
+
+    git = _Background(_git_state, plan.project.root)  # two git processes, run meanwhile
+    env, identity = _ready_environment(plan, backend, setup, progress)
+    invocation = env.invocation(list(plan.argv), dict(plan.variables))
+    watcher: PortWatcher | None = None
+    if plan.port is not None:
+        from brain.runs.app import DEFAULT_START_TIMEOUT, PortWatcher, port_answers
+
+        if port_answers(plan.port):
+            raise InvalidInput(f"port {plan.port} is already in use on this machine",
+                               hint="stop what listens there, or pass another port with -P "
+                               "port=N")
+        watcher = PortWatcher(plan.port, timeout=start_timeout or DEFAULT_START_TIMEOUT,
+                              on_ready=on_ready)
+    record = replace(_new_record(plan, env, identity, git.result()), origin=origin)
+    with RunStore() as store:
+        store.insert(record)
+        if on_started is not None:
+            on_started(record)
+        try:
+            code, interrupted = run_live(
+                invocation.argv, cwd=plan.cwd, env=invocation.env,
+                stdout_log=Path(str(record.stdout_log)), stderr_log=Path(str(record.stderr_log)),
+                on_start=watcher.start if watcher is not None else None, stdout=stdout,
+            )
+        except BrainError as error:
+            store.finish(record.id, "failed", 127, time.time(), extra={"error": error.message})
+            raise
+        except BaseException:
+            store.finish(record.id, "interrupted", None, time.time())
+            raise
+        return _finish(store, plan, record, code, interrupted, watcher)
+
+
+def _finish(store: RunStore, plan: RunPlan, record: RunRecord, code: int, interrupted: bool,
+            watcher: PortWatcher | None) -> RunResult:
+    """Record how the run ended (hashing declared outputs of a success) and say so."""
+    status, exit_code, message = _outcome(plan, code, interrupted, watcher)
+    extra: dict[str, Any] = {}
+    if message:
+        extra["error"] = message
+    if status == "succeeded" and plan.outputs:
+        extra["outputs"] = hash_files(plan.cwd, plan.outputs)
+    ended = time.time()
+    store.finish(record.id, status, code, ended, extra=extra)
+    finished = replace(record, status=status, exit_code=code, ended_at=ended,
+                       extra={**record.extra, **extra})
+    url = None
+    if watcher is not None and watcher.ready.is_set():
+        from brain.runs.app import url_for
+
+        url = url_for(watcher.port)
+    return RunResult(finished, exit_code, url, message)
+
+
+def _ready_environment(plan: RunPlan, backend: str, setup: bool,
+                       progress: Progress | None) -> tuple[Environment, str]:
+    """The environment, ready, and its identity."""
+    env = environment(plan, backend)
+    if setup:
+        return env, env.ensure(progress).identity
+    # A backend may answer "ready" from its stamp alone (see brain.envs.select); only when it
+    # cannot is the full check (which loads the spec) needed.
+    quick = getattr(env, "quick_result", None)
+    if quick is not None:
+        from brain.envs.select import EnvironmentOptions
+
+        result = quick(plan.project.root, EnvironmentOptions())
+        if result is not None:
+            return env, str(result.identity)
+    if not env.is_ready():
+        raise EnvironmentFailure(
+            f"the {env.name} environment of {plan.project.name} is missing or out of date "
+            "and --no-setup was given",
+            hint="run `brain setup-deps` first, or drop --no-setup")
+    return env, env.identity()
+
+
+def _outcome(plan: RunPlan, code: int, interrupted: bool,
+             watcher: PortWatcher | None) -> tuple[str, int, str | None]:
+    """(status, brain's exit code, message) for a child that ended with `code`."""
+    if watcher is not None and watcher.timed_out:
+        return "failed", code or 1, (f"the app did not answer on port {plan.port} within "
+                                     f"{watcher.timeout:g}s")
+    if interrupted:
+        return "interrupted", EXIT_INTERRUPTED, None
+    if watcher is not None and not watcher.ready.is_set():
+        return "failed", code or 1, (f"the app exited (code {code}) before its port "
+                                     f"{plan.port} answered")
+    return ("succeeded" if code == 0 else "failed"), code, None
+
+
+def _new_record(plan: RunPlan, env: Environment, identity: str, git: GitState) -> RunRecord:
+    from brain.runs.provenance import host_name, user_name
+    from brain.runs.record import RunRecord
+
+    project = plan.project
+    log_dir = _log_dir(project.root, plan.run_id)
+    extra: dict[str, Any] = {"entry_type": plan.entry_type, "argv": list(plan.argv)}
+    if plan.inputs:
+        extra["inputs"] = hash_files(plan.cwd, plan.inputs)
+    if plan.port is not None:
+        extra["port"] = plan.port
+    return RunRecord(
+        id=plan.run_id,
+        namespace=project.namespace,
+        project=project.name,
+        version=project.version,
+        project_path=str(project.root),
+        entry_point=plan.entry_name,
+        parameters=plan.parameters_json(),
+        command=plan.command,
+        backend=env.name,
+        env_identity=identity,
+        spec_hash=project.spec_hash,
+        python_version=_python_version(env),
+        host=host_name(),
+        user=user_name(),
+        pid=os.getpid(),
+        started_at=time.time(),
+        git=git,
+        stdout_log=str(log_dir / "stdout.log"),
+        stderr_log=str(log_dir / "stderr.log"),
+        extra=extra,
+    )
+
+
+def _git_state(root: Path) -> GitState:
+    from brain.runs.provenance import git_state
+
+    return git_state(root)
+
+
+class _Background:
+    """`function(argument)` on a thread; `result()` waits for it (and re-raises its error)."""
+
+    def __init__(self, function: Callable[[Path], GitState], argument: Path) -> None:
+        import threading
+
+        self._value: GitState | None = None
+        self._error: BaseException | None = None
+
+        def work() -> None:
+            try:
+                self._value = function(argument)
+            except BaseException as error:  # handed to the caller of result()
+                self._error = error
+
+        self._thread = threading.Thread(target=work, daemon=True)
+        self._thread.start()
+
+    def result(self) -> GitState:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._value is not None
+        return self._value
+
+
+def _log_dir(root: Path, run_id: str) -> Path:
+    from brain.paths import project_state_dir
+
+    state = project_state_dir(root)
+    directory = state / "runs" / run_id
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        ignore = state / ".gitignore"
+        if not ignore.exists():
+            # Run logs (and the venv) must never make the project's git tree look dirty.
+            ignore.write_text("*\n", encoding="utf-8")
+    except OSError as error:
+        raise EnvironmentFailure(f"cannot create the run log folder {directory}: "
+                                 f"{error.strerror}",
+                                 hint="check the project folder is writable") from None
+    return directory
+
+
+def _python_version(env: Environment) -> str | None:
+    # Not part of the Environment protocol: backends that stamp their build (venv) say which
+    # Python they hold; others leave the record's python_version empty.
+    stamp = getattr(env, "stamp", None)
+    found = stamp() if callable(stamp) else None
+    version = getattr(found, "python", None)
+    return str(version) if version else None
+
+
+def hash_files(root: Path, relative: tuple[str, ...] | list[str]) -> dict[str, str | None]:
+    """sha256 of each declared file under `root` (None when missing; folders hash their files)."""
+    hashes: dict[str, str | None] = {}
+    for name in relative:
+        target = root / name
+        if target.is_file():
+            hashes[name] = _sha256(target)
+        elif target.is_dir():
+            digest = hashlib.sha256()
+            for path in sorted(p for p in target.rglob("*") if p.is_file()):
+                digest.update(path.relative_to(target).as_posix().encode() + b"\0")
+                digest.update(_sha256(path).encode())
+            hashes[name] = digest.hexdigest()
+        else:
+            hashes[name] = None
+    return hashes
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(_HASH_CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+

@@ -1,0 +1,139 @@
+"""Where `brain generate --project X` starts from: a workspace project, a folder, or git URL."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from brain.errors import InvalidInput
+
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_SCP = re.compile(r"^[A-Za-z0-9._-]+@[A-Za-z0-9._-]+:")
+
+
+@dataclass(frozen=True)
+class Source:
+    """A project folder to copy, and the record of where it came from."""
+
+    root: Path
+    origin: dict[str, Any] = field(default_factory=dict)
+
+
+def is_git_url(text: str) -> bool:
+    """True for `scheme://...` and `user@host:path` addresses."""
+    return bool(_URL.match(text) or _SCP.match(text))
+
+
+@contextmanager
+def open_source(text: str, *, ref: str | None = None, cwd: Path | None = None) -> Iterator[Source]:
+    """The project named by `text`; a git URL is cloned into a folder removed afterwards."""
+    from brain.paths import find_spec_file
+    from brain.scaffold import git
+
+    cwd = cwd or Path.cwd()
+    if not text.strip():
+        raise InvalidInput("--project needs a project name, a path or a git URL")
+    candidate = (cwd / text).expanduser()
+    if not is_git_url(text) or candidate.exists():
+        if ref is not None:
+            raise InvalidInput("--ref applies only when --project is a git URL")
+        root = _local_root(text, candidate, cwd)
+        origin: dict[str, Any] = {"kind": "project", "source": text, "path": str(root),
+                  "commit": git.head_commit(root)}
+        if origin["commit"] is not None:
+            origin["dirty"] = git.is_dirty(root)
+        yield Source(root, origin)
+        return
+    with tempfile.TemporaryDirectory(prefix="brain-clone-") as folder:
+        clone = Path(folder) / "project"
+        commit = git.clone(text, clone, ref=ref)
+        if find_spec_file(clone) is None:
+            raise InvalidInput(f"{text}: no onebrain.yml at the top of the repository",
+                               hint="point --project at a repository whose root is a project")
+        yield Source(clone, {"kind": "project", "source": text, "url": text, "ref": ref,
+                             "commit": commit})
+
+
+def _local_root(text: str, candidate: Path, cwd: Path) -> Path:
+    from brain.paths import find_spec_file
+    from brain.spec.loader import is_spec_file
+
+    if candidate.is_file() and is_spec_file(candidate):
+        return candidate.parent.resolve()
+    if candidate.is_dir():
+        if find_spec_file(candidate) is None:
+            raise InvalidInput(f"{text}: no onebrain.yml in this folder",
+                               hint="pass a project folder, a workspace project name or a git URL")
+        return candidate.resolve()
+    return find_in_workspace(text, cwd)
+
+
+def find_in_workspace(name: str, cwd: Path) -> Path:
+    """The folder of the project called `name` or `namespace/name` in the workspace."""
+    from brain.monorepo import find_workspace_root
+
+    workspace = find_workspace_root(cwd)
+    namespace, _, short = name.rpartition("/")
+    known: dict[str, list[Path]] = {}
+    for full, folder in _workspace_projects(workspace):
+        known.setdefault(full, []).append(folder)
+    matches = [
+        (full, folder) for full, folders in known.items() for folder in folders
+        if (full == name if namespace else full.rpartition("/")[2] == short)
+    ]
+    if len(matches) == 1:
+        return matches[0][1]
+    if matches:
+        listed = ", ".join(f"{full} ({folder})" for full, folder in matches)
+        raise InvalidInput(f"{name!r} matches several projects: {listed}",
+                           hint="write namespace/name, or pass the project's folder")
+    names = sorted(known)
+    guess = difflib.get_close_matches(name, names + [n.rpartition("/")[2] for n in names], n=1)
+    tip = f"did you mean {guess[0]!r}? " if guess else ""
+    raise InvalidInput(f"no project {name!r} in the workspace {workspace}",
+                       hint=f"{tip}--project takes a workspace project (namespace/name or name), "
+                            "a folder or a git URL")
+
+
+def check_unique_in_workspace(target: Path, namespace: str, name: str) -> None:
+    """Refuse a project whose namespace/name another project of the target's workspace has.
+
+    Only inside a real workspace (a `brain-workspace.yml` or a git repository): outside one,
+    there is nothing to collide with and no reason to walk the disk.
+    """
+    from brain.monorepo import WORKSPACE_FILENAME, find_workspace_root
+
+    start = target
+    while not start.exists():
+        start = start.parent
+    root = find_workspace_root(start)
+    if not ((root / WORKSPACE_FILENAME).is_file() or (root / ".git").exists()):
+        return
+    wanted = f"{namespace}/{name}"
+    own = target.resolve()
+    for full, folder in _workspace_projects(root):
+        if full == wanted and folder != own:
+            raise InvalidInput(f"the workspace {root} already has a project {wanted} in {folder}",
+                               hint="choose another --name or --namespace")
+
+
+def _workspace_projects(workspace: Path) -> Iterator[tuple[str, Path]]:
+    import yaml
+
+    from brain.workspace import discover_spec_files
+
+    for spec_file in discover_spec_files(workspace):
+        try:
+            data = yaml.safe_load(spec_file.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            continue  # an unreadable spec is `brain validate`'s business, not ours
+        if isinstance(data, dict) and isinstance(data.get("name"), str):
+            namespace = data.get("namespace")
+            namespace = namespace if isinstance(namespace, str) else "default"
+            yield f"{namespace}/{data['name']}", spec_file.parent.resolve()

@@ -1,0 +1,1 @@
+"""Sharing: launch links, `brain launch`, and the hub web app."""

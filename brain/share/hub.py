@@ -1,0 +1,266 @@
+"""`brain hub`: the FastAPI app behind launch links.
+
+Routes:
+  GET  /                              recent launches (HTML); GET /api/launches: the same, JSON
+  GET  /launch?<link query>           the project's page: description, parameter form, Launch
+  POST /api/launches                  {"link": URL, "params": {...}} -> 202 {"id", "page", ...}
+  GET  /api/launches/{id}             status, phase, exit code, run id, outputs, app URL
+  GET  /api/launches/{id}/logs        the log from ?offset=N (text; X-Next-Offset header)
+  GET  /launches/{id}                 the launch page: phases, live log, status, outputs, app
+  GET  /launches/{id}/outputs/{name}  a declared output file of a finished launch
+  GET  /launches/{id}/app             redirect to a running app entry point's port
+  POST /api/launches/{id}/stop        stop a running launch (apps run until stopped)
+
+Every refusal is a 4xx with a one-line reason (JSON for /api, HTML for pages): 414 for an
+oversized link, 400 for a malformed one or invalid parameters, 403 when the repository is not
+allowed or the signature is missing or wrong, 429 past the concurrency cap. Format, size,
+allowlist and signature are checked before anything is fetched; parameters are revalidated
+against the spec at the commit before anything is built.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+# This module is imported only by `brain hub` (and its tests), so FastAPI loads only there;
+# route signatures need these names at module level to be resolved.
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+
+from brain.errors import BrainError
+
+# h11 refuses longer request heads with a bare 400; above our own limit, so that an
+# oversized link still gets brain's clear 414.
+_MAX_REQUEST_HEAD = 256 * 1024
+
+
+@dataclass(frozen=True)
+class HubSettings:
+    """How the hub runs and what it accepts."""
+
+    host: str = "127.0.0.1"
+    port: int = 8765
+    allow: tuple[str, ...] = ()
+    secret: str | None = None
+    max_concurrent: int = 2
+    timeout: float = 1800.0
+    state_dir: Path | None = None  # default BRAIN_HOME/hub
+
+
+def hub_dir() -> Path:
+    """The hub's state: `BRAIN_HOME/hub` (launch history and logs)."""
+    from brain.paths import brain_home
+
+    return brain_home() / "hub"
+
+
+def status_of(error: BrainError) -> int:
+    """The HTTP status for a refusal."""
+    from brain.errors import InvalidInput
+    from brain.share.launcher import TooBusy
+    from brain.share.url import NotAllowed, TooLong
+
+    if isinstance(error, TooLong):
+        return 414
+    if isinstance(error, NotAllowed):
+        return 403
+    if isinstance(error, TooBusy):
+        return 429
+    if isinstance(error, InvalidInput):
+        return 400
+    return 502  # the remote or the environment failed: not the client's doing
+
+
+def create_app(settings: HubSettings) -> FastAPI:
+    """The hub's ASGI app."""
+    from contextlib import asynccontextmanager
+
+    from starlette.concurrency import run_in_threadpool
+
+    from brain.errors import InvalidInput
+    from brain.share import pages
+    from brain.share.history import FINAL_STATUSES, LaunchHistory
+    from brain.share.launch import Policy, admit, describe, prepare
+    from brain.share.launcher import Launcher, LauncherSettings, read_log, read_progress
+    from brain.share.url import MAX_URL_BYTES, TooLong, parse_link
+
+    state = settings.state_dir or hub_dir()
+    history = LaunchHistory(state / "launches.db")
+    history.abandon_running()
+    launcher = Launcher(LauncherSettings(state, settings.max_concurrent, settings.timeout),
+                        history)
+    policy = Policy(allow=settings.allow, secret=settings.secret)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> Any:
+        yield
+        await run_in_threadpool(launcher.stop_all)
+
+    app = FastAPI(title="brain hub", lifespan=lifespan, docs_url=None, redoc_url=None)
+
+    def refusal(error: BrainError, *, html: bool) -> Response:
+        code = status_of(error)
+        if html:
+            return HTMLResponse(pages.error_page(code, error.message, error.hint), code)
+        return JSONResponse({"error": error.message, "hint": error.hint}, code)
+
+    def admitted(text: str) -> Any:
+        link = parse_link(text)  # format and size: nothing fetched yet
+        admit(link, policy)  # allowlist and signature: nothing fetched yet
+        return link
+
+    @app.get("/", response_class=HTMLResponse)
+    def index() -> str:
+        return pages.index_page(history.recent())
+
+    @app.get("/launch", response_model=None)
+    def project(request: Request) -> Response:
+        query = request.url.query
+        try:
+            if len(query.encode()) > MAX_URL_BYTES:
+                raise TooLong(f"the link is {len(query.encode())} bytes, over the "
+                              f"{MAX_URL_BYTES}-byte limit")
+            link = admitted(query)
+            prepared = prepare(link)
+            return HTMLResponse(pages.project_page(link, describe(prepared)))
+        except BrainError as error:
+            return refusal(error, html=True)
+
+    @app.post("/api/launches", response_model=None)
+    async def create(request: Request) -> Response:
+        body = await request.body()
+        try:
+            if len(body) > 2 * MAX_URL_BYTES:
+                raise TooLong(f"the request is {len(body)} bytes, over the "
+                              f"{2 * MAX_URL_BYTES}-byte limit")
+            link_text, params = _launch_request(body)
+            link = admitted(link_text)
+            prepared = await run_in_threadpool(prepare, link, params=params)
+            launch = launcher.start(prepared.link)
+        except BrainError as error:
+            return refusal(error, html=False)
+        return JSONResponse({**_status(launch.id), "page": f"/launches/{launch.id}"}, 202)
+
+    @app.get("/api/launches")
+    def listing() -> list[dict[str, Any]]:
+        return [item.as_dict() for item in history.recent()]
+
+    def _status(launch_id: str) -> dict[str, Any]:
+        launch = history.get(launch_id)
+        if launch is None:
+            raise InvalidInput(f"no launch {launch_id!r} on this hub")
+        progress = read_progress(Path(launch.log_path))
+        finished = launch.status in FINAL_STATUSES
+        phase = "done" if launch.status == "succeeded" else progress.phase
+        return {**launch.as_dict(), "phase": phase, "finished": finished,
+                "app_url": launch.app_url or progress.app_url}
+
+    @app.get("/api/launches/{launch_id}", response_model=None)
+    def status(launch_id: str) -> Response:
+        try:
+            return JSONResponse(_status(launch_id))
+        except BrainError as error:
+            return JSONResponse({"error": error.message}, 404)
+
+    @app.get("/api/launches/{launch_id}/logs", response_model=None)
+    def logs(launch_id: str, offset: int = 0) -> Response:
+        launch = history.get(launch_id)
+        if launch is None:
+            return JSONResponse({"error": f"no launch {launch_id!r} on this hub"}, 404)
+        data, following = read_log(Path(launch.log_path), offset)
+        return PlainTextResponse(data.decode("utf-8", "replace"),
+                                 headers={"X-Next-Offset": str(following),
+                                          "X-Launch-Status": launch.status})
+
+    @app.post("/api/launches/{launch_id}/stop", response_model=None)
+    async def stop(launch_id: str) -> Response:
+        if history.get(launch_id) is None:
+            return JSONResponse({"error": f"no launch {launch_id!r} on this hub"}, 404)
+        if not await run_in_threadpool(launcher.stop, launch_id):
+            return JSONResponse({"error": f"launch {launch_id} is not running"}, 409)
+        return JSONResponse(_status(launch_id))
+
+    @app.get("/launches/{launch_id}/app", response_model=None)
+    def app_redirect(launch_id: str) -> Response:
+        from fastapi.responses import RedirectResponse
+
+        try:
+            found = _status(launch_id)
+        except BrainError as error:
+            return HTMLResponse(pages.error_page(404, error.message), 404)
+        if not found["app_url"] or found["finished"]:
+            return HTMLResponse(pages.error_page(
+                409, f"launch {launch_id} has no running app", "wait for its port to answer"),
+                409)
+        return RedirectResponse(str(found["app_url"]), 307)
+
+    @app.get("/launches/{launch_id}", response_class=HTMLResponse, response_model=None)
+    def launch_page(launch_id: str) -> Response:
+        launch = history.get(launch_id)
+        if launch is None:
+            return HTMLResponse(pages.error_page(404, f"no launch {launch_id!r} on this hub"),
+                                404)
+        return HTMLResponse(pages.launch_page(launch))
+
+    @app.get("/launches/{launch_id}/outputs/{name:path}", response_model=None)
+    def output_file(launch_id: str, name: str) -> Response:
+        from fastapi.responses import FileResponse
+
+        launch = history.get(launch_id)
+        # Only files the spec declared as outputs, inside the run's project folder.
+        if launch is None or launch.project_dir is None or name not in launch.outputs:
+            return JSONResponse({"error": f"no output {name!r} for launch {launch_id!r}"}, 404)
+        root = Path(launch.project_dir).resolve()
+        target = (root / name).resolve()
+        if root not in target.parents or not target.is_file():
+            return JSONResponse({"error": f"output {name!r} is not a file"}, 404)
+        return FileResponse(target)
+
+    app.state.launcher = launcher
+    app.state.history = history
+    return app
+
+
+def _launch_request(body: bytes) -> tuple[str, dict[str, str] | None]:
+    """(link, params) from a POST body; InvalidInput naming what is wrong."""
+    import json
+
+    from brain.errors import InvalidInput
+
+    try:
+        data = json.loads(body or b"{}")
+    except ValueError:
+        raise InvalidInput("the request body is not JSON",
+                           hint='send {"link": URL, "params": {"name": "value"}}') from None
+    if not isinstance(data, dict) or not isinstance(data.get("link"), str):
+        raise InvalidInput('the request needs a "link" (the launch URL, text)')
+    unknown = set(data) - {"link", "params"}
+    if unknown:
+        raise InvalidInput(f"unknown request fields: {', '.join(sorted(unknown))}")
+    params = data.get("params")
+    if params is None:
+        return data["link"], None
+    if not isinstance(params, dict) or not all(
+            isinstance(key, str) and isinstance(value, str | int | float | bool)
+            for key, value in params.items()):
+        raise InvalidInput('"params" must map parameter names to values')
+    return data["link"], {key: _text(value) for key, value in params.items()}
+
+
+def _text(value: str | int | float | bool) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def serve(settings: HubSettings) -> None:
+    """Run the hub until interrupted."""
+    import uvicorn
+
+    app = create_app(settings)
+    config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning",
+                            http="h11", h11_max_incomplete_event_size=_MAX_REQUEST_HEAD,
+                            lifespan="on")
+    uvicorn.Server(config).run()

@@ -1,0 +1,193 @@
+"""A launch: a link, followed. parse -> admit -> fetch -> load the spec at that commit ->
+revalidate the parameters -> environment (reused when its identity is unchanged) -> run ->
+record with the link as its origin.
+
+Everything that can be refused without the repository (format, size, allowlist, signature) is
+refused by `admit` before anything is fetched; parameters are revalidated against the spec
+at the commit before anything is built or run.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from brain.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from brain.envs.base import EnsureResult
+    from brain.runs.plan import RunPlan
+    from brain.runs.runner import RunResult
+    from brain.runs.snapshot import ProjectSnapshot
+    from brain.share.fetch import Checkout
+    from brain.share.url import LaunchLink
+
+PHASES = ("fetching", "environment", "running", "done")
+Phase = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What a hub (or `brain launch`) accepts: repositories by pattern, a signing secret."""
+
+    allow: tuple[str, ...] = ()  # fnmatch patterns on the repo URL; empty allows any
+    secret: str | None = None  # when set, links must carry a valid signature
+
+
+@dataclass(frozen=True)
+class ParameterField:
+    """A declared parameter as a form shows it."""
+
+    name: str
+    type: str
+    value: str  # from the link, else the default, else ""
+    help: str | None = None
+    required: bool = False
+    choices: tuple[str, ...] | None = None
+    min: float | None = None
+    max: float | None = None
+
+
+@dataclass(frozen=True)
+class PreparedLaunch:
+    """A link whose code is fetched and whose spec and parameters are valid at its commit."""
+
+    link: LaunchLink
+    checkout: Checkout
+    project: ProjectSnapshot
+    plan: RunPlan
+
+
+@dataclass(frozen=True)
+class ProjectPage:
+    """What the hub's launch page shows about the project at the link's commit."""
+
+    name: str
+    namespace: str
+    version: str
+    description: str | None
+    entry: str
+    entry_type: str
+    fields: list[ParameterField] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class LaunchResult:
+    """A finished launch: the run, and whether the checkout and environment were reused."""
+
+    run: RunResult
+    checkout: Checkout
+    environment: EnsureResult
+
+
+def admit(link: LaunchLink, policy: Policy) -> None:
+    """Refuse a link the policy does not allow: checked before anything is fetched."""
+    if policy.allow and not any(fnmatch.fnmatchcase(link.repo, pattern)
+                                for pattern in policy.allow):
+        from brain.share.url import NotAllowed
+
+        raise NotAllowed(f"repository {link.repo} is not allowed on this hub",
+                           hint="allowed: " + ", ".join(policy.allow))
+    if policy.secret:
+        link.verify(policy.secret)
+
+
+def project_folder(checkout_root: Path, path: str) -> Path:
+    """The project's folder inside the checkout; InvalidInput if it escapes (symlinks too)."""
+    root = checkout_root.resolve()
+    folder = (root / path).resolve() if path else root
+    if folder != root and root not in folder.parents:
+        raise InvalidInput(f"the link's path {path!r} leads outside the repository")
+    if not folder.is_dir():
+        raise InvalidInput(f"the link's path {path!r} is not a folder at this commit")
+    return folder
+
+
+def fetch_project(link: LaunchLink, *, progress: Callable[[str], None] | None = None
+                  ) -> tuple[Checkout, ProjectSnapshot]:
+    """Fetch the link's commit and load (validate) the spec in its folder."""
+    from brain.paths import find_spec_file
+    from brain.runs.snapshot import load_snapshot
+    from brain.share.fetch import fetch_commit
+
+    checkout = fetch_commit(link.repo, link.commit, progress=progress)
+    folder = project_folder(checkout.root, link.path)
+    if find_spec_file(folder) is None:
+        where = link.path or "the repository's root"
+        raise InvalidInput(f"no onebrain.yml in {where} at commit {link.commit[:12]}",
+                           hint="the link's path must name the project's folder")
+    return checkout, load_snapshot(folder)
+
+
+def prepare(link: LaunchLink, *, params: Mapping[str, str] | None = None,
+            progress: Callable[[str], None] | None = None) -> PreparedLaunch:
+    """Fetch and validate: the spec at the commit, the entry point, every parameter."""
+    from brain.runs.plan import plan_run
+
+    if params is not None:
+        link = link.with_params(params)
+    checkout, project = fetch_project(link, progress=progress)
+    plan = plan_run(project, link.entry, dict(link.params))
+    return PreparedLaunch(link, checkout, project, plan)
+
+
+def describe(prepared: PreparedLaunch) -> ProjectPage:
+    """The project page of a prepared launch (loads the full spec for descriptions)."""
+    from brain.params import format_value
+
+    plan = prepared.plan
+    spec = prepared.project.spec
+    declared = spec.entry_points[plan.entry_name].parameters
+    fields = []
+    for name, param in declared.items():
+        value = plan.parameters.get(name)
+        fields.append(ParameterField(
+            name=name, type=param.type, value="" if value is None else format_value(value),
+            help=param.help, required=param.default is None,
+            choices=tuple(format_value(c) for c in param.choices) if param.choices else None,
+            min=param.min, max=param.max))
+    return ProjectPage(name=spec.name, namespace=spec.namespace, version=str(spec.version),
+                       description=spec.description, entry=plan.entry_name,
+                       entry_type=plan.entry_type, fields=fields)
+
+
+def launch(link: LaunchLink, *, policy: Policy | None = None,
+           on_phase: Phase | None = None, progress: Callable[[str], None] | None = None,
+           on_ready: Callable[[str], None] | None = None, stdout: IO[str] | None = None,
+           start_timeout: float | None = None) -> LaunchResult:
+    """Follow `link` to a finished, recorded run (its origin is the link)."""
+    from brain.runs.runner import environment, execute
+
+    phase = on_phase or (lambda _name: None)
+    admit(link, policy or Policy())
+    phase("fetching")
+    prepared = prepare(link, progress=progress)
+    phase("environment")
+    ensured = environment(prepared.plan, "venv").ensure(progress)
+    phase("running")
+    origin = prepared.link.to_url()
+
+    def started(record: Any) -> None:
+        record_origin(record.id, origin)
+
+    result = execute(prepared.plan, backend="venv", progress=progress, on_started=started,
+                     on_ready=on_ready, stdout=stdout, start_timeout=start_timeout)
+    result.record.origin = origin
+    phase("done")
+    return LaunchResult(result, prepared.checkout, ensured)
+
+
+def record_origin(run_id: str, origin: str) -> None:
+    """Set the origin of run `run_id` in the run store.
+
+    The runner writes the record before the child starts and takes no origin, so the launch
+    fills it in as soon as the record exists (see the issue note: `execute(origin=...)`
+    would make this one statement in the runner).
+    """
+    from brain.runs.store import RunStore
+
+    with RunStore() as store, store._write() as db:  # private: see the docstring
+        db.execute("UPDATE runs SET origin = ? WHERE id = ?", (origin, run_id))

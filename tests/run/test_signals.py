@@ -1,0 +1,111 @@
+"""Ctrl-C, a killed brain, and concurrent runs, with brain as a real process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from brain.runs.store import RunStore
+from tests.run.conftest import SLEEP_SCRIPT, process_gone, start_brain, wait_for
+
+SPEC = """
+name: sleeper
+version: 0.1.0
+entry_points:
+  sleep:
+    type: shell
+    command: python sleeper.py {{ seconds }}
+    parameters:
+      seconds: {type: float, default: 60}
+  sleep in bash:
+    type: bash
+    command: python sleeper.py 60; echo never
+  quick:
+    type: shell
+    command: python -c "print('hi')"
+"""
+
+
+@pytest.fixture
+def project(ready_project: Callable[..., Path]) -> Path:
+    return ready_project({"onebrain.yml": SPEC, "sleeper.py": SLEEP_SCRIPT})
+
+
+def child_pid(root: Path, brain: subprocess.Popen[str]) -> int:
+    pid_file = root / "child.pid"
+    wait_for(lambda: pid_file.exists() or brain.poll() is not None, what="the child to start")
+    assert brain.poll() is None, brain.communicate()
+    return int(pid_file.read_text())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("entry", ["sleep", "sleep in bash"])
+def test_ctrl_c_is_forwarded_then_brain_exits_130(project: Path, entry: str) -> None:
+    brain = start_brain("run", str(project), "-e", entry, "--no-setup")
+    child = child_pid(project, brain)
+    brain.send_signal(signal.SIGINT)
+    out, err = brain.communicate(timeout=30)
+    assert brain.returncode == 130, err
+    assert process_gone(child)
+    assert "never" not in out
+    record = RunStore().list()[0]
+    assert record.status == "interrupted"
+    assert record.ended_at is not None
+    assert f"run {record.id} interrupted" in err
+
+
+@pytest.mark.slow
+def test_sigterm_to_brain_stops_the_child_too(project: Path) -> None:
+    brain = start_brain("run", str(project), "-e", "sleep", "--no-setup")
+    child = child_pid(project, brain)
+    brain.send_signal(signal.SIGTERM)
+    brain.communicate(timeout=30)
+    assert brain.returncode == 130
+    assert process_gone(child)
+    assert RunStore().list()[0].status == "interrupted"
+
+
+@pytest.mark.slow
+def test_a_killed_brain_leaves_a_record_that_becomes_unknown(project: Path) -> None:
+    brain = start_brain("run", str(project), "-e", "sleep", "-P", "seconds=30", "--no-setup")
+    child = child_pid(project, brain)
+    try:
+        brain.kill()  # SIGKILL: brain cannot finish its record
+        brain.communicate(timeout=30)
+        store = RunStore()
+        record = store.list()[0]
+        assert record.status == "running"
+        assert store.reconcile() == 1
+        assert store.get(record.id).status == "unknown"
+        assert store.integrity_check() == []
+    finally:
+        os.kill(child, signal.SIGKILL)  # the orphaned child of the brain this test started
+
+
+@pytest.mark.slow
+def test_twenty_concurrent_runs_make_twenty_records(project: Path) -> None:
+    brains = [start_brain("run", str(project), "-e", "quick", "--no-setup") for _ in range(20)]
+    outcomes = [(brain.wait(timeout=120), brain.communicate()) for brain in brains]
+    assert [code for code, _ in outcomes] == [0] * 20, [err for _, (_, err) in outcomes]
+    assert all(out == "hi\n" for _, (out, _) in outcomes)
+    store = RunStore()
+    records = store.list(limit=100)
+    assert len(records) == 20
+    assert len({record.id for record in records}) == 20
+    assert {record.status for record in records} == {"succeeded"}
+    assert len({record.stdout_log for record in records}) == 20
+    assert store.integrity_check() == []
+
+
+def test_module_entry_point_runs(project: Path) -> None:
+    completed = subprocess.run([sys.executable, "-m", "brain", "run", str(project), "-e",
+                                "quick", "--no-setup"], capture_output=True, text=True,
+                               timeout=60, check=False)
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout == "hi\n"

@@ -1,0 +1,172 @@
+"""Fixtures for sharing: real git remotes (bare repositories reached by file://) and a real
+hub process on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+SPEC = """\
+name: hello
+version: 0.1.0
+description: Says hello with a tunable alpha
+entry_points:
+  main:
+    type: bash
+    command: echo "alpha is {{ alpha }} mode {{ mode }}"; echo "working..." >&2
+    parameters:
+      alpha: {type: float, default: 0.5, min: 0, max: 1, help: How much}
+      mode: {type: choice, choices: [fast, full], default: fast}
+    outputs: [result.txt]
+  write:
+    type: bash
+    command: echo "alpha={{ alpha }}" > result.txt; cat result.txt
+    parameters:
+      alpha: {type: float, default: 0.5}
+    outputs: [result.txt]
+  slow:
+    type: bash
+    command: echo started; sleep {{ seconds }}; echo finished
+    parameters:
+      seconds: {type: float, default: 30}
+  serve:
+    type: app
+    command: python -m http.server {{ port }} --bind 127.0.0.1
+    parameters:
+      port: {type: int, default: 8000}
+  fail:
+    type: bash
+    command: echo "about to fail" >&2; exit 3
+"""
+
+
+@dataclass
+class Remote:
+    """A project committed in a work repository and pushed to a bare remote."""
+
+    work: Path  # the author's clone
+    project: Path  # the project folder inside it
+    remote: Path  # the bare repository
+    url: str  # file:// URL of the remote
+    commit: str  # the pushed HEAD
+
+    def git(self, *args: str) -> str:
+        return git(self.work, *args)
+
+
+def git(cwd: Path, *args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
+@pytest.fixture(autouse=True)
+def own_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A cache per test, so `repos/` shows exactly what this test fetched."""
+    cache = tmp_path_factory.mktemp("brain-cache")
+    monkeypatch.setenv("BRAIN_CACHE_DIR", str(cache))
+    monkeypatch.delenv("BRAIN_HUB_SECRET", raising=False)
+    return cache
+
+
+@pytest.fixture
+def make_remote(tmp_path: Path) -> Callable[..., Remote]:
+    """make_remote(files=None, subdir="projects/hello") -> a pushed project in a bare remote."""
+    counter = iter(range(1000))
+
+    def make(files: dict[str, str] | None = None, *, subdir: str = "projects/hello",
+             push: bool = True) -> Remote:
+        base = tmp_path / f"remote{next(counter)}"
+        bare = base / "origin.git"
+        work = base / "work"
+        bare.mkdir(parents=True)
+        git(bare, "init", "--quiet", "--bare")
+        work.mkdir()
+        git(work, "init", "--quiet")
+        project = work / subdir if subdir else work
+        for relative, text in (files or {"onebrain.yml": SPEC}).items():
+            target = project / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(textwrap.dedent(text))
+        git(work, "add", "-A")
+        git(work, "commit", "--quiet", "-m", "project")
+        git(work, "remote", "add", "origin", str(bare))
+        if push:
+            git(work, "push", "--quiet", "-u", "origin", "main")
+        return Remote(work, project, bare, bare.as_uri(), git(work, "rev-parse", "HEAD"))
+
+    return make
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class Hub:
+    """A running `brain hub` process."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+@pytest.fixture
+def start_hub(tmp_path: Path) -> Iterator[Callable[..., Hub]]:
+    """start_hub("--allow", "...") -> a real hub on 127.0.0.1, stopped by PID afterwards."""
+    started: list[Hub] = []
+
+    def start(*args: str, env: dict[str, str] | None = None) -> Hub:
+        port = free_port()
+        log = tmp_path / f"hub-{port}.log"
+        handle = log.open("wb")
+        process = subprocess.Popen(
+            [sys.executable, "-m", "brain", "hub", "--port", str(port), *args],
+            stdout=handle, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
+        hub = Hub(f"http://127.0.0.1:{port}", process, log)
+        started.append(hub)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise AssertionError(f"the hub exited early:\n{hub.output()}")
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    return hub
+            except OSError:
+                time.sleep(0.05)
+        raise AssertionError(f"the hub did not listen within 20s:\n{hub.output()}")
+
+    yield start
+    for hub in started:
+        if hub.process.poll() is None:
+            hub.process.terminate()
+            try:
+                hub.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                hub.process.kill()
+                hub.process.wait()
+
+
+def wait_finished(client: object, launch_id: str, timeout: float = 60) -> dict[str, object]:
+    """Poll the hub's API until the launch ends; its final status JSON."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        data: dict[str, object] = client.get(f"/api/launches/{launch_id}").json()  # type: ignore[attr-defined]
+        if data["finished"]:
+            return data
+        time.sleep(0.1)
+    raise AssertionError(f"launch {launch_id} did not finish within {timeout}s")

@@ -1,0 +1,226 @@
+"""The hub's JSON API and pages against a real `brain hub` process on 127.0.0.1."""
+
+from __future__ import annotations
+
+import html
+import http.client
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from brain.share.fetch import repos_dir
+from brain.share.url import make_link
+from tests.share.conftest import Hub, Remote, free_port, wait_finished
+
+SECRET = "hub-secret-for-tests"
+
+
+@pytest.fixture
+def client_for() -> Iterator[Callable[[Hub], httpx.Client]]:
+    clients: list[httpx.Client] = []
+
+    def make(hub: Hub) -> httpx.Client:
+        client = httpx.Client(base_url=hub.url, timeout=60)
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.close()
+
+
+def raw_get(hub: Hub, url: str) -> tuple[int, str]:
+    """GET with the standard library (httpx refuses URLs over 64 KB before sending them)."""
+    target = url.removeprefix(hub.url)
+    connection = http.client.HTTPConnection(hub.url.removeprefix("http://"), timeout=60)
+    try:
+        connection.request("GET", target)
+        answer = connection.getresponse()
+        return answer.status, answer.read().decode()
+    finally:
+        connection.close()
+
+
+def nothing_fetched() -> bool:
+    return not repos_dir().exists() or not any(repos_dir().iterdir())
+
+
+def test_page_launch_status_logs_outputs(start_hub: Callable[..., Hub],
+                                         make_remote: Callable[..., Remote],
+                                         client_for: Callable[[Hub], httpx.Client]) -> None:
+    remote = make_remote()
+    hub = start_hub()
+    client = client_for(hub)
+    link = make_link(remote.url, remote.commit, path="projects/hello", entry="write",
+                     params={"alpha": "0.25"}, hub=hub.url)
+    page = client.get(link.to_url())
+    assert page.status_code == 200
+    assert "Says hello with a tunable alpha" in page.text  # the project's description
+    assert remote.commit in page.text
+    assert "hello" in page.text and "name='alpha'" in page.text and "value='0.25'" in page.text
+
+    created = client.post("/api/launches", json={"link": link.to_url(),
+                                                 "params": {"alpha": 0.5}})
+    assert created.status_code == 202, created.text
+    launch_id = created.json()["id"]
+    final = wait_finished(client, launch_id)
+    assert final["status"] == "succeeded", final
+    assert final["phase"] == "done"
+    assert final["exit_code"] == 0 and final["run_id"]
+    assert final["params"] == {"alpha": "0.5"}
+    assert "result.txt" in final["outputs"]  # type: ignore[operator]
+
+    logs = client.get(f"/api/launches/{launch_id}/logs")
+    assert "alpha=0.5" in logs.text and "brain: phase running" in logs.text
+    offset = int(logs.headers["X-Next-Offset"])
+    assert offset == len(logs.content)
+    assert client.get(f"/api/launches/{launch_id}/logs", params={"offset": offset}).text == ""
+    tail = client.get(f"/api/launches/{launch_id}/logs", params={"offset": offset - 5})
+    assert tail.text == logs.content[-5:].decode()
+
+    output = client.get(f"/launches/{launch_id}/outputs/result.txt")
+    assert output.status_code == 200 and output.text.strip() == "alpha=0.5"
+    assert client.get(f"/launches/{launch_id}/outputs/onebrain.yml").status_code == 404
+    assert client.get(f"/launches/{launch_id}/outputs/../../x").status_code == 404
+    assert launch_id in client.get("/").text
+    assert [item["id"] for item in client.get("/api/launches").json()] == [launch_id]
+
+
+def test_failed_launch_reports_its_error(start_hub: Callable[..., Hub],
+                                         make_remote: Callable[..., Remote],
+                                         client_for: Callable[[Hub], httpx.Client]) -> None:
+    remote = make_remote()
+    hub = start_hub()
+    client = client_for(hub)
+    link = make_link(remote.url, remote.commit, path="projects/hello", entry="fail")
+    created = client.post("/api/launches", json={"link": link.to_url()})
+    final = wait_finished(client, created.json()["id"])
+    assert final["status"] == "failed" and final["exit_code"] == 3
+    assert "about to fail" in client.get(f"/api/launches/{final['id']}/logs").text
+
+
+def hostile_cases(remote: Remote, hub: Hub) -> list[tuple[str, int, str]]:
+    good = make_link(remote.url, remote.commit, path="projects/hello", params={"alpha": "0.5"},
+                     hub=hub.url).sign(SECRET).to_url()
+    return [
+        (good.replace("p.alpha=0.5", "p.alpha=0.6"), 403, "signature does not match"),
+        (make_link(remote.url, remote.commit, hub=hub.url).to_url(), 403,
+         "requires signed links"),
+        (good.replace("commit=", "commit=-"), 400, "begins with '-'"),
+        (good + "&p.x=" + "a" * 100_000, 414, "byte limit"),
+        (good.replace("path=projects/hello", "path=../../etc"), 400, "escapes the repository"),
+        (good.replace(f"repo={remote.url}", "repo=file:///elsewhere/x.git"), 403,
+         "is not allowed on this hub"),
+        (good.replace("p.alpha", "p.bad%20name"), 400, "not a valid name"),
+    ]
+
+
+def test_hostile_links_are_refused_before_any_fetch(
+        start_hub: Callable[..., Hub], make_remote: Callable[..., Remote],
+        client_for: Callable[[Hub], httpx.Client], tmp_path: Path) -> None:
+    remote = make_remote()
+    hub = start_hub("--secret", SECRET, "--allow", f"file://{tmp_path}/*")
+    client = client_for(hub)
+    for url, status, message in hostile_cases(remote, hub):
+        code, text = raw_get(hub, url)
+        assert code == status, (url[:200], text[:300])
+        assert message in html.unescape(text) and "<html" in text
+        api = client.post("/api/launches", json={"link": url})
+        assert api.status_code == status, (url[:200], api.text[:300])
+        assert message in api.json()["error"]
+        assert nothing_fetched(), url[:200]
+    assert client.get("/api/launches").json() == []
+
+
+@pytest.mark.parametrize(("params", "message"), [
+    ({"alpha": "lots"}, "parameter 'alpha'"),
+    ({"alpha": "7"}, "parameter 'alpha'"),
+    ({"alpah": "0.1"}, "did you mean 'alpha'"),
+    ({"mode": "turbo"}, "parameter 'mode'"),
+])
+def test_parameters_are_revalidated_against_the_spec(
+        start_hub: Callable[..., Hub], make_remote: Callable[..., Remote],
+        client_for: Callable[[Hub], httpx.Client], params: dict[str, str], message: str) -> None:
+    remote = make_remote()
+    hub = start_hub()
+    client = client_for(hub)
+    link = make_link(remote.url, remote.commit, path="projects/hello", hub=hub.url)
+    answer = client.post("/api/launches", json={"link": link.to_url(), "params": params})
+    assert answer.status_code == 400
+    assert message in answer.json()["error"]
+    bad_link = make_link(remote.url, remote.commit, path="projects/hello", params=params,
+                         hub=hub.url).to_url()
+    page = client.get(bad_link)
+    assert page.status_code == 400 and message in html.unescape(page.text)
+    assert client.get("/api/launches").json() == []
+    # Only the code was fetched (to read the spec): nothing was built or run.
+    assert not list(repos_dir().glob("*/trees/*/projects/hello/.brain"))
+
+
+def test_malformed_requests(start_hub: Callable[..., Hub],
+                            client_for: Callable[[Hub], httpx.Client]) -> None:
+    client = client_for(start_hub())
+    assert client.post("/api/launches", content=b"not json").status_code == 400
+    assert client.post("/api/launches", json={"url": "x"}).status_code == 400
+    assert client.post("/api/launches", json={"link": "x", "params": [1]}).status_code == 400
+    assert client.get("/api/launches/nope").status_code == 404
+    assert client.get("/launches/nope").status_code == 404
+    assert nothing_fetched()
+
+
+def test_concurrency_cap_and_timeout(start_hub: Callable[..., Hub],
+                                     make_remote: Callable[..., Remote],
+                                     client_for: Callable[[Hub], httpx.Client]) -> None:
+    remote = make_remote()
+    hub = start_hub("--max-concurrent", "1", "--timeout", "4")
+    client = client_for(hub)
+    slow = make_link(remote.url, remote.commit, path="projects/hello", entry="slow").to_url()
+    first = client.post("/api/launches", json={"link": slow})
+    assert first.status_code == 202
+    started = time.monotonic()
+    second = client.post("/api/launches", json={"link": slow})
+    assert second.status_code == 429
+    assert "limit 1" in second.json()["error"]
+    final = wait_finished(client, first.json()["id"], timeout=40)
+    assert final["status"] == "timed-out", final
+    assert "4s limit" in str(final["message"])
+    assert time.monotonic() - started < 30
+    log = client.get(f"/api/launches/{final['id']}/logs").text
+    assert "started" in log and "finished" not in log
+    again = client.post("/api/launches", json={"link": slow, "params": {"seconds": "0"}})
+    assert again.status_code == 202  # the slot is free again
+    assert wait_finished(client, again.json()["id"])["status"] == "succeeded"
+
+
+def test_app_entry_point_is_reached_through_the_hub(
+        start_hub: Callable[..., Hub], make_remote: Callable[..., Remote],
+        client_for: Callable[[Hub], httpx.Client]) -> None:
+    remote = make_remote()
+    hub = start_hub()
+    client = client_for(hub)
+    port = free_port()
+    link = make_link(remote.url, remote.commit, path="projects/hello", entry="serve",
+                     params={"port": str(port)})
+    launch_id = client.post("/api/launches", json={"link": link.to_url()}).json()["id"]
+    deadline = time.monotonic() + 60
+    status: dict[str, object] = {}
+    while time.monotonic() < deadline:
+        status = client.get(f"/api/launches/{launch_id}").json()
+        if status["app_url"] or status["finished"]:
+            break
+        time.sleep(0.1)
+    assert status["app_url"] == f"http://127.0.0.1:{port}/", status
+    assert not status["finished"] and status["phase"] == "running"
+    redirect = client.get(f"/launches/{launch_id}/app")
+    assert redirect.status_code == 307 and redirect.headers["location"] == status["app_url"]
+    served = client.get(f"/launches/{launch_id}/app", follow_redirects=True)
+    assert served.status_code == 200 and "onebrain.yml" in served.text  # the app's own page
+    stopped = client.post(f"/api/launches/{launch_id}/stop")
+    assert stopped.status_code == 200
+    final = wait_finished(client, launch_id)
+    assert final["status"] == "interrupted", final
+    assert client.get(f"/launches/{launch_id}/app").status_code == 409
+    assert client.post(f"/api/launches/{launch_id}/stop").status_code == 409
