@@ -11,6 +11,8 @@ time brain adds on top of that floor. Not a test: run it by hand or in CI to wat
 from __future__ import annotations
 
 import argparse
+import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -22,19 +24,29 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 TARGETS_MS = {"brain --help": 100.0}  # DESIGN.md section 6
 
 
-def median_seconds(argv: list[str], runs: int) -> float:
-    """Median wall time of `argv` over `runs` runs, after one warm-up run."""
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def median_seconds(argv: list[str], runs: int) -> tuple[float, float]:
+    """Median wall and CPU time of `argv` over `runs` runs, after one warm-up run.
+
+    CPU time (user + system) barely moves when the machine is busy; wall time does.
+    """
     subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-    samples = []
+    walls, cpus = [], []
     for _ in range(runs):
+        cpu = _children_cpu()
         start = time.perf_counter()
         done = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                               check=False)
-        samples.append(time.perf_counter() - start)
+        walls.append(time.perf_counter() - start)
+        cpus.append(_children_cpu() - cpu)
         if done.returncode != 0:
             raise SystemExit(f"{' '.join(argv)} failed ({done.returncode}): "
                              f"{done.stderr.decode(errors='replace').strip()}")
-    return statistics.median(samples)
+    return statistics.median(walls), statistics.median(cpus)
 
 
 def main() -> None:
@@ -57,16 +69,17 @@ def main() -> None:
         "brain schema": [*brain_argv, "schema"],
     }
     floor = None
-    print(f"{'command':<18} {'median':>9} {'x floor':>8} {'over floor':>11}  target")
+    print(f"{'command':<18} {'wall':>9} {'x floor':>8} {'over floor':>11} {'cpu':>9}  target")
     for name, argv in cases.items():
-        seconds = median_seconds(argv, options.runs)
+        seconds, cpu = median_seconds(argv, options.runs)
         floor = floor or seconds
         target = TARGETS_MS.get(name)
         verdict = "" if target is None else (
             f"<= {target:.0f} ms {'ok' if seconds * 1000 <= target else 'MISSED'}")
         print(f"{name:<18} {seconds * 1000:7.1f}ms {seconds / floor:7.2f}x "
-              f"{(seconds - floor) * 1000:9.1f}ms  {verdict}")
-    print(f"({options.runs} runs each, medians; example: {example})")
+              f"{(seconds - floor) * 1000:9.1f}ms {cpu * 1000:7.1f}ms  {verdict}")
+    print(f"({options.runs} runs each, medians; example: {example}; "
+          f"load average {os.getloadavg()[0]:.1f})")
 
 
 if __name__ == "__main__":

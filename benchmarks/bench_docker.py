@@ -17,6 +17,7 @@ Needs a daemon and the base image (scripts/docker-setup). Not a test.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import statistics
@@ -100,7 +101,8 @@ def main() -> None:
     options = parser.parse_args()
     client = docker.from_env(timeout=600)
     client.ping()
-    env = {**os.environ, "BRAIN_DOCKER_BASE_IMAGE": options.base_image, "NO_COLOR": "1"}
+    os.environ["BRAIN_DOCKER_BASE_IMAGE"] = options.base_image  # for the in-process builds
+    env = {**os.environ, "NO_COLOR": "1"}
     docker_cli = shutil.which("docker")
     with tempfile.TemporaryDirectory(prefix="bench-docker-") as folder:
         root = Path(folder) / "project"
@@ -117,8 +119,15 @@ def main() -> None:
                  "-t", "bench/hand-cli:latest", "."], root,
                 {**env, "DOCKER_BUILDKIT": "0"})
 
+        def brain_api() -> None:
+            from brain.envs.docker import DockerEnvironment
+            from brain.spec.loader import load_project
+
+            DockerEnvironment(load_project(root)).build()
+
         builders: dict[str, Callable[[], Any]] = {
             "brain build --docker": lambda: run(brain_cmd, root, env),
+            "brain, in-process (no CLI start-up)": brain_api,
             "hand-written, SDK (classic builder)": hand_sdk,
         }
         if docker_cli:
@@ -133,12 +142,17 @@ def main() -> None:
         brain_image = client.images.get("bench/bench-docker:0.1.0")
         hand_image = client.images.get("bench/hand-sdk:latest")
         output = client.containers.run(brain_image.id, ["hello"], remove=True).decode()
-        assert f"generation {options.runs * 10}" in output, output
+        assert f"generation {options.runs * 10 + 1}" in output, output  # the in-process build
         run_brain = statistics.median(timed(lambda: run(
             [sys.executable, "-m", "brain", "run", "--backend", "docker", "-e", "hello"],
             root, env)) for _ in range(options.runs))
         run_docker = statistics.median(timed(lambda: client.containers.run(
             hand_image.id, remove=True)) for _ in range(options.runs))
+        brain_size, hand_size = brain_image.attrs["Size"], hand_image.attrs["Size"]
+        # Drop the images (and so their layers): the next run's first build is cold again.
+        for tag in ("bench/bench-docker:0.1.0", "bench/hand-sdk:latest", "bench/hand-cli:latest"):
+            with contextlib.suppress(docker.errors.ImageNotFound):
+                client.images.remove(tag, force=True)
 
     # The peer a user would compare with: `docker build` of the hand-written Dockerfile.
     peer = "hand-written, docker build" if docker_cli else "hand-written, SDK (classic builder)"
@@ -146,16 +160,16 @@ def main() -> None:
     print(f"Docker rebuild after a code-only change (median of {options.runs}; "
           f"base {options.base_image})")
     print(f"{'builder':40} {'first build':>12} {'rebuild':>10} {'ratio':>7}")
+    # "first build": cold for the project's own layers; brain's dispatcher layer may already
+    # be cached from any other brain image on this daemon (it is shared, by design).
     for name in builders:
         median = statistics.median(samples[name])
         print(f"{name:40} {first[name]:11.2f}s {median:9.2f}s {median / reference:6.2f}x")
     brain_ratio = statistics.median(samples["brain build --docker"]) / reference
     verdict = "ok" if brain_ratio <= TARGET_RATIO else "OVER TARGET"
     print(f"target: brain rebuild <= {TARGET_RATIO}x the hand-written one: {verdict}")
-    print(f"image size: brain {brain_image.attrs['Size'] / 1e6:.1f} MB, hand-written "
-          f"{hand_image.attrs['Size'] / 1e6:.1f} MB "
-          f"(+{(brain_image.attrs['Size'] - hand_image.attrs['Size']) / 1e6:.1f} MB: "
-          "the dispatcher's venv and brain's source)")
+    print(f"image size: brain {brain_size / 1e6:.1f} MB, hand-written {hand_size / 1e6:.1f} MB "
+          f"(+{(brain_size - hand_size) / 1e6:.1f} MB: the dispatcher's venv and brain's source)")
     print(f"trivial entry point: brain run --backend docker {run_brain:.2f}s, "
           f"docker run --rm (SDK) {run_docker:.2f}s")
 

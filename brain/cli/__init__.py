@@ -36,6 +36,8 @@ COMMANDS: dict[str, list[tuple[str, str, str]]] = {
     ],
     "Running": [
         ("run", "brain.cli.run_commands:run", "Run an entry point with typed params; record it."),
+        ("report", "brain.cli.report_commands:report",
+         "Notebook reports with provenance: list, open, index."),
     ],
     "Runs": [
         ("runs", "brain.cli.runs_commands:runs", "The run history: list, show, diff runs."),

@@ -33,34 +33,55 @@ if TYPE_CHECKING:
 @click.option("--json", "as_json", is_flag=True,
               help="Print the finished run record (or the dry-run plan) as JSON on stdout; "
               "the entry point's own output then goes to stderr.")
+@click.option("--commit", "commit_first", is_flag=True,
+              help="Commit the project's code before running, so the run's code state is exact.")
+@click.option("--force", is_flag=True,
+              help="Run even when the declared outputs are up to date (prerequisites too).")
 @click.option("--start-timeout", type=click.FloatRange(min=0.1), default=60.0,
               metavar="SECONDS", help="Apps: how long to wait for the port to answer.")
 def run(project: Path | None, entry: str | None, params: tuple[str, ...], backend: str,
-        dry_run: bool, no_setup: bool, as_json: bool, start_timeout: float) -> None:
+        dry_run: bool, no_setup: bool, as_json: bool, commit_first: bool, force: bool,
+        start_timeout: float) -> None:
     """Run an entry point with typed parameters, live output, logs, and a run record.
 
     The environment is set up first when it is missing or stale (unless --no-setup).
     Output streams live and is saved under .brain/runs/<run id>/. brain exits with the
     entry point's own exit code, or 130 after Ctrl-C (which is forwarded to it first).
-    Apps run until Ctrl-C, once brain has seen their port answer.
+    Apps run until Ctrl-C, once brain has seen their port answer. Entry points in
+    `depends_on` run first; one with declared `outputs` is skipped while they are up to
+    date (same code, parameters, inputs and environment). A notebook entry point leaves its
+    executed notebook, an HTML report and provenance under .brain/reports/<run id>/.
 
     \b
     Examples:
       brain run -e fit-models -P alpha=0.7
       brain run examples/fit-model -e query_historical_data -P ds=2022-01-01
       brain run -e main --dry-run
+      brain run --commit -e fit-models     # commit the code first: exact provenance
+      brain run -e report -P ds=2024-01-01 --force
     """
     from brain.params import parse_assignments
-    from brain.runs.plan import plan_run
+    from brain.runs.pipeline import needs_pipeline, plan_pipeline
     from brain.runs.snapshot import load_snapshot
 
     loaded = load_snapshot(_project_path(project))
-    plan = plan_run(loaded, entry, parse_assignments(params))
+    plans = plan_pipeline(loaded, entry, parse_assignments(params))  # prerequisites first
+    plan = plans[-1]
     if dry_run:
         from brain.runs.runner import dry_run as describe
 
         _print_dry_run(plan, describe(plan, backend), as_json)
         return
+    if commit_first:
+        from brain.vcs import commit_before_run
+
+        sha = commit_before_run(loaded.root, f"brain run: {plan.entry_name}")
+        _note(f"code committed at {sha[:12]}")
+    if needs_pipeline(plans):
+        from brain.cli.run_pipeline import run_steps
+
+        raise SystemExit(run_steps(plans, backend=backend, setup=not no_setup, force=force,
+                                   as_json=as_json, start_timeout=start_timeout))
     result = _execute(plan, backend=backend, setup=not no_setup, as_json=as_json,
                       start_timeout=start_timeout)
     if as_json:

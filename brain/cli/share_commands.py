@@ -97,7 +97,7 @@ def launch(url: str, as_json: bool) -> None:
 
 @click.command("hub", context_settings={"show_default": True})
 @click.option("--host", default="127.0.0.1", help="Address to listen on.")
-@click.option("--port", default=8765, type=click.IntRange(0, 65535), help="Port to listen on.")
+@click.option("--port", default=8765, type=click.IntRange(1, 65535), help="Port to listen on.")
 @click.option("--allow", "allow", multiple=True, metavar="PATTERN",
               help="Only launch repositories matching this pattern (fnmatch; repeatable). "
               "Default: any.")

@@ -4,7 +4,8 @@ The Dockerfile is layered from the least to the most often changed input, so a c
 change rebuilds only the last layer:
 
   base image -> build settings (index, CA) -> dispatcher venv -> apt packages
-  -> project dependencies (lock, else requirement lines) -> brain's source -> project code
+  -> project dependencies (lock, else requirement lines) -> image settings (ENV, WORKDIR,
+  ENTRYPOINT) -> brain's source -> project code -> provenance labels (added at build time)
 
 The build context is assembled by `brain.envs.docker` as a tar with three parts: the
 generated files under `_brain/` (this Dockerfile, requirements, CA bundle, brain's source)
@@ -259,14 +260,15 @@ def dockerfile_text(project: Project, settings: BuildSettings, *, brain_version:
         f" && if grep -q '[^[:space:]]' {BUILD_DIR}/requirements.txt; then "
         f"{cert}{VENV_DIR}/bin/pip install --quiet -r {BUILD_DIR}/requirements.txt; fi",
         "",
-        "# brain's source, for the dispatcher (copied from the brain that built the image).",
-        f"COPY _brain/src/ {BRAIN_DIR}/src/",
-        "",
+        # Settings before brain's source: each uncached settings step costs a container.
         f"ENV PATH={VENV_DIR}/bin:$PATH VIRTUAL_ENV={VENV_DIR} BRAIN_PROJECT_DIR={APP_DIR}",
         f"WORKDIR {APP_DIR}",
         "# `docker run IMAGE ENTRY -P k=v`; `docker run IMAGE --help` lists the entry points.",
         f'ENTRYPOINT ["{BRAIN_DIR}/bin/python", "-I", "-m", "brain.dispatch"]',
         "CMD []",
+        "",
+        "# brain's source, for the dispatcher (copied from the brain that built the image).",
+        f"COPY _brain/src/ {BRAIN_DIR}/src/",
         "",
         "# The project's code, last: it is what changes most often.",
         f"COPY project/ {APP_DIR}/",

@@ -83,7 +83,13 @@ def collect_inputs(project: Project) -> RequirementInputs:
     python_env = project.spec.env.python
     from brain.envs.interpreters import default_version
 
-    lines = sorted({_normalise(line) for line in python_env.requirement_lines()})
+    from brain.notebooks.requirements import notebook_requirements
+
+    declared = python_env.requirement_lines()
+    # Notebook entry points run through papermill in this environment (brain.notebooks).
+    declared += notebook_requirements(
+        (entry.type for entry in project.spec.entry_points.values()), declared)
+    lines = sorted({_normalise(line) for line in declared})
     files: list[tuple[str, str]] = []
     if python_env.requirements:
         _read_requirements(project.root, python_env.requirements, None, files, 0)
@@ -161,6 +167,54 @@ def quick_ready(root: Path, *, frozen: bool = False) -> Stamp | None:
     if quick_key(root, stamp.tracked) != stamp.quick_key:
         return None
     return stamp
+
+
+def save_plan(root: Path, inputs: RequirementInputs, *, lock_fresh: bool) -> None:
+    """Remember the requirement inputs of these exact input files, so a later build (after
+    `brain clean`, or in a fresh clone) can skip loading the spec; a cache, best effort."""
+    tracked = [name for name, _ in inputs.files]
+    record = {"brain": _brain_version(), "inputs": asdict(inputs), "tracked": tracked,
+              "quick_key": quick_key(root, tracked), "lock_fresh": lock_fresh}
+    path = _plan_path(root)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}")
+        temporary.write_text(json.dumps(record), encoding="utf-8")
+        os.replace(temporary, path)
+    except OSError:
+        pass  # only a cache: the next build loads the spec instead
+
+
+def load_plan(root: Path) -> tuple[RequirementInputs, bool] | None:
+    """(inputs, lock_fresh) saved for the current bytes of `root`'s input files, or None."""
+    try:
+        record = json.loads(_plan_path(root).read_text(encoding="utf-8"))
+        if record["brain"] != _brain_version():
+            return None
+        if quick_key(root, record["tracked"]) != record["quick_key"]:
+            return None
+        raw = record["inputs"]
+        inputs = RequirementInputs(
+            lines=tuple(raw["lines"]), files=tuple((n, t) for n, t in raw["files"]),
+            requirements_file=raw["requirements_file"], index_url=raw["index_url"],
+            extra_index_urls=tuple(raw["extra_index_urls"]), python=raw["python"])
+        return inputs, bool(record["lock_fresh"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _plan_path(root: Path) -> Path:
+    from brain.paths import cache_dir
+
+    # Keyed by content (spec and lock bytes, host defaults), not by path: a fresh clone of
+    # the same project finds it too.
+    return cache_dir() / "plans" / f"{quick_key(root, [])}.json"
+
+
+def _brain_version() -> str:
+    from brain import __version__
+
+    return __version__
 
 
 def _normalise(line: str) -> str:

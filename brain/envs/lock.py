@@ -1,4 +1,5 @@
-"""`onebrain.lock`: the resolved dependency set with hashes, written by `brain lock` (uv).
+"""`onebrain.lock`: the resolved dependency set with hashes, written by `brain lock` (uv);
+and how brain calls uv (its binary, its environment, its errors made readable).
 
 The lock is a requirements file (`uv pip compile --universal --generate-hashes` output) under
 a header that records the digest of the spec's requirement inputs, so a lock that no longer
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from brain.envs.identity import LOCK_FILENAME, RequirementInputs
 from brain.errors import EnvironmentFailure
-from brain.paths import project_state_dir
+from brain.paths import cache_dir, project_state_dir
 
 if TYPE_CHECKING:
     from brain.envs.base import Progress
@@ -61,7 +62,6 @@ def write_lock(root: Path, inputs: RequirementInputs, *, upgrade: bool = False,
                progress: Progress | None = None) -> LockFile:
     """Resolve `inputs` with uv and write the lock atomically; keeps existing pins unless
     `upgrade`. The caller holds the project lock."""
-    from brain.envs.venv import installer_failure, uv_environment, uv_executable
     from brain.process import run_checked
 
     state = project_state_dir(root)
@@ -146,3 +146,47 @@ def locked_packages(lock: LockFile) -> list[str]:
     """The `name==version` pins in a lock, in order."""
     return [line.split(" ", 1)[0].rstrip("\\").strip() for line in lock.text.splitlines()
             if line and not line[0].isspace() and not line.startswith(("#", "-"))]
+
+
+def uv_executable() -> str:
+    """The uv binary shipped by the `uv` package (brain never downloads one)."""
+    try:
+        from uv import find_uv_bin
+
+        return str(find_uv_bin())
+    except (ImportError, FileNotFoundError):
+        raise EnvironmentFailure("uv is not installed alongside brain",
+                                 hint="`pip install uv`, or use `--installer pip`") from None
+
+
+def uv_environment() -> dict[str, str]:
+    """The variables uv runs with: brain's cache (beside the envs, so installs hardlink), no
+    interpreter downloads, no progress bars."""
+    from brain.process import scrubbed_environment
+
+    return scrubbed_environment({
+        "UV_CACHE_DIR": str(cache_dir() / "uv"), "UV_PYTHON_DOWNLOADS": "never",
+        "UV_NO_PROGRESS": "1",
+    })
+
+
+def installer_failure(error: EnvironmentFailure, what: str) -> EnvironmentFailure:
+    """`error` from an installer, condensed to one readable line plus a hint."""
+    _, _, detail = error.message.partition("\n")
+    pieces = []
+    for line in detail.splitlines():
+        text = line.strip().lstrip("×╰─▶│├ ").strip()
+        for noise in ("error:", "Caused by:", "cause:"):
+            text = text.removeprefix(noise).strip()
+        if text.startswith(("hint:", "Using Python", "Using CPython")) or text in pieces:
+            continue  # uv's chatter about which interpreter it uses
+        if text:
+            pieces.append(text)
+    summary = ": ".join(piece.rstrip(":.") for piece in pieces) or error.message
+    if len(summary) > 600:
+        summary = summary[:600] + "..."
+    return EnvironmentFailure(
+        f"{what} failed: {summary}",
+        hint="check env.python.pip / env.python.requirements in onebrain.yml (names, versions, "
+        "index URL) and the network; then run `brain setup-deps` again",
+    )

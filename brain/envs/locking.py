@@ -10,7 +10,6 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import socket
 import sys
 import time
 from collections.abc import Callable
@@ -84,6 +83,8 @@ class ProjectLock:
                     told = True
                 time.sleep(_POLL_SECONDS)
         self._fd = fd
+        import socket  # here, not at the top: the no-op `setup-deps` path imports this module
+
         owner_record = {
             "pid": os.getpid(), "host": socket.gethostname(), "command": self.command,
             "since": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -72,14 +72,19 @@ def ensure_environment(target: Path, *, backend: str = "venv",
                        progress: Progress | None = None) -> EnsureResult:
     """Set up the environment of the project at `target` (a folder or a spec file).
 
-    Nothing changed since the last build: answered from the stamp, without loading the spec.
+    Nothing changed since the last build: answered from the stamp. Input files seen before
+    (after `brain clean`, in a fresh clone): built from the cached plan. Either way the spec
+    is not loaded again, which keeps pydantic out of the fast paths.
     """
     options = options or EnvironmentOptions()
     cls = backend_class(backend)
     quick = getattr(cls, "quick_result", None)
     root = _quick_root(target)
-    if quick is not None and root is not None:
-        result: EnsureResult | None = quick(root, options)
+    planned = getattr(cls, "ensure_from_plan", None)
+    if root is not None:
+        result: EnsureResult | None = quick(root, options) if quick is not None else None
+        if result is None and planned is not None:
+            result = planned(root, options, progress)
         if result is not None:
             return result
     from brain.spec.loader import load_project

@@ -14,7 +14,6 @@ an unreferenced folder without a stamp, which the next build removes.
 from __future__ import annotations
 
 import os
-import secrets
 import shutil
 import sys
 import time
@@ -37,7 +36,14 @@ from brain.envs.identity import (
     save_plan,
     write_stamp,
 )
-from brain.envs.lock import LockFile, read_lock, write_lock
+from brain.envs.lock import (
+    LockFile,
+    installer_failure,
+    read_lock,
+    uv_environment,
+    uv_executable,
+    write_lock,
+)
 from brain.envs.locking import ProjectLock
 from brain.errors import EnvironmentFailure
 from brain.paths import cache_dir, project_lock_file, project_state_dir, project_venv_dir
@@ -136,7 +142,13 @@ def _ensure(root: Path, options: EnvironmentOptions, progress: Progress | None,
     with ProjectLock(project_lock_file(root), command=options.command,
                      timeout=options.lock_timeout, on_wait=report):
         inputs, lock = prepare(report)
-        result = _ensure_locked(root, options, report, started, inputs, lock)
+        try:
+            result = _ensure_locked(root, options, report, started, inputs, lock)
+        except OSError as error:  # a read-only project, a full disk
+            raise EnvironmentFailure(
+                f"cannot write the environment of {root}: {error.strerror or error}",
+                hint=f"check the permissions and free space of {project_state_dir(root)}",
+            ) from None
     save_plan(root, inputs, lock_fresh=lock is not None)
     return result
 
@@ -167,7 +179,7 @@ def _ensure_locked(root: Path, options: EnvironmentOptions, report: Progress, st
     _ignore_in_git(state)
     previous = os.path.realpath(venv) if venv.is_symlink() else None
     _remove_leftovers(envs, keep=previous)
-    target = envs / f"venv-{identity[:12]}-{secrets.token_hex(3)}"
+    target = envs / f"venv-{identity[:12]}-{os.urandom(3).hex()}"
     try:
         report(f"creating the environment: Python {interpreter.version_text}, {installer}")
         build = _build_with_uv if installer == "uv" else _build_with_pip
@@ -296,50 +308,6 @@ def remove_environment(root: Path, *, everything: bool = False,
     return removed
 
 
-def uv_executable() -> str:
-    """The uv binary shipped by the `uv` package (brain never downloads one)."""
-    try:
-        from uv import find_uv_bin
-
-        return str(find_uv_bin())
-    except (ImportError, FileNotFoundError):
-        raise EnvironmentFailure("uv is not installed alongside brain",
-                                 hint="`pip install uv`, or use `--installer pip`") from None
-
-
-def uv_environment() -> dict[str, str]:
-    """The variables uv runs with: brain's cache (beside the envs, so installs hardlink), no
-    interpreter downloads, no progress bars."""
-    from brain.process import scrubbed_environment
-
-    return scrubbed_environment({
-        "UV_CACHE_DIR": str(cache_dir() / "uv"), "UV_PYTHON_DOWNLOADS": "never",
-        "UV_NO_PROGRESS": "1",
-    })
-
-
-def installer_failure(error: EnvironmentFailure, what: str) -> EnvironmentFailure:
-    """`error` from an installer, condensed to one readable line plus a hint."""
-    _, _, detail = error.message.partition("\n")
-    pieces = []
-    for line in detail.splitlines():
-        text = line.strip().lstrip("×╰─▶│├ ").strip()
-        for noise in ("error:", "Caused by:", "cause:"):
-            text = text.removeprefix(noise).strip()
-        if text.startswith(("hint:", "Using Python", "Using CPython")) or text in pieces:
-            continue  # uv's chatter about which interpreter it uses
-        if text:
-            pieces.append(text)
-    summary = ": ".join(piece.rstrip(":.") for piece in pieces) or error.message
-    if len(summary) > 600:
-        summary = summary[:600] + "..."
-    return EnvironmentFailure(
-        f"{what} failed: {summary}",
-        hint="check env.python.pip / env.python.requirements in onebrain.yml (names, versions, "
-        "index URL) and the network; then run `brain setup-deps` again",
-    )
-
-
 def _identity(inputs: RequirementInputs, lock: LockFile | None) -> str:
     fresh = lock is not None and lock.is_fresh(inputs)
     digest = lock_digest(lock.text) if fresh and lock is not None else inputs.digest()
@@ -379,7 +347,7 @@ def _write_spec_requirements(target: Path, inputs: RequirementInputs) -> Path:
 
 def _switch(venv: Path, target: Path) -> None:
     """Point `venv` at `target` atomically: a new symlink renamed over the old one."""
-    link = venv.with_name(f".{venv.name}-{secrets.token_hex(4)}")
+    link = venv.with_name(f".{venv.name}-{os.urandom(4).hex()}")
     os.symlink(os.path.relpath(target, venv.parent), link)
     if venv.is_dir() and not venv.is_symlink():
         shutil.rmtree(venv)  # a plain folder left by another tool: rename cannot replace it

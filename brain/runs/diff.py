@@ -71,6 +71,9 @@ def diff_runs(a: RunRecord, b: RunRecord) -> RunDiff:
             "dirty": lambda r: r.git.dirty,
             "branch": lambda r: r.git.branch,
             "remote": lambda r: r.git.remote,
+            # The content of the source files (runs through the cache record it): two dirty
+            # runs on one commit can still differ in code.
+            "source": lambda r: r.extra.get("source_hash"),
         }),
         "parameters": _mapping(a.parameters, b.parameters),
         "environment": _fields(a, b, {

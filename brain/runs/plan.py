@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from brain.runs.snapshot import EntrySnapshot, ProjectSnapshot
     from brain.spec.loader import Project
 
-RUNNABLE_TYPES = ("shell", "bash", "python", "app")
+RUNNABLE_TYPES = ("shell", "bash", "python", "notebook", "app")
 
 
 @dataclass(frozen=True)
@@ -131,6 +131,10 @@ def _command_and_argv(
 ) -> tuple[str, list[str]]:
     from brain.render import TemplateProblem, option_arguments, render_command
 
+    if entry.type == "notebook":
+        from brain.notebooks.execute import notebook_command
+
+        return notebook_command(name, entry, values)
     if entry.type == "python":
         head = ["python", entry.script] if entry.script else ["python", "-m", str(entry.module)]
         argv = head + option_arguments(values, list(values))

@@ -80,12 +80,14 @@ def execute(
     start_timeout: float | None = None,
     stdout: IO[str] | None = None,
     origin: str | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> RunResult:
     """Run `plan`: ensure its environment, record it, stream it, finish the record.
 
     With `setup=False` a missing or stale environment is an EnvironmentFailure (exit 3)
     instead of being built. Apps (`plan.port`) run until interrupted; `on_ready(url)` is
-    called once their port answers. `origin` (e.g. a launch URL) is stored in the record.
+    called once their port answers. `origin` (e.g. a launch URL) is stored in the record,
+    and `extra` (e.g. the run cache key) merged into its `extra`.
     """
     from brain.process import run_live
     from brain.runs.store import RunStore
@@ -103,7 +105,8 @@ def execute(
                                "port=N")
         watcher = PortWatcher(plan.port, timeout=start_timeout or DEFAULT_START_TIMEOUT,
                               on_ready=on_ready)
-    record = replace(_new_record(plan, env, identity, git.result()), origin=origin)
+    record = _new_record(plan, env, identity, git.result())
+    record = replace(record, origin=origin, extra={**record.extra, **(extra or {})})
     with RunStore() as store:
         store.insert(record)
         if on_started is not None:

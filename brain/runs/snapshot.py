@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from brain.spec.loader import Project
     from brain.spec.models import Spec
 
-_FORMAT = 1  # bump when the snapshot's shape changes
+_FORMAT = 2  # bump when the snapshot's shape changes
 
 
 @dataclass(frozen=True)
@@ -59,6 +59,8 @@ class EntrySnapshot:
     parameters: dict[str, ParameterSnapshot] = field(default_factory=dict)
     inputs: tuple[str, ...] = ()
     outputs: tuple[str, ...] = ()
+    notebook: str | None = None
+    depends_on: tuple[str, ...] = ()
 
 
 class ProjectSnapshot:
@@ -164,7 +166,7 @@ def _data_of(project: Project) -> dict[str, Any]:
         "entry_points": {
             name: entry.model_dump(mode="json", include={
                 "type", "command", "script", "module", "port", "parameters", "inputs",
-                "outputs"})
+                "outputs", "notebook", "depends_on"})
             for name, entry in spec.entry_points.items()
         },
     }
@@ -181,7 +183,8 @@ def _entry(data: dict[str, Any]) -> EntrySnapshot:
     return EntrySnapshot(
         type=data["type"], command=data.get("command"), script=data.get("script"),
         module=data.get("module"), port=data.get("port"), parameters=parameters,
-        inputs=tuple(data.get("inputs", ())), outputs=tuple(data.get("outputs", ())))
+        inputs=tuple(data.get("inputs", ())), outputs=tuple(data.get("outputs", ())),
+        notebook=data.get("notebook"), depends_on=tuple(data.get("depends_on", ())))
 
 
 def _cache_file(digest: str) -> Path:

@@ -12,11 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from brain.errors import InvalidInput
+from brain.spec.schema import schema_location
 
 ANSWERS_FILE = ".brain-answers.yml"
-# Where generated specs point editors for completion; `brain schema -o onebrain.schema.json`
-# writes the same schema locally.
-SCHEMA_URL = "https://raw.githubusercontent.com/onebrain-dev/brain/main/onebrain.schema.json"
 _NAME_HINT = ("use lowercase letters, digits, '-', '_' or '.', starting and ending with a "
               "letter or digit (at most 64 characters), e.g. churn-model")
 
@@ -83,7 +81,7 @@ class Answers:
             "python_version": self.python_version,
             "package": package_name(self.name),
             "title": title(self.name),
-            "schema_url": SCHEMA_URL,
+            "schema_url": schema_location(),
             "template": template,
         }
 

@@ -20,7 +20,7 @@ against the spec at the commit before anything is built.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -122,7 +122,8 @@ def create_app(settings: HubSettings) -> FastAPI:
             if len(query.encode()) > MAX_URL_BYTES:
                 raise TooLong(f"the link is {len(query.encode())} bytes, over the "
                               f"{MAX_URL_BYTES}-byte limit")
-            link = admitted(query)
+            # The link names the hub it was made for; this hub is where it was opened.
+            link = replace(admitted(query), hub=str(request.base_url).rstrip("/"))
             prepared = prepare(link)
             return HTMLResponse(pages.project_page(link, describe(prepared)))
         except BrainError as error:
@@ -257,8 +258,22 @@ def _text(value: str | int | float | bool) -> str:
 
 def serve(settings: HubSettings) -> None:
     """Run the hub until interrupted."""
+    import socket
+
     import uvicorn
 
+    from brain.errors import EnvironmentFailure
+
+    # uvicorn would log a bind failure and exit 1; say it as brain says things instead.
+    try:
+        with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((settings.host, settings.port))
+    except OSError as error:
+        raise EnvironmentFailure(f"cannot listen on {settings.host}:{settings.port}: "
+                                 f"{error.strerror}",
+                                 hint="pick another --port, or stop what listens there") \
+            from None
     app = create_app(settings)
     config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning",
                             http="h11", h11_max_incomplete_event_size=_MAX_REQUEST_HEAD,

@@ -115,8 +115,13 @@ def decode(raw: bytes) -> str:
     return text
 
 
-def parse(text: str) -> Document:
-    """Parse YAML text into a Document; raises YamlProblem."""
+def parse(text: str, *, collect: bool = False) -> Document:
+    """Parse YAML text into a Document; raises YamlProblem.
+
+    With `collect`, problems that need not stop parsing (a duplicate key, a refused tag) are
+    kept in `Document.problems` so that they are reported with all the others; without it
+    the first one is raised.
+    """
     try:
         _refuse_deep_nesting(text)
         root = yaml.compose(text, Loader=_LOADER)
@@ -143,7 +148,7 @@ def parse(text: str) -> Document:
         raise YamlProblem("the file is empty; a spec needs at least `name:` and `version:`")
     builder = _Builder()
     data = builder.build(root, (), 0)
-    if data is None and builder.problems:
+    if builder.problems and (data is None or not collect):
         raise builder.problems[0]
     if not isinstance(data, dict):
         raise YamlProblem(

@@ -61,7 +61,7 @@ def problems_for(spec_file: Path) -> tuple[list[Problem], Project | None]:
     except OSError as error:
         return [Problem(None, (), f"cannot read the file: {error.strerror}")], None
     try:
-        document = parse(decode(raw))
+        document = parse(decode(raw), collect=True)
     except YamlProblem as problem:
         return [Problem(problem.mark, problem.path, problem.message)], None
     problems, spec = check_document(document)

@@ -228,31 +228,34 @@ def _message(item: Any) -> str:
 
 def _unknown_key(model: type[BaseModel], loc: FieldPath) -> str:
     key = str(loc[-1])
-    allowed = _keys_at(model, loc[:-1])
-    if key in allowed:
-        # pydantic takes the first alias present (`tags` over `tag`) and calls the other extra.
-        return f"{key!r} is an alias of a key already given here (tag/tags); keep only one"
+    groups = _key_groups_at(model, loc[:-1])
+    allowed = sorted({name for group in groups for name in group})
+    for group in groups:
+        if key in group:
+            # pydantic takes the first alias present (`tags` over `tag`), the other is extra.
+            others = " or ".join(repr(name) for name in group if name != key)
+            return f"{key!r} and {others} are the same key; keep only one of them"
     guess = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
     hint = f" (did you mean {guess[0]!r}?)" if guess else ""
     listed = f"; allowed: {', '.join(sorted(allowed))}" if allowed and not guess else ""
     return f"unknown key {key!r}{hint}{listed}"
 
 
-def _keys_at(model: type[BaseModel], path: FieldPath) -> list[str]:
-    """The keys a mapping at `path` may hold, found by walking the model's annotations."""
+def _key_groups_at(model: type[BaseModel], path: FieldPath) -> list[list[str]]:
+    """The keys a mapping at `path` may hold, each field's names (aliases) in one group."""
     current: Any = model
     for part in path:
         current = _child(current, part)
         if current is None:
             return []
-    if isinstance(current, type) and issubclass(current, BaseModel):
-        names = []
-        for name, info in current.model_fields.items():
-            names.append(info.alias or name)
-            choices = getattr(info.validation_alias, "choices", None) or []
-            names += [c for c in choices if isinstance(c, str)]
-        return sorted(set(names))
-    return []
+    if not (isinstance(current, type) and issubclass(current, BaseModel)):
+        return []
+    groups = []
+    for name, info in current.model_fields.items():
+        choices = getattr(info.validation_alias, "choices", None) or []
+        aliases = [c for c in choices if isinstance(c, str)]
+        groups.append(list(dict.fromkeys([info.alias or name, *aliases])))
+    return groups
 
 
 def _child(annotation: Any, part: str | int) -> Any:

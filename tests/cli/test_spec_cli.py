@@ -268,3 +268,32 @@ def test_help_imports_no_heavy_library() -> None:
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                           timeout=60, check=True)
     assert done.stdout.strip().splitlines()[-1] == "[]", done.stdout
+
+
+def test_validate_lists_five_mistakes_of_five_kinds(brain, make_project) -> None:
+    root = make_project({"onebrain.yml": """\
+        name: demo
+        version: 0.1.0
+        entry_points:
+          train:
+            command: python train.py --lr {{ lr }} --epochs {{ epochs }}
+            parameters:
+              lr: {type: float, default: 1.5, max: 1}
+              seed: {type: int, defualt: 1}
+            depends_on: [prepare]
+          prepare:
+            command: python prepare.py
+            depends_on: [train]
+        hardware: {gpu: many}
+        """})
+    result = brain("validate", cwd=root)
+    assert result.exit_code == 2
+    located = [line.split(": ")[0:2] for line in result.stderr.splitlines()[:-1]]
+    assert located == [
+        ["onebrain.yml:5:14", "entry_points.train.command"],
+        ["onebrain.yml:7:34", "entry_points.train.parameters.lr.default"],
+        ["onebrain.yml:8:25", "entry_points.train.parameters.seed.defualt"],
+        ["onebrain.yml:12:17", "entry_points.prepare.depends_on"],
+        ["onebrain.yml:13:17", "hardware.gpu"],
+    ]
+    assert result.stderr.splitlines()[-1].endswith("(5 problems)")

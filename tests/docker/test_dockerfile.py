@@ -33,7 +33,7 @@ def test_layers_go_from_base_to_code(make_project: Callable[..., Path]) -> None:
     text = dockerfile_text(load_project(root), _settings(), brain_version="9.9")
     order = [text.index(marker) for marker in (
         "FROM brain-base:bookworm", "python3 -m venv /opt/brain", "apt-get install",
-        "COPY _brain/requirements.txt", "COPY _brain/src/", "ENTRYPOINT", "COPY project/")]
+        "COPY _brain/requirements.txt", "ENTRYPOINT", "COPY _brain/src/", "COPY project/")]
     assert order == sorted(order)
     assert text.rstrip().endswith("COPY project/ /app/")
     assert "libgomp1 curl=7.88.1-10" in text

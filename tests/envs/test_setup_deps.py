@@ -309,3 +309,38 @@ def test_two_setup_deps_at_once_one_waits_both_succeed_one_environment(
     assert one["identity"] == two["identity"]
     assert len(_builds(project)) == 1
     assert _version(project, "brainprobe") == "1.0"
+
+
+_ENSURE = """
+import json, sys
+from pathlib import Path
+from brain.envs.select import ensure_environment
+result = ensure_environment(Path(sys.argv[1]))
+print(json.dumps({"changed": result.changed, "spec_loaded": "pydantic" in sys.modules}))
+"""
+
+
+def _ensure_in_subprocess(project: Path) -> dict[str, bool]:
+    completed = subprocess.run([sys.executable, "-c", _ENSURE, str(project)],
+                               capture_output=True, text=True, check=True)
+    data: dict[str, bool] = json.loads(completed.stdout)
+    return data
+
+
+def test_a_rebuild_of_known_inputs_skips_the_spec_but_never_uses_a_stale_plan(
+        brain: Brain, make_project: Callable[..., Path], local_index: LocalIndex) -> None:
+    project = make_project({
+        "onebrain.yml": spec_text(extra=f"    requirements: req.txt\n"
+                                  f"    index_url: {local_index.url}\n"),
+        "req.txt": "brainprobe==1.0\n"})
+    assert _ensure_in_subprocess(project) == {"changed": True, "spec_loaded": True}
+    assert _ensure_in_subprocess(project) == {"changed": False, "spec_loaded": False}
+    assert brain("clean", str(project)).exit_code == 0  # type: ignore[attr-defined]
+    # Same bytes as a build that succeeded: the cached plan stands in for the spec.
+    assert _ensure_in_subprocess(project) == {"changed": True, "spec_loaded": False}
+    assert _version(project, "brainprobe") == "1.0"
+
+    assert brain("clean", str(project)).exit_code == 0  # type: ignore[attr-defined]
+    (project / "req.txt").write_text("brainprobe==2.0\n")  # a tracked file changed: plan is stale
+    assert _ensure_in_subprocess(project) == {"changed": True, "spec_loaded": True}
+    assert _version(project, "brainprobe") == "2.0"

@@ -135,12 +135,14 @@ def test_default_entry_is_main_or_the_only_one(make_project: Callable[..., Path]
         plan_run(two, None, {})
 
 
-def test_notebook_entries_are_not_runnable_yet(make_project: Callable[..., Path]) -> None:
+def test_notebook_entries_run_through_the_driver(make_project: Callable[..., Path]) -> None:
+    # (brain.notebooks; the notebook tests themselves live in tests/notebooks/)
     project = load_project(make_project({"onebrain.yml": """
         name: nb
         version: 0.1.0
         entry_points:
-          report: {type: notebook, notebook: eval.ipynb}
+          report: {type: notebook, notebook: eval.ipynb, parameters: {n: {type: int, default: 3}}}
     """}))
-    with pytest.raises(InvalidInput, match="notebook entry point"):
-        plan_run(project, "report", {})
+    plan = plan_run(project, "report", {})
+    assert plan.command == "papermill eval.ipynb -p n 3"
+    assert plan.argv[0] == "python" and plan.argv[1].endswith("driver.py")

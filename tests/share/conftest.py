@@ -12,8 +12,14 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
 
 SPEC = """\
 name: hello
@@ -170,3 +176,16 @@ def wait_finished(client: object, launch_id: str, timeout: float = 60) -> dict[s
             return data
         time.sleep(0.1)
     raise AssertionError(f"launch {launch_id} did not finish within {timeout}s")
+
+
+@pytest.fixture
+def page() -> Iterator[Any]:
+    """A page in a real headless Chromium (Debian's, driven by Playwright; never downloaded)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser.new_page()
+        finally:
+            browser.close()

@@ -102,3 +102,12 @@ def test_project_at_repository_root_has_no_path(
     remote = make_remote(subdir="")
     link = parse_link(brain("generate-url", cwd=remote.project).stdout.strip())
     assert link.path == ""
+
+
+def test_credentials_in_the_remote_never_reach_the_link(
+        brain: Callable[..., Result], make_remote: Callable[..., Remote]) -> None:
+    remote = make_remote()
+    git(remote.work, "remote", "set-url", "origin", "https://jane:s3cr3t-token@git.example/x.git")
+    result = brain("generate-url", cwd=remote.project)
+    assert "s3cr3t-token" not in result.output
+    assert parse_link(result.stdout.strip()).repo == "https://git.example/x.git"

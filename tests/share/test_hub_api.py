@@ -85,8 +85,15 @@ def test_page_launch_status_logs_outputs(start_hub: Callable[..., Hub],
     assert output.status_code == 200 and output.text.strip() == "alpha=0.5"
     assert client.get(f"/launches/{launch_id}/outputs/onebrain.yml").status_code == 404
     assert client.get(f"/launches/{launch_id}/outputs/../../x").status_code == 404
+    assert "environment built" in logs.text
+
+    again = client.post("/api/launches", json={"link": link.to_url()}).json()["id"]
+    assert wait_finished(client, again)["status"] == "succeeded"
+    second = client.get(f"/api/launches/{again}/logs").text
+    assert "environment reused" in second and "setup: fetching" not in second
+    assert "alpha=0.25" in second  # the link's own value this time
     assert launch_id in client.get("/").text
-    assert [item["id"] for item in client.get("/api/launches").json()] == [launch_id]
+    assert [item["id"] for item in client.get("/api/launches").json()] == [again, launch_id]
 
 
 def test_failed_launch_reports_its_error(start_hub: Callable[..., Hub],

@@ -4,34 +4,19 @@ generated link, edit a parameter, launch, watch the phases and logs, see the fin
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
+import httpx
 import pytest
 
-from tests.conftest import Result
-from tests.share.conftest import Hub, Remote
+from brain.runs.store import RunStore
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+from tests.conftest import Result
+from tests.share.conftest import CHROMIUM, Hub, Remote
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
                                 reason="needs Debian's chromium: run scripts/browser-setup")
-
-
-@pytest.fixture
-def page() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser.new_page()
-        finally:
-            browser.close()
 
 
 def test_open_link_edit_parameter_launch_and_watch(
@@ -63,6 +48,10 @@ def test_open_link_edit_parameter_launch_and_watch(
     with page.expect_response(re.compile(r"/outputs/result.txt$")) as response:
         output.click()
     assert response.value.text().strip() == "alpha=0.875"
+    launched = httpx.get(f"{hub.url}/api/launches").json()[0]
+    assert launched["link"].startswith(f"{hub.url}/launch?v=1&repo={remote.url}&")
+    with RunStore() as store:
+        assert store.get(launched["run_id"]).origin == launched["link"]
 
 
 def test_invalid_edit_shows_the_reason_and_launches_nothing(

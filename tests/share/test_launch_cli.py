@@ -124,3 +124,11 @@ def test_folder_without_a_spec(brain: Callable[..., Result],
     result = brain("launch", make_link(remote.url, remote.commit, path="projects").to_url())
     assert result.exit_code == 2
     assert "no onebrain.yml in projects" in result.stderr
+
+
+@pytest.mark.parametrize("text", ["foo", "https://example.com/", "http://hub/launch?repo=x"])
+def test_not_a_link(brain: Callable[..., Result], text: str) -> None:
+    result = brain("launch", text)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("error: ")
+    assert "Traceback" not in result.output

@@ -29,7 +29,9 @@ def test_keys_are_the_text_as_written() -> None:
 
 
 def test_a_duplicate_key_is_reported_and_the_first_value_kept() -> None:
-    document = parse("a: 1\nb: 2\na: 3\n")
+    with pytest.raises(YamlProblem, match="duplicate key 'a'"):
+        parse("a: 1\nb: 2\na: 3\n")
+    document = parse("a: 1\nb: 2\na: 3\n", collect=True)
     assert document.data == {"a": 1, "b": 2}
     [problem] = document.problems
     assert (problem.mark, problem.path) == (Mark(3, 1), ("a",))
@@ -37,7 +39,7 @@ def test_a_duplicate_key_is_reported_and_the_first_value_kept() -> None:
 
 
 def test_refused_tags_drop_only_their_value() -> None:
-    document = parse("a: !!python/object:os.system x\nb: !!set {x}\nc: fine\n")
+    document = parse("a: !!python/object:os.system x\nb: !!set {x}\nc: fine\n", collect=True)
     assert document.data == {"a": None, "b": None, "c": "fine"}
     assert [p.path for p in document.problems] == [("a",), ("b",)]
     assert document.is_dropped(("a",)) and document.is_dropped(("b", "x"))

@@ -166,7 +166,7 @@ def test_tag_and_tags_are_the_same_key(tmp_path: Path) -> None:
         "x", "y")
     problems, _ = problems_for(write(tmp_path, "name: a\nversion: '1'\ntags: [x]\ntag: [y]\n"))
     assert [(p.mark.line if p.mark else 0, p.field) for p in problems] == [(4, "tag")]
-    assert "keep only one" in problems[0].message
+    assert problems[0].message == "'tag' and 'tags' are the same key; keep only one of them"
 
 
 def test_yaml_extension_and_folder_lookup(tmp_path: Path) -> None:

@@ -140,7 +140,8 @@ def specs(draw: st.DrawFn) -> dict[str, Any]:
     if draw(st.booleans()):
         spec["hardware"] = draw(st.fixed_dictionaries({}, optional={
             "cpu": st.one_of(st.integers(1, 64), st.floats(0.1, 64)),
-            "memory": st.sampled_from(["512Mi", "4Gi", "1G", "2048", "1.5Gi"]),
+            "memory": st.one_of(st.sampled_from(["512Mi", "4Gi", "1G", "2048", "1.5Gi"]),
+                                st.integers(1, 2**40)),
             "gpu": st.integers(0, 8)}))
     return spec
 

@@ -1,0 +1,180 @@
+"""The notebook reports of a project: listed from their provenance records, newest first,
+and a static `index.html` linking them all (relative links, so the folder can be copied or
+served as it is)."""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from brain.errors import InvalidInput
+from brain.notebooks.execute import PROVENANCE_NAME, REPORTS_DIR
+
+INDEX_NAME = "index.html"
+
+
+@dataclass(frozen=True)
+class Report:
+    """One notebook run's report, as its provenance record describes it."""
+
+    run_id: str
+    directory: Path
+    entry_point: str
+    notebook: str
+    status: str
+    started_at: float
+    parameters: dict[str, Any] = field(default_factory=dict)
+    commit: str | None = None
+    dirty: bool | None = None
+    html: Path | None = None
+    executed: Path | None = None
+    error: str | None = None
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form: the provenance record plus where the files are."""
+        return {**self.provenance, "directory": str(self.directory),
+                "html_path": str(self.html) if self.html else None,
+                "notebook_path": str(self.executed) if self.executed else None}
+
+
+def reports_root(project_root: Path) -> Path:
+    """The folder holding one sub-folder per notebook run."""
+    return project_root / REPORTS_DIR
+
+
+def list_reports(project_root: Path) -> list[Report]:
+    """Every report of the project, newest first (folders without a readable provenance
+    record, such as a run still going, are left out)."""
+    root = reports_root(project_root)
+    if not root.is_dir():
+        return []
+    found = [report for child in root.iterdir() if child.is_dir()
+             if (report := _read(child)) is not None]
+    return sorted(found, key=lambda report: (report.started_at, report.run_id), reverse=True)
+
+
+def find_report(project_root: Path, run_id: str) -> Report:
+    """The report of the run whose id is `run_id` or starts with it."""
+    wanted = run_id.strip().lower()
+    if not wanted or not all(char in "0123456789abcdef" for char in wanted):
+        raise InvalidInput(f"{run_id!r} is not a run id (hex digits)",
+                           hint="`brain report list` shows the ids")
+    matches = [report for report in list_reports(project_root)
+               if report.run_id.startswith(wanted)]
+    if not matches:
+        raise InvalidInput(f"no report of run {run_id!r} in {reports_root(project_root)}",
+                           hint="`brain report list` shows the reports of this project")
+    if len(matches) > 1:
+        raise InvalidInput(f"run id {run_id!r} is ambiguous: it matches "
+                           f"{', '.join(report.run_id for report in matches[:10])}",
+                           hint="type more characters of the id")
+    return matches[0]
+
+
+def write_index(project_root: Path, title: str | None = None) -> Path:
+    """Write `<reports>/index.html` linking every report, newest first; returns its path."""
+    root = reports_root(project_root)
+    root.mkdir(parents=True, exist_ok=True)
+    reports = list_reports(project_root)
+    heading = title or f"Reports of {project_root.name}"
+    rows = "\n".join(_row(report, root) for report in reports) or (
+        '<tr><td colspan="6">No reports yet: run a notebook entry point with '
+        "<code>brain run -e NAME</code>.</td></tr>")
+    page = _PAGE.format(title=html.escape(heading), rows=rows, count=len(reports),
+                        generated=datetime.now().strftime("%Y-%m-%d %H:%M:%S"))
+    target = root / INDEX_NAME
+    temporary = root / f".{INDEX_NAME}.{os.getpid()}"
+    temporary.write_text(page, encoding="utf-8")
+    os.replace(temporary, target)
+    return target
+
+
+def _row(report: Report, root: Path) -> str:
+    def cell(text: str) -> str:
+        return f"<td>{html.escape(text)}</td>"
+
+    if report.html is not None:
+        link = report.html.relative_to(root).as_posix()
+        anchor = f'<a href="{html.escape(link, quote=True)}">{html.escape(report.run_id)}</a>'
+        name = f"<td>{anchor}</td>"
+    else:
+        name = cell(report.run_id)
+    parameters = ", ".join(f"{key}={value}" for key, value in report.parameters.items())
+    commit = (report.commit or "")[:12] + (" (dirty)" if report.dirty else "")
+    status = report.status + (f": {report.error}" if report.error else "")
+    return (f'<tr class="{html.escape(report.status, quote=True)}">{name}'
+            f"{cell(_when(report.started_at))}{cell(report.entry_point)}"
+            f"{cell(parameters)}{cell(commit or 'no git')}{cell(status)}</tr>")
+
+
+def _read(directory: Path) -> Report | None:
+    try:
+        data = json.loads((directory / PROVENANCE_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("run_id"), str):
+        return None
+    files = _mapping(data.get("files"))
+    timings = _mapping(data.get("timings"))
+    parameters = data.get("parameters")
+    return Report(
+        run_id=data["run_id"], directory=directory,
+        entry_point=str(data.get("entry_point", "")), notebook=str(data.get("notebook", "")),
+        status=str(data.get("status", "unknown")),
+        started_at=float(timings.get("started_at") or 0.0),
+        parameters=parameters if isinstance(parameters, dict) else {},
+        commit=data.get("commit"), dirty=data.get("dirty"),
+        html=_file(directory, files.get("html")), executed=_file(directory, files.get("notebook")),
+        error=data.get("error"), provenance=data,
+    )
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _file(directory: Path, name: Any) -> Path | None:
+    if not isinstance(name, str) or "/" in name or name in ("", ".", ".."):
+        return None  # a provenance record only ever names files beside it
+    path = directory / name
+    return path if path.is_file() else None
+
+
+def _when(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M:%S") if timestamp else ""
+
+
+_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>{title}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 2rem; color: #222; }}
+table {{ border-collapse: collapse; width: 100%; }}
+th, td {{ text-align: left; padding: .4rem .7rem; border-bottom: 1px solid #ddd; }}
+tr.failed td {{ color: #a00; }}
+code {{ background: #f4f4f4; padding: 0 .2rem; }}
+</style>
+</head>
+<body>
+<h1>{title}</h1>
+<p>{count} report(s), newest first. Each links to its standalone HTML; the executed notebook
+and <code>provenance.json</code> (commit, parameters, input hashes, environment, timings) sit
+beside it. Generated {generated} by <code>brain report index</code>.</p>
+<table>
+<thead><tr><th>run</th><th>started</th><th>entry point</th><th>parameters</th><th>commit</th>
+<th>status</th></tr></thead>
+<tbody>
+{rows}
+</tbody>
+</table>
+</body>
+</html>
+"""

@@ -1,0 +1,236 @@
+"""Pipelines: an entry point's `depends_on` prerequisites run first, each through the cache.
+
+`plan_pipeline` resolves every step before anything runs (so a bad `-P` fails at once), in
+dependency order, the asked-for entry point last. `run_pipeline` then runs the steps one by
+one: a step whose declared outputs are up to date is skipped (naming the run that produced
+them), and the first failure stops the pipeline. Notebook steps get their provenance record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, TYPE_CHECKING
+
+from brain.errors import EXIT_INTERRUPTED, InvalidInput
+
+if TYPE_CHECKING:
+    from brain.envs.base import Progress
+    from brain.runs.plan import RunPlan
+    from brain.runs.record import RunRecord
+    from brain.runs.snapshot import ProjectSnapshot
+    from brain.spec.loader import Project
+
+RAN, CACHED, FAILED, NOT_RUN = "ran", "cached", "failed", "not run"
+
+
+@dataclass(frozen=True)
+class Step:
+    """How one step of a pipeline went."""
+
+    plan: RunPlan
+    outcome: str  # RAN | CACHED | FAILED | NOT_RUN
+    record: RunRecord | None = None  # the run made, or (CACHED) the earlier run reused
+    exit_code: int = 0
+    message: str | None = None  # why it failed, when brain knows more than the exit code
+    report: Path | None = None  # notebook steps: the rendered HTML
+
+    @property
+    def cached(self) -> bool:
+        """True when an earlier run stood in for this step."""
+        return self.outcome == CACHED
+
+
+@dataclass(frozen=True)
+class PipelineResult:
+    """Every step, in the order they were (or would have been) run."""
+
+    steps: list[Step]
+    exit_code: int
+
+    @property
+    def target(self) -> Step:
+        """The step of the entry point that was asked for."""
+        return self.steps[-1]
+
+
+@dataclass
+class StepHooks:
+    """What the caller wants to hear while steps run (all optional)."""
+
+    progress: Progress | None = None
+    on_started: Callable[[RunPlan, RunRecord], None] | None = None
+    on_cached: Callable[[RunPlan, RunRecord], None] | None = None
+    on_finished: Callable[[Step], None] | None = None
+    on_ready: Callable[[str], None] | None = None
+    start_timeout: float | None = None
+    stdout: IO[str] | None = None
+    origin: str | None = None
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+def pipeline_order(project: ProjectSnapshot, entry_name: str | None) -> list[str]:
+    """The declared names of `entry_name` and its prerequisites, prerequisites first."""
+    from brain.runs.plan import find_entry
+
+    ordered: list[str] = []
+    visiting: list[str] = []
+
+    def visit(name: str, needed_by: str | None) -> None:
+        if name in ordered:
+            return
+        if name in visiting:  # validation rejects cycles; a hand-made snapshot might not
+            cycle = " -> ".join([*visiting[visiting.index(name):], name])
+            raise InvalidInput(f"dependency cycle: {cycle}",
+                               hint="remove one of these depends_on links in onebrain.yml")
+        found = project.entry_point(name)
+        if found is None:
+            raise InvalidInput(f"entry point {needed_by!r} depends on {name!r}, which is not "
+                               "declared", hint="fix depends_on in onebrain.yml")
+        declared, entry = found
+        if needed_by is not None and entry.type == "app":
+            raise InvalidInput(f"entry point {needed_by!r} depends on the app {declared!r}, "
+                               "which runs until stopped",
+                               hint="start apps with `brain run`, not through depends_on")
+        visiting.append(declared)
+        for dependency in entry.depends_on:
+            visit(dependency, declared)
+        visiting.pop()
+        ordered.append(declared)
+
+    target, _ = find_entry(project, entry_name)
+    visit(target, None)
+    return ordered
+
+
+def plan_pipeline(project: Project | ProjectSnapshot, entry_name: str | None,
+                  given: Mapping[str, str]) -> list[RunPlan]:
+    """A RunPlan for every step, prerequisites first, the asked-for entry point last.
+
+    Each `-P` value goes to every step that declares a parameter of that name; a name that
+    no step declares is reported by the asked-for entry point (with a suggestion).
+    """
+    from brain.runs.plan import plan_run
+    from brain.runs.snapshot import ProjectSnapshot, snapshot_of
+
+    if not isinstance(project, ProjectSnapshot):
+        project = snapshot_of(project)
+    names = pipeline_order(project, entry_name)
+    declared = {name: project.entry_points[name].parameters for name in names}
+    everywhere = {parameter for parameters in declared.values() for parameter in parameters}
+    plans = []
+    for name in names:
+        last = name == names[-1]
+        values = {key: value for key, value in given.items()
+                  if key in declared[name] or (last and key not in everywhere)}
+        plans.append(plan_run(project, name, values))
+    return plans
+
+
+def needs_pipeline(plans: list[RunPlan]) -> bool:
+    """True when running `plans` takes more than a plain run: prerequisites, a cache check,
+    or a notebook's report."""
+    from brain.runs.cache import cacheable
+
+    return len(plans) > 1 or cacheable(plans[-1]) or plans[-1].entry_type == "notebook"
+
+
+def run_pipeline(plans: list[RunPlan], *, backend: str = "venv", setup: bool = True,
+                 force: bool = False, hooks: StepHooks | None = None) -> PipelineResult:
+    """Run every step in order, skipping up-to-date ones (unless `force`); stop at the first
+    failure (the remaining steps are NOT_RUN). The exit code is the failed step's."""
+    hooks = hooks or StepHooks()
+    excluded = _all_outputs(plans)
+    steps: list[Step] = []
+    for index, plan in enumerate(plans):
+        step = run_step(plan, backend=backend, setup=setup, force=force, hooks=hooks,
+                        excluded=excluded)
+        steps.append(step)
+        if hooks.on_finished is not None:
+            hooks.on_finished(step)
+        if step.outcome == FAILED:
+            steps += [Step(later, NOT_RUN) for later in plans[index + 1:]]
+            return PipelineResult(steps, step.exit_code or 1)
+    return PipelineResult(steps, 0)
+
+
+def run_step(plan: RunPlan, *, backend: str = "venv", setup: bool = True, force: bool = False,
+             hooks: StepHooks | None = None, excluded: tuple[str, ...] = ()) -> Step:
+    """One entry point through the cache: skipped when up to date, else run and recorded."""
+    from brain.runs.cache import cache_key, cacheable, find_hit
+    from brain.runs.runner import execute
+
+    hooks = hooks or StepHooks()
+    notebook = _notebook_of(plan)
+    if notebook is not None:
+        from brain.notebooks.execute import check_notebook
+
+        check_notebook(plan, notebook)
+    extra: dict[str, object] = dict(hooks.extra)
+    if cacheable(plan):
+        identity = environment_identity(plan, backend, setup, hooks.progress)
+        key = cache_key(plan, identity, excluded)
+        if not force:
+            earlier = find_hit(plan, key)
+            if earlier is not None:
+                if hooks.on_cached is not None:
+                    hooks.on_cached(plan, earlier)
+                return Step(plan, CACHED, earlier)
+        extra.update(key.extra())
+
+    def started(record: RunRecord) -> None:
+        if hooks.on_started is not None:
+            hooks.on_started(plan, record)
+
+    result = execute(plan, backend=backend, setup=setup, progress=hooks.progress,
+                     on_started=started, on_ready=hooks.on_ready,
+                     start_timeout=hooks.start_timeout, stdout=hooks.stdout,
+                     origin=hooks.origin, extra=extra)
+    record, message, report = result.record, result.message, None
+    if notebook is not None:
+        from brain.notebooks.execute import write_provenance
+
+        outcome = write_provenance(plan, notebook, record)
+        report = outcome.html
+        if outcome.error and record.status == "failed":
+            kept = f"; the partial notebook is kept: {outcome.notebook}" if outcome.notebook \
+                else ""
+            message = f"{outcome.error}{kept}"
+    failed = record.status != "succeeded"
+    code = result.exit_code if not failed else (result.exit_code or 1)
+    if record.status == "interrupted":
+        code = EXIT_INTERRUPTED
+    return Step(plan, FAILED if failed else RAN, record, code, message, report)
+
+
+def environment_identity(plan: RunPlan, backend: str, setup: bool,
+                         progress: Progress | None) -> str:
+    """The identity of the environment `plan` runs in, built first when `setup` allows."""
+    from brain.runs.runner import environment
+
+    env = environment(plan, backend)
+    if setup:
+        return env.ensure(progress).identity
+    quick = getattr(env, "quick_result", None)
+    if quick is not None:
+        from brain.envs.select import EnvironmentOptions
+
+        result = quick(plan.project.root, EnvironmentOptions())
+        if result is not None:
+            return str(result.identity)
+    return env.identity()  # not ready: execute() then fails with its --no-setup message
+
+
+def _notebook_of(plan: RunPlan) -> str | None:
+    if plan.entry_type != "notebook":
+        return None
+    found = plan.project.entry_point(plan.entry_name)
+    return found[1].notebook if found is not None else None
+
+
+def _all_outputs(plans: list[RunPlan]) -> tuple[str, ...]:
+    """Every declared output of the project: products, never counted as source code."""
+    project = plans[0].project
+    return tuple(sorted({output for entry in project.entry_points.values()
+                         for output in entry.outputs}))
