@@ -4,7 +4,10 @@ same pins (DESIGN.md section 6: no-op <= 150 ms; cold env <= 1.3x uv).
 
 Everything runs as real subprocesses in one temporary folder, with one package cache shared
 by brain and the uv baseline (warmed first, so no case pays for downloads) and pip's own
-cache warmed the same way. Not a test: run it by hand or in CI to watch the figures.
+cache warmed the same way. brain's "new env" case rebuilds inputs it has built before (after
+`brain clean`, or a fresh clone), so it reuses its cached plan and skips loading the spec; the
+"never built before" line pays for loading and validating the spec too. Not a test: run it by
+hand or in CI to watch the figures.
 
     python benchmarks/bench_setup_deps.py             # 15 no-op runs, 7 builds each
     python benchmarks/bench_setup_deps.py --runs 11 --python 3.12
@@ -112,9 +115,15 @@ def main() -> None:
 
         print(f"{len(PINS)} pins ({', '.join(PINS)}), Python {options.python}, "
               f"{options.runs} builds / {options.noop_runs} no-op runs per case (medians)\n")
+        def clean_brain_and_plans() -> None:
+            clean_brain()
+            shutil.rmtree(cache / "plans", ignore_errors=True)
+
         cold = {
             "brain setup-deps (new env, warm cache)": median_seconds(
                 brain_setup, options.runs, before=clean_brain),
+            "  same, spec never built before (no plan)": median_seconds(
+                brain_setup, options.runs, before=clean_brain_and_plans),
             "uv venv + uv pip install": median_seconds(
                 uv_baseline, options.runs, before=remove(baseline_venv)),
             "virtualenv + pip install": median_seconds(

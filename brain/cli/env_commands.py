@@ -29,9 +29,12 @@ _EXIT_CODES = ("Exit codes: 0 ok; 2 invalid spec or options; 3 environment failu
               help="venv: uv, or virtualenv + pip as the fallback.")
 @click.option("--frozen", is_flag=True,
               help="Install exactly onebrain.lock; fail if it is missing or stale.")
+@click.option("--wait", "wait", type=click.FloatRange(min=0), default=None, metavar="SECONDS",
+              help="How long to wait for another brain busy with this project "
+              "[default: BRAIN_LOCK_TIMEOUT or 900].")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def setup_deps(project: Path | None, backend: str, installer: str, frozen: bool,
-               as_json: bool) -> None:
+               wait: float | None, as_json: bool) -> None:
     """Create or refresh the project's environment; a no-op when nothing changed.
 
     The environment lives in <project>/.brain/venv, built with the Python version of
@@ -47,7 +50,7 @@ def setup_deps(project: Path | None, backend: str, installer: str, frozen: bool,
     from brain.envs.select import EnvironmentOptions, ensure_environment
 
     target = _project_path(project)
-    options = EnvironmentOptions(installer=installer, frozen=frozen)
+    options = EnvironmentOptions(installer=installer, frozen=frozen, lock_timeout=wait)
     with _progress("setup-deps", quiet=False) as progress:
         result = ensure_environment(target, backend=backend, options=options, progress=progress)
     if as_json:

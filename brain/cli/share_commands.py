@@ -120,6 +120,9 @@ def hub(host: str, port: int, allow: tuple[str, ...], secret: str | None, max_co
 
     settings = HubSettings(host=host, port=port, allow=allow, secret=secret or None,
                            max_concurrent=max_concurrent, timeout=timeout)
+    if host not in ("127.0.0.1", "localhost", "::1") and not allow and not secret:
+        output.warn(f"listening on {host} with no --allow and no --secret: anyone who reaches "
+                    "this port can run any repository's code on this machine")
     _note(f"hub listening on http://{host}:{port} (Ctrl-C to stop)")
     serve(settings)
 

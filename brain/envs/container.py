@@ -155,6 +155,9 @@ def main() -> None:
     if not raw:
         _say("BRAIN_CONTAINER_REQUEST is not set (this module is run by brain)")
         sys.exit(2)
+    # brain stops a run by sending SIGINT: honour it even when started with SIGINT ignored
+    # (as `nohup` or a parent that ignores it would leave it).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _raise_stop)
     try:
         code = run_container(json.loads(raw))

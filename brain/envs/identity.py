@@ -82,7 +82,6 @@ def collect_inputs(project: Project) -> RequirementInputs:
     """The requirement inputs of `project`; InvalidInput for a missing or escaping file."""
     python_env = project.spec.env.python
     from brain.envs.interpreters import default_version
-
     from brain.notebooks.requirements import notebook_requirements
 
     declared = python_env.requirement_lines()
@@ -175,7 +174,7 @@ def save_plan(root: Path, inputs: RequirementInputs, *, lock_fresh: bool) -> Non
     tracked = [name for name, _ in inputs.files]
     record = {"brain": _brain_version(), "inputs": asdict(inputs), "tracked": tracked,
               "quick_key": quick_key(root, tracked), "lock_fresh": lock_fresh}
-    path = _plan_path(root)
+    path = plan_path(root)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_name(f".{path.name}.{os.getpid()}")
@@ -188,7 +187,7 @@ def save_plan(root: Path, inputs: RequirementInputs, *, lock_fresh: bool) -> Non
 def load_plan(root: Path) -> tuple[RequirementInputs, bool] | None:
     """(inputs, lock_fresh) saved for the current bytes of `root`'s input files, or None."""
     try:
-        record = json.loads(_plan_path(root).read_text(encoding="utf-8"))
+        record = json.loads(plan_path(root).read_text(encoding="utf-8"))
         if record["brain"] != _brain_version():
             return None
         if quick_key(root, record["tracked"]) != record["quick_key"]:
@@ -203,7 +202,8 @@ def load_plan(root: Path) -> tuple[RequirementInputs, bool] | None:
         return None
 
 
-def _plan_path(root: Path) -> Path:
+def plan_path(root: Path) -> Path:
+    """Where the plan of `root`'s current input files is cached."""
     from brain.paths import cache_dir
 
     # Keyed by content (spec and lock bytes, host defaults), not by path: a fresh clone of

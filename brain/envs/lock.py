@@ -74,31 +74,31 @@ def write_lock(root: Path, inputs: RequirementInputs, *, upgrade: bool = False,
     # change moves only what must move.
     output.write_text("" if upgrade or previous is None else previous.text, encoding="utf-8")
     if progress is not None:
-        progress(f"resolving {len(inputs.lines) + len(inputs.files)} requirement source(s) "
-                 f"for Python {inputs.python}")
+        progress(f"resolving the requirements for Python {inputs.python}")
     argv = [uv_executable(), "pip", "compile", "--universal", "--generate-hashes",
             "--no-header", "--quiet", f"--python-version={inputs.python}",
             f"--output-file={output}", *index_arguments(inputs), "--",
             *(requirement_files(source.relative_to(root), inputs) or [os.devnull])]
+    target = lock_path(root)
     try:
         run_checked(argv, cwd=root, env=uv_environment(), what="resolving the dependencies")
         # Annotations name the spec, not brain's scratch file.
         body = output.read_text(encoding="utf-8").replace(
             f"-r {source.relative_to(root)}", "onebrain.yml")
+        text = (
+            "# onebrain.lock: the resolved dependencies, written by `brain lock`; do not edit.\n"
+            f"# format: {LOCK_FORMAT}\n"
+            f"# python: {inputs.python}\n"
+            f"# requirements-sha256: {inputs.digest()}\n"
+            f"{body}"
+        )
+        output.write_text(text, encoding="utf-8")
+        os.replace(output, target)  # the old lock stays whole until the new one is complete
     except EnvironmentFailure as error:
         raise installer_failure(error, "resolving the dependencies") from None
     finally:
         source.unlink(missing_ok=True)
-    text = (
-        "# onebrain.lock: the resolved dependencies, written by `brain lock`; do not edit.\n"
-        f"# format: {LOCK_FORMAT}\n"
-        f"# python: {inputs.python}\n"
-        f"# requirements-sha256: {inputs.digest()}\n"
-        f"{body}"
-    )
-    output.write_text(text, encoding="utf-8")
-    target = lock_path(root)
-    os.replace(output, target)
+        output.unlink(missing_ok=True)
     return LockFile(target, text, inputs.digest())
 
 

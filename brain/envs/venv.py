@@ -31,6 +31,7 @@ from brain.envs.identity import (
     healthy_stamp,
     load_plan,
     lock_digest,
+    plan_path,
     quick_key,
     quick_ready,
     save_plan,
@@ -294,7 +295,9 @@ def remove_environment(root: Path, *, everything: bool = False,
     with ProjectLock(lock_file, command="brain clean", on_wait=progress):
         venv = project_venv_dir(root)
         if everything:
+            # The cached plan of the current inputs too: the next build re-reads the spec.
             targets = [child for child in state.iterdir() if child != lock_file]
+            targets.append(plan_path(root))
         else:
             targets = [venv, state / "envs"]
         for path in targets:

@@ -1,9 +1,11 @@
 """The run cache: skip an entry point whose declared outputs are already up to date.
 
 The key is a sha256 over everything that decides what a run produces: the rendered command,
-the typed parameters, the environment's identity, the content of the declared `inputs`, and
-the content of the project's source files (`git ls-files` in a repository, else a walk that
-skips brain's state, virtual environments and declared outputs). A successful earlier run
+the typed parameters, the variables, the environment's identity, the content of the declared
+`inputs`, and the content of the project's source files (`git ls-files` in a repository, else
+a walk that skips brain's state, virtual environments and declared outputs). The spec file
+itself is not hashed as source: what of it matters to a run is already in the key, so editing
+a description or another entry point does not invalidate every cached run. A successful earlier run
 with the same key whose declared outputs still hash as it recorded them is a hit; the key
 and the output hashes live in that run's `extra`. Entry points without declared outputs are
 never cached: there would be nothing to reuse.
@@ -56,15 +58,20 @@ def cache_key(plan: RunPlan, environment_identity: str,
     `excluded`: paths (relative to the project) that are products, not source, such as the
     declared outputs of every entry point; they never count as code.
     """
+    from brain.paths import SPEC_FILENAMES
     from brain.runs.runner import hash_files
 
-    source = source_digest(plan.cwd, [*plan.outputs, *excluded])
+    source = source_digest(plan.cwd, [*plan.outputs, *excluded, *SPEC_FILENAMES])
+    # The run id and the project's location vary from run to run without changing a result.
+    variables = {name: value for name, value in plan.variables.items()
+                 if name not in ("BRAIN_RUN_ID", "BRAIN_PROJECT_DIR")}
     payload = {
         "format": KEY_FORMAT,
         "entry_point": plan.entry_name,
         "type": plan.entry_type,
         "command": plan.command,
         "parameters": plan.parameters_json(),
+        "variables": variables,
         "environment": environment_identity,
         "inputs": hash_files(plan.cwd, plan.inputs),
         "source": source,

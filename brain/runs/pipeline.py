@@ -167,6 +167,11 @@ def run_step(plan: RunPlan, *, backend: str = "venv", setup: bool = True, force:
         from brain.notebooks.execute import check_notebook
 
         check_notebook(plan, notebook)
+        if backend != "venv":
+            # The image bakes the code in and keeps nothing a run writes: the driver and the
+            # report folder would both be missing there.
+            raise InvalidInput(f"notebook entry point {plan.entry_name!r} cannot run with the "
+                               f"{backend} backend yet", hint="use --backend venv")
     extra: dict[str, object] = dict(hooks.extra)
     if cacheable(plan):
         identity = environment_identity(plan, backend, setup, hooks.progress)

@@ -101,10 +101,16 @@ def create_app(settings: HubSettings) -> FastAPI:
     app = FastAPI(title="brain hub", lifespan=lifespan, docs_url=None, redoc_url=None)
 
     def refusal(error: BrainError, *, html: bool) -> Response:
+        from brain.errors import SpecInvalid
+
         code = status_of(error)
+        message = error.message
+        if isinstance(error, SpecInvalid):  # the spec at that commit: say what is wrong
+            message = f"the project's onebrain.yml at this commit: {message}: " + \
+                "; ".join(error.problems)
         if html:
-            return HTMLResponse(pages.error_page(code, error.message, error.hint), code)
-        return JSONResponse({"error": error.message, "hint": error.hint}, code)
+            return HTMLResponse(pages.error_page(code, message, error.hint), code)
+        return JSONResponse({"error": message, "hint": error.hint}, code)
 
     def admitted(text: str) -> Any:
         link = parse_link(text)  # format and size: nothing fetched yet

@@ -13,7 +13,7 @@ import fnmatch
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING
 
 from brain.errors import InvalidInput
 
@@ -168,26 +168,9 @@ def launch(link: LaunchLink, *, policy: Policy | None = None,
     phase("environment")
     ensured = environment(prepared.plan, "venv").ensure(progress)
     phase("running")
-    origin = prepared.link.to_url()
-
-    def started(record: Any) -> None:
-        record_origin(record.id, origin)
-
-    result = execute(prepared.plan, backend="venv", progress=progress, on_started=started,
-                     on_ready=on_ready, stdout=stdout, start_timeout=start_timeout)
-    result.record.origin = origin
+    result = execute(prepared.plan, backend="venv", progress=progress, on_ready=on_ready,
+                     stdout=stdout, start_timeout=start_timeout,
+                     origin=prepared.link.to_url())
     phase("done")
     return LaunchResult(result, prepared.checkout, ensured)
 
-
-def record_origin(run_id: str, origin: str) -> None:
-    """Set the origin of run `run_id` in the run store.
-
-    The runner writes the record before the child starts and takes no origin, so the launch
-    fills it in as soon as the record exists (see the issue note: `execute(origin=...)`
-    would make this one statement in the runner).
-    """
-    from brain.runs.store import RunStore
-
-    with RunStore() as store, store._write() as db:  # private: see the docstring
-        db.execute("UPDATE runs SET origin = ? WHERE id = ?", (origin, run_id))

@@ -151,6 +151,11 @@ def test_command_not_found_is_127_and_leaves_nothing(
     assert containers_of(docker_client, NAME) == []
 
 
+def _default_sigint() -> None:
+    """In the child: Ctrl-C as in a fresh terminal, whatever the test runner set."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _wait_for_container(client: Any, name: str, timeout: float = 60) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -167,7 +172,7 @@ def test_limits_applied_and_ctrl_c_removes_the_container(
     brain_run = subprocess.Popen(
         [sys.executable, "-m", "brain", "run", "--backend", "docker", "-e", "sleep"],
         cwd=project, env={**os.environ, "BRAIN_DOCKER_BASE_IMAGE": BASE_IMAGE},
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=_default_sigint)
     try:
         container = _wait_for_container(docker_client, NAME)
         host = container.attrs["HostConfig"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -19,11 +20,12 @@ from pathlib import Path
 import pytest
 
 from brain.envs.identity import STAMP_NAME, quick_ready, read_stamp
+from tests.conftest import Result
 from tests.envs.conftest import LocalIndex, probe_spec, spec_text, venv_python
 
 pytestmark = pytest.mark.slow
 
-Brain = Callable[..., object]
+Brain = Callable[..., Result]
 
 
 def _version(project: Path, module: str) -> str:
@@ -34,10 +36,10 @@ def _version(project: Path, module: str) -> str:
     return completed.stdout.strip()
 
 
-def _setup(brain: Callable[..., object], project: Path, *args: str) -> dict[str, object]:
+def _setup(brain: Brain, project: Path, *args: str) -> dict[str, object]:
     result = brain("setup-deps", str(project), "--json", *args)
-    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
-    data: dict[str, object] = json.loads(result.stdout)  # type: ignore[attr-defined]
+    assert result.exit_code == 0, result.output
+    data: dict[str, object] = json.loads(result.stdout)
     return data
 
 
@@ -61,7 +63,7 @@ def test_build_noop_and_rebuild_when_a_pin_changes(
     assert stamp_file.stat().st_mtime_ns == stamp_mtime  # answered from the stamp, untouched
     assert _builds(project) == builds
     plain = brain("setup-deps", str(project))
-    assert plain.stdout.startswith("environment up to date")  # type: ignore[attr-defined]
+    assert plain.stdout.startswith("environment up to date")
 
     (project / "onebrain.yml").write_text(spec_text({"six": "==1.15.0"}))
     third = _setup(brain, project)
@@ -86,13 +88,12 @@ def test_a_cosmetic_spec_change_does_not_rebuild(
 def test_lock_then_frozen_then_stale(brain: Brain, make_project: Callable[..., Path]) -> None:
     project = make_project({"onebrain.yml": spec_text({"six": "==1.16.0", "attrs": "==23.2.0"})})
     missing = brain("setup-deps", str(project), "--frozen")
-    assert missing.exit_code == 3  # type: ignore[attr-defined]
-    assert "--frozen needs onebrain.lock" in missing.stderr  # type: ignore[attr-defined]
+    assert missing.exit_code == 3
+    assert "--frozen needs onebrain.lock" in missing.stderr
 
     locked = brain("lock", str(project), "--json")
-    assert locked.exit_code == 0, locked.output  # type: ignore[attr-defined]
-    assert json.loads(locked.stdout)["packages"] == [  # type: ignore[attr-defined]
-        "attrs==23.2.0", "six==1.16.0"]
+    assert locked.exit_code == 0, locked.output
+    assert json.loads(locked.stdout)["packages"] == ["attrs==23.2.0", "six==1.16.0"]
     text = (project / "onebrain.lock").read_text()
     assert "# requirements-sha256: " in text and "--hash=sha256:" in text
     assert "# via onebrain.yml" in text and ".brain" not in text
@@ -106,9 +107,9 @@ def test_lock_then_frozen_then_stale(brain: Brain, make_project: Callable[..., P
 
     (project / "onebrain.yml").write_text(spec_text({"six": "==1.15.0", "attrs": "==23.2.0"}))
     stale = brain("setup-deps", str(project), "--frozen")
-    assert stale.exit_code == 3  # type: ignore[attr-defined]
-    assert "onebrain.lock is out of date" in stale.stderr  # type: ignore[attr-defined]
-    assert "brain lock" in stale.stderr  # type: ignore[attr-defined]
+    assert stale.exit_code == 3
+    assert "onebrain.lock is out of date" in stale.stderr
+    assert "brain lock" in stale.stderr
     assert _version(project, "six") == "1.16.0"  # the ready environment was left alone
 
     relocked = _setup(brain, project)  # without --frozen: re-lock, then install the lock
@@ -122,11 +123,9 @@ def test_a_missing_python_version_lists_the_installed_ones(
         brain: Brain, make_project: Callable[..., Path]) -> None:
     project = make_project({"onebrain.yml": spec_text({"six": "==1.16.0"}, python="3.5")})
     result = brain("setup-deps", str(project))
-    assert result.exit_code == 3  # type: ignore[attr-defined]
-    assert "error: Python 3.5 is not installed on this machine (found: " in (
-        result.stderr)  # type: ignore[attr-defined]
-    assert f"{sys.version_info.major}.{sys.version_info.minor}." in (
-        result.stderr)  # type: ignore[attr-defined]
+    assert result.exit_code == 3
+    assert "error: Python 3.5 is not installed on this machine (found: " in result.stderr
+    assert f"{sys.version_info.major}.{sys.version_info.minor}." in result.stderr
     assert not (project / ".brain" / "venv").exists()
 
 
@@ -145,8 +144,8 @@ def test_an_unknown_version_fails_with_exit_3_and_leaves_nothing_ready(
         brain: Brain, make_project: Callable[..., Path]) -> None:
     project = make_project({"onebrain.yml": spec_text({"six": "==99.0.0"})})
     result = brain("setup-deps", str(project))
-    assert result.exit_code == 3  # type: ignore[attr-defined]
-    stderr = result.stderr  # type: ignore[attr-defined]
+    assert result.exit_code == 3
+    stderr = result.stderr
     assert "error: installing the dependencies failed:" in stderr
     assert "six==99.0.0" in stderr and "Traceback" not in stderr
     assert not (project / ".brain" / "venv").exists()
@@ -159,9 +158,9 @@ def test_an_unreachable_index_fails_with_exit_3(
     project = make_project({"onebrain.yml": spec_text(
         {"brainprobe": "==1.0"}, extra="    index_url: http://127.0.0.1:9/simple\n")})
     result = brain("setup-deps", str(project))
-    assert result.exit_code == 3  # type: ignore[attr-defined]
-    assert "127.0.0.1:9" in result.stderr  # type: ignore[attr-defined]
-    assert "hint: check env.python.pip" in result.stderr  # type: ignore[attr-defined]
+    assert result.exit_code == 3
+    assert "127.0.0.1:9" in result.stderr
+    assert "hint: check env.python.pip" in result.stderr
 
 
 @pytest.mark.parametrize("hostile", ["$(touch SENTINEL)", "`touch SENTINEL`",
@@ -171,13 +170,13 @@ def test_hostile_requirements_never_reach_a_shell(
         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("UV_HTTP_RETRIES", "0")
     in_spec = make_project({"onebrain.yml": spec_text([hostile])})
-    assert brain("setup-deps", str(in_spec)).exit_code == 2  # type: ignore[attr-defined]
+    assert brain("setup-deps", str(in_spec)).exit_code == 2
     in_file = make_project({"onebrain.yml": spec_text(extra="    requirements: req.txt\n"),
                             "req.txt": f"{hostile}\n"})
-    assert brain("setup-deps", str(in_file)).exit_code == 3  # type: ignore[attr-defined]
+    assert brain("setup-deps", str(in_file)).exit_code == 3
     in_index = make_project({"onebrain.yml": spec_text(
         {"brainprobe": "==1.0"}, extra=f"    index_url: 'http://127.0.0.1:9/{hostile}'\n")})
-    assert brain("setup-deps", str(in_index)).exit_code in (2, 3)  # type: ignore[attr-defined]
+    assert brain("setup-deps", str(in_index)).exit_code in (2, 3)
     for project in (in_spec, in_file, in_index):
         assert not (project / "SENTINEL").exists()
         assert not (project / ".brain" / "venv").exists()
@@ -192,8 +191,8 @@ def test_requirement_paths_are_never_read_as_options(
     assert _version(project, "six") == "1.16.0"
     escaping = make_project({"onebrain.yml": spec_text(extra="    requirements: ../x.txt\n")})
     result = brain("setup-deps", str(escaping))
-    assert result.exit_code == 2  # type: ignore[attr-defined]
-    assert "inside the project" in result.stderr  # type: ignore[attr-defined]
+    assert result.exit_code == 2
+    assert "inside the project" in result.stderr
 
 
 def test_a_broken_environment_is_rebuilt(
@@ -212,17 +211,20 @@ def test_clean_removes_the_environment(
     _setup(brain, project)
     (project / ".brain" / "logs").mkdir()
     result = brain("clean", str(project), "--json")
-    assert result.exit_code == 0  # type: ignore[attr-defined]
-    removed = json.loads(result.stdout)["removed"]  # type: ignore[attr-defined]
+    assert result.exit_code == 0
+    removed = json.loads(result.stdout)["removed"]
     assert sorted(Path(path).name for path in removed) == ["envs", "venv"]
     assert not (project / ".brain" / "venv").exists()
     assert (project / ".brain" / "logs").exists()
-    assert brain("clean", str(project)).stdout.startswith(  # type: ignore[attr-defined]
-        "nothing to remove")
-    assert brain("clean", str(project), "--all").exit_code == 0  # type: ignore[attr-defined]
+    assert brain("clean", str(project)).stdout.startswith("nothing to remove")
+    from brain.envs.identity import plan_path
+
+    assert plan_path(project).exists()
+    assert brain("clean", str(project), "--all").exit_code == 0
     assert sorted(path.name for path in (project / ".brain").iterdir()) == ["lock"]
+    assert not plan_path(project).exists()
     (project / "onebrain.yml").unlink()
-    assert brain("clean", str(project)).exit_code == 2  # type: ignore[attr-defined]
+    assert brain("clean", str(project)).exit_code == 2
 
 
 def test_invocation_runs_inside_the_venv_with_a_scrubbed_environment(
@@ -335,12 +337,81 @@ def test_a_rebuild_of_known_inputs_skips_the_spec_but_never_uses_a_stale_plan(
         "req.txt": "brainprobe==1.0\n"})
     assert _ensure_in_subprocess(project) == {"changed": True, "spec_loaded": True}
     assert _ensure_in_subprocess(project) == {"changed": False, "spec_loaded": False}
-    assert brain("clean", str(project)).exit_code == 0  # type: ignore[attr-defined]
+    assert brain("clean", str(project)).exit_code == 0
     # Same bytes as a build that succeeded: the cached plan stands in for the spec.
     assert _ensure_in_subprocess(project) == {"changed": True, "spec_loaded": False}
     assert _version(project, "brainprobe") == "1.0"
 
-    assert brain("clean", str(project)).exit_code == 0  # type: ignore[attr-defined]
+    assert brain("clean", str(project)).exit_code == 0
     (project / "req.txt").write_text("brainprobe==2.0\n")  # a tracked file changed: plan is stale
     assert _ensure_in_subprocess(project) == {"changed": True, "spec_loaded": True}
     assert _version(project, "brainprobe") == "2.0"
+
+
+_HOLD_LOCK = """
+import sys, time
+from pathlib import Path
+from brain.envs.locking import ProjectLock
+with ProjectLock(Path(sys.argv[1]), command="brain lock"):
+    print("locked", flush=True)
+    time.sleep(60)
+"""
+
+
+def test_a_busy_project_exits_4_naming_the_owner(
+        brain: Brain, make_project: Callable[..., Path]) -> None:
+    project = make_project({"onebrain.yml": spec_text({"six": "==1.16.0"})})
+    holder = subprocess.Popen([sys.executable, "-c", _HOLD_LOCK, str(project / ".brain/lock")],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        result = brain("setup-deps", str(project), "--wait", "0.3")
+        assert result.exit_code == 4
+        assert f"`brain lock` (pid {holder.pid}" in result.stderr
+        assert not (project / ".brain" / "venv").exists()
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_a_failed_relock_keeps_the_old_lock_whole(
+        brain: Brain, make_project: Callable[..., Path], local_index: LocalIndex,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    project = make_project({"onebrain.yml": probe_spec(local_index)})
+    assert brain("lock", str(project)).exit_code == 0
+    before = (project / "onebrain.lock").read_text()
+    monkeypatch.setenv("UV_HTTP_RETRIES", "0")
+    (project / "onebrain.yml").write_text(spec_text(
+        {"brainprobe": "==3.0"}, extra=f"    index_url: {local_index.url}\n"))
+    result = brain("lock", str(project))
+    assert result.exit_code == 3
+    assert "resolving the dependencies failed" in result.stderr
+    assert "brainprobe==3.0" in result.stderr
+    assert (project / "onebrain.lock").read_text() == before
+    assert sorted(p.name for p in (project / ".brain").iterdir()) == ["lock"]  # no scraps
+
+
+def test_outside_a_project_setup_deps_exits_2(brain: Brain, tmp_path: Path) -> None:
+    result = brain("setup-deps", cwd=tmp_path)
+    assert result.exit_code == 2
+    assert "no onebrain.yml" in result.stderr
+    missing = brain("setup-deps", str(tmp_path / "nope"))
+    assert missing.exit_code == 2
+
+
+def test_the_pip_fallback_installs_a_lock_with_its_hashes(
+        brain: Brain, make_project: Callable[..., Path], local_index: LocalIndex) -> None:
+    project = make_project({"onebrain.yml": probe_spec(local_index, "2.0")})
+    assert brain("lock", str(project)).exit_code == 0
+    result = _setup(brain, project, "--installer", "pip", "--frozen")
+    assert result["changed"] is True
+    stamp = read_stamp(project / ".brain" / "venv")
+    assert stamp is not None and stamp.installer == "pip" and stamp.lock_fresh
+    assert _version(project, "brainprobe") == "2.0"
+    # A tampered lock (a hash that does not match) is refused by pip, exit 3.
+    lock = project / "onebrain.lock"
+    lock.write_text(re.sub(r"sha256:[0-9a-f]{64}", "sha256:" + "0" * 64, lock.read_text()))
+    assert brain("clean", str(project)).exit_code == 0
+    tampered = brain("setup-deps", str(project), "--installer", "pip", "--frozen")
+    assert tampered.exit_code == 3
+    assert "hash" in tampered.stderr.lower()

@@ -231,3 +231,15 @@ def test_app_entry_point_is_reached_through_the_hub(
     assert final["status"] == "interrupted", final
     assert client.get(f"/launches/{launch_id}/app").status_code == 409
     assert client.post(f"/api/launches/{launch_id}/stop").status_code == 409
+
+
+def test_broken_spec_at_the_commit_is_explained(
+        start_hub: Callable[..., Hub], make_remote: Callable[..., Remote],
+        client_for: Callable[[Hub], httpx.Client]) -> None:
+    remote = make_remote({"onebrain.yml": "name: hello\nversion: 0.1.0\nentry_pointz: {}\n"})
+    client = client_for(start_hub())
+    link = make_link(remote.url, remote.commit, path="projects/hello").to_url()
+    answer = client.post("/api/launches", json={"link": link})
+    assert answer.status_code == 400
+    assert "onebrain.yml at this commit" in answer.json()["error"]
+    assert "entry_pointz" in answer.json()["error"]

@@ -11,7 +11,6 @@ import httpx
 import pytest
 
 from brain.runs.store import RunStore
-
 from tests.conftest import Result
 from tests.share.conftest import CHROMIUM, Hub, Remote
 
