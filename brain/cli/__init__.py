@@ -162,7 +162,7 @@ def main(args: list[str] | None = None) -> None:
     except BrokenPipeError:
         sys.stderr.close()  # output piped into `head`: not an error worth a message
         sys.exit(0)
-    except Exception as error:  # noqa: BLE001 - the one place that turns bugs into exit 1
+    except Exception as error:  # the one place that turns bugs into exit 1
         if _debugging():
             raise
         click.echo(

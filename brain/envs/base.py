@@ -13,7 +13,7 @@ if TYPE_CHECKING:  # only in annotations: the no-op `setup-deps` path must not l
     from brain.spec.loader import Project
 
 Progress = Callable[[str], None]
-"""Called with a short human phrase as long work advances ("resolving", "installing 12 packages")."""
+"""Called with a short human phrase as long work advances ("installing 12 packages")."""
 
 
 @dataclass(frozen=True)

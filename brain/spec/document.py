@@ -168,15 +168,23 @@ def _refuse_deep_nesting(text: str) -> None:
     if text.count("[") + text.count("{") <= MAX_DEPTH:
         return
     depth = 0
-    for event in yaml.parse(text, Loader=_LOADER):
-        if isinstance(event, yaml.CollectionStartEvent):
-            depth += 1
-            if depth > MAX_DEPTH:
-                mark = event.start_mark
-                where = Mark(mark.line + 1, mark.column + 1) if mark else None
-                raise YamlProblem(f"nesting deeper than {MAX_DEPTH} levels", where)
-        elif isinstance(event, yaml.CollectionEndEvent):
-            depth -= 1
+    try:
+        for event in yaml.parse(text, Loader=_LOADER):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    mark = event.start_mark
+                    where = Mark(mark.line + 1, mark.column + 1) if mark else None
+                    raise YamlProblem(f"nesting deeper than {MAX_DEPTH} levels", where)
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.MarkedYAMLError as error:
+        # PyYAML >= 6.0.3 caps flow nesting in its scanner, which reads ahead of the events.
+        if "nesting depth" not in (error.problem or ""):
+            raise
+        mark = error.problem_mark
+        where = Mark(mark.line + 1, mark.column + 1) if mark else None
+        raise YamlProblem(f"nesting deeper than {MAX_DEPTH} levels", where) from None
 
 
 def _char_at(text: str, mark: Any) -> str:
