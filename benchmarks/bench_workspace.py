@@ -77,7 +77,10 @@ def main() -> None:
     parser.add_argument("--projects", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=5)
     options = parser.parse_args()
-    brain = shutil.which("brain") or sys.exit("`brain` is not on PATH (pip install -e .)")
+    # The brain beside this interpreter (`.venv/bin/python benchmarks/...`), else PATH's.
+    beside = Path(sys.executable).parent / "brain"
+    brain = (str(beside) if beside.is_file() else shutil.which("brain")) or sys.exit(
+        "`brain` is not installed beside this Python nor on PATH (pip install -e .)")
     with tempfile.TemporaryDirectory(prefix="bench-workspace-") as scratch:
         root = Path(scratch) / "mono"
         generate(root, options.projects)

@@ -6,9 +6,7 @@ dict; a new kind (e.g. `--wheel`) is a new flag, a new function and a line in `_
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from brain.cli import output
-from brain.errors import InvalidInput
 
 if TYPE_CHECKING:
     from brain.spec.loader import Project
@@ -77,7 +74,7 @@ def build(project: Path | None, wheel: bool, docker: bool, print_dockerfile: boo
         raise click.UsageError("--print-dockerfile, --push and --tag go with --docker")
     from brain.spec.loader import load_project
 
-    loaded = load_project(_project_path(project))
+    loaded = load_project(output.project_folder(project))
     options = BuildOptions(print_dockerfile, registry, tags, force, quiet=as_json)
     results = {kind: _BUILDERS[kind](loaded, options) for kind in chosen}
     if as_json and not print_dockerfile:
@@ -106,7 +103,7 @@ def _build_docker(project: Project, options: BuildOptions) -> dict[str, Any]:
         return {}
     default_repository = repository_name(project.spec.namespace, project.spec.name)
     extra = [parse_reference(tag, default_repository) for tag in options.tags]
-    with _progress("building the image", quiet=options.quiet) as progress:
+    with output.progress("building the image", quiet=options.quiet) as progress:
         result = environment.build(progress=progress, extra_tags=extra, force=options.force)
         pushed = environment.push(result, registry, progress) if registry else []
     if not options.quiet:
@@ -136,38 +133,6 @@ _BUILDERS: dict[str, Callable[[Project, BuildOptions], dict[str, Any]]] = {
     "wheel": _build_wheel,
     "docker": _build_docker,
 }
-
-
-@contextmanager
-def _progress(title: str, *, quiet: bool) -> Iterator[Callable[[str], None]]:
-    """Build steps as they come: a spinner on a terminal, plain lines on stderr when piped."""
-    if quiet:
-        yield lambda _phrase: None
-        return
-    if not output.is_rich(sys.stderr):
-        yield lambda phrase: output.echo(phrase, err=True)
-        return
-    status = output.console(stderr=True).status(f"{title}...", spinner="dots")
-    with status:
-        def update(phrase: str) -> None:
-            from rich.markup import escape
-
-            output.console(stderr=True).print(f"[dim]{escape(phrase)}[/dim]")
-            status.update(f"{title}: {escape(phrase)}")
-
-        yield update
-
-
-def _project_path(path: Path | None) -> Path:
-    from brain.paths import find_project_root
-
-    if path is not None:
-        return path
-    root = find_project_root(Path.cwd())
-    if root is None:
-        raise InvalidInput("no onebrain.yml here or in any parent folder",
-                           hint="pass a project folder, or run `brain generate` to create one")
-    return root
 
 
 __all__ = ["build"]

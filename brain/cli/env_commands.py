@@ -6,9 +6,6 @@ rich, pydantic and the backends load only when there is work to do.
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -49,9 +46,9 @@ def setup_deps(project: Path | None, backend: str, installer: str, frozen: bool,
     """
     from brain.envs.select import EnvironmentOptions, ensure_environment
 
-    target = _project_path(project)
+    target = output.project_folder(project)
     options = EnvironmentOptions(installer=installer, frozen=frozen, lock_timeout=wait)
-    with _progress("setup-deps", quiet=False) as progress:
+    with output.progress("setup-deps", quiet=False) as progress:
         result = ensure_environment(target, backend=backend, options=options, progress=progress)
     if as_json:
         from dataclasses import asdict
@@ -83,8 +80,8 @@ def lock(project: Path | None, upgrade: bool, as_json: bool) -> None:
     from brain.envs.lock import lock_project, locked_packages
     from brain.spec.loader import load_project
 
-    loaded = load_project(_project_path(project))
-    with _progress("lock", quiet=False) as progress:
+    loaded = load_project(output.project_folder(project))
+    with output.progress("lock", quiet=False) as progress:
         written = lock_project(loaded, upgrade=upgrade, progress=progress)
     packages = locked_packages(written)
     if as_json:
@@ -112,14 +109,14 @@ def clean(project: Path | None, everything: bool, as_json: bool) -> None:
     from brain.envs.venv import remove_environment
     from brain.paths import find_spec_file
 
-    target = _project_path(project)
+    target = output.project_folder(project)
     root = target.parent if target.is_file() else target
     if find_spec_file(root) is None:
         from brain.errors import InvalidInput
 
         raise InvalidInput(f"no onebrain.yml in {root}",
                            hint="pass a project folder (brain clean only touches projects)")
-    with _progress("clean", quiet=as_json) as progress:
+    with output.progress("clean", quiet=as_json) as progress:
         removed = remove_environment(root.resolve(), everything=everything, progress=progress)
     if as_json:
         output.print_json({"removed": [str(path) for path in removed]})
@@ -127,40 +124,6 @@ def clean(project: Path | None, everything: bool, as_json: bool) -> None:
         output.success("removed " + ", ".join(_shown(str(path)) for path in removed))
     else:
         output.echo("nothing to remove")
-
-
-@contextmanager
-def _progress(title: str, *, quiet: bool) -> Iterator[Callable[[str], None]]:
-    """A spinner with the latest phrase on a terminal; plain lines on stderr when piped."""
-    if quiet:
-        yield lambda _phrase: None
-        return
-    if not output.is_rich(sys.stderr):
-        yield lambda phrase: output.echo(f"{title}: {phrase}", err=True)
-        return
-    status = output.console(stderr=True).status(f"{title}...", spinner="dots")
-    with status:
-        def update(phrase: str) -> None:
-            from rich.markup import escape
-
-            # Each phrase stays visible as a line; the spinner shows the current one.
-            output.console(stderr=True).print(f"[dim]{escape(phrase)}[/dim]")
-            status.update(f"{title}: {escape(phrase)}")
-
-        yield update
-
-
-def _project_path(path: Path | None) -> Path:
-    from brain.errors import InvalidInput
-    from brain.paths import find_project_root
-
-    if path is not None:
-        return path
-    root = find_project_root(Path.cwd())
-    if root is None:
-        raise InvalidInput("no onebrain.yml here or in any parent folder",
-                           hint="pass a project folder, or run `brain generate` to create one")
-    return root
 
 
 def _shown(location: str) -> str:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -36,6 +38,46 @@ def console(stderr: bool = False) -> Console:
 def echo(text: str = "", *, err: bool = False) -> None:
     """Print a line of plain text."""
     click.echo(text, err=err)
+
+
+def note(text: str) -> None:
+    """A status line from brain itself, on stderr so stdout stays the entry point's own."""
+    click.echo(f"brain: {text}", err=True)
+
+
+def project_folder(path: Path | None, *,
+                   hint: str = "pass a project folder, or run `brain generate` to create one",
+                   ) -> Path:
+    """The project folder given, else the nearest one at or above the working directory."""
+    from brain.errors import InvalidInput
+    from brain.paths import find_project_root
+
+    if path is not None:
+        return path
+    root = find_project_root(Path.cwd())
+    if root is None:
+        raise InvalidInput("no onebrain.yml here or in any parent folder", hint=hint)
+    return root
+
+
+@contextmanager
+def progress(title: str, *, quiet: bool = False) -> Iterator[Callable[[str], None]]:
+    """Long work as it advances: a spinner with the latest phrase on a terminal (each phrase
+    kept as a dim line), plain `title: phrase` lines on stderr when piped."""
+    if quiet:
+        yield lambda _phrase: None
+        return
+    if not is_rich(sys.stderr):
+        yield lambda phrase: click.echo(f"{title}: {phrase}", err=True)
+        return
+    status = console(stderr=True).status(f"{title}...", spinner="dots")
+    with status:
+        def update(phrase: str) -> None:
+            text = _escape(phrase)
+            console(stderr=True).print(f"[dim]{text}[/dim]")
+            status.update(f"{title}: {text}")
+
+        yield update
 
 
 def print_json(data: Any) -> None:

@@ -8,23 +8,9 @@ from typing import TYPE_CHECKING
 import click
 
 from brain.cli import output
-from brain.errors import InvalidInput
 
 if TYPE_CHECKING:
     from brain.spec.loader import Project
-
-
-def project_folder(path: Path | None) -> Path:
-    """The project folder given, else the nearest one at or above the working directory."""
-    from brain.paths import find_project_root
-
-    if path is not None:
-        return path
-    root = find_project_root(Path.cwd())
-    if root is None:
-        raise InvalidInput("no onebrain.yml here or in any parent folder",
-                           hint="pass a project folder, or run `brain generate` to create one")
-    return root
 
 
 @click.command()
@@ -49,7 +35,7 @@ def publish(project: Path | None, index: str | None, as_json: bool) -> None:
     from brain.publish.release import publish_project, resolve_target
     from brain.spec.loader import load_project
 
-    loaded = load_project(project_folder(project))
+    loaded = load_project(output.project_folder(project))
     target = resolve_target(index)
     result = publish_project(loaded, target)
     if as_json:

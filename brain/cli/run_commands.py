@@ -64,7 +64,8 @@ def run(project: Path | None, entry: str | None, params: tuple[str, ...], backen
     from brain.runs.pipeline import needs_pipeline, plan_pipeline
     from brain.runs.snapshot import load_snapshot
 
-    loaded = load_snapshot(_project_path(project))
+    loaded = load_snapshot(output.project_folder(
+        project, hint="pass a project folder: brain run PATH -e ENTRY"))
     plans = plan_pipeline(loaded, entry, parse_assignments(params))  # prerequisites first
     plan = plans[-1]
     if dry_run:
@@ -76,7 +77,7 @@ def run(project: Path | None, entry: str | None, params: tuple[str, ...], backen
         from brain.vcs import commit_before_run
 
         sha = commit_before_run(loaded.root, f"brain run: {plan.entry_name}")
-        _note(f"code committed at {sha[:12]}")
+        output.note(f"code committed at {sha[:12]}")
     if needs_pipeline(plans):
         from brain.cli.run_pipeline import run_steps
 
@@ -94,22 +95,22 @@ def _execute(plan: RunPlan, *, backend: str, setup: bool, as_json: bool,
     from brain.runs.runner import execute
 
     def started(record: RunRecord) -> None:
-        _note(f"run {record.id}: {plan.entry_name} ({plan.entry_type}): {plan.command}")
+        output.note(f"run {record.id}: {plan.entry_name} ({plan.entry_type}): {plan.command}")
 
     def ready(url: str) -> None:
-        _note(f"{plan.entry_name} is up at {url} (Ctrl-C to stop)")
+        output.note(f"{plan.entry_name} is up at {url} (Ctrl-C to stop)")
 
     result = execute(
-        plan, backend=backend, setup=setup, progress=lambda phrase: _note(f"setup: {phrase}"),
+        plan, backend=backend, setup=setup, progress=lambda phrase: output.note(f"setup: {phrase}"),
         on_started=started, on_ready=ready, start_timeout=start_timeout,
         stdout=sys.stderr if as_json else None,
     )
     record = result.record
     took = f"{(record.duration or 0):.2f}s"
     if result.message:
-        _note(f"run {record.id} {record.status} after {took}: {result.message}")
+        output.note(f"run {record.id} {record.status} after {took}: {result.message}")
     else:
-        _note(f"run {record.id} {record.status} after {took} (exit {record.exit_code})")
+        output.note(f"run {record.id} {record.status} after {took} (exit {record.exit_code})")
     return result
 
 
@@ -137,24 +138,6 @@ def _print_dry_run(plan: RunPlan, described: DryRun, as_json: bool) -> None:
         lines.append(f"port: {plan.port}")
     for line in lines:
         output.echo(line)
-
-
-def _note(text: str) -> None:
-    """A status line from brain itself, on stderr so stdout stays the entry point's own."""
-    output.echo(f"brain: {text}", err=True)
-
-
-def _project_path(path: Path | None) -> Path:
-    from brain.errors import InvalidInput
-    from brain.paths import find_project_root
-
-    if path is not None:
-        return path
-    root = find_project_root(Path.cwd())
-    if root is None:
-        raise InvalidInput("no onebrain.yml here or in any parent folder",
-                           hint="pass a project folder: brain run PATH -e ENTRY")
-    return root
 
 
 __all__ = ["run"]

@@ -22,16 +22,16 @@ def run_steps(plans: list[RunPlan], *, backend: str, setup: bool, force: bool,
     from brain.runs.pipeline import StepHooks, run_pipeline
 
     def started(plan: RunPlan, record: RunRecord) -> None:
-        _note(f"run {record.id}: {plan.entry_name} ({plan.entry_type}): {plan.command}")
+        output.note(f"run {record.id}: {plan.entry_name} ({plan.entry_type}): {plan.command}")
 
     def cached(plan: RunPlan, earlier: RunRecord) -> None:
-        _note(f"{plan.entry_name} is up to date: its outputs come from run {earlier.id} "
+        output.note(f"{plan.entry_name} is up to date: its outputs come from run {earlier.id} "
               f"({_when(earlier.started_at)}); --force runs it again")
 
     def ready(url: str) -> None:
-        _note(f"the app is up at {url} (Ctrl-C to stop)")
+        output.note(f"the app is up at {url} (Ctrl-C to stop)")
 
-    hooks = StepHooks(progress=lambda phrase: _note(f"setup: {phrase}"), on_started=started,
+    hooks = StepHooks(progress=lambda phrase: output.note(f"setup: {phrase}"), on_started=started,
                       on_cached=cached, on_finished=_report_step, on_ready=ready,
                       start_timeout=start_timeout, stdout=sys.stderr if as_json else None)
     result = run_pipeline(plans, backend=backend, setup=setup, force=force, hooks=hooks)
@@ -48,13 +48,13 @@ def _report_step(step: Step) -> None:
         return
     took = f"{(record.duration or 0):.2f}s"
     if step.message:
-        _note(f"run {record.id} ({step.plan.entry_name}) {record.status} after {took}: "
+        output.note(f"run {record.id} ({step.plan.entry_name}) {record.status} after {took}: "
               f"{step.message}")
     else:
-        _note(f"run {record.id} ({step.plan.entry_name}) {record.status} after {took} "
+        output.note(f"run {record.id} ({step.plan.entry_name}) {record.status} after {took} "
               f"(exit {record.exit_code})")
     if step.report is not None:
-        _note(f"report: {step.report}")
+        output.note(f"report: {step.report}")
 
 
 def _summary(result: PipelineResult) -> None:
@@ -73,7 +73,7 @@ def _summary(result: PipelineResult) -> None:
                      record.id if record is not None and not step.cached else "",
                      seconds, note))
     widths = [max(len(row[column]) for row in rows) for column in range(4)]
-    _note("pipeline summary:")
+    output.note("pipeline summary:")
     for row in rows:
         cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
         output.echo(("  " + "  ".join([*cells, row[4]])).rstrip(), err=True)
@@ -99,7 +99,3 @@ def _when(timestamp: float) -> str:
     from datetime import datetime
 
     return datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M:%S")
-
-
-def _note(text: str) -> None:
-    output.echo(f"brain: {text}", err=True)

@@ -44,7 +44,8 @@ def generate_url(project: Path | None, entry: str | None, params: tuple[str, ...
         raise InvalidInput(f"--sign needs the hub's secret in {SECRET_VARIABLE}",
                            hint=f"export {SECRET_VARIABLE}=... (the value `brain hub --secret` "
                            "uses)")
-    made = generate_link(_project_path(project), entry=entry, params=parse_assignments(params),
+    folder = output.project_folder(project, hint="pass a project folder: brain generate-url PATH")
+    made = generate_link(folder, entry=entry, params=parse_assignments(params),
                          hub=hub, secret=secret, strict=strict)
     for warning in made.warnings:
         output.warn(warning)
@@ -80,16 +81,16 @@ def launch(url: str, as_json: bool) -> None:
     link = parse_link(url)
 
     def phase(name: str) -> None:
-        _note(f"phase {name}")
+        output.note(f"phase {name}")
 
-    result = follow(link, on_phase=phase, progress=lambda text: _note(f"setup: {text}"),
-                    on_ready=lambda where: _note(f"app ready at {where}"),
+    result = follow(link, on_phase=phase, progress=lambda text: output.note(f"setup: {text}"),
+                    on_ready=lambda where: output.note(f"app ready at {where}"),
                     stdout=sys.stderr if as_json else None)
     record = result.run.record
     reused = "reused" if not result.environment.changed else "built"
-    _note(f"run {record.id} {record.status} (exit {record.exit_code}); environment {reused}")
+    output.note(f"run {record.id} {record.status} (exit {record.exit_code}); environment {reused}")
     if result.run.message:
-        _note(result.run.message)
+        output.note(result.run.message)
     if as_json:
         output.print_json(record.as_dict())
     raise SystemExit(result.run.exit_code)
@@ -123,25 +124,8 @@ def hub(host: str, port: int, allow: tuple[str, ...], secret: str | None, max_co
     if host not in ("127.0.0.1", "localhost", "::1") and not allow and not secret:
         output.warn(f"listening on {host} with no --allow and no --secret: anyone who reaches "
                     "this port can run any repository's code on this machine")
-    _note(f"hub listening on http://{host}:{port} (Ctrl-C to stop)")
+    output.note(f"hub listening on http://{host}:{port} (Ctrl-C to stop)")
     serve(settings)
-
-
-def _note(text: str) -> None:
-    output.echo(f"brain: {text}", err=True)
-
-
-def _project_path(path: Path | None) -> Path:
-    from brain.errors import InvalidInput
-    from brain.paths import find_project_root
-
-    if path is not None:
-        return path
-    root = find_project_root(Path.cwd())
-    if root is None:
-        raise InvalidInput("no onebrain.yml here or in any parent folder",
-                           hint="pass a project folder: brain generate-url PATH")
-    return root
 
 
 __all__ = ["generate_url", "hub", "launch"]

@@ -65,7 +65,7 @@ def info(path: Path | None, as_json: bool) -> None:
     from brain.spec.loader import load_project
     from brain.spec.summary import describe_project
 
-    project = load_project(_project_path(path))
+    project = load_project(output.project_folder(path))
     data = describe_project(project)
     if as_json:
         output.print_json(data)
@@ -156,18 +156,6 @@ def schema(target: Path | None) -> None:
 
 def _plural(count: int, noun: str) -> str:
     return noun if count == 1 else noun + "s"
-
-
-def _project_path(path: Path | None) -> Path:
-    from brain.paths import find_project_root
-
-    if path is not None:
-        return path
-    root = find_project_root(Path.cwd())
-    if root is None:
-        raise InvalidInput("no onebrain.yml here or in any parent folder",
-                           hint="pass a project folder, or run `brain generate` to create one")
-    return root
 
 
 __all__ = ["info", "schema", "validate"]

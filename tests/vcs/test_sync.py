@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import commit_all, git, spec_text, write_project
+from tests.workspace.helpers import commit_all, git, spec_text, write_project
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Helpers for workspace and vcs tests: real git repositories and generated monorepos."""
+"""Helpers for workspace and vcs tests: real git repositories, projects, generated monorepos."""
 
 from __future__ import annotations
 
