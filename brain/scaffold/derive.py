@@ -98,10 +98,12 @@ def generate_from_project(
         if is_inside(str(target.resolve()), str(source.root)):
             raise InvalidInput(f"{target}: the new project cannot be inside the project it "
                                "copies", hint="choose a folder outside it")
+        renamer = Renamer(spec.name, name)
+        # The copied spec's description is renamed like every other file: record it so.
         answers = Answers(
             name=name, namespace=namespace or spec.namespace,
-            description=description if description is not None else " ".join(
-                (spec.description or "").split()),
+            description=description if description is not None else renamer.text(" ".join(
+                (spec.description or "").split())),
             author=author or "", python_version=spec.env.python.version or Answers(
                 name=name).python_version)
         check_target(target, force=force)
@@ -109,7 +111,6 @@ def generate_from_project(
         fresh = is_empty_folder(target)
         outputs = [posixpath.normpath(out) for entry in spec.entry_points.values()
                    for out in entry.outputs]
-        renamer = Renamer(spec.name, name)
         origin = {**source.origin, "name": f"{spec.namespace}/{spec.name}",
                   "version": spec.version}
         with staging_folder(target) as staging:

@@ -140,6 +140,7 @@ def test_copy_from_a_workspace_name(brain, workspace: Path, tmp_path: Path) -> N
     assert origin["commit"] == git("rev-parse", "HEAD", cwd=workspace)
     assert origin["dirty"] is False
     assert answers["answers"]["name"] == "new-model"
+    assert answers["answers"]["description"] == spec["description"]  # renamed, as written
 
     assert git("rev-list", "--count", "HEAD", cwd=target) == "1"  # its own, fresh history
     assert "workspace" not in git("log", "--format=%s", cwd=target)
