@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from brain.cli import output
+
+if TYPE_CHECKING:
+    from brain.runs.plan import RunPlan
+    from brain.runs.record import RunRecord
 
 
 @click.command("generate-url", context_settings={"show_default": True})
@@ -83,17 +88,26 @@ def launch(url: str, as_json: bool) -> None:
     def phase(name: str) -> None:
         output.note(f"phase {name}")
 
+    def started(plan: RunPlan, record: RunRecord) -> None:
+        output.note(f"run {record.id} ({plan.entry_name}): {plan.command}")
+
+    def cached(plan: RunPlan, earlier: RunRecord) -> None:
+        output.note(f"{plan.entry_name} is up to date: its outputs come from run {earlier.id}")
+
     result = follow(link, on_phase=phase, progress=lambda text: output.note(f"setup: {text}"),
                     on_ready=lambda where: output.note(f"app ready at {where}"),
-                    stdout=sys.stderr if as_json else None)
-    record = result.run.record
+                    stdout=sys.stderr if as_json else None, on_started=started,
+                    on_cached=cached)
+    record = result.record
     reused = "reused" if not result.environment.changed else "built"
     output.note(f"run {record.id} {record.status} (exit {record.exit_code}); environment {reused}")
-    if result.run.message:
-        output.note(result.run.message)
+    if result.message:
+        output.note(result.message)
+    if result.report is not None:
+        output.note(f"report: {result.report}")
     if as_json:
         output.print_json(record.as_dict())
-    raise SystemExit(result.run.exit_code)
+    raise SystemExit(result.exit_code)
 
 
 @click.command("hub", context_settings={"show_default": True})

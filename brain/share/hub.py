@@ -8,6 +8,7 @@ Routes:
   GET  /api/launches/{id}/logs        the log from ?offset=N (text; X-Next-Offset header)
   GET  /launches/{id}                 the launch page: phases, live log, status, outputs, app
   GET  /launches/{id}/outputs/{name}  a declared output file of a finished launch
+  GET  /launches/{id}/report          a notebook entry point's rendered HTML report
   GET  /launches/{id}/app             redirect to a running app entry point's port
   POST /api/launches/{id}/stop        stop a running launch (apps run until stopped)
 
@@ -22,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 # This module is imported only by `brain hub` (and its tests), so FastAPI loads only there;
 # route signatures need these names at module level to be resolved.
@@ -30,6 +31,9 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
 from brain.errors import BrainError
+
+if TYPE_CHECKING:
+    from brain.share.history import Launch
 
 # h11 refuses longer request heads with a bare 400; above our own limit, so that an
 # oversized link still gets brain's clear 414.
@@ -161,8 +165,9 @@ def create_app(settings: HubSettings) -> FastAPI:
         progress = read_progress(Path(launch.log_path))
         finished = launch.status in FINAL_STATUSES
         phase = "done" if launch.status == "succeeded" else progress.phase
+        report = f"/launches/{launch.id}/report" if _report_file(launch) else None
         return {**launch.as_dict(), "phase": phase, "finished": finished,
-                "app_url": launch.app_url or progress.app_url}
+                "app_url": launch.app_url or progress.app_url, "report": report}
 
     @app.get("/api/launches/{launch_id}", response_model=None)
     def status(launch_id: str) -> Response:
@@ -225,9 +230,37 @@ def create_app(settings: HubSettings) -> FastAPI:
             return JSONResponse({"error": f"output {name!r} is not a file"}, 404)
         return FileResponse(target)
 
+    @app.get("/launches/{launch_id}/report", response_model=None)
+    def report(launch_id: str) -> Response:
+        from fastapi.responses import FileResponse
+
+        launch = history.get(launch_id)
+        found = _report_file(launch) if launch is not None else None
+        if found is None:
+            return HTMLResponse(pages.error_page(
+                404, f"launch {launch_id} has no notebook report",
+                "only notebook entry points render one, once they finish"), 404)
+        return FileResponse(found, media_type="text/html")
+
     app.state.launcher = launcher
     app.state.history = history
     return app
+
+
+def _report_file(launch: Launch) -> Path | None:
+    """The rendered HTML of a finished notebook launch, inside its project folder, or None."""
+    from brain.notebooks.reports import find_report
+
+    if launch.project_dir is None or launch.run_id is None:
+        return None
+    root = Path(launch.project_dir).resolve()
+    try:
+        html = find_report(root, launch.run_id).html
+    except BrainError:
+        return None
+    if html is None or not html.is_file() or root not in html.resolve().parents:
+        return None
+    return html
 
 
 def _launch_request(body: bytes) -> tuple[str, dict[str, str] | None]:

@@ -20,7 +20,7 @@ from brain.errors import InvalidInput
 if TYPE_CHECKING:
     from brain.envs.base import EnsureResult
     from brain.runs.plan import RunPlan
-    from brain.runs.runner import RunResult
+    from brain.runs.record import RunRecord
     from brain.runs.snapshot import ProjectSnapshot
     from brain.share.fetch import Checkout
     from brain.share.url import LaunchLink
@@ -76,11 +76,15 @@ class ProjectPage:
 
 @dataclass(frozen=True)
 class LaunchResult:
-    """A finished launch: the run, and whether the checkout and environment were reused."""
+    """A finished launch: its run, whether the checkout and environment were reused, and
+    (notebook entry points) the rendered report."""
 
-    run: RunResult
+    record: RunRecord
+    exit_code: int
+    message: str | None
     checkout: Checkout
     environment: EnsureResult
+    report: Path | None = None
 
 
 def admit(link: LaunchLink, policy: Policy) -> None:
@@ -157,9 +161,17 @@ def describe(prepared: PreparedLaunch) -> ProjectPage:
 def launch(link: LaunchLink, *, policy: Policy | None = None,
            on_phase: Phase | None = None, progress: Callable[[str], None] | None = None,
            on_ready: Callable[[str], None] | None = None, stdout: IO[str] | None = None,
-           start_timeout: float | None = None) -> LaunchResult:
-    """Follow `link` to a finished, recorded run (its origin is the link)."""
-    from brain.runs.runner import environment, execute
+           start_timeout: float | None = None,
+           on_started: Callable[[RunPlan, RunRecord], None] | None = None,
+           on_cached: Callable[[RunPlan, RunRecord], None] | None = None) -> LaunchResult:
+    """Follow `link` to a finished, recorded run (its origin is the link).
+
+    Runs as `brain run` does: prerequisites (`depends_on`) first through the run cache, then
+    the linked entry point itself, always (someone asked for it), with a notebook's report
+    and provenance written beside the checkout's other reports.
+    """
+    from brain.runs.pipeline import FAILED, StepHooks, plan_pipeline, run_pipeline, run_step
+    from brain.runs.runner import environment
 
     phase = on_phase or (lambda _name: None)
     admit(link, policy or Policy())
@@ -168,9 +180,18 @@ def launch(link: LaunchLink, *, policy: Policy | None = None,
     phase("environment")
     ensured = environment(prepared.plan, "venv").ensure(progress)
     phase("running")
-    result = execute(prepared.plan, backend="venv", progress=progress, on_ready=on_ready,
-                     stdout=stdout, start_timeout=start_timeout,
-                     origin=prepared.link.to_url())
+    hooks = StepHooks(progress=progress, on_started=on_started, on_cached=on_cached,
+                      on_ready=on_ready, start_timeout=start_timeout, stdout=stdout,
+                      origin=prepared.link.to_url())
+    plans = plan_pipeline(prepared.project, prepared.plan.entry_name, dict(prepared.link.params))
+    before = run_pipeline(plans[:-1], hooks=hooks).steps if len(plans) > 1 else []
+    failed = next((step for step in before if step.outcome == FAILED), None)
+    # Declared outputs are products, never source: the cache key must agree with `brain run`.
+    products = tuple(sorted({path for entry in prepared.project.entry_points.values()
+                             for path in entry.outputs}))
+    step = failed or run_step(prepared.plan, force=True, hooks=hooks, excluded=products)
     phase("done")
-    return LaunchResult(result, prepared.checkout, ensured)
+    assert step.record is not None  # a step that ran or failed has its record
+    return LaunchResult(step.record, step.exit_code, step.message, prepared.checkout, ensured,
+                        step.report)
 

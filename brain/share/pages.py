@@ -22,6 +22,7 @@ color:#1d232a}
 h1{font-size:1.5rem;margin-bottom:.2rem} .muted{color:#667} code{font-size:.9em}
 form{display:grid;gap:.7rem;margin:1.2rem 0} label{display:grid;gap:.2rem;font-weight:600}
 label small{font-weight:400;color:#667} input,select{font:inherit;padding:.35rem;max-width:28rem}
+input[type=checkbox]{justify-self:start;width:1.1rem;height:1.1rem}
 button{font:inherit;padding:.5rem 1.4rem;background:#1f6feb;color:#fff;border:0;
 border-radius:6px;cursor:pointer;justify-self:start} button:disabled{opacity:.5}
 pre{background:#0d1117;color:#e6edf3;padding:1rem;border-radius:6px;min-height:6rem;
@@ -134,6 +135,8 @@ def launch_page(launch: Launch) -> str:
 <p>Status: <strong id=status>{escape(launch.status)}</strong> <span id=message></span></p>
 <p id=app hidden>App: <a id=app-link href='#' target=_blank></a>
 <button type=button id=stop>Stop</button></p>
+<p id=report hidden><a id=report-link href='#' target=_blank>Open the report</a>
+(the executed notebook, rendered as HTML)</p>
 <div id=outputs hidden><h2>Outputs</h2><ul id=output-list></ul></div>
 <pre id=log></pre>
 <p><a href='/'>all launches</a></p>
@@ -167,6 +170,10 @@ function show(data) {{
     const link = document.getElementById('app-link');
     link.href = `/launches/${{ID}}/app`; link.textContent = data.app_url;
     document.getElementById('app').hidden = data.finished;
+  }}
+  if (data.report) {{
+    document.getElementById('report-link').href = data.report;
+    document.getElementById('report').hidden = false;
   }}
   const outputs = Object.keys(data.outputs || {{}});
   if (outputs.length) {{

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import http.client
+import os
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -196,7 +197,8 @@ def test_concurrency_cap_and_timeout(start_hub: Callable[..., Hub],
     assert "4s limit" in str(final["message"])
     assert time.monotonic() - started < 30
     log = client.get(f"/api/launches/{final['id']}/logs").text
-    assert "started" in log and "finished" not in log
+    lines = log.splitlines()  # the command itself is logged too: compare whole lines
+    assert "started" in lines and "finished" not in lines
     again = client.post("/api/launches", json={"link": slow, "params": {"seconds": "0"}})
     assert again.status_code == 202  # the slot is free again
     assert wait_finished(client, again.json()["id"])["status"] == "succeeded"
@@ -243,3 +245,59 @@ def test_broken_spec_at_the_commit_is_explained(
     assert answer.status_code == 400
     assert "onebrain.yml at this commit" in answer.json()["error"]
     assert "entry_pointz" in answer.json()["error"]
+
+
+NOTEBOOK_SPEC = """\
+name: nb-report
+version: 0.1.0
+entry_points:
+  prepare:
+    type: bash
+    command: echo "prepared rows" > data.txt
+    outputs: [data.txt]
+  report:
+    type: notebook
+    notebook: report.ipynb
+    depends_on: [prepare]
+    parameters:
+      label: {type: str, default: plain}
+env:
+  python:
+    version: "3.11"
+"""
+
+
+def test_a_notebook_launch_runs_its_prerequisites_and_shows_its_report(
+        start_hub: Callable[..., Hub], make_remote: Callable[..., Remote],
+        client_for: Callable[[Hub], httpx.Client], own_cache: Path) -> None:
+    from tests.conftest import REPO_ROOT
+    from tests.notebooks.conftest import notebook_json
+
+    # This test's own cache, but the suite's package cache: papermill and friends once.
+    shared = Path(os.environ.get("BRAIN_TEST_CACHE", REPO_ROOT / ".test-cache")) / "uv"
+    shared.mkdir(parents=True, exist_ok=True)
+    (own_cache / "uv").symlink_to(shared, target_is_directory=True)
+    notebook = notebook_json(
+        ("code", 'label = "plain"', ["parameters"]),
+        ("code", "print('label:', label)\nprint(open('data.txt').read().strip())", []))
+    remote = make_remote({"onebrain.yml": NOTEBOOK_SPEC, "report.ipynb": notebook})
+    hub = start_hub()
+    client = client_for(hub)
+    link = make_link(remote.url, remote.commit, path="projects/hello", entry="report",
+                     params={"label": "from-the-link"}, hub=hub.url)
+
+    launch_id = client.post("/api/launches", json={"link": link.to_url()}).json()["id"]
+    final = wait_finished(client, launch_id, timeout=240)
+    logs = client.get(f"/api/launches/{launch_id}/logs").text
+    assert final["status"] == "succeeded", (final, logs)
+    assert "(prepare)" in logs and logs.index("(prepare)") < logs.index("(report)")
+    assert final["report"] == f"/launches/{launch_id}/report"
+    report = client.get(f"/launches/{launch_id}/report")
+    assert report.status_code == 200 and report.headers["content-type"].startswith("text/html")
+    assert "label: from-the-link" in report.text and "prepared rows" in report.text
+    page = client.get(f"/launches/{launch_id}").text
+    assert "id=report-link" in page
+
+    missing = client.get("/launches/0123456789abcdef/report")
+    assert missing.status_code == 404 and "no notebook report" in missing.text
+    assert client.get("/launches/..%2F..%2Fetc/report").status_code == 404
