@@ -71,6 +71,8 @@ COMMANDS: dict[str, list[tuple[str, str, str]]] = {
     ],
     "Settings": [
         ("config", "brain.cli.config_commands:config", "User settings: package indexes."),
+        ("doctor", "brain.cli.doctor_commands:doctor",
+         "Check the machine: Python, uv, git, store, Docker."),
     ],
 }
 
