@@ -7,12 +7,12 @@ records that identity and a *quick key*: a hash of the raw input files (spec, re
 lock). When the quick key still matches, `setup-deps` is a no-op without loading the spec
 (pydantic) at all, which keeps it well under 150 ms.
 
-This module stays light on import (json, hashlib, os) because the no-op path runs through it.
+This module stays light on import (json, os, no OpenSSL: see brain.envs.digest) because the
+no-op path runs through it.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import posixpath
@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from brain.envs.digest import sha256
 from brain.errors import InvalidInput
 from brain.paths import SPEC_FILENAMES, project_venv_dir
 
@@ -112,17 +113,17 @@ def environment_identity(requirements_digest: str, python: str) -> str:
 
 def lock_digest(lock_text: str) -> str:
     """The requirement-set digest of a lock: the hash of its content."""
-    return hashlib.sha256(lock_text.encode("utf-8")).hexdigest()
+    return sha256(lock_text.encode("utf-8")).hexdigest()
 
 
 def quick_key(root: Path, tracked: list[str]) -> str:
     """Hash of the raw input files of `root` (spec, lock, `tracked`) and the host's defaults."""
-    digest = hashlib.sha256()
+    digest = sha256()
     digest.update(f"{STAMP_FORMAT}\0{platform_tag()}\0{sys.version_info[:2]}\0".encode())
     for name in (*SPEC_FILENAMES, LOCK_FILENAME, *tracked):
         digest.update(name.encode() + b"\0")
         try:
-            digest.update(hashlib.sha256((root / name).read_bytes()).digest())
+            digest.update(sha256((root / name).read_bytes()).digest())
         except OSError:
             digest.update(b"absent")
     return digest.hexdigest()
@@ -274,4 +275,4 @@ def _included_file(line: str) -> str | None:
 
 
 def _sha256_json(data: Any) -> str:
-    return hashlib.sha256(json.dumps(data, sort_keys=True).encode("utf-8")).hexdigest()
+    return sha256(json.dumps(data, sort_keys=True).encode("utf-8")).hexdigest()

@@ -14,11 +14,9 @@ an unreferenced folder without a stamp, which the next build removes.
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -37,20 +35,14 @@ from brain.envs.identity import (
     save_plan,
     write_stamp,
 )
-from brain.envs.lock import (
-    LockFile,
-    installer_failure,
-    read_lock,
-    uv_environment,
-    uv_executable,
-    write_lock,
-)
-from brain.envs.locking import ProjectLock
 from brain.errors import EnvironmentFailure
 from brain.paths import cache_dir, project_lock_file, project_state_dir, project_venv_dir
 
+# brain.envs.lock, brain.envs.locking and shutil are imported where they are used: `brain
+# run` of a ready environment answers from the stamp and never needs them.
 if TYPE_CHECKING:
     from brain.envs.interpreters import Interpreter
+    from brain.envs.lock import LockFile
     from brain.envs.select import EnvironmentOptions
     from brain.spec.loader import Project
 
@@ -90,6 +82,8 @@ class VenvEnvironment:
         inputs = plan[0]
 
         def prepare(_report: Progress) -> tuple[RequirementInputs, LockFile | None]:
+            from brain.envs.lock import read_lock
+
             lock = read_lock(root)
             return inputs, lock if lock is not None and lock.is_fresh(inputs) else None
 
@@ -97,6 +91,8 @@ class VenvEnvironment:
 
     def identity(self) -> str:
         """Hash of the requirement set (the lock when fresh), Python version and platform."""
+        from brain.envs.lock import read_lock
+
         inputs = collect_inputs(self.project)
         return _identity(inputs, read_lock(self.project.root))
 
@@ -139,6 +135,8 @@ def _ensure(root: Path, options: EnvironmentOptions, progress: Progress | None,
     quick = VenvEnvironment.quick_result(root, options)
     if quick is not None:
         return quick
+    from brain.envs.locking import ProjectLock
+
     report = progress or (lambda _phrase: None)
     with ProjectLock(project_lock_file(root), command=options.command,
                      timeout=options.lock_timeout, on_wait=report):
@@ -167,6 +165,9 @@ def _ensure_locked(root: Path, options: EnvironmentOptions, report: Progress, st
         current.lock_fresh = lock is not None
         write_stamp(venv, current)
         return EnsureResult(identity, False, str(venv), time.perf_counter() - started)
+    import shutil
+    from datetime import UTC, datetime
+
     from brain.envs.interpreters import find_interpreter
 
     interpreter = find_interpreter(inputs.python)
@@ -206,6 +207,8 @@ def _usable_lock(root: Path, inputs: RequirementInputs, options: EnvironmentOpti
                  report: Progress) -> LockFile | None:
     """The lock to install: None without one; a stale lock fails with --frozen, else is
     re-resolved (keeping its pins where the spec allows)."""
+    from brain.envs.lock import read_lock, write_lock
+
     lock = read_lock(root)
     if options.frozen and lock is None:
         raise EnvironmentFailure("--frozen needs onebrain.lock, and this project has none",
@@ -223,7 +226,12 @@ def _usable_lock(root: Path, inputs: RequirementInputs, options: EnvironmentOpti
 
 def _build_with_uv(root: Path, target: Path, interpreter: Interpreter,
                    inputs: RequirementInputs, lock: LockFile | None, report: Progress) -> None:
-    from brain.envs.lock import index_arguments, requirement_arguments
+    from brain.envs.lock import (
+        index_arguments,
+        requirement_arguments,
+        uv_environment,
+        uv_executable,
+    )
 
     uv, env = uv_executable(), uv_environment()
     _installer_step([uv, "venv", "--quiet", "--no-project", f"--python={interpreter.path}",
@@ -287,6 +295,10 @@ def remove_environment(root: Path, *, everything: bool = False,
                        progress: Progress | None = None) -> list[Path]:
     """Remove the project's environment (with `everything`, all of `<project>/.brain` but its
     lock file), under the project lock. Returns what was removed."""
+    import shutil
+
+    from brain.envs.locking import ProjectLock
+
     state = project_state_dir(root)
     if not state.is_dir():
         return []
@@ -318,6 +330,7 @@ def _identity(inputs: RequirementInputs, lock: LockFile | None) -> str:
 
 
 def _installer_step(argv: list[str], cwd: Path, env: dict[str, str], what: str) -> None:
+    from brain.envs.lock import installer_failure
     from brain.process import run_checked
 
     try:
@@ -327,6 +340,8 @@ def _installer_step(argv: list[str], cwd: Path, env: dict[str, str], what: str) 
 
 
 def _uv_available() -> bool:
+    from brain.envs.lock import uv_executable
+
     try:
         uv_executable()
     except EnvironmentFailure:
@@ -353,12 +368,16 @@ def _switch(venv: Path, target: Path) -> None:
     link = venv.with_name(f".{venv.name}-{os.urandom(4).hex()}")
     os.symlink(os.path.relpath(target, venv.parent), link)
     if venv.is_dir() and not venv.is_symlink():
+        import shutil
+
         shutil.rmtree(venv)  # a plain folder left by another tool: rename cannot replace it
     os.replace(link, venv)
 
 
 def _remove_leftovers(envs: Path, *, keep: str | None) -> None:
     """Remove builds that are not current: superseded, or killed midway (no stamp)."""
+    import shutil
+
     for child in envs.iterdir():
         if keep is not None and os.path.realpath(child) == keep:
             continue

@@ -1,26 +1,29 @@
 """Pipelines: an entry point's `depends_on` prerequisites run first, each through the cache.
 
-`plan_pipeline` resolves every step before anything runs (so a bad `-P` fails at once), in
-dependency order, the asked-for entry point last. `run_pipeline` then runs the steps one by
-one: a step whose declared outputs are up to date is skipped (naming the run that produced
-them), and the first failure stops the pipeline. Notebook steps get their provenance record.
+`plan_pipeline` (in brain.runs.plan, re-exported here) resolves every step before anything
+runs (so a bad `-P` fails at once), in dependency order, the asked-for entry point last.
+`run_pipeline` then runs the steps one by one: a step whose declared outputs are up to date
+is skipped (naming the run that produced them), and the first failure stops the pipeline.
+Notebook steps get their provenance record.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from brain.errors import EXIT_INTERRUPTED, InvalidInput
+from brain.runs.plan import needs_pipeline, pipeline_order, plan_pipeline
 
 if TYPE_CHECKING:
     from brain.envs.base import Progress
     from brain.runs.plan import RunPlan
     from brain.runs.record import RunRecord
-    from brain.runs.snapshot import ProjectSnapshot
-    from brain.spec.loader import Project
+
+__all__ = ["PipelineResult", "Step", "StepHooks", "environment_identity", "needs_pipeline",
+           "pipeline_order", "plan_pipeline", "run_pipeline", "run_step"]
 
 RAN, CACHED, FAILED, NOT_RUN = "ran", "cached", "failed", "not run"
 
@@ -68,72 +71,6 @@ class StepHooks:
     stdout: IO[str] | None = None
     origin: str | None = None
     extra: dict[str, object] = field(default_factory=dict)
-
-
-def pipeline_order(project: ProjectSnapshot, entry_name: str | None) -> list[str]:
-    """The declared names of `entry_name` and its prerequisites, prerequisites first."""
-    from brain.runs.plan import find_entry
-
-    ordered: list[str] = []
-    visiting: list[str] = []
-
-    def visit(name: str, needed_by: str | None) -> None:
-        if name in ordered:
-            return
-        if name in visiting:  # validation rejects cycles; a hand-made snapshot might not
-            cycle = " -> ".join([*visiting[visiting.index(name):], name])
-            raise InvalidInput(f"dependency cycle: {cycle}",
-                               hint="remove one of these depends_on links in onebrain.yml")
-        found = project.entry_point(name)
-        if found is None:
-            raise InvalidInput(f"entry point {needed_by!r} depends on {name!r}, which is not "
-                               "declared", hint="fix depends_on in onebrain.yml")
-        declared, entry = found
-        if needed_by is not None and entry.type == "app":
-            raise InvalidInput(f"entry point {needed_by!r} depends on the app {declared!r}, "
-                               "which runs until stopped",
-                               hint="start apps with `brain run`, not through depends_on")
-        visiting.append(declared)
-        for dependency in entry.depends_on:
-            visit(dependency, declared)
-        visiting.pop()
-        ordered.append(declared)
-
-    target, _ = find_entry(project, entry_name)
-    visit(target, None)
-    return ordered
-
-
-def plan_pipeline(project: Project | ProjectSnapshot, entry_name: str | None,
-                  given: Mapping[str, str]) -> list[RunPlan]:
-    """A RunPlan for every step, prerequisites first, the asked-for entry point last.
-
-    Each `-P` value goes to every step that declares a parameter of that name; a name that
-    no step declares is reported by the asked-for entry point (with a suggestion).
-    """
-    from brain.runs.plan import plan_run
-    from brain.runs.snapshot import ProjectSnapshot, snapshot_of
-
-    if not isinstance(project, ProjectSnapshot):
-        project = snapshot_of(project)
-    names = pipeline_order(project, entry_name)
-    declared = {name: project.entry_points[name].parameters for name in names}
-    everywhere = {parameter for parameters in declared.values() for parameter in parameters}
-    plans = []
-    for name in names:
-        last = name == names[-1]
-        values = {key: value for key, value in given.items()
-                  if key in declared[name] or (last and key not in everywhere)}
-        plans.append(plan_run(project, name, values))
-    return plans
-
-
-def needs_pipeline(plans: list[RunPlan]) -> bool:
-    """True when running `plans` takes more than a plain run: prerequisites, a cache check,
-    or a notebook's report."""
-    from brain.runs.cache import cacheable
-
-    return len(plans) > 1 or cacheable(plans[-1]) or plans[-1].entry_type == "notebook"
 
 
 def run_pipeline(plans: list[RunPlan], *, backend: str = "venv", setup: bool = True,

@@ -168,3 +168,70 @@ def _port(name: str, entry: EntrySnapshot, values: Mapping[str, Value]) -> int:
         return entry.port
     raise InvalidInput(f"app entry point {name!r} has no port",
                        hint="add `port: 8000` to the entry point, or a `port` int parameter")
+
+
+def pipeline_order(project: ProjectSnapshot, entry_name: str | None) -> list[str]:
+    """The declared names of `entry_name` and its prerequisites, prerequisites first."""
+    ordered: list[str] = []
+    visiting: list[str] = []
+
+    def visit(name: str, needed_by: str | None) -> None:
+        if name in ordered:
+            return
+        if name in visiting:  # validation rejects cycles; a hand-made snapshot might not
+            cycle = " -> ".join([*visiting[visiting.index(name):], name])
+            raise InvalidInput(f"dependency cycle: {cycle}",
+                               hint="remove one of these depends_on links in onebrain.yml")
+        found = project.entry_point(name)
+        if found is None:
+            raise InvalidInput(f"entry point {needed_by!r} depends on {name!r}, which is not "
+                               "declared", hint="fix depends_on in onebrain.yml")
+        declared, entry = found
+        if needed_by is not None and entry.type == "app":
+            raise InvalidInput(f"entry point {needed_by!r} depends on the app {declared!r}, "
+                               "which runs until stopped",
+                               hint="start apps with `brain run`, not through depends_on")
+        visiting.append(declared)
+        for dependency in entry.depends_on:
+            visit(dependency, declared)
+        visiting.pop()
+        ordered.append(declared)
+
+    target, _ = find_entry(project, entry_name)
+    visit(target, None)
+    return ordered
+
+
+def plan_pipeline(project: Project | ProjectSnapshot, entry_name: str | None,
+                  given: Mapping[str, str]) -> list[RunPlan]:
+    """A RunPlan for every step, prerequisites first, the asked-for entry point last.
+
+    Each `-P` value goes to every step that declares a parameter of that name; a name that
+    no step declares is reported by the asked-for entry point (with a suggestion).
+    """
+    from brain.runs.snapshot import ProjectSnapshot, snapshot_of
+
+    if not isinstance(project, ProjectSnapshot):
+        project = snapshot_of(project)
+    names = pipeline_order(project, entry_name)
+    declared = {name: project.entry_points[name].parameters for name in names}
+    everywhere = {parameter for parameters in declared.values() for parameter in parameters}
+    plans = []
+    for name in names:
+        last = name == names[-1]
+        values = {key: value for key, value in given.items()
+                  if key in declared[name] or (last and key not in everywhere)}
+        plans.append(plan_run(project, name, values))
+    return plans
+
+
+def needs_pipeline(plans: list[RunPlan]) -> bool:
+    """True when running `plans` takes more than a plain run: prerequisites, a cache check,
+    or a notebook's report."""
+    if len(plans) > 1 or plans[-1].entry_type == "notebook":
+        return True
+    if not plans[-1].outputs:
+        return False  # nothing to cache: brain.runs.cache is not even imported
+    from brain.runs.cache import cacheable
+
+    return cacheable(plans[-1])

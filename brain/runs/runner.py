@@ -7,7 +7,6 @@ reconciles to `unknown`, never a run that silently vanished.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import time
 from collections.abc import Callable
@@ -38,15 +37,6 @@ class RunResult:
     message: str | None = None  # why the run failed when it was not the entry point's doing
 
 
-@dataclass(frozen=True)
-class DryRun:
-    """What `brain run --dry-run` shows: the exact argv, directory and variables set."""
-
-    argv: list[str]
-    cwd: Path
-    variables: dict[str, str]  # the plan's own, and any the environment sets or changes
-
-
 def environment(plan: RunPlan, backend: str) -> Environment:
     """The environment `plan` runs in (not built by this call)."""
     from typing import cast
@@ -56,17 +46,6 @@ def environment(plan: RunPlan, backend: str) -> Environment:
     # The snapshot offers everything a Project does (root, spec_file, spec_hash, and spec and
     # document loaded on first use), so a backend that needs the full spec still gets it.
     return environment_for(cast("Project", plan.project), backend=backend)
-
-
-def dry_run(plan: RunPlan, backend: str = "venv") -> DryRun:
-    """The invocation `execute` would start, without building, running or recording anything."""
-    from brain.process import scrubbed_environment
-
-    invocation = environment(plan, backend).invocation(list(plan.argv), dict(plan.variables))
-    base = scrubbed_environment()
-    changed = {name: value for name, value in invocation.env.items()
-               if name in plan.variables or base.get(name) != value}
-    return DryRun(list(invocation.argv), plan.cwd, dict(sorted(changed.items())))
 
 
 def execute(
@@ -280,6 +259,8 @@ def _python_version(env: Environment) -> str | None:
 
 def hash_files(root: Path, relative: tuple[str, ...] | list[str]) -> dict[str, str | None]:
     """sha256 of each declared file under `root` (None when missing; folders hash their files)."""
+    import hashlib  # OpenSSL's: these files may be large (and most runs declare none)
+
     hashes: dict[str, str | None] = {}
     for name in relative:
         target = root / name
@@ -297,6 +278,8 @@ def hash_files(root: Path, relative: tuple[str, ...] | list[str]) -> dict[str, s
 
 
 def _sha256(path: Path) -> str:
+    import hashlib
+
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for chunk in iter(lambda: handle.read(_HASH_CHUNK), b""):

@@ -11,7 +11,6 @@ code that wants them (another backend, say), loaded on first use.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import dataclass, field
@@ -128,7 +127,9 @@ def load_snapshot(target: Path) -> ProjectSnapshot:
         raw = spec_file.read_bytes()
     except OSError:
         return _snapshot_of(_load(target))
-    digest = hashlib.sha256(raw).hexdigest()
+    from brain.envs.digest import sha256
+
+    digest = sha256(raw).hexdigest()
     cached = _read_cache(digest)
     if cached is not None:
         resolved = spec_file.resolve()
