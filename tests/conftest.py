@@ -60,9 +60,16 @@ def brain(monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]:
         with monkeypatch.context() as patch:
             if cwd is not None:
                 patch.chdir(cwd)
-            result = runner.invoke(
-                _as_command(main), list(args), input=input, catch_exceptions=False
-            )
+            try:
+                result = runner.invoke(
+                    _as_command(main), list(args), input=input, catch_exceptions=False
+                )
+            finally:
+                # `brain run` freezes the GC as it exits (a real process ends right after);
+                # in-process, hand everything back to the collector.
+                import gc
+
+                gc.unfreeze()
         return Result(result.exit_code, result.stdout, result.stderr)
 
     return run

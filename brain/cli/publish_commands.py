@@ -49,6 +49,9 @@ def publish(project: Path | None, index: str | None, as_json: bool) -> None:
     if target.kind == "local":
         output.echo("install it with `brain index serve`, then: pip install --extra-index-url "
                     f"http://127.0.0.1:PORT/simple {result.name}")
+        output.echo(f"use it from your projects: list {result.name} in their env.python.pip, "
+                    "with `extra_index_urls: [local]` there or "
+                    "`brain config set extra_index_urls local` once")
 
 
 def build_library(project: Project, *, quiet: bool = False) -> dict[str, object]:

@@ -82,6 +82,7 @@ class Stamp:
 def collect_inputs(project: Project) -> RequirementInputs:
     """The requirement inputs of `project`; InvalidInput for a missing or escaping file."""
     python_env = project.spec.env.python
+    from brain.config import package_index_settings
     from brain.envs.interpreters import default_version
     from brain.notebooks.requirements import notebook_requirements
 
@@ -93,9 +94,11 @@ def collect_inputs(project: Project) -> RequirementInputs:
     files: list[tuple[str, str]] = []
     if python_env.requirements:
         _read_requirements(project.root, python_env.requirements, None, files, 0)
+    # The spec's indexes first, then the user's settings (`brain config`), `local` expanded.
+    index_url, extra_index_urls = package_index_settings(project.spec)
     return RequirementInputs(
         lines=tuple(lines), files=tuple(files), requirements_file=python_env.requirements,
-        index_url=python_env.index_url, extra_index_urls=tuple(python_env.extra_index_urls),
+        index_url=index_url, extra_index_urls=extra_index_urls,
         python=python_env.version or default_version(),
     )
 
@@ -120,13 +123,23 @@ def quick_key(root: Path, tracked: list[str]) -> str:
     """Hash of the raw input files of `root` (spec, lock, `tracked`) and the host's defaults."""
     digest = sha256()
     digest.update(f"{STAMP_FORMAT}\0{platform_tag()}\0{sys.version_info[:2]}\0".encode())
-    for name in (*SPEC_FILENAMES, LOCK_FILENAME, *tracked):
-        digest.update(name.encode() + b"\0")
+    # The user's settings choose package indexes too: a changed setting is a changed input.
+    for path in (*(root / name for name in (*SPEC_FILENAMES, LOCK_FILENAME, *tracked)),
+                 _user_config()):
+        digest.update(str(path.relative_to(root) if path.is_relative_to(root) else path)
+                      .encode() + b"\0")
         try:
-            digest.update(sha256((root / name).read_bytes()).digest())
+            digest.update(sha256(path.read_bytes()).digest())
         except OSError:
             digest.update(b"absent")
     return digest.hexdigest()
+
+
+def _user_config() -> Path:
+    """brain.config.config_path(), without importing brain.config on the no-op path."""
+    from brain.paths import brain_home
+
+    return Path(os.environ.get("BRAIN_CONFIG") or brain_home() / "config.toml")
 
 
 def read_stamp(env_dir: Path) -> Stamp | None:

@@ -94,3 +94,32 @@ def test_consumer_resolves_from_the_local_index_folder_directly(
     run = brain("run", "-e", "main", cwd=project_b)
     assert run.exit_code == 0, run.output
     assert "A is 0.3.0" in run.stdout + capfd.readouterr().out
+
+
+def test_the_user_setting_alone_lets_a_consumer_resolve_from_the_local_index(
+        brain, make_library, make_project, capfd) -> None:
+    """No index in the consumer's spec: `brain config set extra_index_urls local` is enough,
+    and changing the setting is an input change, never an `up to date` answered from the stamp."""
+    assert brain("publish", str(make_library("0.1.0"))).exit_code == 0
+    project_b = make_project({"onebrain.yml": (
+        "name: consumer-c\nversion: 0.1.0\n"
+        "entry_points:\n  main:\n    type: shell\n"
+        f"    command: python -c \"import {LIB_A_IMPORT}; print('A is', {LIB_A_IMPORT}.VALUE)\"\n"
+        f"env:\n  python:\n    pip: {{{LIB_A}: '>=0.1'}}\n")}, name="consumer-c")
+    unset = brain("setup-deps", str(project_b))
+    assert unset.exit_code == 3  # PyPI alone has no such library
+    assert LIB_A in unset.stderr and "Traceback" not in unset.output
+
+    assert brain("config", "set", "extra_index_urls", "local").exit_code == 0
+    setup = brain("setup-deps", str(project_b))
+    assert setup.exit_code == 0, setup.output
+    run = brain("run", "-e", "main", cwd=project_b)
+    assert run.exit_code == 0, run.output
+    assert "A is 0.1.0" in run.stdout + capfd.readouterr().out
+    assert brain("lock", str(project_b)).exit_code == 0
+    assert locked_version(project_b) == "0.1.0"
+
+    assert brain("config", "unset", "extra_index_urls").exit_code == 0
+    again = brain("setup-deps", str(project_b))  # the lock is stale now: re-locking fails
+    assert again.exit_code == 3, again.output
+    assert LIB_A in again.stderr
