@@ -39,12 +39,14 @@ def generate_link(project_dir: Path, *, entry: str | None, params: Mapping[str, 
     the entry point or a parameter does not validate, and (with `strict`) when the tree is
     dirty or HEAD is not on the remote; without `strict` those two are warnings.
     """
-    from brain.runs.plan import plan_run
+    from brain.runs.plan import plan_pipeline
     from brain.runs.provenance import git_state
     from brain.runs.snapshot import load_snapshot
 
     project = load_snapshot(project_dir)
-    plan = plan_run(project, entry, dict(params))  # every parameter checked, all at once
+    # Every parameter checked, all at once, as `brain run` would: a value may be meant for a
+    # prerequisite (`depends_on`) as well as for the entry point itself.
+    plan = plan_pipeline(project, entry, dict(params))[-1]
     root = project.root
     top = _git_top(root)
     state = git_state(root)

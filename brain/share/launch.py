@@ -58,7 +58,12 @@ class PreparedLaunch:
     link: LaunchLink
     checkout: Checkout
     project: ProjectSnapshot
-    plan: RunPlan
+    plans: tuple[RunPlan, ...]  # prerequisites first, the linked entry point last
+
+    @property
+    def plan(self) -> RunPlan:
+        """The plan of the linked entry point."""
+        return self.plans[-1]
 
 
 @dataclass(frozen=True)
@@ -129,13 +134,13 @@ def fetch_project(link: LaunchLink, *, progress: Callable[[str], None] | None = 
 def prepare(link: LaunchLink, *, params: Mapping[str, str] | None = None,
             progress: Callable[[str], None] | None = None) -> PreparedLaunch:
     """Fetch and validate: the spec at the commit, the entry point, every parameter."""
-    from brain.runs.plan import plan_run
+    from brain.runs.plan import plan_pipeline
 
     if params is not None:
         link = link.with_params(params)
     checkout, project = fetch_project(link, progress=progress)
-    plan = plan_run(project, link.entry, dict(link.params))
-    return PreparedLaunch(link, checkout, project, plan)
+    plans = plan_pipeline(project, link.entry, dict(link.params))
+    return PreparedLaunch(link, checkout, project, tuple(plans))
 
 
 def describe(prepared: PreparedLaunch) -> ProjectPage:
@@ -170,7 +175,7 @@ def launch(link: LaunchLink, *, policy: Policy | None = None,
     the linked entry point itself, always (someone asked for it), with a notebook's report
     and provenance written beside the checkout's other reports.
     """
-    from brain.runs.pipeline import FAILED, StepHooks, plan_pipeline, run_pipeline, run_step
+    from brain.runs.pipeline import FAILED, StepHooks, run_pipeline, run_step
     from brain.runs.runner import environment
 
     phase = on_phase or (lambda _name: None)
@@ -183,7 +188,7 @@ def launch(link: LaunchLink, *, policy: Policy | None = None,
     hooks = StepHooks(progress=progress, on_started=on_started, on_cached=on_cached,
                       on_ready=on_ready, start_timeout=start_timeout, stdout=stdout,
                       origin=prepared.link.to_url())
-    plans = plan_pipeline(prepared.project, prepared.plan.entry_name, dict(prepared.link.params))
+    plans = list(prepared.plans)
     before = run_pipeline(plans[:-1], hooks=hooks).steps if len(plans) > 1 else []
     failed = next((step for step in before if step.outcome == FAILED), None)
     # Declared outputs are products, never source: the cache key must agree with `brain run`.

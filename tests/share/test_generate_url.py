@@ -111,3 +111,19 @@ def test_credentials_in_the_remote_never_reach_the_link(
     result = brain("generate-url", cwd=remote.project)
     assert "s3cr3t-token" not in result.output
     assert parse_link(result.stdout.strip()).repo == "https://git.example/x.git"
+
+
+def test_a_value_for_a_prerequisite_is_accepted_and_checked(
+        brain: Callable[..., Result], make_remote: Callable[..., Remote]) -> None:
+    spec = ("name: steps\nversion: 0.1.0\nentry_points:\n"
+            "  prepare:\n    type: bash\n    command: echo {{ rows }}\n"
+            "    parameters: {rows: {type: int, default: 3}}\n"
+            "  train:\n    type: bash\n    command: echo trained\n    depends_on: [prepare]\n")
+    remote = make_remote({"onebrain.yml": spec})
+    made = brain("generate-url", "-e", "train", "-P", "rows=5", "--json", cwd=remote.project)
+    assert made.exit_code == 0, made.output
+    assert parse_link(json.loads(made.stdout)["url"]).params == {"rows": "5"}
+    wrong = brain("generate-url", "-e", "train", "-P", "rows=many", cwd=remote.project)
+    assert wrong.exit_code == 2 and "rows" in wrong.stderr
+    unknown = brain("generate-url", "-e", "train", "-P", "rowz=5", cwd=remote.project)
+    assert unknown.exit_code == 2 and "rowz" in unknown.stderr

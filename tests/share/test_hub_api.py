@@ -253,7 +253,9 @@ version: 0.1.0
 entry_points:
   prepare:
     type: bash
-    command: echo "prepared rows" > data.txt
+    command: echo "prepared {{ rows }} rows" > data.txt
+    parameters:
+      rows: {type: int, default: 3}
     outputs: [data.txt]
   report:
     type: notebook
@@ -284,7 +286,7 @@ def test_a_notebook_launch_runs_its_prerequisites_and_shows_its_report(
     hub = start_hub()
     client = client_for(hub)
     link = make_link(remote.url, remote.commit, path="projects/hello", entry="report",
-                     params={"label": "from-the-link"}, hub=hub.url)
+                     params={"label": "from-the-link", "rows": "5"}, hub=hub.url)
 
     launch_id = client.post("/api/launches", json={"link": link.to_url()}).json()["id"]
     final = wait_finished(client, launch_id, timeout=240)
@@ -294,10 +296,14 @@ def test_a_notebook_launch_runs_its_prerequisites_and_shows_its_report(
     assert final["report"] == f"/launches/{launch_id}/report"
     report = client.get(f"/launches/{launch_id}/report")
     assert report.status_code == 200 and report.headers["content-type"].startswith("text/html")
-    assert "label: from-the-link" in report.text and "prepared rows" in report.text
+    # Each value reached the step that declares it: `rows` the prerequisite, `label` the report.
+    assert "label: from-the-link" in report.text and "prepared 5 rows" in report.text
     page = client.get(f"/launches/{launch_id}").text
     assert "id=report-link" in page
 
+    undeclared = client.post("/api/launches", json={"link": link.to_url(),
+                                                    "params": {"label": "x", "rowz": "1"}})
+    assert undeclared.status_code == 400 and "rowz" in undeclared.json()["error"]
     missing = client.get("/launches/0123456789abcdef/report")
     assert missing.status_code == 404 and "no notebook report" in missing.text
     assert client.get("/launches/..%2F..%2Fetc/report").status_code == 404
