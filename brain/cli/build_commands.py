@@ -82,12 +82,8 @@ def build(project: Path | None, wheel: bool, docker: bool, print_dockerfile: boo
 
 
 def _build_docker(project: Project, options: BuildOptions) -> dict[str, Any]:
-    from brain.envs.docker import (
-        DockerEnvironment,
-        parse_reference,
-        parse_registry,
-        repository_name,
-    )
+    from brain.envs.docker import DockerEnvironment
+    from brain.envs.image_names import parse_reference, parse_registry, repository_name
 
     registry = parse_registry(options.registry) if options.registry else None
     environment = DockerEnvironment(project)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from brain.envs.base import EnsureResult, Invocation, Progress
+from brain.envs.image_names import memory_bytes, parse_registry, repository_name, tag_text
 from brain.errors import EnvironmentFailure, InvalidInput
 
 if TYPE_CHECKING:
@@ -28,14 +29,7 @@ if TYPE_CHECKING:
     from brain.spec.loader import Project
 
 LABEL = "brain"  # every label brain sets starts with "brain."
-_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
-_REPOSITORY = re.compile(r"^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
-                         r"(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$")
-_REGISTRY = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::\d{1,5})?"
-                       r"(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")  # the daemon colours what a step wrote to stderr
-_MEMORY_UNITS = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12,
-                 "ki": 2**10, "mi": 2**20, "gi": 2**30, "ti": 2**40}
 
 
 @dataclass(frozen=True)
@@ -363,58 +357,6 @@ def label_instruction(labels: Mapping[str, str]) -> str:
 
     pairs = " ".join(f"{quoted(key)}={quoted(value)}" for key, value in sorted(labels.items()))
     return f"\n# Provenance, added at build time.\nLABEL {pairs}\n"
-
-
-def repository_name(namespace: str, name: str) -> str:
-    """`namespace/name` made into a valid Docker repository (lowercase, clean separators)."""
-    def clean(part: str) -> str:
-        part = re.sub(r"[._-]{2,}", lambda m: m.group() if set(m.group()) == {"-"} or
-                      m.group() == "__" else "-", part.lower())
-        return part.strip("._-") or "x"
-
-    return f"{clean(namespace)}/{clean(name)}"
-
-
-def tag_text(version: str) -> str:
-    """A PEP 440 version as a Docker tag (`1.0+local` -> `1.0-local`)."""
-    text = re.sub(r"[^A-Za-z0-9_.-]", "-", version)
-    return text if _TAG.fullmatch(text) else "v" + text[:127]
-
-
-def parse_reference(text: str, default_repository: str) -> str:
-    """A `--tag` value: a bare tag (`latest`) or a full `repository:tag`; checked."""
-    text = text.strip()
-    repository, colon, tag = text.rpartition(":")
-    if not colon or "/" in tag:
-        repository, tag = default_repository, text
-    if not _TAG.fullmatch(tag) or not _valid_repository(repository):
-        raise InvalidInput(f"{text!r} is not a valid image tag",
-                           hint="write a tag such as latest, or repository:tag in lowercase")
-    return f"{repository}:{tag}"
-
-
-def parse_registry(text: str) -> str:
-    """A `--push` target, checked: host[:port][/path]."""
-    registry = text.strip().rstrip("/")
-    if not _REGISTRY.fullmatch(registry):
-        raise InvalidInput(f"{text!r} is not a registry address",
-                           hint="write host[:port][/path], e.g. registry.example.com:5000/team")
-    return registry
-
-
-def _valid_repository(repository: str) -> bool:
-    first, slash, rest = repository.partition("/")
-    if slash and ("." in first or ":" in first or first == "localhost"):  # a registry host
-        return bool(_REGISTRY.fullmatch(first)) and bool(_REPOSITORY.fullmatch(rest))
-    return bool(_REPOSITORY.fullmatch(repository))
-
-
-def memory_bytes(text: str) -> int:
-    """`hardware.memory` in bytes: 4Gi = 4 * 2**30, 4G = 4 * 10**9, 512Mi, 1024 (bytes)."""
-    match = re.fullmatch(r"(\d+(?:\.\d+)?)([KMGT]i?)?[bB]?", text.strip())
-    if match is None:
-        raise InvalidInput(f"hardware.memory: {text!r} is not a size", hint='write e.g. "4Gi"')
-    return int(float(match.group(1)) * _MEMORY_UNITS[(match.group(2) or "").lower()])
 
 
 def _reason(error: Exception) -> str:

@@ -12,8 +12,8 @@ import pytest
 from docker_helpers import spec_text
 
 from brain.envs.build_context import build_context
-from brain.envs.docker import memory_bytes, parse_reference, repository_name, tag_text
 from brain.envs.dockerfile import BuildSettings, dockerfile_text, host_pip_settings
+from brain.envs.image_names import memory_bytes, parse_reference, repository_name, tag_text
 from brain.errors import InvalidInput
 from brain.spec.loader import load_project
 
