@@ -50,7 +50,7 @@ KEYS: dict[str, Key] = {
 
 def config_path() -> Path:
     """The user settings file: `BRAIN_CONFIG`, default `BRAIN_HOME/config.toml`."""
-    return Path(os.environ.get("BRAIN_CONFIG") or paths.brain_home() / "config.toml")
+    return paths.config_path()
 
 
 def load_settings() -> dict[str, str | list[str]]:

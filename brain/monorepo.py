@@ -8,6 +8,7 @@ and does not even import pydantic.
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import hashlib
 import json
@@ -377,12 +378,10 @@ def _read_cache(cache_file: Path) -> dict[str, Any]:
 
 def _write_cache(cache_file: Path, entries: dict[str, Any]) -> None:
     # A cache that cannot be written only costs speed; write-then-rename keeps it whole.
-    try:
+    with contextlib.suppress(OSError):
         cache_file.parent.mkdir(parents=True, exist_ok=True)
         temporary = cache_file.with_name(f"{cache_file.name}.{os.getpid()}.tmp")
         temporary.write_text(json.dumps({"stamp": _cache_stamp(), "entries": entries}),
                              encoding="utf-8")
         os.replace(temporary, cache_file)
-    except OSError:
-        pass
 

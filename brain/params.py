@@ -6,6 +6,7 @@ path's pydantic-free snapshot), so `brain run` need not import pydantic.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Iterable, Mapping
 from datetime import date
@@ -151,10 +152,8 @@ def _int(raw: Any) -> int:
         return int(raw)
     # int() would also take "1_000" and non-ASCII digits ("٣"); neither is what users type.
     if isinstance(raw, str) and "_" not in raw and raw.isascii():
-        try:
+        with contextlib.suppress(ValueError):  # not a number: the error below says so
             return int(raw.strip(), 10)
-        except ValueError:
-            pass
     raise ParameterError(f"expected a whole number, got {raw!r}")
 
 
@@ -188,10 +187,8 @@ def _date(raw: Any) -> date:
     if isinstance(raw, date):
         return date(raw.year, raw.month, raw.day)
     if isinstance(raw, str):
-        try:
+        with contextlib.suppress(ValueError):  # not a date: the error below says so
             return date.fromisoformat(raw.strip())
-        except ValueError:
-            pass
     raise ParameterError(f"expected an ISO date (YYYY-MM-DD), got {raw!r}")
 
 

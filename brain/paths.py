@@ -18,6 +18,11 @@ def store_path() -> Path:
     return Path(os.environ.get("BRAIN_STORE") or brain_home() / "brain.db")
 
 
+def config_path() -> Path:
+    """The user settings file: `BRAIN_CONFIG`, default `BRAIN_HOME/config.toml`."""
+    return Path(os.environ.get("BRAIN_CONFIG") or brain_home() / "config.toml")
+
+
 def cache_dir() -> Path:
     """Caches (package cache, fetched repositories): `BRAIN_CACHE_DIR`."""
     return Path(os.environ.get("BRAIN_CACHE_DIR") or brain_home() / "cache")

@@ -13,6 +13,7 @@ logged, Ctrl-C forwarded as SIGINT. This process turns those into container term
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -84,9 +85,8 @@ def run_container(request: Mapping[str, Any]) -> int:
     finally:
         if container is not None:
             try:
-                container.remove(force=True)
-            except NotFound:
-                pass
+                with contextlib.suppress(NotFound):  # already gone: nothing is left behind
+                    container.remove(force=True)
             except APIError as error:  # the daemon is removing it already, or went away
                 if "already in progress" not in str(error):
                     _say(f"could not remove container {container.short_id}: "
@@ -104,13 +104,11 @@ def _stop(container: Any) -> None:
     """SIGINT first (as a terminal's Ctrl-C would), then kill when the grace runs out."""
     from docker.errors import APIError
 
-    try:
+    # Whatever stops the polite stop (the daemon, a second Ctrl-C, a read timeout from the
+    # SDK), the forced removal in run_container follows anyway.
+    with contextlib.suppress(APIError, KeyboardInterrupt, _Stop, Exception):
         container.kill(signal="SIGINT")
         container.wait(timeout=GRACE_SECONDS)
-    except (APIError, KeyboardInterrupt, _Stop):
-        pass
-    except Exception:  # a read timeout from the SDK: the forced removal follows anyway
-        return
 
 
 def _copy_output(stream: Any) -> None:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from brain.envs.digest import sha256
 from brain.errors import InvalidInput
-from brain.paths import SPEC_FILENAMES, project_venv_dir
+from brain.paths import SPEC_FILENAMES, config_path, project_venv_dir
 
 if TYPE_CHECKING:
     from brain.spec.loader import Project
@@ -125,7 +125,7 @@ def quick_key(root: Path, tracked: list[str]) -> str:
     digest.update(f"{STAMP_FORMAT}\0{platform_tag()}\0{sys.version_info[:2]}\0".encode())
     # The user's settings choose package indexes too: a changed setting is a changed input.
     for path in (*(root / name for name in (*SPEC_FILENAMES, LOCK_FILENAME, *tracked)),
-                 _user_config()):
+                 config_path()):
         digest.update(str(path.relative_to(root) if path.is_relative_to(root) else path)
                       .encode() + b"\0")
         try:
@@ -133,13 +133,6 @@ def quick_key(root: Path, tracked: list[str]) -> str:
         except OSError:
             digest.update(b"absent")
     return digest.hexdigest()
-
-
-def _user_config() -> Path:
-    """brain.config.config_path(), without importing brain.config on the no-op path."""
-    from brain.paths import brain_home
-
-    return Path(os.environ.get("BRAIN_CONFIG") or brain_home() / "config.toml")
 
 
 def read_stamp(env_dir: Path) -> Stamp | None:

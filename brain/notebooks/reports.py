@@ -59,6 +59,11 @@ def list_reports(project_root: Path) -> list[Report]:
     return sorted(found, key=lambda report: (report.started_at, report.run_id), reverse=True)
 
 
+def report_of(project_root: Path, run_id: str) -> Report | None:
+    """The report of exactly the run `run_id`, reading only its own folder; None if absent."""
+    return _read(reports_root(project_root) / run_id)
+
+
 def find_report(project_root: Path, run_id: str) -> Report:
     """The report of the run whose id is `run_id` or starts with it."""
     wanted = run_id.strip().lower()

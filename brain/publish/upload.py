@@ -29,7 +29,7 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 class _TwineFailed(BrainError):
-    pass
+    """A failed twine run; `upload` turns what twine printed into a plain reason."""
 
 
 def check_upload_url(url: str) -> str:

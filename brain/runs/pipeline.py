@@ -21,9 +21,10 @@ if TYPE_CHECKING:
     from brain.envs.base import Progress
     from brain.runs.plan import RunPlan
     from brain.runs.record import RunRecord
+    from brain.runs.snapshot import ProjectSnapshot
 
-__all__ = ["PipelineResult", "Step", "StepHooks", "environment_identity", "needs_pipeline",
-           "pipeline_order", "plan_pipeline", "run_pipeline", "run_step"]
+__all__ = ["PipelineResult", "Step", "StepHooks", "declared_outputs", "environment_identity",
+           "needs_pipeline", "pipeline_order", "plan_pipeline", "run_pipeline", "run_step"]
 
 RAN, CACHED, FAILED, NOT_RUN = "ran", "cached", "failed", "not run"
 
@@ -78,7 +79,7 @@ def run_pipeline(plans: list[RunPlan], *, backend: str = "venv", setup: bool = T
     """Run every step in order, skipping up-to-date ones (unless `force`); stop at the first
     failure (the remaining steps are NOT_RUN). The exit code is the failed step's."""
     hooks = hooks or StepHooks()
-    excluded = _all_outputs(plans)
+    excluded = declared_outputs(plans[0].project)
     steps: list[Step] = []
     for index, plan in enumerate(plans):
         step = run_step(plan, backend=backend, setup=setup, force=force, hooks=hooks,
@@ -171,8 +172,7 @@ def _notebook_of(plan: RunPlan) -> str | None:
     return found[1].notebook if found is not None else None
 
 
-def _all_outputs(plans: list[RunPlan]) -> tuple[str, ...]:
+def declared_outputs(project: ProjectSnapshot) -> tuple[str, ...]:
     """Every declared output of the project: products, never counted as source code."""
-    project = plans[0].project
     return tuple(sorted({output for entry in project.entry_points.values()
                          for output in entry.outputs}))

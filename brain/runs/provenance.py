@@ -8,6 +8,7 @@ see benchmarks/ and the issue note). Both end up calling the same git binary.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import time
@@ -145,10 +146,8 @@ def _proc_stat(pid: int) -> tuple[str, float | None] | None:
 
 
 def _boot_time() -> float:
-    try:
+    with contextlib.suppress(OSError):  # no /proc: the estimate below
         for line in Path("/proc/stat").read_text().splitlines():
             if line.startswith("btime "):
                 return float(line.split()[1])
-    except OSError:
-        pass
     return time.time() - time.monotonic()  # close enough where /proc/stat is unreadable

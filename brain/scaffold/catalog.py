@@ -7,6 +7,7 @@ are rendered wherever they hold Jinja syntax; every other file is copied as it i
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import os
 from dataclasses import dataclass
@@ -54,12 +55,10 @@ def builtin_templates_dir() -> Path:
     """The built-in templates: `brain/templates` in a wheel, `templates/` in a source checkout."""
     from importlib.resources import files
 
-    try:
+    with contextlib.suppress(ModuleNotFoundError, OSError):  # not installed: the checkout's
         shipped = files("brain") / "templates"
         if isinstance(shipped, Path) and shipped.is_dir():
             return shipped
-    except (ModuleNotFoundError, OSError):
-        pass
     checkout = Path(__file__).resolve().parents[2] / "templates"
     if checkout.is_dir():
         return checkout

@@ -6,6 +6,7 @@ few harmless globals, bounded string repetition and powers, and a cap on output 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Mapping
@@ -30,11 +31,9 @@ def yaml_scalar(value: Any) -> str:
     if _PLAIN_YAML.match(text) and not text.endswith(" "):
         import yaml
 
-        try:
+        with contextlib.suppress(yaml.YAMLError):  # not plain YAML: quoted below
             if yaml.safe_load(text) == text:
                 return text
-        except yaml.YAMLError:
-            pass
     # a JSON string is a valid YAML double-quoted scalar; characters YAML could read as line
     # breaks or refuse (U+2028, U+0085, U+FFFE...) stay escaped
     quoted = json.dumps(text, ensure_ascii=False)

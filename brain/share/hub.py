@@ -165,7 +165,8 @@ def create_app(settings: HubSettings) -> FastAPI:
         progress = read_progress(Path(launch.log_path))
         finished = launch.status in FINAL_STATUSES
         phase = "done" if launch.status == "succeeded" else progress.phase
-        report = f"/launches/{launch.id}/report" if _report_file(launch) else None
+        # A report exists only once a launch has ended: no file system look-up while it runs.
+        report = f"/launches/{launch.id}/report" if finished and _report_file(launch) else None
         return {**launch.as_dict(), "phase": phase, "finished": finished,
                 "app_url": launch.app_url or progress.app_url, "report": report}
 
@@ -249,15 +250,13 @@ def create_app(settings: HubSettings) -> FastAPI:
 
 def _report_file(launch: Launch) -> Path | None:
     """The rendered HTML of a finished notebook launch, inside its project folder, or None."""
-    from brain.notebooks.reports import find_report
+    from brain.notebooks.reports import report_of
 
     if launch.project_dir is None or launch.run_id is None:
         return None
     root = Path(launch.project_dir).resolve()
-    try:
-        html = find_report(root, launch.run_id).html
-    except BrainError:
-        return None
+    found = report_of(root, launch.run_id)
+    html = found.html if found is not None else None
     if html is None or not html.is_file() or root not in html.resolve().parents:
         return None
     return html

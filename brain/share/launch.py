@@ -175,7 +175,7 @@ def launch(link: LaunchLink, *, policy: Policy | None = None,
     the linked entry point itself, always (someone asked for it), with a notebook's report
     and provenance written beside the checkout's other reports.
     """
-    from brain.runs.pipeline import FAILED, StepHooks, run_pipeline, run_step
+    from brain.runs.pipeline import FAILED, StepHooks, declared_outputs, run_pipeline, run_step
     from brain.runs.runner import environment
 
     phase = on_phase or (lambda _name: None)
@@ -191,10 +191,9 @@ def launch(link: LaunchLink, *, policy: Policy | None = None,
     plans = list(prepared.plans)
     before = run_pipeline(plans[:-1], hooks=hooks).steps if len(plans) > 1 else []
     failed = next((step for step in before if step.outcome == FAILED), None)
-    # Declared outputs are products, never source: the cache key must agree with `brain run`.
-    products = tuple(sorted({path for entry in prepared.project.entry_points.values()
-                             for path in entry.outputs}))
-    step = failed or run_step(prepared.plan, force=True, hooks=hooks, excluded=products)
+    # The same cache key as `brain run`: declared outputs are products, never source.
+    step = failed or run_step(prepared.plan, force=True, hooks=hooks,
+                              excluded=declared_outputs(prepared.project))
     phase("done")
     assert step.record is not None  # a step that ran or failed has its record
     return LaunchResult(step.record, step.exit_code, step.message, prepared.checkout, ensured,
