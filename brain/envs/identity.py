@@ -83,12 +83,12 @@ def collect_inputs(project: Project) -> RequirementInputs:
     """The requirement inputs of `project`; InvalidInput for a missing or escaping file."""
     python_env = project.spec.env.python
     from brain.config import package_index_settings
+    from brain.entrypoints import environment_requirements
     from brain.envs.interpreters import default_version
-    from brain.notebooks.requirements import notebook_requirements
 
     declared = python_env.requirement_lines()
-    # Notebook entry points run through papermill in this environment (brain.notebooks).
-    declared += notebook_requirements(
+    # What the declared entry point types need to run here (papermill for notebooks).
+    declared += environment_requirements(
         (entry.type for entry in project.spec.entry_points.values()), declared)
     lines = sorted({_normalise(line) for line in declared})
     files: list[tuple[str, str]] = []
