@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from brain.cli import output
+from brain.envs.select import backend_names
 
 _EXIT_CODES = ("Exit codes: 0 ok; 2 invalid spec or options; 3 environment failure (Python "
                "version not installed, a requirement that cannot be resolved or installed, "
@@ -20,7 +21,7 @@ _EXIT_CODES = ("Exit codes: 0 ok; 2 invalid spec or options; 3 environment failu
 
 @click.command("setup-deps", epilog=_EXIT_CODES)
 @click.argument("project", required=False, type=click.Path(path_type=Path))
-@click.option("--backend", type=click.Choice(["venv", "docker"]), default="venv",
+@click.option("--backend", type=click.Choice(backend_names()), default="venv",
               show_default=True, help="Where entry points run.")
 @click.option("--installer", type=click.Choice(["uv", "pip"]), default="uv", show_default=True,
               help="venv: uv, or virtualenv + pip as the fallback.")
@@ -45,9 +46,12 @@ def setup_deps(project: Path | None, backend: str, installer: str, frozen: bool,
       brain setup-deps --installer pip --json
     """
     from brain.envs.select import EnvironmentOptions, ensure_environment
+    from brain.runs.provenance import source_revision
 
     target = output.project_folder(project)
-    options = EnvironmentOptions(installer=installer, frozen=frozen, lock_timeout=wait)
+    folder = target if target.is_dir() else target.parent
+    options = EnvironmentOptions(installer=installer, frozen=frozen, lock_timeout=wait,
+                                 revision=lambda: source_revision(folder))
     with output.progress("setup-deps", quiet=False) as progress:
         result = ensure_environment(target, backend=backend, options=options, progress=progress)
     if as_json:
