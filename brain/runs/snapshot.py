@@ -4,21 +4,19 @@ Loading and validating `onebrain.yml` costs more than starting Python (pydantic 
 ~60 ms to import), and `brain run` must add at most ~100 ms to the command it runs. So once a
 spec has passed full validation, what running needs of it (entry points, parameters,
 variables, metadata) is kept as JSON in the cache, keyed by the sha256 of the spec's bytes
-and brain's version. An unchanged spec is then read back without pydantic; any edit changes
-the hash and goes through full validation again. `spec` and `document` are still there for
+and stamped with brain's validation rules (brain.cache_stamp). An unchanged spec is then
+read back without pydantic; any edit changes the hash and goes through full validation
+again. `spec` and `document` are still there for
 code that wants them (another backend, say), loaded on first use.
 """
 
 from __future__ import annotations
 
-import json
-import os
 from dataclasses import fields
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from brain import __version__
 from brain.entry_names import find_declared
 from brain.run_plan import EntrySnapshot, ParameterSnapshot
 
@@ -153,26 +151,16 @@ def _cache_file(digest: str) -> Path:
 
 
 def _read_cache(digest: str) -> dict[str, Any] | None:
-    try:
-        data = json.loads(_cache_file(digest).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(data, dict) or data.get("format") != _FORMAT or \
-            data.get("brain") != __version__ or data.get("spec_hash") != digest:
-        return None  # another brain's validation rules, or a damaged file: validate again
+    from brain.cache_stamp import read_cached
+
+    data = read_cached(_cache_file(digest))
+    if data is None or data.get("format") != _FORMAT or data.get("spec_hash") != digest:
+        return None  # another snapshot layout, or a damaged file: validate again
     spec = data.get("spec")
     return spec if isinstance(spec, dict) else None
 
 
 def _write_cache(digest: str, spec: dict[str, Any]) -> None:
-    target = _cache_file(digest)
-    payload = {"format": _FORMAT, "brain": __version__, "spec_hash": digest, "spec": spec}
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        temporary.write_text(json.dumps(payload), encoding="utf-8")
-        os.replace(temporary, target)  # readers see the old file or the whole new one
-    except OSError:
-        pass  # a read-only cache only costs speed
+    from brain.cache_stamp import write_cached
 
-
+    write_cached(_cache_file(digest), {"format": _FORMAT, "spec_hash": digest, "spec": spec})

@@ -109,3 +109,21 @@ def test_a_toy_type_runs_end_to_end(toy: ToyEntry, brain: Callable[..., Result],
     assert json.loads(report.read_text()) == {"status": "succeeded",
                                               "argv": ["python", "play.py", "rounds=3"]}
     assert f"report: {report}" in result.output
+
+
+def test_a_spec_cached_while_a_type_was_registered_is_validated_again_without_it(
+        toy: ToyEntry, make_project: Callable[..., Path]) -> None:
+    from brain.cache_stamp import validation_stamp
+    from brain.errors import BrainError
+    from brain.runs.snapshot import load_snapshot
+
+    root = make_project({"onebrain.yml": SPEC, "play.py": PLAY})
+    with_toy = validation_stamp()
+    assert load_snapshot(root).entry_points["play"].type == "toy"  # validated, cached
+    unregister("toy")
+    assert validation_stamp() != with_toy
+    with pytest.raises(BrainError) as caught:
+        load_snapshot(root)  # the cached snapshot must not stand in for validation
+    assert caught.value.exit_code == 2
+    register(toy)
+    assert validation_stamp() == with_toy
