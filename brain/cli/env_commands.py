@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from brain.cli import output
-from brain.envs.select import backend_names
+from brain.envs.select import DEFAULT_BACKEND, backend_names
 
 _EXIT_CODES = ("Exit codes: 0 ok; 2 invalid spec or options; 3 environment failure (Python "
                "version not installed, a requirement that cannot be resolved or installed, "
@@ -21,7 +21,7 @@ _EXIT_CODES = ("Exit codes: 0 ok; 2 invalid spec or options; 3 environment failu
 
 @click.command("setup-deps", epilog=_EXIT_CODES)
 @click.argument("project", required=False, type=click.Path(path_type=Path))
-@click.option("--backend", type=click.Choice(backend_names()), default="venv",
+@click.option("--backend", type=click.Choice(backend_names()), default=DEFAULT_BACKEND,
               show_default=True, help="Where entry points run.")
 @click.option("--installer", type=click.Choice(["uv", "pip"]), default="uv", show_default=True,
               help="venv: uv, or virtualenv + pip as the fallback.")

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, NoReturn
 import click
 
 from brain.cli import output
-from brain.envs.select import backend_names
+from brain.envs.select import DEFAULT_BACKEND, backend_names
 
 if TYPE_CHECKING:
     from brain.runs.dry_run import DryRun
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
               "Default: the only entry point, or `main`.")
 @click.option("-P", "--param", "params", multiple=True, metavar="NAME=VALUE",
               help="A parameter value (repeatable; split on the first `=`).")
-@click.option("--backend", type=click.Choice(backend_names()), default="venv",
+@click.option("--backend", type=click.Choice(backend_names()), default=DEFAULT_BACKEND,
               help="Where the entry point runs.")
 @click.option("--dry-run", is_flag=True,
               help="Print the exact argv and variables; run and record nothing.")

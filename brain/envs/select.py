@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from brain.envs.base import EnsureResult, Environment, Progress, RevisionSource
     from brain.spec.loader import Project
 
+DEFAULT_BACKEND = "venv"  # what `--backend` defaults to, and what launches use
 BUILTIN: dict[str, str] = {
     "venv": "brain.envs.venv_backend:VENV",
     "docker": "brain.envs.docker_backend:DOCKER",
@@ -103,13 +104,13 @@ def register(added: Backend) -> None:
     _registered[added.name] = added
 
 
-def environment_for(project: Project, backend_name: str = "venv", *,
+def environment_for(project: Project, backend_name: str = DEFAULT_BACKEND, *,
                     options: EnvironmentOptions | None = None) -> Environment:
     """The `backend_name` environment of `project`."""
     return backend(backend_name).environment(project, options or EnvironmentOptions())
 
 
-def ensure_environment(target: Path, *, backend: str = "venv",
+def ensure_environment(target: Path, *, backend: str = DEFAULT_BACKEND,
                        options: EnvironmentOptions | None = None,
                        progress: Progress | None = None) -> EnsureResult:
     """Set up the environment of the project at `target` (a folder or a spec file).

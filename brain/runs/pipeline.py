@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
+from brain.envs.select import DEFAULT_BACKEND
 from brain.errors import EXIT_INTERRUPTED
 from brain.runs.plan import needs_pipeline, pipeline_order, plan_pipeline
 
@@ -74,7 +75,7 @@ class StepHooks:
     extra: dict[str, object] = field(default_factory=dict)
 
 
-def run_pipeline(plans: list[RunPlan], *, backend: str = "venv", setup: bool = True,
+def run_pipeline(plans: list[RunPlan], *, backend: str = DEFAULT_BACKEND, setup: bool = True,
                  force: bool = False, hooks: StepHooks | None = None) -> PipelineResult:
     """Run every step in order, skipping up-to-date ones (unless `force`); stop at the first
     failure (the remaining steps are NOT_RUN). The exit code is the failed step's."""
@@ -93,8 +94,9 @@ def run_pipeline(plans: list[RunPlan], *, backend: str = "venv", setup: bool = T
     return PipelineResult(steps, 0)
 
 
-def run_step(plan: RunPlan, *, backend: str = "venv", setup: bool = True, force: bool = False,
-             hooks: StepHooks | None = None, excluded: tuple[str, ...] = ()) -> Step:
+def run_step(plan: RunPlan, *, backend: str = DEFAULT_BACKEND, setup: bool = True,
+             force: bool = False, hooks: StepHooks | None = None,
+             excluded: tuple[str, ...] = ()) -> Step:
     """One entry point through the cache: skipped when up to date, else run and recorded."""
     from brain.entrypoints import entry_type
     from brain.envs.select import backend as backend_named

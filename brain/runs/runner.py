@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from brain.envs.select import DEFAULT_BACKEND
 from brain.errors import EXIT_INTERRUPTED, BrainError, EnvironmentFailure, InvalidInput
 from brain.file_hashes import hash_files
 
@@ -53,7 +54,7 @@ def environment(plan: RunPlan, backend: str) -> Environment:
 def execute(
     plan: RunPlan,
     *,
-    backend: str = "venv",
+    backend: str = DEFAULT_BACKEND,
     setup: bool = True,
     progress: Progress | None = None,
     on_started: Callable[[RunRecord], None] | None = None,

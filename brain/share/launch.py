@@ -175,6 +175,7 @@ def launch(link: LaunchLink, *, policy: Policy | None = None,
     the linked entry point itself, always (someone asked for it), with a notebook's report
     and provenance written beside the checkout's other reports.
     """
+    from brain.envs.select import DEFAULT_BACKEND
     from brain.runs.pipeline import FAILED, StepHooks, declared_outputs, run_pipeline, run_step
     from brain.runs.runner import environment
 
@@ -183,7 +184,7 @@ def launch(link: LaunchLink, *, policy: Policy | None = None,
     phase("fetching")
     prepared = prepare(link, progress=progress)
     phase("environment")
-    ensured = environment(prepared.plan, "venv").ensure(progress)
+    ensured = environment(prepared.plan, DEFAULT_BACKEND).ensure(progress)
     phase("running")
     hooks = StepHooks(progress=progress, on_started=on_started, on_cached=on_cached,
                       on_ready=on_ready, start_timeout=start_timeout, stdout=stdout,
