@@ -133,7 +133,7 @@ def _describe_entry(name: str, entry: EntryPoint, *, is_default: bool) -> list[s
 
 
 def _cli_name(name: str) -> str:
-    from brain.spec.models import normalize_entry_name
+    from brain.entry_names import normalize_entry_name
 
     return normalize_entry_name(name)
 
