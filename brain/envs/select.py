@@ -104,6 +104,11 @@ def register(added: Backend) -> None:
     _registered[added.name] = added
 
 
+def unregister(name: str) -> None:
+    """Forget a backend added with `register` (built-in ones load again on next use)."""
+    _registered.pop(name, None)
+
+
 def environment_for(project: Project, backend_name: str = DEFAULT_BACKEND, *,
                     options: EnvironmentOptions | None = None) -> Environment:
     """The `backend_name` environment of `project`."""
