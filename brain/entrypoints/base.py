@@ -92,6 +92,11 @@ class EntryType(ABC):
                 values: Mapping[str, Value]) -> tuple[str, list[str]]:
         """(command text for the record and the cache key, argv) running entry point `name`."""
 
+    def variables(self, name: str, entry: EntrySnapshot,
+                  values: Mapping[str, Value]) -> Mapping[str, str]:
+        """Environment variables the run needs because of its type (env.variables win)."""
+        return {}
+
     def port(self, name: str, entry: EntrySnapshot, values: Mapping[str, Value]) -> int | None:
         """The port a long-running entry point serves on (brain waits for it), else None."""
         return None

@@ -82,7 +82,8 @@ def plan_run(
         run_id = new_run_id()
     # Output reaches the terminal through brain's pipes (to be logged too); without this a
     # Python child would block-buffer it and nothing would show until it ended.
-    variables = {"PYTHONUNBUFFERED": "1", **project.variables}
+    variables = {"PYTHONUNBUFFERED": "1", **kind.variables(name, entry, values),
+                 **project.variables}  # the spec's own env.variables win over the type's
     variables["BRAIN_RUN_ID"] = run_id
     variables["BRAIN_PROJECT_DIR"] = str(project.root)
     return RunPlan(

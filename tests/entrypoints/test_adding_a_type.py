@@ -39,6 +39,10 @@ class ToyEntry(EntryType):
         argv = ["python", str(entry.script), *(f"{key}={value}" for key, value in values.items())]
         return shlex.join(argv), argv
 
+    def variables(self, name: str, entry: EntrySnapshot,
+                  values: Mapping[str, Value]) -> Mapping[str, str]:
+        return {"TOY_ENTRY": name, "MODE": "from-the-type"}
+
     def after_run(self, plan: RunPlan, record: RunRecord) -> Produced:
         report = plan.cwd / "toy-reports" / f"{record.id}.json"
         report.parent.mkdir(exist_ok=True)
@@ -49,6 +53,8 @@ class ToyEntry(EntryType):
 SPEC = """\
 name: toy-project
 version: 0.1.0
+env:
+  variables: {MODE: from-the-spec}
 entry_points:
   play:
     type: toy
@@ -56,7 +62,8 @@ entry_points:
     parameters:
       rounds: {type: int, default: 2}
 """
-PLAY = "import sys\nprint('played', *sys.argv[1:])\n"
+PLAY = ("import os, sys\n"
+        "print('played', *sys.argv[1:], os.environ['TOY_ENTRY'], os.environ['MODE'])\n")
 
 
 @pytest.fixture
@@ -100,7 +107,8 @@ def test_a_toy_type_runs_end_to_end(toy: ToyEntry, brain: Callable[..., Result],
     assert brain("validate", str(root)).exit_code == 0
     result = brain("run", str(root), "-e", "play", "-P", "rounds=3")
     assert result.exit_code == 0, result.output
-    assert "played rounds=3" in result.output
+    # The type's variables reach the run; the spec's env.variables win over them.
+    assert "played rounds=3 play from-the-spec" in result.output
     with RunStore() as store:
         [record] = store.list(project="default/toy-project")
     assert record.status == "succeeded" and record.command == "python play.py rounds=3"
