@@ -1,4 +1,5 @@
-"""Entry point names: the one normalisation rule and the one lookup (no pydantic here).
+"""Entry point names: the one normalisation rule, the one lookup and the one default (no
+pydantic here).
 
 `fit models`, `fit-models` and `Fit_Models` name the same entry point. The spec models, the
 run path's snapshot, the run store and `brain run -e` all use these two functions.
@@ -26,3 +27,10 @@ def find_declared(entries: Mapping[str, Entry], name: str) -> tuple[str, Entry] 
         if normalize_entry_name(declared) == wanted:
             return declared, entry
     return None
+
+
+def default_entry(entries: Mapping[str, Entry]) -> tuple[str, Entry] | None:
+    """The entry point run when none is named: the only one, else the one called `main`."""
+    if len(entries) == 1:
+        return next(iter(entries.items()))
+    return find_declared(entries, "main")

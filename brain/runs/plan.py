@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from brain.entry_names import default_entry
 from brain.entrypoints import entry_type, type_names
 from brain.errors import InvalidInput
 from brain.run_plan import RunPlan
@@ -30,9 +31,7 @@ def find_entry(project: ProjectView, name: str | None) -> tuple[str, EntrySnapsh
         raise InvalidInput(f"{project.name} declares no entry points",
                            hint="add one under entry_points: in onebrain.yml")
     if name is None:
-        if len(entries) == 1:
-            return next(iter(entries.items()))
-        found = project.entry_point("main")
+        found = default_entry(entries)
         if found is not None:
             return found
         raise InvalidInput(f"which entry point? {project.name} declares {declared}",
