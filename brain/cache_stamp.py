@@ -23,8 +23,8 @@ _VALIDATING_PACKAGES = ("spec", "entrypoints")
 def validation_stamp() -> str:
     """Changes whenever brain could validate a spec differently."""
     from brain import __version__
+    from brain.digest import sha256
     from brain.entrypoints import type_names
-    from brain.envs.digest import sha256
 
     package = Path(__file__).resolve().parent
     digest = sha256(f"{FORMAT}\0{__version__}\0{','.join(type_names())}\0".encode())
