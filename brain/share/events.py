@@ -103,14 +103,31 @@ def decode(line: bytes | str) -> Event | None:
     if not isinstance(data, dict):
         return None
     cls = _KINDS.get(str(data.pop("kind", "")))
-    if cls is None or set(data) - set(cls.__dataclass_fields__) or not all(
-            isinstance(value, str | int | bool | None) for value in data.values()):
+    if cls is None:
+        return None
+    hints = _hints(cls)
+    if set(data) - set(hints) or not all(_fits(value, hints[name])
+                                         for name, value in data.items()):
         return None
     try:
         event: Event = cls(**data)
     except TypeError:  # a required field is missing
         return None
     return event
+
+
+def _hints(cls: type[Any]) -> dict[str, Any]:
+    from typing import get_type_hints
+
+    return {name: hint for name, hint in get_type_hints(cls).items() if name != "kind"}
+
+
+def _fits(value: object, hint: Any) -> bool:
+    """True when a JSON value has the field's type (a bool is not an int here)."""
+    from typing import get_args
+
+    return any(isinstance(value, option) and (option is bool or not isinstance(value, bool))
+               for option in get_args(hint) or (hint,))
 
 
 class EventWriter:
