@@ -174,8 +174,8 @@ def progress_of(events: list[Event]) -> Progress:
     for event in events:
         if isinstance(event, Phase):
             phase = event.name
-        elif isinstance(event, AppReady):
-            app_url = event.url
+        elif isinstance(event, AppReady) and event.url.startswith(("http://", "https://")):
+            app_url = event.url  # the hub redirects there: never another scheme
         elif isinstance(event, Failed):
             error = event.message
         elif isinstance(event, Finished):

@@ -227,7 +227,7 @@ def _outcome(folder: Path, launch: Launch, code: int | None, message: str | None
     record = _read_json(folder / "result.json")
     if record:
         changes["run_id"] = record.get("id")
-        changes["project_dir"] = record.get("project_path")
+        changes["project_dir"] = _inside(folder / "sandbox", record.get("project_path"))
         changes["outputs"] = dict((record.get("extra") or {}).get("outputs") or {})
     progress = read_progress(launch)
     if progress.app_url:
@@ -259,6 +259,15 @@ def read_log(log: Path, offset: int, limit: int = 1 << 20) -> tuple[bytes, int]:
     except OSError:
         return b"", offset
     return data, max(0, offset) + len(data)
+
+
+def _inside(sandbox: Path, project: object) -> str | None:
+    """The launch's project folder when it lies in its own sandbox (outputs and reports are
+    served from it), else None."""
+    if not isinstance(project, str):
+        return None
+    root, folder = sandbox.resolve(), Path(project).resolve()
+    return str(folder) if folder == root or root in folder.parents else None
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:

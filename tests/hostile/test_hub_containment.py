@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from brain.share.url import make_link
+from tests.conftest import Result
 from tests.share.conftest import (  # noqa: F401 (fixtures shared with tests/share)
     Hub,
     Remote,
@@ -250,3 +251,28 @@ def _cmdline(pid: str) -> bytes:
         return Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return b""
+
+
+@pytest.mark.skipif(not ROOT, reason="only a root hub chooses another user for its launches")
+def test_a_root_hub_without_an_unprivileged_user_refuses_to_start(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    config = tmp_path / "config.toml"
+    config.write_text('hub_user = "no-such-user-brain"\n')
+    done = subprocess.run([sys.executable, "-m", "brain", "hub", "--port", "1"],
+                          env={**os.environ, "BRAIN_CONFIG": str(config)},
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 3, done.stderr
+    assert "will not run launches as root" in done.stderr
+    assert "no-such-user-brain" in done.stderr and "hub_user" in done.stderr
+
+
+@pytest.mark.parametrize(("key", "value"), [("hub_memory", "lots"), ("hub_memory", "0GiB"),
+                                            ("hub_processes", "0"), ("hub_timeout", "1.5"),
+                                            ("hub_allow_root", "maybe")])
+def test_a_bad_limit_setting_is_refused(brain: Callable[..., Result], key: str,
+                                        value: str) -> None:
+    result = brain("config", "set", key, value)
+    assert result.exit_code == 2, result.output
+    assert key in result.output
