@@ -206,6 +206,7 @@ class Launcher:
         if sandbox is not None and user is not None:
             seal(sandbox)
         self.history.update(launch.id, **changes)
+        _keep_record(folder, launch)
 
 
 def events_file(launch: Launch) -> Path:
@@ -259,6 +260,30 @@ def read_log(log: Path, offset: int, limit: int = 1 << 20) -> tuple[bytes, int]:
     except OSError:
         return b"", offset
     return data, max(0, offset) + len(data)
+
+
+def _keep_record(folder: Path, launch: Launch) -> None:
+    """Copy the launch's run record (from its own store, in its sandbox) into the hub user's
+    run store, as `brain run` records into it; a record that does not read back is left out."""
+    from dataclasses import fields
+
+    from brain.runs.record import GitState, RunRecord
+    from brain.runs.store import RunStore
+
+    data = _read_json(folder / "result.json")
+    if data is None:
+        return
+    names = {item.name for item in fields(RunRecord)}
+    try:
+        git = data.get("git")
+        record = RunRecord(**{key: value for key, value in data.items()
+                              if key in names and key != "git"},
+                           git=GitState(**git) if isinstance(git, dict) else GitState())
+        record.origin = launch.link  # what the hub launched, whatever the child says
+        with RunStore() as store:
+            store.insert(record)
+    except Exception:  # the record came from the launch: a malformed one is only left out
+        return
 
 
 def _inside(sandbox: Path, project: object) -> str | None:
