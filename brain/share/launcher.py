@@ -205,8 +205,8 @@ class Launcher:
         cgroups.remove()
         if sandbox is not None and user is not None:
             seal(sandbox)
+        _keep_record(folder, launch)  # before the launch shows as finished; never raises
         self.history.update(launch.id, **changes)
-        _keep_record(folder, launch)
 
 
 def events_file(launch: Launch) -> Path:
