@@ -117,7 +117,14 @@ class Launcher:
 
     def _run(self, launch: Launch, folder: Path, checkout: Path) -> None:
         from brain.process import Limits, run_live, stop_process_group
-        from brain.share.limits import Cgroups, launch_python, log_message
+        from brain.share.limits import (
+            Cgroups,
+            launch_python,
+            log_message,
+            memory_message,
+            processes_message,
+            timeout_message,
+        )
         from brain.share.sandbox import launch_environment, make_sandbox, seal
 
         limits, user = self.settings.limits, self.settings.user
@@ -153,9 +160,11 @@ class Launcher:
         code: int | None = None
         message: str | None = None
         sandbox: Path | None = None
-        events_fd = os.open(folder / "events.jsonl",
-                            os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o644)
+        events_fd = -1
         try:
+            # The child's channel: a file of the hub's, written through an inherited descriptor.
+            events_fd = os.open(folder / "events.jsonl",
+                                os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o644)
             sandbox = make_sandbox(folder, checkout, launch.repo, launch.commit_sha, user)
             argv = [launch_python(limits), "-m", "brain", "launch", "--json",
                     f"--events-fd={events_fd}", f"--checkout={sandbox / 'repo'}",
@@ -181,7 +190,8 @@ class Launcher:
         except Exception as error:  # a launch thread must always finish its row
             message = f"internal error: {type(error).__name__}: {error}"
         finally:
-            os.close(events_fd)
+            if events_fd >= 0:
+                os.close(events_fd)
             for timer in timers:
                 timer.cancel()
             cgroups.kill_all()  # whatever the launch left running ends with it
@@ -189,18 +199,12 @@ class Launcher:
                 self._children.pop(launch.id, None)
         changes = _outcome(folder, launch, code, message, limits)
         if timed_out.is_set():
-            from brain.share.limits import timeout_message
-
             changes.update(status="timed-out", message=timeout_message(limits))
         elif log_full.is_set():
             changes.update(status="failed", message=log_message(limits))
         elif cgroups.memory_hit():
-            from brain.share.limits import memory_message
-
             changes.update(status="failed", message=memory_message(limits))
         elif cgroups.processes_hit() and changes["status"] != "succeeded":
-            from brain.share.limits import processes_message
-
             changes.update(status="failed", message=processes_message(limits))
         cgroups.remove()
         if sandbox is not None and user is not None:
