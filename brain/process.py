@@ -53,6 +53,8 @@ def run_checked(
         raise error(f"{what} failed: {argv[0]!r} was not found") from None
     except PermissionError:
         raise error(f"{what} failed: {argv[0]!r} cannot be run (permission denied)") from None
+    except subprocess.SubprocessError:  # raised in the child by _limiter
+        raise error(f"{what} failed: its limits or user could not be applied") from None
     except subprocess.TimeoutExpired:
         raise error(f"{what} timed out after {timeout:.0f}s") from None
     if completed.returncode != 0:
@@ -89,13 +91,18 @@ def _limiter(limits: Limits) -> Callable[[], None]:
     (the parent may have threads)."""
     import resource
 
-    settings = [(kind, value, hard) for kind, value, hard in (
+    def within(kind: int, value: int) -> int:
+        # An unprivileged process cannot raise its hard limit: never ask for more than it has.
+        ceiling = resource.getrlimit(kind)[1]
+        return value if ceiling == resource.RLIM_INFINITY else min(value, ceiling)
+
+    settings = [(kind, within(kind, soft), within(kind, hard)) for kind, soft, hard in (
         (resource.RLIMIT_CPU, limits.cpu_seconds,
          None if limits.cpu_seconds is None else limits.cpu_seconds + 5),
         (resource.RLIMIT_AS, limits.memory_bytes, limits.memory_bytes),
         (resource.RLIMIT_FSIZE, limits.file_bytes, limits.file_bytes),
         (resource.RLIMIT_NPROC, limits.processes, limits.processes),
-    ) if value is not None]
+    ) if soft is not None and hard is not None]
     joins = [os.fsencode(path) for path in limits.cgroups]
     pid_text = b"0"  # "0" in cgroup.procs means the writing process itself
 
@@ -107,7 +114,7 @@ def _limiter(limits: Limits) -> Callable[[], None]:
             finally:
                 os.close(handle)
         for kind, soft, hard in settings:
-            resource.setrlimit(kind, (soft, hard if hard is not None else soft))
+            resource.setrlimit(kind, (soft, hard))
         if limits.uid is not None:
             os.setgroups([])
             gid = limits.gid if limits.gid is not None else limits.uid
@@ -153,6 +160,9 @@ def run_live(
                                  hint="is it installed in the project's environment?") from None
     except PermissionError:
         raise EnvironmentFailure(f"cannot run {argv[0]!r}: permission denied") from None
+    except subprocess.SubprocessError:  # raised in the child by _limiter
+        raise EnvironmentFailure(f"cannot run {argv[0]!r}: its limits or user could not be "
+                                 "applied", hint="a user switch needs root") from None
     budget = _LogBudget(log_limit, on_log_full)
     pumps = [
         _pump(child.stdout, stdout or sys.stdout, stdout_log),
