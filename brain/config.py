@@ -55,6 +55,9 @@ KEYS: dict[str, Key] = {
         Key("hub_processes", False, "Processes a hub launch may run at once (default 256)."),
         Key("hub_user", False,
             "User that hub launches run as when the hub runs as root (default nobody)."),
+        Key("hub_uid_range", False,
+            "A root hub runs each launch as its own user id from FIRST-LAST, ids no account uses "
+            "(default: every launch as hub_user)."),
         Key("hub_python", False,
             "Python (with brain installed) that runs hub launches (default: the hub's own)."),
         Key("hub_pass_env", True,
@@ -86,6 +89,15 @@ def parse_count(text: str, *, setting: str = "count") -> int:
     if not text.strip().isdigit() or int(text) <= 0:
         raise InvalidInput(f"{setting} {text!r} is not a positive whole number")
     return int(text)
+
+
+def parse_range(text: str, *, setting: str = "range") -> tuple[int, int]:
+    """(first, last) from `FIRST-LAST`, both positive and first <= last; InvalidInput otherwise."""
+    first, _, last = text.strip().partition("-")
+    if not (first.isdigit() and last.isdigit()) or not 0 < int(first) <= int(last) < 2**31:
+        raise InvalidInput(f"{setting} {text!r} is not a range of user ids",
+                           hint="write FIRST-LAST, e.g. 70000-70099 (ids no account uses)")
+    return int(first), int(last)
 
 
 def parse_flag(text: str, *, setting: str = "flag") -> bool:
@@ -234,6 +246,8 @@ def _checked_value(key: Key, value: str) -> str:
         parse_count(value, setting=key.name)
     elif key.name == "hub_allow_root":
         parse_flag(value, setting=key.name)
+    elif key.name == "hub_uid_range":
+        parse_range(value, setting=key.name)
     if any(ord(ch) < 32 for ch in value):
         raise InvalidInput(f"{key.name} {value!r} contains control characters")
     return value

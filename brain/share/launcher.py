@@ -61,6 +61,7 @@ class Launcher:
         self.root = work_root(settings.state_dir, settings.user)
         self._lock = threading.Lock()
         self._children: dict[str, subprocess.Popen[bytes] | None] = {}
+        self._users: dict[str, LaunchUser] = {}  # running launches' own ids (hub_uid_range)
 
     def active(self) -> int:
         """How many launches run now."""
@@ -77,6 +78,7 @@ class Launcher:
                 raise TooBusy(f"the hub already runs {len(self._children)} launches "
                               f"(limit {self.settings.max_concurrent})",
                               hint="wait for one to finish and try again")
+            user = self._user_for(launch_id)
             self._children[launch_id] = None
         try:
             folder.mkdir(parents=True, exist_ok=True)
@@ -89,11 +91,28 @@ class Launcher:
         except BaseException:
             with self._lock:
                 self._children.pop(launch_id, None)
+                self._users.pop(launch_id, None)
             raise
-        thread = threading.Thread(target=self._run, args=(launch, folder, checkout), daemon=True,
-                                  name=f"launch-{launch_id}")
+        thread = threading.Thread(target=self._run, args=(launch, folder, checkout, user),
+                                  daemon=True, name=f"launch-{launch_id}")
         thread.start()
         return launch
+
+    def _user_for(self, launch_id: str) -> LaunchUser | None:
+        """The user a new launch runs as: with hub_uid_range, an id no running launch has
+        (called with the lock held)."""
+        from brain.share.limits import range_user
+
+        span = self.settings.limits.uid_range
+        if span is None or self.settings.user is None:
+            return self.settings.user
+        taken = {user.uid for user in self._users.values()}
+        uid = next((uid for uid in range(span[0], span[1] + 1) if uid not in taken), None)
+        if uid is None:
+            raise TooBusy(f"every id of hub_uid_range {span[0]}-{span[1]} runs a launch",
+                          hint="wait for one to finish, or widen hub_uid_range")
+        self._users[launch_id] = range_user(uid)
+        return self._users[launch_id]
 
     def stop(self, launch_id: str) -> bool:
         """Stop one running launch (Ctrl-C to its process group); False if it is not running."""
@@ -115,7 +134,8 @@ class Launcher:
         for child in children:
             stop_process_group(child)
 
-    def _run(self, launch: Launch, folder: Path, checkout: Path) -> None:
+    def _run(self, launch: Launch, folder: Path, checkout: Path,
+             user: LaunchUser | None) -> None:
         from brain.process import Limits, run_live, stop_process_group
         from brain.share.limits import (
             Cgroups,
@@ -127,7 +147,7 @@ class Launcher:
         )
         from brain.share.sandbox import launch_environment, make_sandbox, seal
 
-        limits, user = self.settings.limits, self.settings.user
+        limits = self.settings.limits
         timed_out = threading.Event()
         log_full = threading.Event()
         timers: list[threading.Timer] = []
@@ -180,7 +200,8 @@ class Launcher:
                          limits.processes * (2 if cgroups.procs else 1),
                          uid=user.uid if user else None, gid=user.gid if user else None,
                          cgroups=cgroups.procs)
-            code, _ = run_live(argv, cwd=sandbox, env=launch_environment(sandbox, limits.pass_env),
+            env = launch_environment(sandbox, limits.pass_env, user)
+            code, _ = run_live(argv, cwd=sandbox, env=env,
                                stdout_log=folder / "result.json",
                                stderr_log=Path(launch.log_path), on_start=started,
                                stdout=io.StringIO(), limits=cap, pass_fds=(events_fd,),
@@ -210,6 +231,8 @@ class Launcher:
         if sandbox is not None and user is not None:
             seal(sandbox)
         _keep_record(folder, launch)  # before the launch shows as finished; never raises
+        with self._lock:  # sealed: its id may serve the next launch
+            self._users.pop(launch.id, None)
         self.history.update(launch.id, **changes)
 
 

@@ -39,11 +39,12 @@ class HubLimits:
     allow_root: bool = False
     python: str | None = None  # the interpreter running `brain launch`; None: the hub's
     pass_env: tuple[str, ...] = ()  # variables passed on besides brain.share.sandbox's own
+    uid_range: tuple[int, int] | None = None  # a root hub's per-launch user ids
 
 
 def limits_from_settings() -> HubLimits:
     """The hub's limits: the user's settings over the defaults."""
-    from brain.config import load_settings, parse_count, parse_flag, parse_size
+    from brain.config import load_settings, parse_count, parse_flag, parse_range, parse_size
 
     settings = load_settings()
 
@@ -61,6 +62,7 @@ def limits_from_settings() -> HubLimits:
 
     allow_root = text("hub_allow_root")
     passed = settings.get("hub_pass_env", [])
+    uids = text("hub_uid_range")
     return HubLimits(
         timeout=count("hub_timeout", DEFAULT_TIMEOUT),
         cpu_seconds=count("hub_cpu_seconds", DEFAULT_CPU_SECONDS),
@@ -72,6 +74,7 @@ def limits_from_settings() -> HubLimits:
         allow_root=allow_root is not None and parse_flag(allow_root, setting="hub_allow_root"),
         python=text("hub_python"),
         pass_env=tuple(passed) if isinstance(passed, list) else (),
+        uid_range=parse_range(uids, setting="hub_uid_range") if uids else None,
     )
 
 
@@ -91,6 +94,8 @@ def launch_user(limits: HubLimits) -> LaunchUser | None:
 
     if os.geteuid() != 0:
         return None
+    if limits.uid_range is not None:  # each launch gets its own id (see range_user)
+        return range_user(limits.uid_range[0])
     try:
         entry = pwd.getpwnam(limits.user)
     except KeyError:
@@ -106,6 +111,11 @@ def launch_user(limits: HubLimits) -> LaunchUser | None:
         hint="create an unprivileged user (e.g. `useradd --system --no-create-home brain-launch`)"
         " and `brain config set hub_user brain-launch`, or accept the risk with "
         "`brain config set hub_allow_root true`")
+
+
+def range_user(uid: int) -> LaunchUser:
+    """A launch user that is only an id (its group the same number), from hub_uid_range."""
+    return LaunchUser(f"brain-launch-{uid}", uid, uid)
 
 
 def launch_python(limits: HubLimits) -> str:

@@ -97,7 +97,8 @@ def seal(sandbox: Path) -> None:
         return  # already gone, or not ours to change (a hub that is not root)
 
 
-def launch_environment(sandbox: Path, extra: tuple[str, ...] = ()) -> dict[str, str]:
+def launch_environment(sandbox: Path, extra: tuple[str, ...] = (),
+                       user: LaunchUser | None = None) -> dict[str, str]:
     """The whole environment of a launch: the allowlisted variables (and `extra` names the
     hub's owner chose to pass), and the launch's own places."""
     env = {name: os.environ[name] for name in (*PASSED_VARIABLES, *extra)
@@ -110,6 +111,8 @@ def launch_environment(sandbox: Path, extra: tuple[str, ...] = ()) -> dict[str, 
         "BRAIN_CACHE_DIR": str(sandbox / "cache"),
         "NO_COLOR": "1",
     })
+    if user is not None:  # an id from hub_uid_range has no account to look its name up in
+        env.update(USER=user.name, LOGNAME=user.name)
     env.setdefault("LANG", "C.UTF-8")
     return env
 

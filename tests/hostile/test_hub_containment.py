@@ -276,3 +276,29 @@ def test_a_bad_limit_setting_is_refused(brain: Callable[..., Result], key: str,
     result = brain("config", "set", key, value)
     assert result.exit_code == 2, result.output
     assert key in result.output
+
+
+@pytest.mark.skipif(not ROOT, reason="only a root hub runs launches as other users")
+def test_with_a_uid_range_running_launches_cannot_reach_each_other(
+        hub_with_limits: Callable[..., Hub], hostile: Remote, open_home: Path) -> None:
+    hub = hub_with_limits(hub_uid_range="70100-70109")
+    with httpx.Client(base_url=hub.url, timeout=30) as client:
+        running = launch(client, hostile, "sleep")
+        while "started" not in client.get(f"/api/launches/{running}/logs").text.splitlines():
+            assert not client.get(f"/api/launches/{running}").json()["finished"]
+            time.sleep(0.1)
+        sandbox = open_home / "hub" / "launches" / running / "sandbox"
+        owner = sandbox.stat().st_uid
+        assert 70100 <= owner <= 70109
+        targets = [sandbox / "repo" / "projects" / "hello", sandbox / "home", sandbox / "tmp",
+                   sandbox / "repo" / "projects" / "hello" / "onebrain.yml"]
+        probe = launch(client, hostile, "probe",
+                       {"targets": " ".join(str(path) for path in targets)})
+        final = wait_finished(client, probe, timeout=240)
+        report = client.get(f"/launches/{probe}/outputs/report.txt").text
+        assert final["status"] == "succeeded", (final, report)
+        assert "written=[]" in report and f"uid={owner} " not in report
+        assert not list(sandbox.rglob("planted-by-a-launch"))
+        assert client.post(f"/api/launches/{running}/stop").status_code == 200
+        assert wait_finished(client, running)["status"] in ("interrupted", "failed")
+        assert sandbox.stat().st_uid == 0  # sealed once it ended
