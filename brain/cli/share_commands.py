@@ -74,7 +74,10 @@ def generate_url(project: Path | None, entry: str | None, params: tuple[str, ...
               default=None, hidden=True,
               help="Run in this working copy of the link's commit instead of the cache's (the "
               "hub gives each launch its own).")
-def launch(url: str, as_json: bool, events_fd: int | None, checkout: Path | None) -> None:
+@click.option("--contained", is_flag=True,
+              help="Run under the hub's CPU, memory and file-size limits (the hub_* settings).")
+def launch(url: str, as_json: bool, events_fd: int | None, checkout: Path | None,
+           contained: bool) -> None:
     """Follow a launch link here: fetch that commit, set up, run, record.
 
     The repository is fetched into brain's cache (reused next time), the spec and every
@@ -92,6 +95,12 @@ def launch(url: str, as_json: bool, events_fd: int | None, checkout: Path | None
     from brain.share.url import parse_link
 
     writer = events.EventWriter(events_fd) if events_fd is not None else None
+    limits = None
+    if contained:
+        from brain.share.limits import limit_this_process, limits_from_settings
+
+        limits = limits_from_settings()
+        limit_this_process(limits)
 
     def emit(event: events.Event) -> None:
         if writer is not None:
@@ -116,9 +125,14 @@ def launch(url: str, as_json: bool, events_fd: int | None, checkout: Path | None
             writer(events.Failed(error.message, error.hint))
         raise
     record = result.record
+    message = result.message
+    if limits is not None:
+        from brain.share.limits import signal_limit
+
+        message = signal_limit(result.exit_code, limits) or message
     emit(events.Finished(record.id, record.status, result.exit_code,
                          environment_reused=not result.environment.changed,
-                         message=result.message,
+                         message=message,
                          report=str(result.report) if result.report is not None else None))
     if as_json:
         output.print_json(record.as_dict())

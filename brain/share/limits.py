@@ -179,6 +179,19 @@ def timeout_message(limits: HubLimits) -> str:
             f"(hub limit hub_timeout={limits.timeout:g})")
 
 
+def limit_this_process(limits: HubLimits) -> None:
+    """Apply the CPU, memory and file-size limits to this process and all it will start (a
+    local `brain launch --contained`): the same rlimits a hub's launch runs under."""
+    import resource
+
+    for kind, value in ((resource.RLIMIT_CPU, limits.cpu_seconds),
+                        (resource.RLIMIT_AS, limits.memory),
+                        (resource.RLIMIT_FSIZE, limits.file_size)):
+        hard = resource.getrlimit(kind)[1]
+        soft = value if hard == resource.RLIM_INFINITY else min(value, hard)
+        resource.setrlimit(kind, (soft, hard))
+
+
 def signal_limit(exit_code: int | None, limits: HubLimits) -> str | None:
     """The message of an rlimit whose signal ended the run (exit code 128+N), or None."""
     if exit_code == 128 + signal.SIGXCPU:

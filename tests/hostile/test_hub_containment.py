@@ -302,3 +302,22 @@ def test_with_a_uid_range_running_launches_cannot_reach_each_other(
         assert client.post(f"/api/launches/{running}/stop").status_code == 200
         assert wait_finished(client, running)["status"] in ("interrupted", "failed")
         assert sandbox.stat().st_uid == 0  # sealed once it ended
+
+
+def test_a_local_contained_launch_runs_under_the_same_limits(hostile: Remote,
+                                                              tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    config = tmp_path / "config.toml"
+    config.write_text('hub_file_size = "1MiB"\n')
+    url = make_link(hostile.url, hostile.commit, path="projects/hello",
+                    entry="big-file").to_url()
+    done = subprocess.run([sys.executable, "-m", "brain", "launch", "--contained", url],
+                          env={**os.environ, "BRAIN_CONFIG": str(config)},
+                          capture_output=True, text=True, timeout=240)
+    assert done.returncode == 153, done.stderr
+    assert "stopped: wrote a file larger than 1MiB (hub limit hub_file_size=1MiB)" in done.stderr
+    written = list(Path(os.environ["BRAIN_CACHE_DIR"]).glob(
+        "repos/*/trees/*/projects/hello/big.bin"))
+    assert [path.stat().st_size for path in written] == [1 << 20]
