@@ -10,6 +10,7 @@ Jupyter for `brain kernel install`. JupyterLab itself runs from brain's `lab` ex
 from __future__ import annotations
 
 import importlib.util
+import os
 import secrets
 import sys
 from collections.abc import Callable
@@ -109,6 +110,9 @@ def lab_command(root: Path, *, port: int, token: str | None = None,
             f"--MultiKernelManager.default_kernel_name={kernel.name}"]
     if not open_browser:
         argv.append("--no-browser")
+    if os.geteuid() == 0:
+        # Containers and fresh boxes often have only root; JupyterLab refuses it unasked.
+        argv.append("--allow-root")
     variables = {"JUPYTER_PATH": str(prefix / "share" / "jupyter"), "JUPYTER_TOKEN": token}
     return LabCommand(argv, variables, f"http://127.0.0.1:{port}/lab?token={token}", kernel)
 

@@ -58,6 +58,21 @@ def _keygen(path: Path) -> str:
     return path.with_suffix(".pub").read_text().strip()
 
 
+def _network_settings() -> dict[str, str]:
+    """This machine's certificate, proxy and pip settings: the "remote" reaches the package
+    index the way this machine does (a real box would have its own)."""
+    names = ("SSL_CERT_FILE", "SSL_CERT_DIR", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE",
+             "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy")
+    return {name: value for name, value in os.environ.items()
+            if (name in names or name.startswith(("PIP_", "UV_"))) and '"' not in value}
+
+
+def jupyter_folders(root: Path) -> dict[str, str]:
+    """Jupyter's and IPython's user folders under `root` (never the real home's)."""
+    return {"JUPYTER_DATA_DIR": str(root / "data"), "JUPYTER_CONFIG_DIR": str(root / "config"),
+            "JUPYTER_RUNTIME_DIR": str(root / "runtime"), "IPYTHONDIR": str(root / "ipython")}
+
+
 @pytest.fixture(scope="session")
 def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sshd]:
     missing = [tool for tool in ("ssh", "ssh-keygen", "rsync") if shutil.which(tool) is None]
@@ -74,7 +89,8 @@ def sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sshd]:
     remote_home.mkdir()
     cache = os.environ.get("BRAIN_TEST_CACHE", str(REPO_ROOT / ".test-cache"))
     environment = {"PATH": f"{VENV_BIN}:/usr/local/bin:/usr/bin:/bin",
-                   "BRAIN_HOME": str(remote_home), "BRAIN_CACHE_DIR": cache, "NO_COLOR": "1"}
+                   "BRAIN_HOME": str(remote_home), "BRAIN_CACHE_DIR": cache, "NO_COLOR": "1",
+                   **jupyter_folders(remote_home / "jupyter"), **_network_settings()}
     options = ",".join(f'environment="{name}={value}"' for name, value in environment.items())
     bare_key = folder / "bare_key"
     bare_public = _keygen(bare_key)
