@@ -61,14 +61,21 @@ def folder_command(folder: str) -> str:
 
 def probe_command(folder: str, *, create: bool, rsync: bool, brain: str | None) -> str:
     """A script that checks (and with `create` makes) the folder, and that rsync and brain
-    exist; it exits with MISSING_* codes so failures are told apart without parsing text."""
+    exist. A failed check prints a `brain-remote: missing-WHAT` marker on stderr and exits
+    with its MISSING_* code, so callers tell failures apart without reading prose: run
+    alone over ssh, or in front of rsync's server (`--rsync-path`), saving a round trip."""
     quoted = shlex.quote(folder)
-    steps = [f"mkdir -p -- {quoted} || exit {MISSING_FOLDER}" if create
-             else f"test -d {quoted} || exit {MISSING_FOLDER}"]
+
+    def check(test: str, what: str, code: int) -> str:
+        return f"{{ {test}; }} || {{ echo 'brain-remote: missing-{what}' >&2; exit {code}; }}"
+
+    steps = [check(f"mkdir -p -- {quoted}" if create else f"test -d {quoted}", "folder",
+                   MISSING_FOLDER)]
     if rsync:
-        steps.append(f"command -v rsync >/dev/null 2>&1 || exit {MISSING_RSYNC}")
+        steps.append(check("command -v rsync >/dev/null 2>&1", "rsync", MISSING_RSYNC))
     if brain is not None:
-        steps.append(f"command -v {shlex.quote(brain)} >/dev/null 2>&1 || exit {MISSING_BRAIN}")
+        steps.append(check(f"command -v {shlex.quote(brain)} >/dev/null 2>&1", "brain",
+                           MISSING_BRAIN))
     return "; ".join(steps)
 
 
@@ -83,32 +90,25 @@ def run_ssh(remote: Remote, command: str, *, what: str, input: str | None = None
     return completed
 
 
-def probe(remote: Remote, folder: str, *, create: bool = True, rsync: bool = False,
-          brain: bool = False) -> None:
-    """Reach the remote and check what a command needs there; exit-3 errors with the fix."""
-    command = probe_command(folder, create=create, rsync=rsync,
-                            brain=remote.brain if brain else None)
-    completed = run_ssh(remote, command, what=f"reaching {remote.name}", timeout=60.0)
-    code = completed.returncode
-    if code == 0:
-        return
+def probe_failure(remote: Remote, folder: str, stderr: str) -> EnvironmentFailure | None:
+    """The clear error for a failed `probe_command` check named in `stderr`, if any."""
     target = remote_target(remote)
-    if code == MISSING_RSYNC:
-        raise EnvironmentFailure(f"rsync is not installed on {remote.name} ({target})",
-                                 hint=f"install it there: ssh {target} "
-                                 "'sudo apt-get install -y rsync'")
-    if code == MISSING_BRAIN:
-        raise EnvironmentFailure(
+    if "brain-remote: missing-rsync" in stderr:
+        return EnvironmentFailure(f"rsync is not installed on {remote.name} ({target})",
+                                  hint=f"install it there: ssh {target} "
+                                  "'sudo apt-get install -y rsync'")
+    if "brain-remote: missing-brain" in stderr:
+        return EnvironmentFailure(
             f"{remote.brain!r} is not on the PATH of {remote.name} ({target})",
             hint=f"install it there: ssh {target} 'python3 -m pip install --user brain-cli', "
             f"or name its full path: brain remote add {remote.name} {remote.url} "
             "--brain /path/to/brain --replace")
-    if code == MISSING_FOLDER:
-        raise EnvironmentFailure(f"the folder {folder!r} cannot be used on {remote.name}",
-                                 hint=f"check it exists and is writable: ssh {target} "
-                                 f"{shlex.quote('ls -ld -- ' + shlex.quote(folder))}")
-    raise EnvironmentFailure(f"checking {remote.name} failed (exit {code}): "
-                             f"{_tail(completed.stderr)}")
+    if "brain-remote: missing-folder" in stderr:
+        return EnvironmentFailure(f"the folder {folder!r} cannot be used on {remote.name}",
+                                  hint=f"check it exists (push first) and is writable: "
+                                  f"ssh {target} "
+                                  f"{shlex.quote('ls -ld -- ' + shlex.quote(folder))}")
+    return None
 
 
 def remote_target(remote: Remote) -> str:

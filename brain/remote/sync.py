@@ -15,7 +15,7 @@ from pathlib import Path
 
 from brain.errors import EnvironmentFailure, InvalidInput
 from brain.remote.settings import Remote
-from brain.remote.ssh import connection_failure, probe, rsync_shell
+from brain.remote.ssh import connection_failure, probe_command, probe_failure, rsync_shell
 from brain.remote.url import check_project_path
 
 # rsync's own exit codes that mean "the other side is not there or not rsync".
@@ -56,11 +56,15 @@ class SyncResult:
 
 
 def rsync_argv(remote: Remote, sources: list[str], destination: str, *, dry_run: bool,
-               delete: bool, gitignore: bool, relative: bool = False) -> list[str]:
+               delete: bool, gitignore: bool, relative: bool = False,
+               checks: str | None = None) -> list[str]:
     """The rsync command line: archive mode, arguments protected from the remote shell,
-    unsafe symlinks skipped, brain's and git's state excluded."""
+    unsafe symlinks skipped, brain's and git's state excluded; `checks` (a probe script)
+    runs on the remote just before its rsync starts, in the same connection."""
     argv = ["rsync", "--archive", "--protect-args", "--safe-links", "--partial",
             "--out-format=%i %n%L", "-e", rsync_shell(remote)]
+    if checks is not None:
+        argv.append(f"--rsync-path={checks}; rsync")
     argv += [f"--exclude={pattern}" for pattern in NEVER_COPIED]
     if gitignore:
         argv.append("--filter=:- .gitignore")
@@ -78,10 +82,11 @@ def push(remote: Remote, root: Path, folder: str, *, dry_run: bool = False,
     """Copy the project at `root` to `folder` on the remote (checking, with `need_brain`,
     that brain is there too, in the same round trip)."""
     started = time.monotonic()
-    probe(remote, folder, create=True, rsync=True, brain=need_brain)
+    checks = probe_command(folder, create=True, rsync=True,
+                           brain=remote.brain if need_brain else None)
     argv = rsync_argv(remote, [f"{root}/"], f"{_host(remote)}:{folder}/", dry_run=dry_run,
-                      delete=delete, gitignore=True)
-    changes = _run_rsync(remote, argv, what=f"pushing to {remote.name}")
+                      delete=delete, gitignore=True, checks=checks)
+    changes = _run_rsync(remote, argv, folder, what=f"pushing to {remote.name}")
     return SyncResult("push", remote.name, folder, dry_run, time.monotonic() - started, changes)
 
 
@@ -95,18 +100,18 @@ def pull(remote: Remote, root: Path, folder: str, paths: list[str], *, dry_run: 
     checked = [check_project_path(path) for path in paths]
     for path in checked:
         check_local_target(root, path)
-    probe(remote, folder, create=False, rsync=True)
+    checks = probe_command(folder, create=False, rsync=True, brain=None)
     host = _host(remote)
     if checked:
         # `/./` marks where the relative part starts: each path keeps its place in the tree.
         sources = [f"{host}:{folder}/./{checked[0]}", *(f":{folder}/./{path}"
                                                          for path in checked[1:])]
         argv = rsync_argv(remote, sources, f"{root}/", dry_run=dry_run, delete=delete,
-                          gitignore=False, relative=True)
+                          gitignore=False, relative=True, checks=checks)
     else:
         argv = rsync_argv(remote, [f"{host}:{folder}/"], f"{root}/", dry_run=dry_run,
-                          delete=delete, gitignore=True)
-    changes = _run_rsync(remote, argv, what=f"pulling from {remote.name}")
+                          delete=delete, gitignore=True, checks=checks)
+    changes = _run_rsync(remote, argv, folder, what=f"pulling from {remote.name}")
     return SyncResult("pull", remote.name, folder, dry_run, time.monotonic() - started, changes)
 
 
@@ -129,11 +134,15 @@ def _host(remote: Remote) -> str:
     return remote.url.host  # brackets kept for IPv6: rsync's host:path needs them
 
 
-def _run_rsync(remote: Remote, argv: list[str], *, what: str) -> list[Change]:
+def _run_rsync(remote: Remote, argv: list[str], folder: str, *, what: str) -> list[Change]:
     from brain.process import run_captured
 
     completed = run_captured(argv, timeout=None)
     code = completed.returncode
+    if code != 0:
+        failed_check = probe_failure(remote, folder, completed.stderr)
+        if failed_check is not None:
+            raise failed_check
     if code == 255 or (code in _RSYNC_REMOTE_FAILURES and "ssh:" in completed.stderr):
         raise connection_failure(remote, completed.stderr, what=what)
     if code == 23 and "No such file or directory" in completed.stderr:

@@ -183,3 +183,10 @@ def test_missing_rsync_on_the_remote(brain: Brain, sshd: Sshd, project: Path,
     assert result.exit_code == 3, result.output
     assert "rsync is not installed" in result.stderr
     assert "apt-get install -y rsync" in result.stderr
+
+
+def test_pull_before_any_push_is_clear(brain: Brain, added: Path, project: Path) -> None:
+    result = brain("remote", "pull", "box", cwd=project)
+    assert result.exit_code == 3
+    assert "cannot be used" in result.stderr and "push first" in result.stderr
+    assert not added.exists()
