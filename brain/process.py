@@ -95,8 +95,10 @@ def run_live(
     on_start: Callable[[subprocess.Popen[bytes]], None] | None = None,
     stdout: IO[str] | None = None,
     on_interrupt: Callable[[subprocess.Popen[bytes]], bool] | None = None,
+    stderr: IO[str] | None = None,
 ) -> tuple[int, bool]:
-    """Run `argv` with output streamed live (to `stdout`, default ours) and copied to the logs.
+    """Run `argv` with output streamed live (to `stdout` and `stderr`, default ours) and
+    copied to the logs.
 
     The child gets its own process group so that brain decides what a Ctrl-C means: it is
     forwarded to the child, which gets GRACE_SECONDS to exit before SIGTERM, then SIGKILL.
@@ -119,7 +121,7 @@ def run_live(
         raise EnvironmentFailure(f"cannot run {argv[0]!r}: permission denied") from None
     pumps = [
         _pump(child.stdout, stdout or sys.stdout, stdout_log),
-        _pump(child.stderr, sys.stderr, stderr_log),
+        _pump(child.stderr, stderr or sys.stderr, stderr_log),
     ]
     interrupted = False
     with _forwarding_termination(child) as terminated:

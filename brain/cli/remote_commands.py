@@ -4,7 +4,7 @@ lab, stop."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 import click
 
@@ -95,7 +95,8 @@ def push_command(name: str, dry_run: bool, delete: bool, as_json: bool) -> None:
     from brain.remote.sync import push
 
     entry, root, folder = _target(name)
-    _show(push(entry, root, folder, dry_run=dry_run, delete=delete), as_json)
+    _show(push(entry, root, folder, dry_run=dry_run, delete=delete,
+               progress=_progress_stream(as_json)), as_json)
 
 
 @remote.command("pull")
@@ -115,7 +116,8 @@ def pull_command(name: str, paths: tuple[str, ...], dry_run: bool, delete: bool,
     from brain.remote.sync import pull
 
     entry, root, folder = _target(name)
-    _show(pull(entry, root, folder, list(paths), dry_run=dry_run, delete=delete), as_json)
+    _show(pull(entry, root, folder, list(paths), dry_run=dry_run, delete=delete,
+               progress=_progress_stream(as_json)), as_json)
 
 
 @remote.command("run")
@@ -219,6 +221,13 @@ def _target(name: str) -> tuple[Remote, Path, str]:
     entry = get_remote(name)
     snapshot = load_snapshot(output.project_folder(None))
     return entry, snapshot.root, entry.url.folder(snapshot.name)
+
+
+def _progress_stream(as_json: bool) -> IO[str] | None:
+    """Where rsync's progress goes: the terminal (stderr), when there is one."""
+    import sys
+
+    return sys.stderr if not as_json and sys.stderr.isatty() else None
 
 
 def _show(result: SyncResult, as_json: bool) -> None:

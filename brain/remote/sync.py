@@ -9,9 +9,14 @@ through a local symlink that leaves the project.
 
 from __future__ import annotations
 
+import io
+import re
+import subprocess
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from brain.errors import EnvironmentFailure, InvalidInput
 from brain.remote.settings import Remote
@@ -78,20 +83,23 @@ def rsync_argv(remote: Remote, sources: list[str], destination: str, *, dry_run:
 
 
 def push(remote: Remote, root: Path, folder: str, *, dry_run: bool = False,
-         delete: bool = False, need_brain: bool = False) -> SyncResult:
+         delete: bool = False, need_brain: bool = False,
+         progress: IO[str] | None = None) -> SyncResult:
     """Copy the project at `root` to `folder` on the remote (checking, with `need_brain`,
-    that brain is there too, in the same round trip)."""
+    that brain is there too, in the same round trip). rsync's progress is shown on
+    `progress` (a terminal) when given."""
     started = time.monotonic()
     checks = probe_command(folder, create=True, rsync=True,
                            brain=remote.brain if need_brain else None)
     argv = rsync_argv(remote, [f"{root}/"], f"{_host(remote)}:{folder}/", dry_run=dry_run,
                       delete=delete, gitignore=True, checks=checks)
-    changes = _run_rsync(remote, argv, folder, what=f"pushing to {remote.name}")
+    changes = _run_rsync(remote, argv, folder, what=f"pushing to {remote.name}",
+                         progress=progress)
     return SyncResult("push", remote.name, folder, dry_run, time.monotonic() - started, changes)
 
 
 def pull(remote: Remote, root: Path, folder: str, paths: list[str], *, dry_run: bool = False,
-         delete: bool = False) -> SyncResult:
+         delete: bool = False, progress: IO[str] | None = None) -> SyncResult:
     """Copy `paths` (default: the whole project, as `.gitignore` allows) from the remote
     folder into the project at `root`. Named paths are copied even when git ignores them
     (outputs usually are)."""
@@ -111,7 +119,8 @@ def pull(remote: Remote, root: Path, folder: str, paths: list[str], *, dry_run: 
     else:
         argv = rsync_argv(remote, [f"{host}:{folder}/"], f"{root}/", dry_run=dry_run,
                           delete=delete, gitignore=True, checks=checks)
-    changes = _run_rsync(remote, argv, folder, what=f"pulling from {remote.name}")
+    changes = _run_rsync(remote, argv, folder, what=f"pulling from {remote.name}",
+                         progress=progress)
     return SyncResult("pull", remote.name, folder, dry_run, time.monotonic() - started, changes)
 
 
@@ -134,10 +143,9 @@ def _host(remote: Remote) -> str:
     return remote.url.host  # brackets kept for IPv6: rsync's host:path needs them
 
 
-def _run_rsync(remote: Remote, argv: list[str], folder: str, *, what: str) -> list[Change]:
-    from brain.process import run_captured
-
-    completed = run_captured(argv, timeout=None)
+def _run_rsync(remote: Remote, argv: list[str], folder: str, *, what: str,
+               progress: IO[str] | None) -> list[Change]:
+    completed = _rsync(argv, progress)
     code = completed.returncode
     if code != 0:
         failed_check = probe_failure(remote, folder, completed.stderr)
@@ -157,12 +165,49 @@ def _run_rsync(remote: Remote, argv: list[str], folder: str, *, what: str) -> li
     return _changes(completed.stdout)
 
 
+def _rsync(argv: list[str], progress: IO[str] | None) -> subprocess.CompletedProcess[str]:
+    """Run rsync captured, or live with its progress shown on `progress` (and captured)."""
+    from brain.process import run_captured, run_live, scrubbed_environment
+
+    if progress is None:
+        return run_captured(argv, timeout=None)
+    argv = [argv[0], "--info=progress2", *argv[1:]]
+    shown = _Tee(progress)
+    with tempfile.TemporaryDirectory(prefix="brain-rsync-") as folder:
+        errors = Path(folder) / "stderr"
+        code, _ = run_live(argv, cwd=Path.cwd(), env=scrubbed_environment(), stdout=shown,
+                           stderr_log=errors, stderr=io.StringIO())
+        stderr = errors.read_text(encoding="utf-8", errors="replace") if errors.exists() else ""
+    progress.write("\n")
+    return subprocess.CompletedProcess(argv, code, shown.text(), stderr)
+
+
+class _Tee(io.StringIO):
+    """Shows what is written on `sink` and keeps a copy."""
+
+    def __init__(self, sink: IO[str]) -> None:
+        super().__init__()
+        self._sink = sink
+
+    def write(self, text: str) -> int:
+        self._sink.write(text)
+        self._sink.flush()
+        return super().write(text)
+
+    def text(self) -> str:
+        return self.getvalue()
+
+
+# `%i %n%L` lines; progress2 updates start with a carriage return and may share a line.
+_ITEM = re.compile(r"(\*deleting|[<>ch.][fdLDS][^ ]{9}) +(.*)")
+
+
 def _changes(text: str) -> list[Change]:
     changes = []
-    for line in text.splitlines():
-        code, _, path = line.partition(" ")
-        path = path.strip() if code.startswith("*") else path
-        if not code or path in ("", "./"):
-            continue
-        changes.append(Change(code, path))
+    for line in text.split("\n"):
+        for fragment in line.split("\r"):
+            found = _ITEM.fullmatch(fragment.rstrip())
+            if found is None or found[2] in ("", "./"):
+                continue
+            changes.append(Change(found[1], found[2]))
     return changes

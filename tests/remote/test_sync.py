@@ -190,3 +190,22 @@ def test_pull_before_any_push_is_clear(brain: Brain, added: Path, project: Path)
     assert result.exit_code == 3
     assert "cannot be used" in result.stderr and "push first" in result.stderr
     assert not added.exists()
+
+
+def test_progress_is_shown_and_changes_still_read(sshd: Sshd, remote_folder: Path,
+                                                  project: Path) -> None:
+    import io
+
+    from brain.remote.settings import Remote
+    from brain.remote.sync import pull, push
+    from brain.remote.url import parse_remote_url
+
+    remote = Remote("box", parse_remote_url(sshd.url(remote_folder)))
+    shown = io.StringIO()
+    result = push(remote, project, str(remote_folder), progress=shown)
+    assert "100%" in shown.getvalue()  # rsync's own progress, as a terminal would show it
+    assert {"onebrain.yml", "fit.py", "data/train.csv"} <= {c.path for c in result.changes}
+    (remote_folder / "notes.md").write_text("x" * 100_000)
+    back = pull(remote, project, str(remote_folder), ["notes.md"], progress=io.StringIO())
+    assert [change.path for change in back.changes] == ["notes.md"]
+    assert (project / "notes.md").stat().st_size == 100_000
