@@ -115,3 +115,10 @@ def test_ssh_config_block(brain: Brain) -> None:
                              "    Port 2222\n    IdentityFile /keys/id_gpu\n"
                              "    IdentitiesOnly yes\n")
     assert brain("ide", "ssh-config", "nope").exit_code == 2
+
+
+def test_help_lists_the_remote_work_commands(brain: Brain) -> None:
+    result = brain("--help")
+    assert "Remote work:" in result.stdout
+    for name in ("remote", "lab", "kernel", "ide"):
+        assert brain(name, "--help").exit_code == 0

@@ -50,6 +50,9 @@ def test_run_there_records_here_and_pulls_back(brain: Brain, sshd: Sshd, added: 
     assert remote["run_id"] in there
     assert there[remote["run_id"]]["status"] == "succeeded"
     assert (added / "models" / "model.txt").read_text().startswith("alpha=0.7")
+    shown = brain("runs", "show", record["id"], "--json", cwd=project)
+    assert shown.exit_code == 0, shown.output
+    assert json.loads(shown.stdout)["extra"]["remote"]["run_id"] == remote["run_id"]
     stored = RunStore().get(record["id"])
     assert stored.extra["remote"]["run_id"] == remote["run_id"]
     assert stored.origin == f"ssh://{sshd.user}@127.0.0.1:{sshd.port}{added}"
