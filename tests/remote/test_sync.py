@@ -209,3 +209,36 @@ def test_progress_is_shown_and_changes_still_read(sshd: Sshd, remote_folder: Pat
     back = pull(remote, project, str(remote_folder), ["notes.md"], progress=io.StringIO())
     assert [change.path for change in back.changes] == ["notes.md"]
     assert (project / "notes.md").stat().st_size == 100_000
+
+
+def test_whole_pull_never_writes_through_a_local_symlink(
+        brain: Brain, added: Path, project: Path, tmp_path: Path) -> None:
+    assert brain("remote", "push", "box", cwd=project).exit_code == 0
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (project / "results").symlink_to(outside)
+    (added / "results").mkdir()
+    (added / "results" / "x.txt").write_text("from the remote")
+    assert brain("remote", "pull", "box", cwd=project).exit_code == 0
+    assert list(outside.iterdir()) == []
+
+
+def test_key_and_config_paths_with_spaces(brain: Brain, sshd: Sshd, remote_folder: Path,
+                                          project: Path, tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    keys = tmp_path / "my keys"
+    keys.mkdir()
+    key = keys / "id key"
+    shutil.copy(sshd.folder / "client_key", key)
+    key.chmod(0o600)
+    config = keys / "ssh config"
+    config.write_text("".join(line for line in sshd.client_config.read_text().splitlines(True)
+                              if "IdentityFile" not in line))
+    monkeypatch.setenv("BRAIN_SSH_CONFIG", str(config))
+    assert brain("remote", "add", "box", sshd.url(remote_folder),
+                 "--identity", str(key)).exit_code == 0
+    result = brain("remote", "push", "box", cwd=project)
+    assert result.exit_code == 0, result.output
+    assert (remote_folder / "fit.py").exists()
