@@ -11,6 +11,7 @@ import click
 from brain.cli import output
 
 if TYPE_CHECKING:
+    from brain.remote.run import RemoteEvent
     from brain.remote.settings import Remote
     from brain.remote.sync import SyncResult
 
@@ -138,15 +139,8 @@ def run_command(name: str, entry: str | None, params: tuple[str, ...], as_json: 
 
     entry_remote = get_remote(name)
     root = output.project_folder(None)
-    result = remote_run(entry_remote, root, entry, list(params),
-                        progress=lambda phrase: output.note(phrase),
-                        on_started=lambda record: output.note(
-                            f"run {record.id} on {name}: {record.entry_point}"))
+    result = remote_run(entry_remote, root, entry, list(params), on_event=_note_event)
     record = result.record
-    remote_id = record.extra.get("remote", {}).get("run_id")
-    output.note(f"run {record.id} {record.status} after {(record.duration or 0):.2f}s "
-                f"(exit {record.exit_code}; remote run {remote_id or 'not recorded'}; "
-                f"push {result.pushed.seconds:.2f}s)")
     if as_json:
         output.print_json(record.as_dict())
     raise SystemExit(result.exit_code)
@@ -221,6 +215,20 @@ def _target(name: str) -> tuple[Remote, Path, str]:
     entry = get_remote(name)
     snapshot = load_snapshot(output.project_folder(None))
     return entry, snapshot.root, entry.url.folder(snapshot.name)
+
+
+def _note_event(event: RemoteEvent) -> None:
+    """One status line per step of a remote run."""
+    where = f"{event.remote}:{event.folder}"
+    if event.phase == "pushing":
+        output.note(f"pushing to {where}")
+    elif event.phase == "pushed":
+        output.note(f"pushed {event.changes} changes in {event.seconds:.2f}s")
+    elif event.phase == "started":
+        output.note(f"run {event.run_id} on {where}")
+    elif event.phase == "finished":
+        output.note(f"run {event.run_id} {event.status} after {event.seconds:.2f}s (exit "
+                    f"{event.exit_code}; remote run {event.remote_run_id or 'not recorded'})")
 
 
 def _progress_stream(as_json: bool) -> IO[str] | None:

@@ -34,6 +34,26 @@ PID_FOLDER = ".brain/remote"
 
 
 @dataclass(frozen=True)
+class RemoteEvent:
+    """A step of a remote run, as data: `phase` is `pushing`, `pushed`, `started` or
+    `finished`; the fields that phase knows are set. The CLI renders it; others read it."""
+
+    phase: str
+    remote: str
+    folder: str
+    changes: int | None = None
+    seconds: float | None = None
+    run_id: str | None = None
+    remote_run_id: str | None = None
+    exit_code: int | None = None
+    status: str | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        """JSON-ready form."""
+        return {key: value for key, value in self.__dict__.items() if value is not None}
+
+
+@dataclass(frozen=True)
 class RemoteRunResult:
     """How a remote run ended: the local record, brain's exit code, the push it needed, and
     the remote's own record (None when brain there failed before recording a run)."""
@@ -45,22 +65,23 @@ class RemoteRunResult:
 
 
 def remote_run(remote: Remote, root: Path, entry: str | None, assignments: list[str], *,
-               progress: Callable[[str], None] | None = None,
-               on_started: Callable[[RunRecord], None] | None = None) -> RemoteRunResult:
-    """Push `root` to `remote`, run `entry` there with `assignments` (`k=v`), and record it."""
+               on_event: Callable[[RemoteEvent], None] | None = None) -> RemoteRunResult:
+    """Push `root` to `remote`, run `entry` there with `assignments` (`k=v`), and record it;
+    each step is reported to `on_event`."""
     from brain.params import parse_assignments
     from brain.process import run_live, scrubbed_environment
     from brain.runs.plan import plan_pipeline
     from brain.runs.snapshot import load_snapshot
     from brain.runs.store import RunStore
 
-    say = progress or (lambda _phrase: None)
+    emit = on_event or (lambda _event: None)
     snapshot = load_snapshot(root)
     plan = plan_pipeline(snapshot, entry, parse_assignments(tuple(assignments)))[-1]
     folder = remote.url.folder(snapshot.name)
-    say(f"pushing to {remote.name}:{folder}")
+    emit(RemoteEvent("pushing", remote.name, folder))
     pushed = push(remote, snapshot.root, folder, need_brain=True)
-    say(f"pushed {len(pushed.changes)} changes in {pushed.seconds:.2f}s")
+    emit(RemoteEvent("pushed", remote.name, folder, changes=len(pushed.changes),
+                     seconds=pushed.seconds))
     record = _new_record(remote, plan, folder)
     pid_file = f"{PID_FOLDER}/run-{record.id}.pid"
     command = (f"{folder_command(folder)} && mkdir -p -- {PID_FOLDER} && echo $$ > {pid_file}"
@@ -70,8 +91,7 @@ def remote_run(remote: Remote, root: Path, entry: str | None, assignments: list[
     captured = io.StringIO()
     with RunStore() as store:
         store.insert(record)
-        if on_started is not None:
-            on_started(record)
+        emit(RemoteEvent("started", remote.name, folder, run_id=record.id))
         try:
             code, interrupted = run_live(
                 ssh_argv(remote, command), cwd=snapshot.root, env=scrubbed_environment(),
@@ -101,6 +121,9 @@ def remote_run(remote: Remote, root: Path, entry: str | None, assignments: list[
         store.finish(record.id, status, code, ended, extra=extra)
     finished = replace(record, status=status, exit_code=code, ended_at=ended,
                        extra={**record.extra, **extra})
+    emit(RemoteEvent("finished", remote.name, folder, seconds=ended - record.started_at,
+                     run_id=record.id, remote_run_id=remote_info["run_id"], exit_code=code,
+                     status=status))
     return RemoteRunResult(finished, code, pushed, remote_record)
 
 
