@@ -157,39 +157,20 @@ def run_command(name: str, entry: str | None, params: tuple[str, ...], as_json: 
 def lab_command(name: str, port: int, remote_port: int | None, timeout: float) -> None:
     """Push, start JupyterLab on the remote, forward a local port to it; Ctrl-C closes the
     tunnel (the lab keeps running there until `brain remote stop`)."""
-    import random
-
-    from brain.lab import free_port, wait_for_lab
-    from brain.process import run_live, scrubbed_environment
-    from brain.remote.lab import (
-        remote_lab_alive,
-        remote_lab_log,
-        start_remote_lab,
-        tunnel_argv,
-    )
-    from brain.remote.sync import push
+    from brain.remote.lab import serve_remote_lab
 
     entry, root, folder = _target(name)
-    pushed = push(entry, root, folder, need_brain=True)
-    output.note(f"pushed {len(pushed.changes)} changes in {pushed.seconds:.2f}s")
-    lab = start_remote_lab(entry, folder,
-                           remote_port=remote_port or random.randint(20000, 59999))
-    local_port = port or free_port()
 
-    def ready(_child: object) -> None:
-        if not wait_for_lab(local_port, lab.token, timeout=timeout,
-                            alive=lambda: remote_lab_alive(entry, folder)):
-            from brain.errors import EnvironmentFailure
-
-            raise EnvironmentFailure(f"JupyterLab on {name} did not answer:\n"
-                                     + remote_lab_log(entry, folder).strip(),
-                                     hint=f"brain remote stop {name}, then try again")
+    def ready(url: str) -> None:
         output.note(f"JupyterLab on {name} (Ctrl-C closes the tunnel; "
                     f"`brain remote stop {name}` stops the lab):")
-        output.echo(f"http://127.0.0.1:{local_port}/lab?token={lab.token}")
+        output.echo(url)
 
-    code, _ = run_live(tunnel_argv(entry, local_port, lab.remote_port), cwd=root,
-                       env=scrubbed_environment(), on_start=ready)
+    code = serve_remote_lab(entry, root, folder, local_port=port, remote_port=remote_port,
+                            timeout=timeout, on_ready=ready,
+                            on_pushed=lambda pushed: output.note(
+                                f"pushed {len(pushed.changes)} changes in "
+                                f"{pushed.seconds:.2f}s"))
     output.note(f"tunnel closed (exit {code})")
 
 

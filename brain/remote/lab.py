@@ -9,11 +9,18 @@ user could read. Locally, `ssh -N -L` forwards a port of 127.0.0.1 to it.
 from __future__ import annotations
 
 import secrets
+import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from brain.errors import EnvironmentFailure
+from brain.errors import BrainError, EnvironmentFailure
 from brain.remote.settings import Remote
 from brain.remote.ssh import run_ssh, shell_command, ssh_argv
+
+if TYPE_CHECKING:
+    from brain.remote.sync import SyncResult
 
 PID_FOLDER = ".brain/remote"
 
@@ -72,6 +79,45 @@ class Stopped:
 
     what: str
     pid: int
+
+
+def serve_remote_lab(remote: Remote, root: Path, folder: str, *, local_port: int = 0,
+                     remote_port: int | None = None, timeout: float = 600.0,
+                     on_ready: Callable[[str], None],
+                     on_pushed: Callable[[SyncResult], None] | None = None) -> int:
+    """Push, start JupyterLab on the remote, and hold an ssh tunnel to it until Ctrl-C;
+    `on_ready(url)` gets the local URL once the lab answers through the tunnel. Returns the
+    tunnel's exit code. The lab keeps running there (`stop_remote` ends it)."""
+    from brain.lab import free_port, wait_for_lab
+    from brain.process import run_live, scrubbed_environment, stop_process_group
+    from brain.remote.sync import push
+
+    pushed = push(remote, root, folder, need_brain=True)
+    if on_pushed is not None:
+        on_pushed(pushed)
+    lab = start_remote_lab(remote, folder,
+                           remote_port=remote_port or 20000 + secrets.randbelow(40000))
+    local_port = local_port or free_port()
+    failures: list[BrainError] = []
+
+    def ready(tunnel: subprocess.Popen[bytes]) -> None:
+        if wait_for_lab(local_port, lab.token, timeout=timeout,
+                        alive=lambda: tunnel.poll() is None
+                        and remote_lab_alive(remote, folder)):
+            on_ready(f"http://127.0.0.1:{local_port}/lab?token={lab.token}")
+            return
+        log = remote_lab_log(remote, folder).strip() if tunnel.poll() is None else ""
+        failures.append(EnvironmentFailure(
+            f"JupyterLab on {remote.name} did not answer through the tunnel"
+            + (f":\n{log}" if log else ""),
+            hint=f"brain remote stop {remote.name}, then try again"))
+        stop_process_group(tunnel)
+
+    code, _ = run_live(tunnel_argv(remote, local_port, lab.remote_port), cwd=root,
+                       env=scrubbed_environment(), on_start=ready)
+    if failures:
+        raise failures[0]
+    return code
 
 
 def start_remote_lab(remote: Remote, folder: str, *, remote_port: int) -> RemoteLab:

@@ -150,3 +150,25 @@ def test_remote_lab_through_the_tunnel(brain: Brain, sshd: Sshd, remote_folder: 
     assert result.exit_code == 0, result.output
     assert f"stopped lab (pid {lab_pid})" in result.stdout
     wait_until(lambda: not Path(f"/proc/{lab_pid}").exists(), timeout=30, what="lab to end")
+
+
+def test_remote_lab_that_cannot_start_is_exit_3_and_leaves_no_tunnel(
+        brain: Brain, sshd: Sshd, remote_folder: Path, project: Path) -> None:
+    import socket
+
+    assert brain("remote", "add", "box", sshd.url(remote_folder)).exit_code == 0
+    with socket.socket() as taken:  # the remote (this machine) has that port in use
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = taken.getsockname()[1]
+        local = free_port()
+        result = brain("remote", "lab", "box", "--port", str(local), "--remote-port",
+                       str(busy), "--timeout", "240", cwd=project)
+    assert result.exit_code == 3, result.output
+    assert "did not answer" in result.stderr
+    forward = f"127.0.0.1:{local}:127.0.0.1:{busy}".encode()
+    for proc in Path("/proc").iterdir():
+        try:
+            assert forward not in (proc / "cmdline").read_bytes(), "a tunnel was left running"
+        except OSError:
+            continue
