@@ -200,12 +200,16 @@ class _Tee(io.StringIO):
 
 # `%i %n%L` lines; progress2 updates start with a carriage return and may share a line.
 _ITEM = re.compile(r"(\*deleting|[<>ch.][fdLDS][^ ]{9}) +(.*)")
+_PROGRESS = re.compile(r"\s*[\d,.]+\s+\d+%\s+\S+\s+\d+:\d\d:\d\d(?:\s+\([^)]*\))?")
 
 
 def _changes(text: str) -> list[Change]:
     changes = []
     for line in text.split("\n"):
         for fragment in line.split("\r"):
+            progress = _PROGRESS.match(fragment)
+            if progress is not None:  # an update not yet ended by a carriage return
+                fragment = fragment[progress.end():]
             found = _ITEM.fullmatch(fragment.rstrip())
             if found is None or found[2] in ("", "./"):
                 continue

@@ -122,3 +122,36 @@ def test_help_lists_the_remote_work_commands(brain: Brain) -> None:
     assert "Remote work:" in result.stdout
     for name in ("remote", "lab", "kernel", "ide"):
         assert brain(name, "--help").exit_code == 0
+
+
+def test_any_existing_settings_file_merges_or_is_refused(make_project: Callable[..., Path]
+                                                         ) -> None:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from brain.errors import InvalidInput
+    from brain.ide import write_vscode_files
+
+    root = make(make_project)
+    target = root / ".vscode" / "settings.json"
+    target.parent.mkdir()
+
+    @settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture],
+              deadline=None)
+    @given(st.one_of(st.binary(max_size=200),
+                     st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+                                  lambda inner: st.lists(inner, max_size=3)
+                                  | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+                                  max_leaves=8).map(lambda v: json.dumps(v).encode())))
+    def check(content: bytes) -> None:
+        target.write_bytes(content)
+        try:
+            write_vscode_files(root)
+        except InvalidInput:
+            assert target.read_bytes() == content  # refused: left exactly as it was
+            return
+        merged = json.loads(target.read_text())
+        before = json.loads(content)
+        assert all(merged[key] == value for key, value in before.items())  # nothing lost
+
+    check()

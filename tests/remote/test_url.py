@@ -123,3 +123,23 @@ def test_hand_edited_remotes_file_is_checked(brain, isolated) -> None:  # type: 
     assert "unknown key 'pw'" in brain("remote", "list").stderr
     (isolated / "remotes.json").write_text("{not json")
     assert brain("remote", "list").exit_code == 2
+
+
+@given(st.text(alphabet=st.sampled_from("<>ch.*fdLS+ \r\n/-xdeleting9"), max_size=200))
+def test_rsync_output_reader_never_fails(text: str) -> None:
+    from brain.remote.sync import _changes
+
+    for change in _changes(text):
+        assert change.path and change.path != "./"
+        assert "\n" not in change.path and "\r" not in change.path
+
+
+def test_rsync_output_with_progress_interleaved() -> None:
+    from brain.remote.sync import _changes
+
+    text = ("<f+++++++++ src/a.py\r          1,024 100%    0.00kB/s    0:00:00 (xfr#1)\n"
+            "\r         2,048 100% 1.00MB/s 0:00:00<f.st...... b c.txt\n"
+            "*deleting   old.txt\ncd+++++++++ data/\n.d..t...... ./\n")
+    assert [(c.code, c.path) for c in _changes(text)] == [
+        ("<f+++++++++", "src/a.py"), ("<f.st......", "b c.txt"), ("*deleting", "old.txt"),
+        ("cd+++++++++", "data/")]
