@@ -53,6 +53,12 @@ def test_hostile_urls_refused(text: str) -> None:
         parse_remote_url(text)
 
 
+def test_default_and_home_relative_folders() -> None:
+    assert parse_remote_url("ssh://box").folder("demo") == "brain-projects/demo"
+    assert parse_remote_url("ssh://box/~/work/x").folder("demo") == "work/x"
+    assert parse_remote_url("ssh://box/srv/x").folder("demo") == "/srv/x"
+
+
 def test_refused_url_exits_2(brain) -> None:  # type: ignore[no-untyped-def]
     result = brain("remote", "add", "box", "ssh://-oProxyCommand=touch${IFS}pwned/x")
     assert result.exit_code == 2
