@@ -63,6 +63,30 @@ def run_checked(
     return completed
 
 
+def run_captured(
+    argv: Sequence[str],
+    *,
+    env: Mapping[str, str] | None = None,
+    input: str | None = None,
+    timeout: float | None = None,
+    cwd: Path | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run `argv` to completion with captured output and return it, whatever its exit code
+    (callers that read the code to tell failures apart: ssh, rsync). A missing program is an
+    EnvironmentFailure; a timeout gives exit code 124, as timeout(1) does."""
+    try:
+        return subprocess.run(  # argv list, never a shell
+            list(argv), cwd=cwd, env=dict(env) if env is not None else scrubbed_environment(),
+            input=input, capture_output=True, text=True, timeout=timeout, check=False,
+        )
+    except FileNotFoundError:
+        raise EnvironmentFailure(f"{argv[0]!r} was not found on this machine") from None
+    except subprocess.TimeoutExpired as expired:
+        stderr = expired.stderr.decode("utf-8", "replace") if isinstance(
+            expired.stderr, bytes) else (expired.stderr or "")
+        return subprocess.CompletedProcess(list(argv), 124, "", stderr)
+
+
 def exit_code_of(returncode: int) -> int:
     """A shell-style exit code: a child killed by signal N exits 128+N."""
     return 128 - returncode if returncode < 0 else returncode
@@ -137,8 +161,11 @@ def run_live(
     pass_fds: Sequence[int] = (),
     log_limit: int | None = None,
     on_log_full: Callable[[], None] | None = None,
+    on_interrupt: Callable[[subprocess.Popen[bytes]], bool] | None = None,
+    stderr: IO[str] | None = None,
 ) -> tuple[int, bool]:
-    """Run `argv` with output streamed live (to `stdout`, default ours) and copied to the logs.
+    """Run `argv` with output streamed live (to `stdout` and `stderr`, default ours) and
+    copied to the logs.
 
     The child gets its own process group so that brain decides what a Ctrl-C means: it is
     forwarded to the child, which gets GRACE_SECONDS to exit before SIGTERM, then SIGKILL.
@@ -146,6 +173,10 @@ def run_live(
     never leaves the child running. `limits` are applied in the child before exec; the stderr
     log keeps at most `log_limit` bytes (then `on_log_full` is called once, and output is still
     drained). Returns (exit code, interrupted).
+
+    `on_interrupt(child)` replaces the first Ctrl-C's forwarding when the child cannot take a
+    signal itself (ssh: the process to stop is on the other machine); when it returns False,
+    or on a second Ctrl-C, the child's group is stopped as usual.
     """
     try:
         child = subprocess.Popen(  # argv list, never a shell
@@ -166,7 +197,7 @@ def run_live(
     budget = _LogBudget(log_limit, on_log_full)
     pumps = [
         _pump(child.stdout, stdout or sys.stdout, stdout_log),
-        _pump(child.stderr, sys.stderr, stderr_log, budget),
+        _pump(child.stderr, stderr or sys.stderr, stderr_log, budget),
     ]
     interrupted = False
     with _forwarding_termination(child) as terminated:
@@ -181,8 +212,11 @@ def run_live(
                 returncode = child.wait()
                 break
             except KeyboardInterrupt:
+                handled = (on_interrupt is not None and not interrupted
+                           and _handled(on_interrupt, child))
                 interrupted = True
-                stop_process_group(child)
+                if not handled:
+                    stop_process_group(child)
     # A background grandchild may hold the pipes open after the child exited: do not wait for
     # it (the pump threads are daemons and keep logging while brain lives).
     deadline = time.monotonic() + PIPE_DRAIN_SECONDS
@@ -192,6 +226,14 @@ def run_live(
 
 
 PIPE_DRAIN_SECONDS = 2.0
+
+
+def _handled(on_interrupt: Callable[[subprocess.Popen[bytes]], bool],
+             child: subprocess.Popen[bytes]) -> bool:
+    try:
+        return on_interrupt(child)
+    except KeyboardInterrupt:
+        return False  # a second Ctrl-C while forwarding: stop the child here
 
 
 @contextmanager

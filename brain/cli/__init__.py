@@ -69,6 +69,13 @@ COMMANDS: dict[str, list[tuple[str, str, str]]] = {
         ("hub", "brain.cli.share_commands:hub",
          "The web server behind launch links: pages, live logs, apps."),
     ],
+    "Remote work": [
+        ("remote", "brain.cli.remote_commands:remote",
+         "Work on another machine over SSH: push, pull, run, lab."),
+        ("lab", "brain.cli.lab_commands:lab", "JupyterLab on the project's environment."),
+        ("kernel", "brain.cli.lab_commands:kernel", "Register the project's Jupyter kernel."),
+        ("ide", "brain.cli.ide_commands:ide", "Editor files: VS Code, devcontainer, ssh config."),
+    ],
     "Settings": [
         ("config", "brain.cli.config_commands:config", "User settings: package indexes."),
         ("doctor", "brain.cli.doctor_commands:doctor",
