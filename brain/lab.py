@@ -61,11 +61,11 @@ def ensure_ipykernel(root: Path, python: Path) -> None:
     probe = run_captured([str(python), "-c", "import ipykernel"], timeout=60)
     if probe.returncode == 0:
         return
+    from brain.entrypoints.notebook import NotebookEntry
     from brain.envs.lock import uv_environment, uv_executable
-    from brain.notebooks.requirements import NOTEBOOK_REQUIREMENTS
 
     run_checked([uv_executable(), "pip", "install", "--quiet", f"--python={python}",
-                 NOTEBOOK_REQUIREMENTS["ipykernel"]], cwd=root, env=uv_environment(),
+                 NotebookEntry.requirements["ipykernel"]], cwd=root, env=uv_environment(),
                 what="adding ipykernel to the project environment")
 
 
