@@ -12,7 +12,8 @@ from typing import Any, NamedTuple
 
 import yaml
 
-MAX_BYTES = 2_000_000
+from brain.inputfs import MAX_SPEC_BYTES as MAX_BYTES
+
 MAX_NODES = 100_000
 MAX_DEPTH = 64
 

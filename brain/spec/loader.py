@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -49,17 +50,19 @@ def resolve_spec_file(target: Path) -> Path:
                 hint="run `brain generate` to create a project, or pass the project's folder",
             )
         return found
-    if target.is_file():
+    if os.path.lexists(target):  # a FIFO or a device too: reading it says why it is refused
         return target
     raise InvalidInput(f"{display_path(target)}: no such file or folder")
 
 
 def problems_for(spec_file: Path) -> tuple[list[Problem], Project | None]:
     """Every problem in `spec_file`, and the Project when there are none."""
+    from brain.inputfs import InputRefused, read_spec_bytes
+
     try:
-        raw = spec_file.read_bytes()
-    except OSError as error:
-        return [Problem(None, (), f"cannot read the file: {error.strerror}")], None
+        raw = read_spec_bytes(spec_file)
+    except InputRefused as refused:
+        return [Problem(None, (), refused.reason)], None
     try:
         document = parse(decode(raw), collect=True)
     except YamlProblem as problem:

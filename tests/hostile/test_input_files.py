@@ -1,0 +1,163 @@
+"""Reading input is bounded and contained: a spec, workspace file or template file that is a
+FIFO, a device, a huge file or a symlink out of its folder is refused quickly, with bounded
+memory, and no byte of a file that is not a spec ever reaches an output."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Result
+from tests.hostile.conftest import SENTINEL, brain_process
+
+SPEC = "name: fine\nversion: 0.1.0\nentry_points:\n  main: {command: echo hi}\n"
+# Peak memory allowed for a refused read: brain's own start-up is well under this, while
+# reading /dev/zero or a 3 GB file whole would be far above it.
+MEMORY_BOUND_KIB = 400 * 1024
+
+
+@pytest.fixture
+def victim(tmp_path: Path) -> Path:
+    """A host file with a secret: its text must never be shown."""
+    path = tmp_path / "victim" / "secret.txt"
+    path.parent.mkdir()
+    path.write_text(f"{SENTINEL}: a host file, not a spec\nroot:x:0:0\n")
+    return path
+
+
+def _spec_link(tmp_path: Path, target: str | Path) -> Path:
+    project = tmp_path / "project"
+    project.mkdir(exist_ok=True)
+    (project / "main.py").write_text("print('hi')\n")
+    (project / "onebrain.yml").symlink_to(target)
+    return project
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("target", ["/dev/zero", "/dev/urandom"])
+def test_spec_linked_to_an_endless_device_is_refused_with_bounded_memory(
+        tmp_path: Path, target: str) -> None:
+    project = _spec_link(tmp_path, target)
+    for args in (["validate", str(project)], ["info", str(project)],
+                 ["run", str(project), "--no-setup"], ["validate", target]):
+        done = brain_process(*args)
+        assert done.exit_code == 2, done.output
+        assert done.max_rss_kib < MEMORY_BOUND_KIB, (args, done.max_rss_kib)
+        assert "Traceback" not in done.output
+
+
+@pytest.mark.timeout(120)
+def test_spec_that_is_a_fifo_does_not_hang(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    os.mkfifo(project / "onebrain.yml")
+    workspace_child = tmp_path / "tree" / "a"
+    workspace_child.mkdir(parents=True)
+    os.mkfifo(workspace_child / "onebrain.yml")
+    for args, where in ((["validate", str(project)], None), (["info", str(project)], None),
+                        (["run", str(project), "--no-setup"], None),
+                        (["validate", str(tmp_path / "tree")], None),
+                        (["list"], tmp_path / "tree")):
+        done = brain_process(*args, cwd=where)
+        # `brain list` lists the valid projects and warns about the others
+        assert done.exit_code == (0 if args == ["list"] else 2), (args, done.output)
+        assert "FIFO" in done.output, done.output
+
+
+@pytest.mark.timeout(120)
+def test_huge_sparse_spec_is_refused_without_reading_it(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    with (project / "onebrain.yml").open("wb") as stream:
+        stream.truncate(3 * 1024**3)  # 3 GB of zeros, no disk used
+    done = brain_process("validate", str(project))
+    assert done.exit_code == 2
+    assert "larger than 2000000 bytes" in done.output
+    assert done.max_rss_kib < MEMORY_BOUND_KIB
+
+
+@pytest.mark.parametrize("relative", [False, True])
+def test_spec_linked_to_a_host_file_never_shows_it(
+        brain: Callable[..., Result], tmp_path: Path, victim: Path, relative: bool) -> None:
+    target = os.path.relpath(victim, tmp_path / "project") if relative else victim
+    project = _spec_link(tmp_path, target)
+    for args in (["validate", str(project)], ["validate", "--json", str(project)],
+                 ["info", str(project)], ["run", str(project), "--no-setup"],
+                 ["validate", str(project / "onebrain.yml")],
+                 ["generate", "--project", str(project), str(tmp_path / "copy")]):
+        result = brain(*args, cwd=tmp_path)
+        assert result.exit_code == 2, (args, result.output)
+        assert SENTINEL not in result.output and "root:x" not in result.output, args
+        assert "symlink to a file outside" in result.output, (args, result.output)
+    listed = brain("list", cwd=project)
+    assert SENTINEL not in listed.output
+
+
+def test_spec_linked_inside_its_project_is_read(brain: Callable[..., Result],
+                                                tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    (project / "specs").mkdir(parents=True)
+    (project / "specs" / "real.yml").write_text(SPEC)
+    (project / "onebrain.yml").symlink_to("specs/real.yml")
+    assert brain("validate", str(project)).exit_code == 0
+
+
+def test_workspace_file_linked_to_a_host_file_never_shows_it(
+        brain: Callable[..., Result], tmp_path: Path, victim: Path) -> None:
+    root = tmp_path / "mono"
+    (root / "p").mkdir(parents=True)
+    (root / "p" / "onebrain.yml").write_text(SPEC)
+    (root / "brain-workspace.yml").symlink_to(victim)
+    result = brain("list", cwd=root)
+    assert result.exit_code == 2
+    assert SENTINEL not in result.output
+
+
+def test_template_settings_linked_to_a_host_file_never_show_it(
+        brain: Callable[..., Result], tmp_path: Path, victim: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    template = tmp_path / "templates" / "evil"
+    template.mkdir(parents=True)
+    (template / "template.yml").symlink_to(victim)
+    (template / "onebrain.yml.jinja").write_text("name: {{ name }}\nversion: 0.1.0\n")
+    monkeypatch.setenv("BRAIN_TEMPLATES_PATH", str(tmp_path / "templates"))
+    for args in (["templates"], ["generate", "--template", str(template), "--name", "x",
+                                 str(tmp_path / "new")]):
+        result = brain(*args, cwd=tmp_path)
+        assert SENTINEL not in result.output, args
+    assert not (tmp_path / "new").exists()
+
+
+@pytest.mark.timeout(120)
+def test_template_file_swapped_for_a_fifo_is_never_read(tmp_path: Path) -> None:
+    """A FIFO among a template's files is left out (never opened), not waited on."""
+    template = tmp_path / "tpl"
+    template.mkdir()
+    (template / "template.yml").write_text("description: t\n")
+    (template / "onebrain.yml.jinja").write_text(
+        "name: {{ name }}\nversion: 0.1.0\nentry_points:\n  main: {command: echo hi}\n")
+    os.mkfifo(template / "pipe.txt")
+    done = brain_process("generate", "--template", str(template), "--name", "made",
+                         "--no-git", str(tmp_path / "made"))
+    assert done.exit_code in (0, 2), done.output
+    assert not (tmp_path / "made" / "pipe.txt").exists()
+
+
+def test_bounded_reader_refuses_every_non_regular_kind(tmp_path: Path) -> None:
+    from brain.inputfs import InputRefused, read_input
+
+    os.mkfifo(tmp_path / "fifo")
+    (tmp_path / "dir").mkdir()
+    (tmp_path / "big").write_bytes(b"x" * 101)
+    (tmp_path / "ok").write_bytes(b"x" * 100)
+    (tmp_path / "out").symlink_to("/etc/hostname")
+    for name, why in (("fifo", "a FIFO"), ("dir", "a folder"), ("big", "larger than 100"),
+                      ("out", "outside")):
+        with pytest.raises(InputRefused, match=why):
+            read_input(tmp_path / name, root=tmp_path, cap=100)
+    with pytest.raises(InputRefused, match="a device"):
+        read_input(Path("/dev/zero"), root=Path("/dev"), cap=100)
+    assert read_input(tmp_path / "ok", root=tmp_path, cap=100) == b"x" * 100
