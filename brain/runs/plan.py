@@ -89,7 +89,7 @@ def plan_run(
     Raises InvalidInput for an unknown entry point, an entry type brain cannot run here, and
     every undeclared, ill-typed or missing parameter (all named at once).
     """
-    from brain.params import resolve
+    from brain.params import check_paths_inside, resolve
     from brain.runs.snapshot import ProjectSnapshot, snapshot_of
 
     if not isinstance(project, ProjectSnapshot):
@@ -100,6 +100,7 @@ def plan_run(
                            "`brain run` cannot run yet",
                            hint=f"runnable types: {', '.join(RUNNABLE_TYPES)}")
     values = resolve(entry.parameters, given, entry=name)
+    check_paths_inside(entry.parameters, values, project.root)
     command, argv = _command_and_argv(name, entry, values)
     if run_id is None:
         from brain.runs.store import new_run_id

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from brain.spec.loader import Project
     from brain.spec.models import Spec
 
-_FORMAT = 2  # bump when the snapshot's shape changes
+_FORMAT = 3  # bump when the snapshot's shape changes
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,7 @@ class ParameterSnapshot:
     max: float | None = None
     choices: tuple[Value, ...] | None = None
     allow_nan: bool = False
+    outside_project: bool = False
 
     @property
     def required(self) -> bool:
@@ -181,7 +182,8 @@ def _entry(data: dict[str, Any]) -> EntrySnapshot:
         parameters[name] = ParameterSnapshot(
             type=param["type"], default=param.get("default"), min=param.get("min"),
             max=param.get("max"), choices=tuple(choices) if choices is not None else None,
-            allow_nan=bool(param.get("allow_nan", False)))
+            allow_nan=bool(param.get("allow_nan", False)),
+            outside_project=bool(param.get("outside_project", False)))
     return EntrySnapshot(
         type=data["type"], command=data.get("command"), script=data.get("script"),
         module=data.get("module"), port=data.get("port"), parameters=parameters,

@@ -146,6 +146,10 @@ def check_parameter(document: Document, path: tuple[str | int, ...], param: Para
         if getattr(param, bound) is not None and param.type not in ("int", "float"):
             problems.append(_at(document, (*path, bound),
                                 f"{bound!r} applies to int and float, not {param.type}", key=True))
+    if param.outside_project and param.type != "path":
+        problems.append(_at(document, (*path, "outside_project"),
+                            f"'outside_project' applies to type path, not {param.type}",
+                            key=True))
     if param.min is not None and param.max is not None and param.min > param.max:
         problems.append(_at(document, (*path, "min"), (
             f"min ({_number(param.min)}) is above max ({_number(param.max)}); swap them")))

@@ -62,6 +62,8 @@ def _source_text(value: Any) -> Any:
     return value
 
 
+# Free text: a number written there keeps its spelling (`description: 1.10` is "1.10").
+Text = Annotated[str, BeforeValidator(_source_text)]
 ParamType = Annotated[
     Literal["str", "int", "float", "bool", "path", "uri", "date", "choice"],
     BeforeValidator(_canonical_param_type),
@@ -99,11 +101,14 @@ class Parameter(_Model):
     type: ParamType = Field("str", description="Value type; aliases: " + ", ".join(
         f"{alias}={canonical}" for alias, canonical in PARAM_TYPE_ALIASES.items()))
     default: Scalar | None = Field(None, description="Used when no -P value is given.")
-    help: str | None = Field(None, description="One line shown in `brain info` and forms.")
+    help: Text | None = Field(None, description="One line shown in `brain info` and forms.")
     min: StrictFloat | None = Field(None, description="Smallest allowed value (int, float).")
     max: StrictFloat | None = Field(None, description="Largest allowed value (int, float).")
     choices: tuple[Scalar, ...] | None = Field(None, description="Allowed values (choice).")
     allow_nan: StrictBool = Field(False, description="Accept nan/inf for a float.")
+    outside_project: StrictBool = Field(
+        False, description="path: accept absolute paths and paths leading out of the project "
+        "(by default a path must stay inside it).")
 
     @property
     def required(self) -> bool:
@@ -128,7 +133,7 @@ class EntryPoint(_Model):
     port: StrictInt | None = Field(
         None, ge=1, le=65535, description="app: the port to wait on (else the `port` parameter)."
     )
-    description: str | None = None
+    description: Text | None = None
     parameters: dict[str, Parameter] = Field(
         default_factory=dict,
         description="Typed parameters, passed with -P name=value.",
@@ -220,7 +225,7 @@ class Spec(_Model):
     name: str = Field(pattern=NAME_PATTERN, description="Lowercase slug.")
     version: VersionText = Field(description="PEP 440 version.")
     namespace: str = Field("default", pattern=NAME_PATTERN)
-    description: str | None = None
+    description: Text | None = None
     tags: OneOrMany = Field((), validation_alias=AliasChoices("tags", "tag"))
     authors: OneOrMany = ()
     build_enabled: StrictBool = False
