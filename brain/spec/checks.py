@@ -13,6 +13,7 @@ from brain.spec.models import (
     EntryPoint,
     Env,
     Parameter,
+    entry_name_problem,
     normalize_entry_name,
 )
 from brain.spec.problems import Problem
@@ -34,8 +35,14 @@ def check_entry_names(names: list[str], document: Document) -> list[Problem]:
     for name in names:
         base = ("entry_points", name)
         normalized = normalize_entry_name(name)
+        invalid = entry_name_problem(name)
         if not normalized.strip("-"):
             problems.append(_at(document, base, "an entry point needs a name", key=True))
+        elif invalid is not None:
+            problems.append(_at(document, base, (
+                f"entry point name {name!r} is not valid: {invalid} (names take letters, "
+                "digits, spaces, '.', '_' and '-', start with a letter or digit, at most 64 "
+                "characters)"), key=True))
         elif normalized in seen:
             problems.append(_at(document, base, (
                 f"entry point {name!r} collides with {seen[normalized]!r} (names match "
@@ -127,8 +134,8 @@ def check_parameter_name(document: Document, path: tuple[str | int, ...]) -> lis
     if re.fullmatch(IDENTIFIER_PATTERN, name):
         return []
     return [_at(document, path, (
-        f"parameter name {name!r} must be a valid identifier (letters, digits and '_', "
-        "not starting with a digit)"), key=True)]
+        f"parameter name {name!r} must be a valid identifier (ASCII letters, digits and '_', "
+        "not starting with a digit, at most 64 characters)"), key=True)]
 
 
 def check_parameter(document: Document, path: tuple[str | int, ...], param: Parameter
