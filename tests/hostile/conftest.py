@@ -10,6 +10,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+# The sharing entry paths (`brain launch`, the hub) are attacked with the same fixtures.
+from tests.share.conftest import make_remote, start_hub  # noqa: F401  # fixtures
+
 SENTINEL = "SENTINEL-7f3a-do-not-leak"
 
 

@@ -24,7 +24,7 @@ def victim(tmp_path: Path) -> Path:
     """A host file with a secret: its text must never be shown."""
     path = tmp_path / "victim" / "secret.txt"
     path.parent.mkdir()
-    path.write_text(f"{SENTINEL}: a host file, not a spec\nroot:x:0:0\n")
+    path.write_text(f"{SENTINEL} host password\n")  # one scalar: YAML would quote it
     return path
 
 
@@ -161,3 +161,51 @@ def test_bounded_reader_refuses_every_non_regular_kind(tmp_path: Path) -> None:
     with pytest.raises(InputRefused, match="a device"):
         read_input(Path("/dev/zero"), root=Path("/dev"), cap=100)
     assert read_input(tmp_path / "ok", root=tmp_path, cap=100) == b"x" * 100
+
+
+# -- through `brain launch` and the hub: a repository whose onebrain.yml links to a host file
+
+from tests.share.conftest import Hub, Remote, git  # noqa: E402  # the sharing entry paths
+
+
+def _linked_remote(make_remote: Callable[..., Remote], victim: Path) -> tuple[Remote, str]:
+    remote = make_remote({"main.py": "print('hi')\n"}, push=False)
+    (remote.project / "onebrain.yml").symlink_to(victim)
+    git(remote.work, "add", "-A")
+    git(remote.work, "commit", "-qm", "spec")
+    git(remote.work, "push", "-q", "-u", "origin", "main")
+    return remote, git(remote.work, "rev-parse", "HEAD")
+
+
+def test_launch_of_a_spec_linked_to_a_host_file_never_shows_it(
+        brain: Callable[..., Result], make_remote: Callable[..., Remote],
+        victim: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from brain.share.url import make_link
+
+    monkeypatch.setenv("BRAIN_CACHE_DIR", str(tmp_path / "cache"))
+
+    remote, commit = _linked_remote(make_remote, victim)
+    result = brain("launch", make_link(remote.url, commit, path="projects/hello").to_url())
+    assert result.exit_code == 2, result.output
+    assert SENTINEL not in result.output and "root:x" not in result.output
+
+
+def test_hub_of_a_spec_linked_to_a_host_file_never_shows_it(
+        start_hub: Callable[..., Hub], make_remote: Callable[..., Remote],
+        victim: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import httpx
+
+    monkeypatch.setenv("BRAIN_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("BRAIN_HUB_SECRET", raising=False)
+
+    from brain.share.url import make_link
+
+    remote, commit = _linked_remote(make_remote, victim)
+    hub = start_hub()
+    link = make_link(remote.url, commit, path="projects/hello", hub=hub.url).to_url()
+    with httpx.Client(base_url=hub.url, timeout=60) as client:
+        api = client.post("/api/launches", json={"link": link})
+        page = client.get(link)
+    assert api.status_code == 400, api.text
+    for text in (api.text, page.text, hub.output()):
+        assert SENTINEL not in text and "root:x" not in text
