@@ -9,9 +9,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import Result
 from tests.hostile.conftest import SENTINEL, brain_process
+from tests.share.conftest import Hub, Remote, git
 
 SPEC = "name: fine\nversion: 0.1.0\nentry_points:\n  main: {command: echo hi}\n"
 # Peak memory allowed for a refused read: brain's own start-up is well under this, while
@@ -165,7 +168,6 @@ def test_bounded_reader_refuses_every_non_regular_kind(tmp_path: Path) -> None:
 
 # -- through `brain launch` and the hub: a repository whose onebrain.yml links to a host file
 
-from tests.share.conftest import Hub, Remote, git  # noqa: E402  # the sharing entry paths
 
 
 def _linked_remote(make_remote: Callable[..., Remote], victim: Path) -> tuple[Remote, str]:
@@ -209,3 +211,45 @@ def test_hub_of_a_spec_linked_to_a_host_file_never_shows_it(
     assert api.status_code == 400, api.text
     for text in (api.text, page.text, hub.output()):
         assert SENTINEL not in text and "root:x" not in text
+
+
+# -- the spec loader, property-based: whatever the bytes, a list of problems or a project
+
+
+_YAML_PIECES = st.sampled_from([
+    "name: x\n", "version: 1.10\n", "entry_points:\n", "  main:\n", "    command: echo {{ a }}\n",
+    "    parameters:\n", "      a: {type: str, default: NO}\n",
+    "      b: {type: path, default: -x}\n",
+    "  \"a\\u202eb\": {command: echo}\n", "env:\n  variables: {TZ: on, X: ~}\n", "- item\n",
+    "&a [*a]\n", "!!python/object:os.system x\n", "key: [[[[[\n", "\t\n", "'unterminated\n",
+    "description: 2024-13-45\n", "hardware: {memory: 0x1F}\n", ": : :\n", "---\n", "...\n",
+    "tags: [yes, no, 1e5, .inf, 0o17, 1_000, 12:30]\n", "\x00\x1b[2J\n", "\ufeff",
+])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                  HealthCheck.function_scoped_fixture])
+@given(content=st.one_of(st.binary(max_size=400), st.text(max_size=300),
+                         st.lists(_YAML_PIECES, max_size=12).map("".join)))
+def test_no_spec_content_makes_the_loader_fail_unexpectedly(tmp_path: Path,
+                                                            content: bytes | str) -> None:
+    from brain.spec.loader import problems_for
+
+    spec = tmp_path / "onebrain.yml"
+    spec.write_bytes(content.encode("utf-8", "surrogatepass") if isinstance(content, str)
+                     else content)
+    problems, project = problems_for(spec)  # any exception here is a crash (exit 1)
+    assert (project is None) == bool(problems)
+    for problem in problems:
+        assert problem.message
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(content=st.lists(_YAML_PIECES, max_size=12).map("".join))
+def test_no_spec_content_makes_validate_exit_1(brain: Callable[..., Result], tmp_path: Path,
+                                               content: str) -> None:
+    (tmp_path / "onebrain.yml").write_text(content, encoding="utf-8", errors="surrogatepass")
+    result = brain("validate", str(tmp_path))
+    assert result.exit_code in (0, 2), result.output
+    assert "Traceback" not in result.output
