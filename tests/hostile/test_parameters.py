@@ -229,3 +229,57 @@ def test_resolve_raises_only_invalid_input(given: dict[str, str]) -> None:
     except InvalidInput:
         return
     assert set(values) == set(declared)
+
+
+# -- the same rules through `brain launch` and the hub's API
+
+SHARED_SPEC = """\
+name: shared
+version: 0.1.0
+entry_points:
+  read:
+    type: bash
+    command: cat {{ data }}
+    parameters:
+      data: {type: path, default: in.csv}
+      msg: {type: str, default: hi}
+"""
+
+
+@pytest.mark.parametrize(("param", "why"), [
+    ("data=/etc/passwd", "is absolute"),
+    ("data=../../x", "leads out of the project"),
+    ("data=escape/secret.txt", "through a symlink"),
+    ("msg=-rf", "begins with '-'"),
+])
+def test_launch_and_hub_refuse_parameters_that_leave_the_project(
+        brain: Callable[..., Result], make_remote: Callable[..., Any],
+        start_hub: Callable[..., Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        param: str, why: str) -> None:
+    import httpx
+
+    from brain.share.url import make_link
+    from tests.share.conftest import git
+
+    monkeypatch.setenv("BRAIN_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("BRAIN_HUB_SECRET", raising=False)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text(SENTINEL)
+    remote = make_remote({"onebrain.yml": SHARED_SPEC, "in.csv": "a\n"}, push=False)
+    (remote.project / "escape").symlink_to(outside)
+    git(remote.work, "add", "-A")
+    git(remote.work, "commit", "-qm", "project")
+    git(remote.work, "push", "-q", "-u", "origin", "main")
+    commit = git(remote.work, "rev-parse", "HEAD")
+    name, value = param.split("=", 1)
+    link = make_link(remote.url, commit, path="projects/hello", entry="read",
+                     params={name: value})
+    launched = brain("launch", link.to_url())
+    assert launched.exit_code == 2, launched.output
+    assert why in launched.stderr and SENTINEL not in launched.output
+    hub = start_hub()
+    with httpx.Client(base_url=hub.url, timeout=60) as client:
+        answer = client.post("/api/launches", json={"link": link.to_url()})
+    assert answer.status_code == 400, answer.text
+    assert why in answer.json()["error"] and SENTINEL not in answer.text
