@@ -131,14 +131,15 @@ def load_settings(settings_file: Path) -> WorkspaceSettings:
     """Parse and validate a `brain-workspace.yml`; problems are located like a spec's."""
     from pydantic import ValidationError
 
+    from brain.inputfs import InputRefused, read_spec_bytes
     from brain.spec.document import YamlProblem, decode, parse
     from brain.spec.loader import display_path
 
     shown = display_path(settings_file)
     try:
-        document = parse(decode(settings_file.read_bytes()))
-    except OSError as error:
-        raise InvalidInput(f"{shown}: cannot read the file: {error.strerror}") from None
+        document = parse(decode(read_spec_bytes(settings_file)))
+    except InputRefused as refused:
+        raise InvalidInput(f"{shown}: {refused.reason}", hint=refused.hint) from None
     except YamlProblem as problem:
         where = f"{shown}:{problem.mark.line}:{problem.mark.column}" if problem.mark else shown
         raise SpecInvalid([f"{where}: {problem.message}"],
@@ -198,6 +199,7 @@ def load_index(start: Path, *, use_cache: bool = True) -> WorkspaceIndex:
     Invalid specs are left out and their problems kept in `problems`; two projects with the
     same `namespace/name` are an error naming both folders.
     """
+    from brain.inputfs import read_spec_bytes
     from brain.workspace import discover_spec_files
 
     workspace = open_workspace(start)
@@ -210,9 +212,9 @@ def load_index(start: Path, *, use_cache: bool = True) -> WorkspaceIndex:
     entries: dict[str, ProjectEntry] = {}
     for spec_file in spec_files:
         try:
-            digest = hashlib.sha256(spec_file.read_bytes()).hexdigest()
-        except OSError:
-            digest = ""  # unreadable: loading it reports why
+            digest = hashlib.sha256(read_spec_bytes(spec_file)).hexdigest()
+        except InvalidInput:
+            digest = ""  # refused or unreadable: loading it reports why
         relative = _relative(spec_file.parent, root)
         entry = _cached_entry(cached.get(relative), digest)
         if entry is not None:

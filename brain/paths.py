@@ -44,10 +44,15 @@ def project_lock_file(project_dir: Path) -> Path:
 
 
 def find_spec_file(directory: Path) -> Path | None:
-    """The spec file in `directory`, or None."""
+    """The spec file in `directory`, or None.
+
+    Whatever is there under a spec's name counts (a FIFO, a link, a device) except a folder:
+    reading it (`brain.inputfs`) then says why it is refused, instead of brain quietly
+    taking a parent folder's spec.
+    """
     for name in SPEC_FILENAMES:
         candidate = directory / name
-        if candidate.is_file():
+        if os.path.lexists(candidate) and not candidate.is_dir():
             return candidate
     return None
 

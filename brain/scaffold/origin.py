@@ -124,14 +124,15 @@ def check_unique_in_workspace(target: Path, namespace: str, name: str) -> None:
 
 
 def _workspace_projects(workspace: Path) -> Iterator[tuple[str, Path]]:
-    import yaml
-
+    from brain.errors import InvalidInput
+    from brain.inputfs import read_spec_bytes
+    from brain.spec.document import YamlProblem, decode, parse
     from brain.workspace import discover_spec_files
 
     for spec_file in discover_spec_files(workspace):
         try:
-            data = yaml.safe_load(spec_file.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            data = parse(decode(read_spec_bytes(spec_file))).data
+        except (InvalidInput, YamlProblem):
             continue  # an unreadable spec is `brain validate`'s business, not ours
         if isinstance(data, dict) and isinstance(data.get("name"), str):
             namespace = data.get("namespace")

@@ -15,6 +15,7 @@ from brain.spec.models import (
     EntryPoint,
     Env,
     Parameter,
+    entry_name_problem,
     normalize_entry_name,
 )
 from brain.spec.problems import Problem
@@ -27,8 +28,14 @@ def check_entry_names(names: list[str], document: Document) -> list[Problem]:
     for name in names:
         base = ("entry_points", name)
         normalized = normalize_entry_name(name)
+        invalid = entry_name_problem(name)
         if not normalized.strip("-"):
             problems.append(_at(document, base, "an entry point needs a name", key=True))
+        elif invalid is not None:
+            problems.append(_at(document, base, (
+                f"entry point name {name!r} is not valid: {invalid} (names take letters, "
+                "digits, spaces, '.', '_' and '-', start with a letter or digit, at most 64 "
+                "characters)"), key=True))
         elif normalized in seen:
             problems.append(_at(document, base, (
                 f"entry point {name!r} collides with {seen[normalized]!r} (names match "
@@ -107,8 +114,8 @@ def check_parameter_name(document: Document, path: tuple[str | int, ...]) -> lis
     if re.fullmatch(IDENTIFIER_PATTERN, name):
         return []
     return [_at(document, path, (
-        f"parameter name {name!r} must be a valid identifier (letters, digits and '_', "
-        "not starting with a digit)"), key=True)]
+        f"parameter name {name!r} must be a valid identifier (ASCII letters, digits and '_', "
+        "not starting with a digit, at most 64 characters)"), key=True)]
 
 
 def check_parameter(document: Document, path: tuple[str | int, ...], param: Parameter
@@ -126,6 +133,10 @@ def check_parameter(document: Document, path: tuple[str | int, ...], param: Para
         if getattr(param, bound) is not None and param.type not in ("int", "float"):
             problems.append(_at(document, (*path, bound),
                                 f"{bound!r} applies to int and float, not {param.type}", key=True))
+    if param.outside_project and param.type != "path":
+        problems.append(_at(document, (*path, "outside_project"),
+                            f"'outside_project' applies to type path, not {param.type}",
+                            key=True))
     if param.min is not None and param.max is not None and param.min > param.max:
         problems.append(_at(document, (*path, "min"), (
             f"min ({_number(param.min)}) is above max ({_number(param.max)}); swap them")))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -79,8 +80,8 @@ def spec_files_for(target: Path) -> list[Path]:
     """The specs `target` names: a file, a project folder, or every spec in a tree."""
     from brain.workspace import discover_spec_files
 
-    if target.is_file():
-        return [target]
+    if os.path.lexists(target) and not target.is_dir():
+        return [target]  # a FIFO or a device too: reading it says why it is refused
     if not target.is_dir():
         raise InvalidInput(f"{display_path(target)}: no such file or folder")
     own = find_spec_file(target)
