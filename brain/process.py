@@ -1,5 +1,12 @@
 """The one gateway to subprocesses: argv lists, a scrubbed environment, live output with logs,
-signals forwarded, exit codes passed through."""
+signals forwarded, exit codes passed through.
+
+A SIGTERM or SIGHUP sent to brain while a child runs is passed on to the child's process group;
+brain then ends with 128+signal (143, 129), in its exit code and in the run record alike.
+Installers run `contained`: in their own process group, stopped with brain, and on Linux
+killed by the kernel if brain itself is killed (PR_SET_PDEATHSIG), so a `kill -9` of
+`brain setup-deps` never leaves an installer writing into a folder nobody owns.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +28,16 @@ _SCRUBBED = ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "__PYVENV_LAUNCHER__", "
              "CONDA_PREFIX", "PIP_REQUIRE_VIRTUALENV", "UV_PROJECT_ENVIRONMENT")
 
 GRACE_SECONDS = 5.0
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+class Terminated(BaseException):
+    """brain received SIGTERM or SIGHUP while a contained child ran (the child is stopped);
+    the CLI exits 128+signal. A BaseException, like KeyboardInterrupt: cleanup still runs."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(f"terminated by signal {signum}")
+        self.signum = signum
 
 
 def scrubbed_environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -39,13 +56,23 @@ def run_checked(
     what: str,
     error: type[BrainError] = EnvironmentFailure,
     timeout: float | None = None,
+    contained: bool = False,
 ) -> subprocess.CompletedProcess[str]:
-    """Run `argv` to completion with captured output; raise `error` naming `what` on failure."""
+    """Run `argv` to completion with captured output; raise `error` naming `what` on failure.
+
+    `contained` (installers): the child runs in its own process group, which is stopped when
+    brain is interrupted or terminated (Terminated is raised then) and killed by the kernel
+    when brain dies (Linux).
+    """
+    environment = dict(env) if env is not None else scrubbed_environment()
     try:
-        completed = subprocess.run(  # argv list, never a shell
-            list(argv), cwd=cwd, env=dict(env) if env is not None else scrubbed_environment(),
-            capture_output=True, text=True, timeout=timeout, check=False,
-        )
+        if contained:
+            completed = _run_contained(list(argv), cwd, environment, timeout)
+        else:
+            completed = subprocess.run(  # argv list, never a shell
+                list(argv), cwd=cwd, env=environment,
+                capture_output=True, text=True, timeout=timeout, check=False,
+            )
     except FileNotFoundError:
         raise error(f"{what} failed: {argv[0]!r} was not found") from None
     except subprocess.TimeoutExpired:
@@ -54,6 +81,48 @@ def run_checked(
         tail = "\n".join((completed.stderr or completed.stdout).strip().splitlines()[-15:])
         raise error(f"{what} failed (exit {completed.returncode}):\n{tail}")
     return completed
+
+
+def _run_contained(argv: list[str], cwd: Path | None, env: dict[str, str],
+                   timeout: float | None) -> subprocess.CompletedProcess[str]:
+    child = subprocess.Popen(  # argv list, never a shell
+        argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, start_new_session=True,
+        preexec_fn=_die_with_parent(os.getpid()),
+    )
+    with _forwarding_termination(child) as received:
+        try:
+            out, err = child.communicate(timeout=timeout)
+        except BaseException:  # timeout, Ctrl-C: nothing of the child's group outlives brain
+            _kill_group(child)
+            raise
+    if received:
+        _kill_group(child)  # what the group still runs after its leader went
+        raise Terminated(received[0])
+    return subprocess.CompletedProcess(argv, child.returncode, out, err)
+
+
+def _kill_group(child: subprocess.Popen[str]) -> None:
+    with suppress(ProcessLookupError, PermissionError):
+        os.killpg(child.pid, signal.SIGKILL)
+    with suppress(subprocess.TimeoutExpired):
+        child.communicate(timeout=GRACE_SECONDS)
+
+
+def _die_with_parent(parent: int) -> Callable[[], None] | None:
+    """A preexec hook asking Linux to SIGKILL the child when brain dies (None elsewhere)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes  # loaded here, in the parent: the hook itself only calls into libc
+
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+
+    def set_up() -> None:
+        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:  # brain died before the request took effect
+            os._exit(1)
+
+    return set_up
 
 
 def exit_code_of(returncode: int) -> int:
@@ -70,27 +139,38 @@ def run_live(
     stderr_log: Path | None = None,
     on_start: Callable[[subprocess.Popen[bytes]], None] | None = None,
     stdout: IO[str] | None = None,
-) -> tuple[int, bool]:
+) -> tuple[int, int | None]:
     """Run `argv` with output streamed live (to `stdout`, default ours) and copied to the logs.
 
     The child gets its own process group so that brain decides what a Ctrl-C means: it is
     forwarded to the child, which gets GRACE_SECONDS to exit before SIGTERM, then SIGKILL.
     A SIGTERM or SIGHUP sent to brain is forwarded the same way, so a scheduler stopping brain
-    never leaves the child running. Returns (exit code, interrupted).
+    never leaves the child running. Logs are opened (never through a symlink) before the child
+    starts. Returns (exit code, the signal that stopped the run: SIGINT for Ctrl-C, or the
+    SIGTERM/SIGHUP brain received; None when the child ended on its own).
     """
+    from brain.statefs import open_append
+
+    logs = [open_append(log) if log is not None else None for log in (stdout_log, stderr_log)]
     try:
         child = subprocess.Popen(  # argv list, never a shell
             list(argv), cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
         )
-    except FileNotFoundError:
-        raise EnvironmentFailure(f"cannot run {argv[0]!r}: command not found",
-                                 hint="is it installed in the project's environment?") from None
-    except PermissionError:
-        raise EnvironmentFailure(f"cannot run {argv[0]!r}: permission denied") from None
+    except OSError as error:
+        for log_file in logs:
+            if log_file is not None:
+                log_file.close()
+        if isinstance(error, FileNotFoundError):
+            raise EnvironmentFailure(
+                f"cannot run {argv[0]!r}: command not found",
+                hint="is it installed in the project's environment?") from None
+        if isinstance(error, PermissionError):
+            raise EnvironmentFailure(f"cannot run {argv[0]!r}: permission denied") from None
+        raise
     pumps = [
-        _pump(child.stdout, stdout or sys.stdout, stdout_log),
-        _pump(child.stderr, sys.stderr, stderr_log),
+        _pump(child.stdout, stdout or sys.stdout, logs[0]),
+        _pump(child.stderr, sys.stderr, logs[1]),
     ]
     interrupted = False
     with _forwarding_termination(child) as terminated:
@@ -112,14 +192,16 @@ def run_live(
     deadline = time.monotonic() + PIPE_DRAIN_SECONDS
     for pump in pumps:
         pump.join(timeout=max(0.0, deadline - time.monotonic()))
-    return exit_code_of(returncode), interrupted or bool(terminated)
+    stopped_by = terminated[0] if terminated else (signal.SIGINT if interrupted else None)
+    return exit_code_of(returncode), stopped_by
 
 
 PIPE_DRAIN_SECONDS = 2.0
 
 
 @contextmanager
-def _forwarding_termination(child: subprocess.Popen[bytes]) -> Iterator[list[int]]:
+def _forwarding_termination(child: subprocess.Popen[bytes] | subprocess.Popen[str],
+                            ) -> Iterator[list[int]]:
     """While the child runs, SIGTERM/SIGHUP to brain are passed on to the child's group."""
     received: list[int] = []
     if threading.current_thread() is not threading.main_thread():
@@ -155,16 +237,19 @@ def stop_process_group(child: subprocess.Popen[bytes]) -> None:
             continue  # a second Ctrl-C escalates at once
 
 
-def _pump(source: IO[bytes] | None, sink: IO[str], log: Path | None) -> threading.Thread:
+def _pump(source: IO[bytes] | None, sink: IO[str], log_file: IO[bytes] | None,
+          ) -> threading.Thread:
     def copy() -> None:
         assert source is not None
-        log_file = log.open("ab") if log is not None else None
         out = getattr(sink, "buffer", None)
+        showing = True
         try:
             for chunk in iter(lambda: source.read1(65536), b""):  # type: ignore[attr-defined]
                 if log_file is not None:
                     log_file.write(chunk)
                     log_file.flush()
+                if not showing:
+                    continue
                 try:
                     if out is not None:
                         out.write(chunk)
@@ -173,7 +258,7 @@ def _pump(source: IO[bytes] | None, sink: IO[str], log: Path | None) -> threadin
                         sink.write(chunk.decode("utf-8", "replace"))
                         sink.flush()
                 except (BrokenPipeError, ValueError):
-                    out = None  # our own stdout went away; keep logging
+                    showing = False  # our own stdout went away (`| head`): keep logging
         finally:
             if log_file is not None:
                 log_file.close()

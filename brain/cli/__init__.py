@@ -138,9 +138,14 @@ def _debugging() -> bool:
 def main(args: list[str] | None = None) -> None:
     """Entry point of the `brain` console script: run the CLI, map errors to exit codes."""
     from brain.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, BrainError
+    from brain.process import Terminated
 
     try:
         code: Any = cli.main(args=args, prog_name="brain", standalone_mode=False)
+        _flush_stdout()
+    except SystemExit:  # `brain run` leaves with the entry point's own code
+        _flush_stdout()
+        raise
     except BrainError as error:
         from brain.cli.output import print_error
 
@@ -161,9 +166,14 @@ def main(args: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
         sys.exit(EXIT_INTERRUPTED)
+    except Terminated as stop:  # SIGTERM/SIGHUP while an installer ran: it is stopped
+        click.echo(f"Terminated (signal {stop.signum}).", err=True)
+        sys.exit(128 + stop.signum)
     except BrokenPipeError:
-        sys.stderr.close()  # output piped into `head`: not an error worth a message
-        sys.exit(0)
+        # Output piped into `head`, which closed it: the command itself went fine, and
+        # nothing more can be written there (even at exit, when Python flushes stdout).
+        _discard_stdout()
+        code = 0
     except Exception as error:  # the one place that turns bugs into exit 1
         if _debugging():
             raise
@@ -174,3 +184,24 @@ def main(args: list[str] | None = None) -> None:
         )
         sys.exit(EXIT_INTERNAL)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _flush_stdout() -> None:
+    """Flush now, so that a reader that went away is noticed here and not at exit."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _discard_stdout()
+    except ValueError:
+        pass  # stdout already closed (an embedding caller did it)
+
+
+def _discard_stdout() -> None:
+    # Python's documented recipe (signal module docs, "Note on SIGPIPE"): point stdout at
+    # devnull so that the flush at interpreter exit cannot raise BrokenPipeError again.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass  # no real file descriptor behind stdout (tests capture it): nothing to flush

@@ -17,6 +17,7 @@ import json
 import os
 import posixpath
 import sys
+from contextlib import suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from brain.envs.digest import sha256
 from brain.errors import InvalidInput
 from brain.paths import SPEC_FILENAMES, config_path, project_venv_dir
+from brain.statefs import UnsafeState, current_build, read_text, safe_dir, write_atomic
 
 if TYPE_CHECKING:
     from brain.spec.loader import Project
@@ -138,27 +140,28 @@ def quick_key(root: Path, tracked: list[str]) -> str:
 def read_stamp(env_dir: Path) -> Stamp | None:
     """The stamp of the environment at `env_dir`, or None when it is missing or unreadable."""
     try:
-        data = json.loads((env_dir / STAMP_NAME).read_text(encoding="utf-8"))
+        data = json.loads(read_text(env_dir / STAMP_NAME))
         if data.get("format") != STAMP_FORMAT:
             return None
         return Stamp(**data)
-    except (OSError, ValueError, TypeError, AttributeError):
+    except (OSError, ValueError, TypeError, AttributeError, UnsafeState):
         return None
 
 
 def write_stamp(env_dir: Path, stamp: Stamp) -> None:
     """Write the stamp atomically (temp file + rename): it is the "ready" signal."""
-    temporary = env_dir / f".{STAMP_NAME}.{os.getpid()}"
-    temporary.write_text(json.dumps(asdict(stamp), indent=2), encoding="utf-8")
-    os.replace(temporary, env_dir / STAMP_NAME)
+    write_atomic(env_dir / STAMP_NAME, json.dumps(asdict(stamp), indent=2))
 
 
 def healthy_stamp(root: Path) -> Stamp | None:
     """The stamp of the project's current environment when the environment is intact."""
-    venv = project_venv_dir(root)
-    stamp = read_stamp(venv)
+    build = current_build(root)  # UnsafeState when `.brain/venv` is not brain's own link
+    if build is None:
+        return None
+    stamp = read_stamp(build)
     if stamp is None:
         return None
+    venv = project_venv_dir(root)
     # A moved project breaks a venv's absolute paths; a removed base interpreter breaks python.
     if stamp.location != os.path.realpath(venv) or not os.path.exists(venv / "bin" / "python"):
         return None
@@ -181,20 +184,19 @@ def save_plan(root: Path, inputs: RequirementInputs, *, lock_fresh: bool) -> Non
     tracked = [name for name, _ in inputs.files]
     record = {"brain": _brain_version(), "inputs": asdict(inputs), "tracked": tracked,
               "quick_key": quick_key(root, tracked), "lock_fresh": lock_fresh}
+    from brain.paths import cache_dir
+
     path = plan_path(root)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.{os.getpid()}")
-        temporary.write_text(json.dumps(record), encoding="utf-8")
-        os.replace(temporary, path)
-    except OSError:
-        pass  # only a cache: the next build loads the spec instead
+    # Only a cache: when it cannot be written (or is not brain's), the next build loads the
+    # spec instead.
+    with suppress(OSError, UnsafeState):
+        write_atomic(safe_dir(cache_dir(), "plans") / path.name, json.dumps(record))
 
 
 def load_plan(root: Path) -> tuple[RequirementInputs, bool] | None:
     """(inputs, lock_fresh) saved for the current bytes of `root`'s input files, or None."""
     try:
-        record = json.loads(plan_path(root).read_text(encoding="utf-8"))
+        record = json.loads(read_text(plan_path(root)))
         if record["brain"] != _brain_version():
             return None
         if quick_key(root, record["tracked"]) != record["quick_key"]:
@@ -205,7 +207,7 @@ def load_plan(root: Path) -> tuple[RequirementInputs, bool] | None:
             requirements_file=raw["requirements_file"], index_url=raw["index_url"],
             extra_index_urls=tuple(raw["extra_index_urls"]), python=raw["python"])
         return inputs, bool(record["lock_fresh"])
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, UnsafeState):
         return None
 
 

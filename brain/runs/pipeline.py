@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-from brain.errors import EXIT_INTERRUPTED, InvalidInput
+from brain.errors import InvalidInput
 from brain.runs.plan import needs_pipeline, pipeline_order, plan_pipeline
 
 if TYPE_CHECKING:
@@ -126,6 +126,10 @@ def run_step(plan: RunPlan, *, backend: str = "venv", setup: bool = True, force:
         if hooks.on_started is not None:
             hooks.on_started(plan, record)
 
+    if notebook is not None:
+        from brain.notebooks.execute import prepare_report_dir
+
+        prepare_report_dir(plan.project.root, plan.run_id)
     result = execute(plan, backend=backend, setup=setup, progress=hooks.progress,
                      on_started=started, on_ready=hooks.on_ready,
                      start_timeout=hooks.start_timeout, stdout=hooks.stdout,
@@ -141,9 +145,8 @@ def run_step(plan: RunPlan, *, backend: str = "venv", setup: bool = True, force:
                 else ""
             message = f"{outcome.error}{kept}"
     failed = record.status != "succeeded"
+    # An interrupted step already carries 130 (Ctrl-C) or 128+signal (SIGTERM, SIGHUP).
     code = result.exit_code if not failed else (result.exit_code or 1)
-    if record.status == "interrupted":
-        code = EXIT_INTERRUPTED
     return Step(plan, FAILED if failed else RAN, record, code, message, report)
 
 

@@ -12,13 +12,14 @@ code that wants them (another backend, say), loaded on first use.
 from __future__ import annotations
 
 import json
-import os
+from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from brain import __version__
+from brain.statefs import UnsafeState, read_text, safe_dir, write_atomic
 
 if TYPE_CHECKING:
     from brain.params import Value
@@ -196,8 +197,8 @@ def _cache_file(digest: str) -> Path:
 
 def _read_cache(digest: str) -> dict[str, Any] | None:
     try:
-        data = json.loads(_cache_file(digest).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = json.loads(read_text(_cache_file(digest)))
+    except (OSError, ValueError, UnsafeState):
         return None
     if not isinstance(data, dict) or data.get("format") != _FORMAT or \
             data.get("brain") != __version__ or data.get("spec_hash") != digest:
@@ -209,12 +210,12 @@ def _read_cache(digest: str) -> dict[str, Any] | None:
 def _write_cache(digest: str, spec: dict[str, Any]) -> None:
     target = _cache_file(digest)
     payload = {"format": _FORMAT, "brain": __version__, "spec_hash": digest, "spec": spec}
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        temporary.write_text(json.dumps(payload), encoding="utf-8")
-        os.replace(temporary, target)  # readers see the old file or the whole new one
-    except OSError:
-        pass  # a read-only cache only costs speed
+    from brain.paths import cache_dir
+
+    # A read-only cache (or one that is not brain's) only costs speed; readers see the old
+    # file or the whole new one.
+    with suppress(OSError, UnsafeState):
+        write_atomic(safe_dir(cache_dir(), target.parent.name) / target.name,
+                     json.dumps(payload))
 
 
