@@ -36,9 +36,8 @@ class UnsafeState(EnvironmentFailure):
     """Something brain did not create sits where its state goes (exit 3); nothing touched."""
 
     def __init__(self, path: Path | str, what: str) -> None:
-        super().__init__(f"{path} {what}: brain keeps its own state there and does not "
-                         "follow, overwrite or delete what it did not create",
-                         hint=f"remove {path}: brain did not create it")
+        super().__init__(f"{path} {what}; brain never follows, overwrites or deletes "
+                         "what it did not create", hint=f"remove {path}: brain did not create it")
         self.path = Path(path)
 
 
@@ -110,8 +109,7 @@ def project_state(root: Path) -> Path:
         raise UnsafeState(state, _describe(info.st_mode))
     if not is_marked(state):
         if not _legacy_state(state):
-            raise UnsafeState(state, "was not created by brain (it has no "
-                              f"{MARKER} marker; a repository may have brought it)")
+            raise UnsafeState(state, f"has no {MARKER} marker (a repository brought it?)")
         for name in _LEGACY_FOLDERS:
             found = _lstat(state / name)
             if found is not None and stat.S_ISDIR(found.st_mode) and not is_marked(state / name):
