@@ -3,9 +3,10 @@ signals forwarded, exit codes passed through.
 
 A SIGTERM or SIGHUP sent to brain while a child runs is passed on to the child's process group;
 brain then ends with 128+signal (143, 129), in its exit code and in the run record alike.
-Installers run `contained`: in their own process group, stopped with brain, and on Linux
-killed by the kernel if brain itself is killed (PR_SET_PDEATHSIG), so a `kill -9` of
-`brain setup-deps` never leaves an installer writing into a folder nobody owns.
+Installers run `contained`: in their own process group, under a tiny supervisor that the
+kernel signals when brain dies (Linux PR_SET_PDEATHSIG) and that then kills the whole group,
+build backends included, so even a `kill -9` of `brain setup-deps` leaves no installer
+running and writing into a folder nobody owns.
 """
 
 from __future__ import annotations
@@ -28,7 +29,36 @@ _SCRUBBED = ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "__PYVENV_LAUNCHER__", "
              "CONDA_PREFIX", "PIP_REQUIRE_VIRTUALENV", "UV_PROJECT_ENVIRONMENT")
 
 GRACE_SECONDS = 5.0
-_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+# The supervisor of a contained child: asks the kernel for SIGTERM when brain (its parent)
+# dies, starts the command in the process group brain made for it, and on SIGTERM or SIGHUP
+# kills that group (itself included). Without site or user paths it starts in milliseconds.
+_SUPERVISOR = """
+import os, signal, sys
+def stop(signum, frame):
+    os.killpg(0, signal.SIGKILL)
+signal.signal(signal.SIGTERM, stop)
+signal.signal(signal.SIGHUP, stop)
+if sys.platform.startswith("linux"):
+    import ctypes
+    ctypes.CDLL(None).prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
+if os.getppid() != int(sys.argv[1]):
+    stop(0, None)
+child = os.fork()
+if child == 0:
+    try:
+        os.execvp(sys.argv[2], sys.argv[2:])
+    except OSError as error:
+        sys.stderr.write(f"{sys.argv[2]!r} was not found: {error.strerror}\\n")
+    os._exit(127)
+while True:
+    try:
+        status = os.waitpid(child, 0)[1]
+        break
+    except InterruptedError:
+        continue
+code = os.waitstatus_to_exitcode(status)
+sys.exit(128 - code if code < 0 else code)
+"""
 
 
 class Terminated(BaseException):
@@ -85,10 +115,14 @@ def run_checked(
 
 def _run_contained(argv: list[str], cwd: Path | None, env: dict[str, str],
                    timeout: float | None) -> subprocess.CompletedProcess[str]:
+    import shutil
+
+    if shutil.which(argv[0], path=env.get("PATH")) is None and not os.path.isfile(argv[0]):
+        raise FileNotFoundError(argv[0])
+    supervised = [sys.executable, "-I", "-S", "-c", _SUPERVISOR, str(os.getpid()), *argv]
     child = subprocess.Popen(  # argv list, never a shell
-        argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        supervised, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
         stderr=subprocess.PIPE, text=True, start_new_session=True,
-        preexec_fn=_die_with_parent(os.getpid()),
     )
     with _forwarding_termination(child) as received:
         try:
@@ -109,20 +143,30 @@ def _kill_group(child: subprocess.Popen[str]) -> None:
         child.communicate(timeout=GRACE_SECONDS)
 
 
-def _die_with_parent(parent: int) -> Callable[[], None] | None:
-    """A preexec hook asking Linux to SIGKILL the child when brain dies (None elsewhere)."""
-    if not sys.platform.startswith("linux"):
-        return None
-    import ctypes  # loaded here, in the parent: the hook itself only calls into libc
+def stop_tagged_processes(variable: str, value: str) -> int:
+    """SIGKILL every process of this user whose environment holds `variable=value` (Linux:
+    read from /proc); how many were found. Installers carry such a tag so that the next build
+    can stop what a killed brain left running (a build backend the installer had started)."""
+    tag = f"{variable}={value}".encode()
+    found = 0
+    for entry in _proc_entries():
+        try:
+            environ = Path(f"/proc/{entry}/environ").read_bytes()
+        except OSError:
+            continue  # gone meanwhile, or another user's
+        if tag in environ.split(b"\0"):
+            with suppress(ProcessLookupError, PermissionError):
+                os.kill(int(entry), signal.SIGKILL)
+                found += 1
+    return found
 
-    prctl = ctypes.CDLL(None, use_errno=True).prctl
 
-    def set_up() -> None:
-        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        if os.getppid() != parent:  # brain died before the request took effect
-            os._exit(1)
-
-    return set_up
+def _proc_entries() -> list[str]:
+    try:
+        return [name for name in os.listdir("/proc") if name.isdigit() and
+                int(name) != os.getpid()]
+    except OSError:
+        return []  # not Linux: the process group and the kernel's parent-death signal remain
 
 
 def exit_code_of(returncode: int) -> int:

@@ -143,9 +143,15 @@ def main(args: list[str] | None = None) -> None:
     try:
         code: Any = cli.main(args=args, prog_name="brain", standalone_mode=False)
         _flush_stdout()
-    except SystemExit:  # `brain run` leaves with the entry point's own code
+    except SystemExit as stop:  # `brain run` leaves with the entry point's own code
+        # (click.utils.PacifyFlushWrapper is what click puts in place then; untyped in click.)
+        if type(sys.stdout).__name__ == "PacifyFlushWrapper":
+            # click met EPIPE on stdout and turned it into exit 1: the reader left (`| head`),
+            # the command did not fail.
+            _discard_stdout()
+            sys.exit(0)
         _flush_stdout()
-        raise
+        raise stop
     except BrainError as error:
         from brain.cli.output import print_error
 

@@ -35,6 +35,7 @@ from brain.envs.identity import (
     plan_path,
     quick_key,
     quick_ready,
+    read_stamp,
     save_plan,
     write_stamp,
 )
@@ -58,6 +59,7 @@ if TYPE_CHECKING:
     from brain.spec.loader import Project
 
 INSTALLERS = ("uv", "pip")
+BUILD_TAG = "BRAIN_BUILD_FOLDER"  # in every installer's environment: its build folder
 
 
 class VenvEnvironment:
@@ -249,7 +251,7 @@ def _build_with_uv(root: Path, target: Path, interpreter: Interpreter,
     # --allow-existing: the build folder exists already, holding brain's marker.
     _installer_step([uv, "venv", "--quiet", "--no-project", "--allow-existing",
                      f"--python={interpreter.path}", str(target)],
-                    root, env, "creating the virtual environment")
+                    root, env, "creating the virtual environment", target)
     python = f"--python={target / 'bin' / 'python'}"
     if lock is not None:
         if not _has_requirements(lock.text):
@@ -269,13 +271,13 @@ def _build_with_uv(root: Path, target: Path, interpreter: Interpreter,
         # that are all cached install offline, and only a miss goes to the network.
         report(f"{what} (from the cache)")
         try:
-            _installer_step([*argv[:3], "--offline", *argv[3:]], root, env, what)
+            _installer_step([*argv[:3], "--offline", *argv[3:]], root, env, what, target)
             return
         except EnvironmentFailure:
             report(f"{what}: downloading what the cache lacks")
     else:
         report(what)
-    _installer_step(argv, root, env, what)
+    _installer_step(argv, root, env, what, target)
 
 
 def _build_with_pip(root: Path, target: Path, interpreter: Interpreter,
@@ -290,7 +292,7 @@ def _build_with_pip(root: Path, target: Path, interpreter: Interpreter,
     })
     _installer_step([sys.executable, "-m", "virtualenv", "--quiet", "--no-periodic-update",
                      f"--python={interpreter.path}", str(target)],
-                    root, env, "creating the virtual environment (virtualenv)")
+                    root, env, "creating the virtual environment (virtualenv)", target)
     pip = [str(target / "bin" / "python"), "-m", "pip", "install", "--quiet",
            *index_arguments(inputs)]
     if lock is not None:
@@ -302,7 +304,7 @@ def _build_with_pip(root: Path, target: Path, interpreter: Interpreter,
     else:
         return
     report("installing the dependencies (pip)")
-    _installer_step(argv, root, env, "installing the dependencies (pip)")
+    _installer_step(argv, root, env, "installing the dependencies (pip)", target)
 
 
 def remove_environment(root: Path, *, everything: bool = False,
@@ -346,12 +348,16 @@ def _identity(inputs: RequirementInputs, lock: LockFile | None) -> str:
     return environment_identity(digest, inputs.python)
 
 
-def _installer_step(argv: list[str], cwd: Path, env: dict[str, str], what: str) -> None:
+def _installer_step(argv: list[str], cwd: Path, env: dict[str, str], what: str,
+                    target: Path) -> None:
     from brain.envs.lock import installer_failure
     from brain.process import run_checked
 
     try:
-        run_checked(argv, cwd=cwd, env=env, what=what, contained=True)
+        # Tagged with its build folder: what it starts inherits the tag, and the next build
+        # stops anything so tagged that a killed brain left running (see _remove_leftovers).
+        run_checked(argv, cwd=cwd, env={**env, BUILD_TAG: str(target)}, what=what,
+                    contained=True)
     except EnvironmentFailure as error:
         raise installer_failure(error, what) from None
 
@@ -391,6 +397,7 @@ def _switch(venv: Path, target: Path) -> None:
 def _remove_leftovers(envs: Path, *, keep: Path | None) -> None:
     """Remove builds that are not current: superseded, or killed midway (no stamp). Only
     brain's marked build folders go; anything else there is refused, before any deletion."""
+    from brain.process import stop_tagged_processes
     from brain.statefs import MARKER, build_name, check_removable
 
     leftovers = [child for child in envs.iterdir()
@@ -400,4 +407,7 @@ def _remove_leftovers(envs: Path, *, keep: Path | None) -> None:
         if not build_name(child.name) and not child.is_file():
             raise UnsafeState(child, "is not a build of brain's")
     for child in leftovers:
+        if child.is_dir() and read_stamp(child) is None:
+            # Killed midway: its installer may have left a build backend running there.
+            stop_tagged_processes(BUILD_TAG, str(child))
         remove(child)
