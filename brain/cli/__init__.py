@@ -144,8 +144,8 @@ def main(args: list[str] | None = None) -> None:
         code: Any = cli.main(args=args, prog_name="brain", standalone_mode=False)
         _flush_stdout()
     except SystemExit as stop:  # `brain run` leaves with the entry point's own code
-        # (click.utils.PacifyFlushWrapper is what click puts in place then; untyped in click.)
-        if type(sys.stdout).__name__ == "PacifyFlushWrapper":
+        # (click puts its [_]PacifyFlushWrapper in place then; its name varies by version.)
+        if type(sys.stdout).__name__.endswith("PacifyFlushWrapper"):
             # click met EPIPE on stdout and turned it into exit 1: the reader left (`| head`),
             # the command did not fail.
             _discard_stdout()
