@@ -104,7 +104,8 @@ class LazyGroup(click.Group):
     epilog="Examples:\n\n\b\n  brain validate\n  brain setup-deps\n"
     "  brain run -e fit-models -P alpha=0.7\n  brain runs list\n\n"
     "Exit codes: 0 ok, 1 internal error, 2 invalid input, 3 environment failure, "
-    "4 busy/lock timeout, 130 interrupted; `brain run` passes the entry point's code through.",
+    "4 busy/lock timeout, 130 interrupted (Ctrl-C), 143/129 terminated (SIGTERM/SIGHUP); "
+    "`brain run` passes the entry point's code through.",
 )
 @click.version_option(__version__, "--version", prog_name="brain")
 @click.option("--debug", is_flag=True, envvar="BRAIN_DEBUG", help="Show tracebacks on errors.")
