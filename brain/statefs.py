@@ -173,6 +173,16 @@ def build_name(name: str) -> bool:
     return _BUILD_LINK.fullmatch(f"envs/{name}") is not None
 
 
+def check_database(path: Path) -> None:
+    """UnsafeState unless the SQLite file `path` and its journals are plain files or missing
+    (SQLite opens them by name, following links)."""
+    for candidate in (path, path.with_name(path.name + "-wal"),
+                      path.with_name(path.name + "-shm"), path.with_name(path.name + "-journal")):
+        info = _lstat(candidate)
+        if info is not None and not stat.S_ISREG(info.st_mode):
+            raise UnsafeState(candidate, _describe(info.st_mode))
+
+
 def open_file(path: Path, flags: int, mode: int = 0o644) -> int:
     """`os.open` that refuses a symlink, a non-file and a hard-linked file (UnsafeState)."""
     try:

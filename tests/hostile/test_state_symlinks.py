@@ -224,3 +224,55 @@ def test_a_docker_build_context_never_carries_a_state_folder(tmp_path: Path,
     with tarfile.open(fileobj=context.tar()) as archive:
         names = {name for name in archive.getnames() if name.startswith("project/")}
     assert names == {"project/onebrain.yml", "project/pkg/code.py"}
+
+
+def test_the_run_store_is_never_opened_through_a_link(brain: Brain, isolated: Path,
+                                                       victims: Victims) -> None:
+    os.symlink(victims.file, isolated / "brain.db")
+    before = victims.snapshot()
+    result = brain("runs", "list")
+    assert result.exit_code == 3, result.output
+    assert f"remove {isolated / 'brain.db'}: {REFUSAL}" in result.stderr
+    assert victims.snapshot() == before
+
+
+def test_a_linked_cache_folder_is_skipped_never_written(
+        brain: Brain, tmp_path: Path, own_cache: Path, victims: Victims) -> None:
+    own_cache.mkdir(parents=True)
+    for name in ("plans", "specs"):
+        os.symlink(victims.folder, own_cache / name)
+    source = tmp_path / "honest"
+    commit_repository(source, {})
+    before = victims.snapshot()
+    assert brain("setup-deps", str(source)).exit_code == 0  # a cache only costs speed
+    assert brain("run", str(source), "-e", "main").exit_code == 0
+    assert victims.snapshot() == before
+
+
+def test_a_linked_repository_cache_is_refused_by_launch(
+        brain: Brain, tmp_path: Path, own_cache: Path, victims: Victims) -> None:
+    work = tmp_path / "project"
+    commit = commit_repository(work, {})
+    own_cache.mkdir(parents=True)
+    os.symlink(victims.folder, own_cache / "repos")
+    before = victims.snapshot()
+    result = brain("launch", make_link(work.as_uri(), commit, entry="main").to_url())
+    assert result.exit_code == 3, result.output
+    assert REFUSAL in result.stderr
+    assert victims.snapshot() == before
+
+
+def test_a_hard_linked_lock_file_is_refused_not_truncated(
+        brain: Brain, tmp_path: Path, victims: Victims) -> None:
+    """git cannot commit a hard link, but an archive or a copy tool can make one."""
+    source = tmp_path / "honest"
+    commit_repository(source, {})
+    assert brain("setup-deps", str(source)).exit_code == 0
+    lock = source / ".brain" / "lock"
+    lock.unlink()
+    os.link(victims.file, lock)
+    before = victims.snapshot()
+    result = brain("clean", str(source))
+    assert result.exit_code == 3, result.output
+    assert "hard link" in result.stderr and f"remove {lock}" in result.stderr
+    assert victims.snapshot() == before
