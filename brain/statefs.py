@@ -102,8 +102,12 @@ def project_state(root: Path) -> Path:
     state = root / ".brain"
     info = _lstat(state)
     if info is None:
-        safe_dir(root, ".brain", mark=True)
-        write_atomic(state / ".gitignore", _IGNORE_TEXT)  # never makes the git tree dirty
+        try:
+            safe_dir(root, ".brain", mark=True)
+            write_atomic(state / ".gitignore", _IGNORE_TEXT)  # never makes the tree dirty
+        except OSError as error:  # a read-only project, a full disk
+            raise EnvironmentFailure(f"cannot create {state}: {error.strerror or error}",
+                                     hint=f"check that {root} is writable") from None
         return state
     if not stat.S_ISDIR(info.st_mode):
         raise UnsafeState(state, _describe(info.st_mode))

@@ -276,3 +276,26 @@ def test_a_hard_linked_lock_file_is_refused_not_truncated(
     assert result.exit_code == 3, result.output
     assert "hard link" in result.stderr and f"remove {lock}" in result.stderr
     assert victims.snapshot() == before
+
+
+@pytest.mark.parametrize("link", [".brain", "src/.brain"], ids=["folder-link", "file-link"])
+def test_generate_from_a_template_folder_leaves_its_state_folder_behind(
+        brain: Brain, tmp_path: Path, victims: Victims, link: str) -> None:
+    import shutil
+
+    from tests.conftest import REPO_ROOT
+
+    template = tmp_path / "hostile-template"
+    shutil.copytree(REPO_ROOT / "templates" / "basic", template)
+    (template / link).parent.mkdir(exist_ok=True)
+    os.symlink(victims.folder if link == ".brain" else victims.file, template / link)
+    before = victims.snapshot()
+    target = tmp_path / "made"
+    result = brain("generate", "--no-input", "--no-git", "-t", str(template), str(target))
+    if link == ".brain":  # a state folder is never copied
+        assert result.exit_code == 0, result.output
+    else:  # a file link leading outside the template is refused as any other would be
+        assert result.exit_code == 2, result.output
+        assert "points outside the template" in result.stderr
+    assert victims.snapshot() == before
+    assert not os.path.lexists(target / link)
