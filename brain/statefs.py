@@ -114,12 +114,23 @@ def project_state(root: Path) -> Path:
     if not is_marked(state):
         if not _legacy_state(state):
             raise UnsafeState(state, f"has no {MARKER} marker (a repository brought it?)")
-        for name in _LEGACY_FOLDERS:
-            found = _lstat(state / name)
-            if found is not None and stat.S_ISDIR(found.st_mode) and not is_marked(state / name):
-                _write_marker(state / name)
+        for folder in _legacy_folders(state):
+            _write_marker(folder)
         _write_marker(state)
     return state
+
+
+def _legacy_folders(state: Path) -> list[Path]:
+    """The real, unmarked folders an older brain made: envs/, runs/, reports/, the builds."""
+    def real_folder(path: Path) -> bool:
+        found = _lstat(path)
+        return found is not None and stat.S_ISDIR(found.st_mode) and not is_marked(path)
+
+    folders = [state / name for name in _LEGACY_FOLDERS if real_folder(state / name)]
+    if state / "envs" in folders:
+        folders += [child for child in (state / "envs").iterdir()
+                    if build_name(child.name) and real_folder(child)]
+    return folders
 
 
 def _legacy_state(state: Path) -> bool:

@@ -149,7 +149,6 @@ def _ensure(root: Path, options: EnvironmentOptions, progress: Progress | None,
     if quick is not None:
         return quick
     from brain.envs.locking import ProjectLock
-    from brain.statefs import project_state
 
     report = progress or (lambda _phrase: None)
     project_state(root)  # refuses a `.brain/` that brain did not create
@@ -212,7 +211,7 @@ def _ensure_locked(root: Path, options: EnvironmentOptions, report: Progress, st
             remove(target)
         raise
     if previous is not None and previous != target:
-        with suppress(OSError):
+        with suppress(OSError, UnsafeState):  # not brain's to delete: it stays, unused
             remove(previous)
     return EnsureResult(identity, True, str(venv), time.perf_counter() - started)
 

@@ -154,10 +154,14 @@ def test_a_state_folder_from_an_older_brain_is_adopted(brain: Brain, tmp_path: P
     source = tmp_path / "older"
     commit_repository(source, {})
     (source / ".brain" / "runs" / "old-run").mkdir(parents=True)
+    old_build = source / ".brain" / "envs" / "venv-aaaaaaaaaaaa-bbbbbb"
+    (old_build / "bin").mkdir(parents=True)
+    os.symlink("envs/venv-aaaaaaaaaaaa-bbbbbb", source / ".brain" / "venv")
     (source / ".brain" / ".gitignore").write_text("*\n")
     assert brain("run", str(source), "-e", "main").exit_code == 0
     assert (source / ".brain" / MARKER).is_file()
     assert (source / ".brain" / "runs" / MARKER).is_file()
+    assert not old_build.exists()  # the old build was adopted, then replaced
     assert brain("clean", "--all", str(source)).exit_code == 0
     assert not (source / ".brain" / "runs").exists()
 
