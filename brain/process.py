@@ -22,7 +22,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO
 
-from brain.errors import BrainError, EnvironmentFailure
+from brain.errors import BrainError, EnvironmentFailure, Terminated
 
 # Variables of the calling interpreter that would leak into a project's own Python.
 _SCRUBBED = ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "__PYVENV_LAUNCHER__", "PYTHONSTARTUP",
@@ -59,15 +59,6 @@ while True:
 code = os.waitstatus_to_exitcode(status)
 sys.exit(128 - code if code < 0 else code)
 """
-
-
-class Terminated(BaseException):
-    """brain received SIGTERM or SIGHUP while a contained child ran (the child is stopped);
-    the CLI exits 128+signal. A BaseException, like KeyboardInterrupt: cleanup still runs."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(f"terminated by signal {signum}")
-        self.signum = signum
 
 
 def scrubbed_environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:

@@ -52,8 +52,8 @@ def _describe(mode: int) -> str:
 def _lstat(path: Path) -> os.stat_result | None:
     try:
         return os.lstat(path)
-    except FileNotFoundError:
-        return None
+    except (FileNotFoundError, NotADirectoryError):  # a file where a folder should be:
+        return None  # whoever creates the path next reports it
 
 
 def safe_dir(base: Path, *parts: str, mark: bool = False, create: bool = True) -> Path:

@@ -138,8 +138,7 @@ def _debugging() -> bool:
 
 def main(args: list[str] | None = None) -> None:
     """Entry point of the `brain` console script: run the CLI, map errors to exit codes."""
-    from brain.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, BrainError
-    from brain.process import Terminated
+    from brain.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, BrainError, Terminated
 
     try:
         code: Any = cli.main(args=args, prog_name="brain", standalone_mode=False)
