@@ -201,7 +201,9 @@ def check_database(path: Path) -> None:
 def open_file(path: Path, flags: int, mode: int = 0o644) -> int:
     """`os.open` that refuses a symlink, a non-file and a hard-linked file (UnsafeState)."""
     try:
-        fd = os.open(path, flags | os.O_NOFOLLOW | os.O_CLOEXEC, mode)
+        # O_NONBLOCK: a FIFO put where a file belongs must not hang the open (it is refused
+        # just below); on a regular file the flag changes nothing.
+        fd = os.open(path, flags | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK, mode)
     except OSError:
         info = _lstat(path)
         if info is not None and not stat.S_ISREG(info.st_mode):
