@@ -103,12 +103,11 @@ def project_state(root: Path) -> Path:
     info = _lstat(state)
     if info is None:
         try:
-            safe_dir(root, ".brain", mark=True)
-            write_atomic(state / ".gitignore", _IGNORE_TEXT)  # never makes the tree dirty
+            _create_state(state)
         except OSError as error:  # a read-only project, a full disk
             raise EnvironmentFailure(f"cannot create {state}: {error.strerror or error}",
                                      hint=f"check that {root} is writable") from None
-        return state
+        info = os.lstat(state)
     if not stat.S_ISDIR(info.st_mode):
         raise UnsafeState(state, _describe(info.st_mode))
     if not is_marked(state):
@@ -118,6 +117,27 @@ def project_state(root: Path) -> Path:
             _write_marker(folder)
         _write_marker(state)
     return state
+
+
+def _create_state(state: Path) -> None:
+    """Make `state` whole, marker and .gitignore included, in one rename: a second brain
+    starting at the same moment sees no folder or a marked one, never an unmarked one."""
+    import shutil
+    import tempfile
+
+    staging = Path(tempfile.mkdtemp(prefix=".brain-new-", dir=state.parent))
+    try:
+        _write_marker(staging)
+        write_atomic(staging / ".gitignore", _IGNORE_TEXT)  # never makes the tree dirty
+        os.chmod(staging, 0o755)
+        try:
+            os.rename(staging, state)
+        except OSError:
+            if not os.path.lexists(state):
+                raise
+            # Another brain made it first: theirs is used, and checked by the caller.
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def _legacy_folders(state: Path) -> list[Path]:
