@@ -19,6 +19,9 @@ from brain.share.url import make_link
 from brain.statefs import MARKER
 from tests.conftest import Result
 from tests.hostile.state_helpers import Victims, clone, commit_repository, git
+from tests.share import conftest as share_fixtures
+
+start_hub = share_fixtures.start_hub  # a real `brain hub` on 127.0.0.1, stopped by pid
 
 Brain = Callable[..., Result]
 REFUSAL = "brain did not create it"
@@ -303,3 +306,25 @@ def test_generate_from_a_template_folder_leaves_its_state_folder_behind(
         assert "points outside the template" in result.stderr
     assert victims.snapshot() == before
     assert not os.path.lexists(target / link)
+
+
+def test_a_hub_launch_of_a_hostile_repository_touches_no_victim(
+        start_hub: Callable[..., share_fixtures.Hub], tmp_path: Path, victims: Victims) -> None:
+    """The same repository through the hub's HTTP API: one click on a link, nothing outside."""
+    import httpx
+
+    links = _links({".brain/venv": "folder", ".brain/lock": "file", ".brain/envs": "folder"},
+                   victims)
+    work = tmp_path / "attacker"
+    commit = commit_repository(work, links, {f".brain/{MARKER}": "forged\n"})
+    before = victims.snapshot()
+    hub = start_hub()
+    link = make_link(work.as_uri(), commit, entry="main", hub=hub.url)
+    with httpx.Client(base_url=hub.url, timeout=60) as client:
+        created = client.post("/api/launches", json={"link": link.to_url()})
+        assert created.status_code == 202, created.text
+        final = share_fixtures.wait_finished(client, created.json()["id"], timeout=120)
+        assert final["status"] == "succeeded", final
+        logs = client.get(f"/api/launches/{final['id']}/logs").text
+    assert "hello" in logs
+    assert victims.snapshot() == before
