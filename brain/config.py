@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import difflib
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -262,11 +260,10 @@ def _save(settings: dict[str, str | list[str]]) -> None:
                 if isinstance(value, list) else json.dumps(value))
         lines.append(f"{name} = {text}")
     path = config_path()
+    from brain.statefs import write_atomic
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".config-", suffix=".toml")
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write("\n".join(lines) + "\n")
-        os.replace(temporary, path)
+        write_atomic(path, "\n".join(lines) + "\n")
     except OSError as error:
         raise InvalidInput(f"cannot write {path}: {error.strerror}") from None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -103,9 +104,9 @@ def _home() -> Check:
     home = brain_home()
     try:
         home.mkdir(parents=True, exist_ok=True)
-        probe = home / f".doctor-{os.getpid()}"
-        probe.write_text("ok", encoding="utf-8")
-        probe.unlink()
+        # A fresh temporary file (O_EXCL, never through a symlink), removed at once.
+        with tempfile.NamedTemporaryFile(dir=home, prefix=".doctor-") as probe:
+            probe.write(b"ok")
     except OSError as error:
         return Check("home", FAIL, f"{home} is not writable: {error.strerror}",
                      "fix its permissions, or point BRAIN_HOME at a writable folder")

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from brain import __version__, paths
 from brain.errors import InvalidInput, SpecInvalid
+from brain.statefs import UnsafeState, read_text, safe_dir, write_atomic
 
 if TYPE_CHECKING:
     from brain.spec.document import Document
@@ -369,8 +370,8 @@ def _cache_stamp() -> str:
 
 def _read_cache(cache_file: Path) -> dict[str, Any]:
     try:
-        data = json.loads(cache_file.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = json.loads(read_text(cache_file, limit=1 << 30))
+    except (OSError, ValueError, UnsafeState):
         return {}
     if not isinstance(data, dict) or data.get("stamp") != _cache_stamp():
         return {}
@@ -380,10 +381,8 @@ def _read_cache(cache_file: Path) -> dict[str, Any]:
 
 def _write_cache(cache_file: Path, entries: dict[str, Any]) -> None:
     # A cache that cannot be written only costs speed; write-then-rename keeps it whole.
-    with contextlib.suppress(OSError):
-        cache_file.parent.mkdir(parents=True, exist_ok=True)
-        temporary = cache_file.with_name(f"{cache_file.name}.{os.getpid()}.tmp")
-        temporary.write_text(json.dumps({"stamp": _cache_stamp(), "entries": entries}),
-                             encoding="utf-8")
-        os.replace(temporary, cache_file)
+    with contextlib.suppress(OSError, UnsafeState):
+        folder = safe_dir(paths.cache_dir(), cache_file.parent.name)
+        write_atomic(folder / cache_file.name,
+                     json.dumps({"stamp": _cache_stamp(), "entries": entries}))
 

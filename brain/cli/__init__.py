@@ -111,7 +111,8 @@ class LazyGroup(click.Group):
     epilog="Examples:\n\n\b\n  brain validate\n  brain setup-deps\n"
     "  brain run -e fit-models -P alpha=0.7\n  brain runs list\n\n"
     "Exit codes: 0 ok, 1 internal error, 2 invalid input, 3 environment failure, "
-    "4 busy/lock timeout, 130 interrupted; `brain run` passes the entry point's code through.",
+    "4 busy/lock timeout, 130 interrupted (Ctrl-C), 143/129 terminated (SIGTERM/SIGHUP); "
+    "`brain run` passes the entry point's code through.",
 )
 @click.version_option(__version__, "--version", prog_name="brain")
 @click.option("--debug", is_flag=True, envvar="BRAIN_DEBUG", help="Show tracebacks on errors.")
@@ -144,10 +145,20 @@ def _debugging() -> bool:
 
 def main(args: list[str] | None = None) -> None:
     """Entry point of the `brain` console script: run the CLI, map errors to exit codes."""
-    from brain.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, BrainError
+    from brain.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, BrainError, Terminated
 
     try:
         code: Any = cli.main(args=args, prog_name="brain", standalone_mode=False)
+        _flush_stdout()
+    except SystemExit as stop:  # `brain run` leaves with the entry point's own code
+        # (click puts its [_]PacifyFlushWrapper in place then; its name varies by version.)
+        if type(sys.stdout).__name__.endswith("PacifyFlushWrapper"):
+            # click met EPIPE on stdout and turned it into exit 1: the reader left (`| head`),
+            # the command did not fail.
+            _discard_stdout()
+            sys.exit(0)
+        _flush_stdout()
+        raise stop
     except BrainError as error:
         from brain.cli.output import print_error
 
@@ -168,9 +179,14 @@ def main(args: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
         sys.exit(EXIT_INTERRUPTED)
+    except Terminated as stop:  # SIGTERM/SIGHUP while an installer ran: it is stopped
+        click.echo(f"Terminated (signal {stop.signum}).", err=True)
+        sys.exit(128 + stop.signum)
     except BrokenPipeError:
-        sys.stderr.close()  # output piped into `head`: not an error worth a message
-        sys.exit(0)
+        # Output piped into `head`, which closed it: the command itself went fine, and
+        # nothing more can be written there (even at exit, when Python flushes stdout).
+        _discard_stdout()
+        code = 0
     except Exception as error:  # the one place that turns bugs into exit 1
         if _debugging():
             raise
@@ -181,3 +197,24 @@ def main(args: list[str] | None = None) -> None:
         )
         sys.exit(EXIT_INTERNAL)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _flush_stdout() -> None:
+    """Flush now, so that a reader that went away is noticed here and not at exit."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _discard_stdout()
+    except ValueError:
+        pass  # stdout already closed (an embedding caller did it)
+
+
+def _discard_stdout() -> None:
+    # Python's documented recipe (signal module docs, "Note on SIGPIPE"): point stdout at
+    # devnull so that the flush at interpreter exit cannot raise BrokenPipeError again.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass  # no real file descriptor behind stdout (tests capture it): nothing to flush

@@ -110,7 +110,7 @@ def clean(project: Path | None, everything: bool, as_json: bool) -> None:
       brain clean
       brain clean examples/fit-model --all
     """
-    from brain.envs.venv import remove_environment
+    from brain.envs.clean import remove_environment
     from brain.paths import find_spec_file
 
     target = output.project_folder(project)

@@ -34,9 +34,9 @@ def lab(port: int, no_browser: bool) -> None:
                           open_browser=not no_browser)
     output.note(f"kernel {command.kernel.name}: {command.kernel.python}")
     output.note(f"JupyterLab at {command.url} (Ctrl-C stops it)")
-    code, interrupted = run_live(command.argv, cwd=root,
+    code, stopped_by = run_live(command.argv, cwd=root,
                                  env=scrubbed_environment(command.variables))
-    raise SystemExit(130 if interrupted else code)
+    raise SystemExit(128 + stopped_by if stopped_by else code)
 
 
 @click.group()

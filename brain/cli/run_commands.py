@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shlex
 import sys
+from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -88,7 +89,9 @@ def run(project: Path | None, entry: str | None, params: tuple[str, ...], backen
     result = _execute(plan, backend=backend, setup=not no_setup, as_json=as_json,
                       start_timeout=start_timeout)
     if as_json:
-        output.print_json(result.record.as_dict())
+        # A reader that went away (`| head`) cannot change what the run itself exited with.
+        with suppress(BrokenPipeError):
+            output.print_json(result.record.as_dict())
     _exit(result.exit_code)
 
 

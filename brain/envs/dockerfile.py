@@ -45,10 +45,11 @@ DEFAULT_NETWORK = "host"
 SYSTEM_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
 LOCK_FILENAME = "onebrain.lock"
 
-# What never belongs in an image: brain's own state, environments, caches, VCS metadata.
+# What never belongs in an image: brain's own state (at any depth, folder or link: a state
+# folder a repository committed is never used), environments, caches, VCS metadata.
 # Declared outputs of entry points are added per project.
 BASE_IGNORES = (
-    ".brain/", ".git/", ".hg/", ".svn/", ".venv/", "venv/", ".tox/", ".nox/",
+    ".brain", "**/.brain", ".git/", ".hg/", ".svn/", ".venv/", "venv/", ".tox/", ".nox/",
     "**/__pycache__/", "**/*.pyc", "**/*.pyo", ".pytest_cache/", ".mypy_cache/",
     ".ruff_cache/", ".ipynb_checkpoints/", "**/.ipynb_checkpoints/", ".DS_Store",
     "**/.DS_Store", "*.egg-info/", "dist/", "mlruns/", ".dvc/cache/",

@@ -2,7 +2,10 @@
 
 The lock is `flock` on `<project>/.brain/lock`: the kernel releases it when its holder dies,
 so a killed `brain` never leaves a stale lock behind. The holder writes its pid, host and
-command into the file; a waiter reads them for its message.
+command into the file; a waiter reads them for its message. The file is opened without
+following a symlink and must be a plain single-link file (brain.statefs): a lock committed as
+a link to another file is refused, never truncated; its folder is made by brain.statefs too
+(a project's `.brain/` only when brain made it).
 """
 
 from __future__ import annotations
@@ -34,9 +37,11 @@ def lock_timeout() -> float:
 
 def describe_owner(path: Path) -> str:
     """Who holds the lock at `path`, in words ("`brain setup-deps` (pid 12, host h, since ...)")."""
+    from brain.statefs import UnsafeState, read_text
+
     try:
-        owner = json.loads(path.read_text(encoding="utf-8") or "{}")
-    except (OSError, ValueError):
+        owner = json.loads(read_text(path, limit=65536) or "{}")
+    except (OSError, ValueError, UnsafeState):
         owner = {}
     if not isinstance(owner, dict) or "pid" not in owner:
         return "another brain process"
@@ -57,9 +62,15 @@ class ProjectLock:
 
     def acquire(self) -> None:
         """Take the lock, waiting up to `timeout`; Busy (exit 4) names the owner on timeout."""
+        from brain.statefs import open_file, project_state, safe_dir
+
+        folder = self.path.parent
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            if folder.name == ".brain":
+                project_state(folder.parent)
+            else:
+                safe_dir(folder.parent, folder.name)
+            fd = open_file(self.path, os.O_RDWR | os.O_CREAT)
         except OSError as error:
             raise EnvironmentFailure(
                 f"cannot create the lock {self.path}: {error.strerror}") from None

@@ -145,7 +145,9 @@ class LocalIndex:
                 hint="pass a folder you can write to with --index") from None
 
     def _publish(self, distributions: list[Distribution]) -> list[Distribution]:
-        self.simple.mkdir(parents=True, exist_ok=True)
+        from brain.statefs import safe_dir
+
+        safe_dir(self.root, self.simple.name)  # never a folder reached through a symlink
         published: list[Distribution] = []
         with self._locked():
             for dist in distributions:
@@ -157,8 +159,7 @@ class LocalIndex:
                     )
             try:
                 for dist in distributions:
-                    folder = self.simple / dist.name
-                    folder.mkdir(exist_ok=True)
+                    folder = safe_dir(self.simple, dist.name)
                     target = folder / dist.filename
                     _copy_atomically(dist.path, target)
                     published.append(Distribution(target, dist.name, dist.version, dist.kind))
@@ -192,8 +193,10 @@ class LocalIndex:
     @contextmanager
     def _locked(self) -> Iterator[None]:
         # Two `brain publish` at once must not both pass the "not yet published" check.
+        from brain.statefs import open_file
+
         lock_path = self.root / ".lock"
-        with lock_path.open("a") as handle:
+        with os.fdopen(open_file(lock_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT), "a") as handle:
             deadline = time.monotonic() + LOCK_TIMEOUT_SECONDS
             while True:
                 try:
@@ -265,11 +268,9 @@ def _write_page(path: Path, title: str, links: list[str]) -> None:
         "</html>",
         "",
     ])
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".page-")
-    with os.fdopen(handle, "w", encoding="utf-8") as stream:
-        stream.write(body)
-    os.chmod(temporary, 0o644)
-    os.replace(temporary, path)
+    from brain.statefs import write_atomic
+
+    write_atomic(path, body)
 
 
 def _copy_atomically(source: Path, target: Path) -> None:

@@ -260,6 +260,9 @@ class RunStore:
         if self.path.is_dir():
             raise EnvironmentFailure(f"run store {self.path} is a folder, not a database file",
                                      hint="point BRAIN_STORE at a file path")
+        from brain.statefs import check_database
+
+        check_database(self.path)  # UnsafeState (exit 3) for a link where the store goes
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:

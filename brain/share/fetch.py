@@ -5,6 +5,9 @@ holding a bare mirror `git/` and one checkout per commit `trees/<sha>/`, each a 
 sharing the mirror's objects. A checkout is built in a temporary folder and renamed into
 place, so a killed fetch never leaves a tree that looks complete. A second launch of the same
 commit touches no network and reuses the checkout (and the environment built inside it).
+A repository's own `.brain/` (at any depth) is never checked out: brain's state is brain's,
+and a committed one could hold symlinks to files outside (sparse checkout leaves it out, so
+the tree still reads as clean). The cache folders are made with brain.statefs.
 
 git runs through brain.process with `--` before every URL and path, the URL and SHA are
 validated by brain.share.url first, and only plain transports are allowed
@@ -51,14 +54,16 @@ def fetch_commit(repo: str, commit: str, *,
 
     repo, commit = check_repo(repo), check_commit(commit)
     report = progress or (lambda _text: None)
-    home = repos_dir() / hashlib.sha256(repo.encode()).hexdigest()[:20]
+    from brain.paths import cache_dir
+    from brain.statefs import safe_dir
+
+    home = safe_dir(cache_dir(), "repos", hashlib.sha256(repo.encode()).hexdigest()[:20])
     tree = home / "trees" / commit
-    if (tree / ".git").exists():
+    if _is_checkout(tree):
         return Checkout(tree, commit, fetched=False)
-    home.mkdir(parents=True, exist_ok=True)
     # One fetch per remote at a time: two launches of one commit must not both build it.
     with ProjectLock(home / "lock", command="brain launch (fetch)", on_wait=report):
-        if (tree / ".git").exists():
+        if _is_checkout(tree):
             return Checkout(tree, commit, fetched=False)
         mirror = home / "git"
         fetched = _ensure_commit(mirror, repo, commit, report)
@@ -93,14 +98,28 @@ def _ensure_commit(mirror: Path, repo: str, commit: str, report: Callable[[str],
     return True
 
 
+def _is_checkout(tree: Path) -> bool:
+    import stat
+
+    try:  # a real folder holding a real .git folder: nothing in the cache is followed
+        return all(stat.S_ISDIR(os.lstat(path).st_mode) for path in (tree, tree / ".git"))
+    except FileNotFoundError:
+        return False
+
+
 def _check_out(mirror: Path, repo: str, commit: str, tree: Path) -> None:
-    tree.parent.mkdir(parents=True, exist_ok=True)
+    from brain.statefs import safe_dir, write_atomic
+
+    safe_dir(tree.parent.parent, tree.parent.name)
     temporary = tree.with_name(f".{commit[:12]}-{secrets.token_hex(4)}")
     try:
         _git("clone", "--quiet", "--shared", "--no-checkout", "--", str(mirror), str(temporary),
              what="preparing the checkout")
         work = f"--work-tree={temporary}"
         git_dir = f"--git-dir={temporary / '.git'}"
+        # Everything but `.brain` at any depth (a pattern without a slash matches anywhere).
+        write_atomic(safe_dir(temporary / ".git", "info") / "sparse-checkout", "/*\n!.brain\n")
+        _git(git_dir, "config", "core.sparseCheckout", "true", what="preparing the checkout")
         _git(git_dir, work, "-c", "advice.detachedHead=false", "checkout", "--quiet",
              "--detach", commit, what=f"checking out {commit[:12]}")
         # Provenance: a run's record names the real remote, not the cache's mirror.
