@@ -140,7 +140,7 @@ def _command_and_argv(
         argv = head + option_arguments(values, list(values))
         return shlex.join(argv), argv
     try:
-        rendered = render_command(entry.command or "", values)
+        rendered = render_command(entry.command or "", values, bash=entry.type == "bash")
     except TemplateProblem as problem:
         raise InvalidInput(f"entry point {name!r}: {problem}",
                            hint="`brain validate` checks every command template") from None
