@@ -4,9 +4,10 @@ Each `{{ ... }}` output is shell-quoted, after filters ran, so a template can st
 filters (`{{ alpha | round(2) }}`). Quoting keeps a value one word only in a plain word, so
 the command is first rendered with a marker per value and read the way bash (`bash` entries)
 or `shlex.split` (`shell` and `app` entries) will read it (`brain.shell_context`): a value
-inside the command's own quotes, a comment, a here-document, arithmetic... is refused, here
-at run time and by `brain validate` (see `brain.spec.checks`). A literal `{{` is written
-`{{ '{{' }}` or inside `{% raw %}`.
+inside the command's own `"..."`, `'...'` or `$'...'` is escaped for those quotes instead; in
+a comment, a here-document, backticks, arithmetic... it is refused, here at run time and by
+`brain validate` (see `brain.spec.checks`). A literal `{{` is written `{{ '{{' }}` or inside
+`{% raw %}`.
 
 Most commands only substitute names (`--alpha {{ alpha }}`); those are rendered without
 importing Jinja (it costs `brain run` ~35 ms), with the same output Jinja gives them.
@@ -143,9 +144,18 @@ def _render(command: str, values: Mapping[str, Any], *, bash: bool, fast: bool) 
     else:
         referenced = referenced_names(command)
         marked = _render_with_jinja(command, values, marks)
-    rendered = _place_values(marked.strip(), marks, bash=bash, command=command)
+    # Appended `--name value` pairs are placed like any value: after `eval x` or an open
+    # quote they would be read again too.
     extra = [name for name in values if name not in referenced]
-    return " ".join([rendered, *append_arguments(values, extra)]).strip()
+    tail: list[str] = []
+    for name in extra:
+        parts = option_arguments(values, [name])
+        if len(parts) == 1:  # `--name=value` (a value that starts with `-`)
+            tail.append(f"--{name}=" + marks.add(parts[0][len(name) + 3:]))
+        else:
+            tail += [parts[0], marks.add(parts[1])]
+    marked = " ".join([marked.strip(), *tail]).strip()
+    return _place_values(marked, marks, bash=bash, command=command)
 
 
 def _render_with_jinja(command: str, values: Mapping[str, Any], marks: _Marks) -> str:
@@ -162,31 +172,36 @@ def _render_with_jinja(command: str, values: Mapping[str, Any], marks: _Marks) -
 
 def _place_values(marked: str, marks: _Marks, *, bash: bool, command: str) -> str:
     """`marked` with each marker replaced by its quoted value, refusing unsafe places."""
-    from brain.shell_context import placement_problems
+    from brain.shell_context import QUOTED, escape_for, placements
 
     found = list(marks.pattern.finditer(marked))
     if not found:
         return marked
-    reasons = placement_problems(marked, [m.span() for m in found], bash=bash)
-    for reason in reasons:
-        if reason is not None:
-            raise TemplateProblem(_placement_message(command, reason), None)
-    quoted = [shlex.quote(text) for text in marks.texts]
-    if sum(len(q) for q in quoted) + len(marked) > MAX_COMMAND_CHARS:
+    pieces: list[str] = []
+    end = 0
+    for match, place in zip(found, placements(marked, [m.span() for m in found], bash=bash),
+                            strict=True):
+        text = marks.texts[int(match.group(1))]
+        if place is None:
+            written = shlex.quote(text)
+        elif place in QUOTED:
+            written = escape_for(place, text, bash=bash)
+        else:
+            raise TemplateProblem(_placement_message(command, place), None)
+        pieces += [marked[end:match.start()], written]
+        end = match.end()
+    pieces.append(marked[end:])
+    if sum(len(piece) for piece in pieces) > MAX_COMMAND_CHARS:
         raise TemplateProblem(f"the command renders more than {MAX_COMMAND_CHARS} characters",
                               None)
-    return marks.pattern.sub(lambda match: quoted[int(match.group(1))], marked)
+    return "".join(pieces)
 
 
 def _placement_message(command: str, reason: str) -> str:
     names = [m.group(0) for m in re.finditer(r"\{\{.*?\}\}", command, re.DOTALL)]
-    shown = names[0] if len(set(names)) == 1 else "the {{ ... }} value"
-    if "quotes" in reason or "after" in reason:
-        fix = f"remove the quotes around {shown}: brain quotes it"
-    else:
-        fix = f"use {shown} only as a plain word of the command"
-    return (f"a substituted value lands {reason}, where quoting cannot keep it one word; "
-            f"{fix}")
+    shown = names[0] if len(set(names)) == 1 else "each {{ ... }} value"
+    return (f"a substituted value lands {reason}, where bash would read it again as shell "
+            f"syntax; use {shown} as a plain word or inside \"...\" (brain quotes it)")
 
 
 def append_arguments(values: Mapping[str, Any], names: list[str]) -> list[str]:

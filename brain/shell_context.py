@@ -1,13 +1,13 @@
 """Where a substituted value lands in a command, read the way bash (or shlex) reads it.
 
-brain shell-quotes every value, which keeps it one word only where the quotes are read as
-quotes: in a plain, unquoted word. Inside the command's own quotes, `$'...'`, backticks,
-`${...}`, arithmetic, `[[ ]]`, here-documents, comments, array subscripts, after `$` or `\\`,
-or as an argument of a builtin that reads its arguments as code (`eval`, `let`,
-`declare`...), the quoting is undone or re-read. `placement_problems` walks the command with
-each value replaced by a marker span and names every span that is not in a plain word; what
-it cannot follow (an unbalanced quote, an unusual here-document delimiter) refuses every
-value, never guesses.
+A value must stay one piece of data. In a plain word brain shell-quotes it; inside the
+command's own `"..."`, `'...'` or `$'...'` (at plain command level) it is escaped for those
+quotes (`escape_for`). Everywhere else (backticks, `${...}`, arithmetic, `[[ ]]`,
+here-documents, comments, array subscripts, after `$` or `\\`, an argument of a builtin that
+reads its arguments as code: `eval`, `let`, `declare`...) bash would re-read it, so it is
+refused. `placements` walks the command with each value replaced by a marker span and says
+where each landed; what it cannot follow (an unbalanced quote, an unusual here-document
+delimiter) refuses every value, never guesses.
 """
 
 from __future__ import annotations
@@ -15,8 +15,11 @@ from __future__ import annotations
 import re
 
 _UNVISITED = "where brain cannot tell how bash reads it"
-_IN_DQ = "inside double quotes"
-_IN_SQ = "inside single quotes"
+IN_DOUBLE_QUOTES = "inside double quotes"
+IN_SINGLE_QUOTES = "inside single quotes"
+IN_ANSI_C_QUOTES = "inside $'...' quotes"
+QUOTED = frozenset({IN_DOUBLE_QUOTES, IN_SINGLE_QUOTES, IN_ANSI_C_QUOTES})
+"""Places a value is escaped for (by `escape_for`) rather than refused."""
 _KEEP_COMMAND_START = frozenset({
     "!", "time", "if", "then", "else", "elif", "fi", "do", "done", "while", "until", "{", "}",
     "esac"})
@@ -31,10 +34,10 @@ class _Confused(Exception):
     """The lexer lost track; every value is refused."""
 
 
-def placement_problems(text: str, spans: list[tuple[int, int]], *, bash: bool
-                       ) -> list[str | None]:
-    """For each (start, end) value span of `text`: None when it is a plain word, else where
-    it landed (`bash` False reads the text as `shlex.split` does, for argv entries)."""
+def placements(text: str, spans: list[tuple[int, int]], *, bash: bool) -> list[str | None]:
+    """For each (start, end) value span of `text`: None for a plain word, else where it
+    landed: one of QUOTED, or a place where it is refused (`bash` False reads the text as
+    `shlex.split` does, for argv entries)."""
     lexer = _Lexer(text, spans)
     try:
         if bash:
@@ -46,6 +49,16 @@ def placement_problems(text: str, spans: list[tuple[int, int]], *, bash: bool
     except _Confused:
         return [_UNVISITED] * len(spans)
     return [reason if reason != "" else None for reason in lexer.reasons]
+
+
+def escape_for(place: str, text: str, *, bash: bool) -> str:
+    """`text` written inside the quotes `place` names, so that it stays literal there."""
+    if place == IN_SINGLE_QUOTES:
+        return text.replace("'", "'\\''")  # close, an escaped quote, reopen
+    if place == IN_ANSI_C_QUOTES:
+        return text.replace("\\", "\\\\").replace("'", "\\'")
+    specials = '\\$`"' if bash else '\\"'  # shlex only honours \\ and \" in "..."
+    return "".join("\\" + char if char in specials else char for char in text)
 
 
 class _Lexer:
@@ -94,7 +107,7 @@ class _Lexer:
                 end = text.find("'", self.i + 1)
                 if end < 0:
                     raise _Confused
-                self.skip_to(end + 1, _IN_SQ)
+                self.skip_to(end + 1, IN_SINGLE_QUOTES)
             elif char == '"':
                 self.i += 1
                 while self.peek() != '"':
@@ -102,7 +115,7 @@ class _Lexer:
                         raise _Confused
                     value = self.at_value()
                     if value is not None:
-                        self.mark(value, _IN_DQ)
+                        self.mark(value, IN_DOUBLE_QUOTES)
                     self.i += 2 if self.peek() == "\\" and self.peek(1) in '"\\' else 1
                 self.i += 1
             else:
@@ -150,6 +163,8 @@ class _Lexer:
                     command_name, flags, command_start = word, "", False
                 elif not command_start and word.startswith("-"):
                     flags += word
+                elif command_name == "function" and not flags:  # `function name { ... }`
+                    command_start, command_name = True, ""
                 word = ""
             if self.i >= len(text):
                 break
@@ -163,16 +178,17 @@ class _Lexer:
                 end = text.find("'", self.i + 1)
                 if end < 0:
                     raise _Confused
-                self.skip_to(end + 1, _IN_SQ)
+                outer = reason or self.word_reason(word, command_name, flags)
+                self.skip_to(end + 1, outer or IN_SINGLE_QUOTES)
                 word += "\0"
             elif char == '"':
-                self.double_quoted(reason)
+                self.double_quoted(reason or self.word_reason(word, command_name, flags))
                 word += "\0"
             elif char == "`":
                 self.backticks()
                 word += "\0"
             elif char == "$":
-                self.dollar(reason, quoted=False)
+                self.dollar(reason or self.word_reason(word, command_name, flags), quoted=False)
                 word += "\0"
             elif char in " \t":
                 self.i += 1
@@ -189,6 +205,10 @@ class _Lexer:
                     self.i += 1
                 command_start, command_name, flags = True, "", ""
             elif char == "(":
+                if re.match(r"\(\s*\)", text[self.i:]):
+                    self.i = text.index(")", self.i) + 1  # `name ()`: a function body follows
+                    command_start, command_name, flags = True, "", ""
+                    continue
                 if command_start and self.peek(1) == "(":
                     self.i += 2
                     self.arithmetic(")", nested=True)
@@ -215,9 +235,9 @@ class _Lexer:
 
     def word_reason(self, word: str, command_name: str, flags: str) -> str | None:
         if _SUBSCRIPT.match(word) and "]" not in word:
-            return "in an array subscript (bash evaluates it)"
+            return "in an array subscript"
         if command_name in _CODE_BUILTINS or (command_name in _FLAG_BUILTINS and flags):
-            return f"in an argument of {command_name!r} (bash reads it again as code)"
+            return f"in an argument of {command_name!r}"
         return None
 
     def redirection(self, reason: str | None) -> None:
@@ -278,6 +298,8 @@ class _Lexer:
         self.heredocs = []
 
     def double_quoted(self, reason: str | None) -> None:
+        """`"..."`; values in it are escaped for it unless `reason` (the enclosing place's
+        refusal) says otherwise."""
         text = self.text
         self.i += 1
         while True:
@@ -285,7 +307,7 @@ class _Lexer:
                 raise _Confused
             value = self.at_value()
             if value is not None:
-                self.mark(value, _IN_DQ)
+                self.mark(value, reason or IN_DOUBLE_QUOTES)
                 self.i = self.spans[value][1]
                 continue
             char = text[self.i]
@@ -293,7 +315,7 @@ class _Lexer:
                 self.i += 1
                 return
             if char == "\\":
-                self.escape(_IN_DQ)
+                self.escape("after a backslash")
             elif char == "`":
                 self.backticks()
             elif char == "$":
@@ -335,7 +357,7 @@ class _Lexer:
                 end += 2 if text[end] == "\\" else 1
             if end >= len(text):
                 raise _Confused
-            self.skip_to(end + 1, "inside $'...' quotes")
+            self.skip_to(end + 1, reason or IN_ANSI_C_QUOTES)
         elif following == '"' and not quoted:
             self.i += 1
             self.double_quoted(reason)
