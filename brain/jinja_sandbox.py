@@ -134,6 +134,7 @@ def _checked_binop(operator: str, left: Any, right: Any) -> None:
 
 
 def _checked_call(obj: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> None:
+    obj = getattr(obj, "__wrapped__", obj)  # Jinja wraps str.format in its own function
     name = getattr(obj, "__name__", "")
     owner = getattr(obj, "__self__", None)
     if not isinstance(owner, str):

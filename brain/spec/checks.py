@@ -161,8 +161,8 @@ def _stand_in_values(name: str, document: Document) -> Iterator[dict[str, Value]
     for param_name, raw in (raw_params if isinstance(raw_params, dict) else {}).items():
         try:
             param = Parameter.model_validate(raw)
-        except ValidationError:  # reported by the parameter's own checks
-            continue
+        except ValidationError:  # reported by the parameter's own checks: no dry render
+            return
         candidates[str(param_name)] = _candidates(param)
     names = list(candidates)
     for combination in itertools.product(*candidates.values()):

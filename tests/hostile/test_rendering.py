@@ -17,6 +17,7 @@ import pytest
 from brain.render import TemplateProblem, render_command
 from tests.conftest import Result
 from tests.run.conftest import build_environment, write_files
+from tests.share.conftest import Remote
 
 # Values that would run `touch SENTINEL` if they ever became shell syntax, in any context.
 HOSTILE = [
@@ -160,7 +161,10 @@ def quoting_project(tmp_path_factory: pytest.TempPathFactory, module_home: None)
         entry_points:
           single: {type: bash, command: "echo '{{ msg }}' > out.txt", parameters: {msg: {}}}
           double: {type: bash, command: 'echo "{{ msg }}" > out.txt', parameters: {msg: {}}}
-          argv: {type: shell, command: "python -c 'import sys; open(\\"out.txt\\", \\"w\\").write(sys.argv[1])' '{{ msg }}'", parameters: {msg: {}}}
+          argv:
+            type: shell
+            command: python -c 'import sys; open("out.txt", "w").write(sys.argv[1])' '{{ msg }}'
+            parameters: {msg: {}}
         """)})
     build_environment(root)
     return root
@@ -342,39 +346,43 @@ def user_templates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[
 
 # -- brain launch ------------------------------------------------------------------------------
 
-def test_launch_keeps_a_quoted_placeholder_literal_and_refuses_an_unsafe_one(
+LAUNCHED = """\
+name: hostile
+version: 0.1.0
+entry_points:
+  main:
+    type: bash
+    command: {command}
+    parameters: {{msg: {{type: str, default: hi}}}}
+"""
+
+
+def test_launch_keeps_a_quoted_placeholder_literal(
         brain: Callable[..., Result], make_remote: Callable[..., Remote], tmp_path: Path) -> None:
     from brain.share.url import make_link
 
     sentinel = tmp_path / "SENTINEL"
-    remote = make_remote({"onebrain.yml": textwrap.dedent("""\
-        name: hostile
-        version: 0.1.0
-        entry_points:
-          quoted:
-            type: bash
-            command: echo 'got {{ msg }}'
-            parameters: {msg: {type: str, default: hi}}
-          ticks:
-            type: bash
-            command: echo `echo {{ msg }}`
-            parameters: {msg: {type: str, default: hi}}
-        """)})
+    remote = make_remote({"onebrain.yml": LAUNCHED.format(command="echo 'got {{ msg }}'")})
     value = f"'; touch {sentinel}; echo '"
-    url = make_link(remote.url, remote.commit, path="projects/hello", entry="quoted",
+    url = make_link(remote.url, remote.commit, path="projects/hello", entry="main",
                     params={"msg": value}).to_url()
     result = brain("launch", url)
     assert result.exit_code == 0, result.output
     assert f"got {value}" in result.stdout
     assert not sentinel.exists()
 
-    url = make_link(remote.url, remote.commit, path="projects/hello", entry="ticks",
+
+def test_launch_refuses_an_unsafe_placeholder_before_anything_runs(
+        brain: Callable[..., Result], make_remote: Callable[..., Remote], tmp_path: Path) -> None:
+    from brain.share.url import make_link
+
+    sentinel = tmp_path / "SENTINEL"
+    remote = make_remote({"onebrain.yml": LAUNCHED.format(
+        command=f"touch {tmp_path / 'RAN'}; echo `echo {{{{ msg }}}}`")})
+    url = make_link(remote.url, remote.commit, path="projects/hello", entry="main",
                     params={"msg": f"$(touch {sentinel})"}).to_url()
     result = brain("launch", url)
     assert result.exit_code == 2, result.output
-    assert "entry_points.ticks.command" in result.stderr and "backticks" in result.stderr
-    assert not sentinel.exists()
+    assert "entry_points.main.command" in result.stderr and "backticks" in result.stderr
+    assert not sentinel.exists() and not (tmp_path / "RAN").exists()
 
-
-from tests.run.conftest import module_home  # noqa: E402,F401 - a shared fixture
-from tests.share.conftest import Remote, make_remote, own_cache  # noqa: E402,F401 - fixtures
