@@ -15,8 +15,8 @@ importing Jinja (it costs `brain run` ~35 ms), with the same output Jinja gives 
 
 from __future__ import annotations
 
+import os
 import re
-import secrets
 import shlex
 from collections.abc import Mapping
 from contextvars import ContextVar
@@ -51,7 +51,7 @@ class _Marks:
     """The values of one render, each standing in the text as a unique marker."""
 
     def __init__(self) -> None:
-        self.prefix = f"brainvalue{secrets.token_hex(8)}n"
+        self.prefix = f"brainvalue{os.urandom(8).hex()}n"
         self.pattern = re.compile(re.escape(self.prefix) + r"(\d+)z")
         self.texts: list[str] = []
 

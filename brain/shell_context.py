@@ -23,9 +23,14 @@ QUOTED = frozenset({IN_DOUBLE_QUOTES, IN_SINGLE_QUOTES, IN_ANSI_C_QUOTES})
 _KEEP_COMMAND_START = frozenset({
     "!", "time", "if", "then", "else", "elif", "fi", "do", "done", "while", "until", "{", "}",
     "esac"})
-_CODE_BUILTINS = frozenset({"eval", "let", "declare", "typeset", "source", "."})
-# local/export/readonly are fine for `x={{ v }}`, but with -a/-A/-i/-n they re-read the text.
-_FLAG_BUILTINS = frozenset({"local", "export", "readonly"})
+# Builtins that read an argument as code, or as a variable name whose subscript bash
+# evaluates (`unset 'a[$(cmd)]'` runs cmd): a value is refused anywhere in their arguments.
+_CODE_BUILTINS = frozenset({"eval", "let", "declare", "typeset", "source", ".", "unset",
+                            "read", "mapfile", "readarray"})
+# Builtins that do so only with some options ("" = any option): `local x={{ v }}` is fine,
+# `local -a x={{ v }}` re-reads the text; `printf -v NAME` and `[ -v NAME ]` take a name.
+_FLAG_BUILTINS = {"local": "", "export": "", "readonly": "", "printf": "v", "test": "vR",
+                  "[": "vR"}
 _SUBSCRIPT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\[")
 _WORD_END = frozenset(" \t\n;&|()<>")
 
@@ -236,7 +241,9 @@ class _Lexer:
     def word_reason(self, word: str, command_name: str, flags: str) -> str | None:
         if _SUBSCRIPT.match(word) and "]" not in word:
             return "in an array subscript"
-        if command_name in _CODE_BUILTINS or (command_name in _FLAG_BUILTINS and flags):
+        letters = _FLAG_BUILTINS.get(command_name)
+        if command_name in _CODE_BUILTINS or (letters is not None and flags and (
+                not letters or any(letter in flags for letter in letters))):
             return f"in an argument of {command_name!r}"
         return None
 
