@@ -76,7 +76,6 @@ class _Lexer:
         self.heredocs: list[tuple[str, bool]] = []
         self.i = 0
 
-    # -- helpers -------------------------------------------------------------------------------
     def mark(self, index: int, reason: str | None) -> None:
         """First verdict wins; `reason` None means a plain word ("" internally)."""
         if index not in self.visited:
@@ -92,18 +91,22 @@ class _Lexer:
     def at_value(self) -> int | None:
         return self.starts.get(self.i)
 
+    def take_value(self, reason: str | None) -> bool:
+        """Mark and step over the value that starts here, if one does."""
+        value = self.starts.get(self.i)
+        if value is not None:
+            self.mark(value, reason)
+            self.i = self.spans[value][1]
+        return value is not None
+
     def peek(self, offset: int = 0) -> str:
         position = self.i + offset
         return self.text[position] if position < len(self.text) else ""
 
-    # -- argv (shlex.split, posix) -------------------------------------------------------------
     def argv(self) -> None:
         text = self.text
         while self.i < len(text):
-            value = self.at_value()
-            if value is not None:
-                self.mark(value, None)
-                self.i = self.spans[value][1]
+            if self.take_value(None):
                 continue
             char = text[self.i]
             if char == "\\":
@@ -134,7 +137,6 @@ class _Lexer:
             self.mark(value, reason)
         self.i += 1
 
-    # -- bash ----------------------------------------------------------------------------------
     def command(self, closer: str | None, reason: str | None) -> None:
         """A command list until `closer` (`)` or the word `]]`); values here are words when
         `reason` is None."""
@@ -312,10 +314,7 @@ class _Lexer:
         while True:
             if self.i >= len(text):
                 raise _Confused
-            value = self.at_value()
-            if value is not None:
-                self.mark(value, reason or IN_DOUBLE_QUOTES)
-                self.i = self.spans[value][1]
+            if self.take_value(reason or IN_DOUBLE_QUOTES):
                 continue
             char = text[self.i]
             if char == '"':
@@ -399,10 +398,7 @@ class _Lexer:
         reason = "inside ${...}"
         depth = 0
         while self.i < len(self.text):
-            value = self.at_value()
-            if value is not None:
-                self.mark(value, reason)
-                self.i = self.spans[value][1]
+            if self.take_value(reason):
                 continue
             if self.nested(reason, quoted=quoted):
                 continue
@@ -421,10 +417,7 @@ class _Lexer:
         reason = "in an arithmetic expression"
         depth = 0
         while self.i < len(self.text):
-            value = self.at_value()
-            if value is not None:
-                self.mark(value, reason)
-                self.i = self.spans[value][1]
+            if self.take_value(reason):
                 continue
             if self.nested(reason, quoted=False):
                 continue
