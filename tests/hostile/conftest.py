@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # The sharing entry paths (`brain launch`, the hub) are attacked with the same fixtures.
+from tests.run.conftest import module_home  # noqa: F401  # fixtures
 from tests.share.conftest import launch_python, make_remote, start_hub  # noqa: F401  # fixtures
 
 SENTINEL = "SENTINEL-7f3a-do-not-leak"
