@@ -76,7 +76,7 @@ def _local_root(text: str, candidate: Path, cwd: Path) -> Path:
 
 def find_in_workspace(name: str, cwd: Path) -> Path:
     """The folder of the project called `name` or `namespace/name` in the workspace."""
-    from brain.monorepo import find_workspace_root
+    from brain.workspace.index import find_workspace_root
 
     workspace = find_workspace_root(cwd)
     namespace, _, short = name.rpartition("/")
@@ -107,7 +107,7 @@ def check_unique_in_workspace(target: Path, namespace: str, name: str) -> None:
     Only inside a real workspace (a `brain-workspace.yml` or a git repository): outside one,
     there is nothing to collide with and no reason to walk the disk.
     """
-    from brain.monorepo import WORKSPACE_FILENAME, find_workspace_root
+    from brain.workspace.index import WORKSPACE_FILENAME, find_workspace_root
 
     start = target
     while not start.exists():
@@ -126,7 +126,7 @@ def check_unique_in_workspace(target: Path, namespace: str, name: str) -> None:
 def _workspace_projects(workspace: Path) -> Iterator[tuple[str, Path]]:
     import yaml
 
-    from brain.workspace import discover_spec_files
+    from brain.workspace.discovery import discover_spec_files
 
     for spec_file in discover_spec_files(workspace):
         try:

@@ -77,7 +77,7 @@ class ValidationReport:
 
 def spec_files_for(target: Path) -> list[Path]:
     """The specs `target` names: a file, a project folder, or every spec in a tree."""
-    from brain.workspace import discover_spec_files
+    from brain.workspace.discovery import discover_spec_files
 
     if target.is_file():
         return [target]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from brain.monorepo import canonical_name, find_workspace_root, glob_match, load_index
+from brain.workspace.index import canonical_name, find_workspace_root, glob_match, load_index
 
 from .helpers import git, spec_text, write_project
 
@@ -118,7 +118,7 @@ def test_names_and_globs() -> None:
 
 
 def test_a_damaged_cache_is_ignored(tmp_path: Path, brain) -> None:
-    from brain.monorepo import _cache_file
+    from brain.workspace.index import _cache_file
 
     write_project(tmp_path, "a", spec_text("a"))
     assert len(load_index(tmp_path).projects) == 1

@@ -10,7 +10,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from brain.monorepo import ProjectEntry, WorkspaceIndex, canonical_name
+from brain.workspace.index import ProjectEntry, WorkspaceIndex, canonical_name
 
 
 @dataclass
@@ -103,7 +103,7 @@ def affected(index: WorkspaceIndex, since_ref: str) -> tuple[list[Affected], lis
     """Projects with files changed since `since_ref` (committed since the merge base, staged,
     unstaged or untracked), plus everything that depends on them. Returns (affected, changed
     files relative to the workspace root)."""
-    from brain.vcs import changed_files
+    from brain.vcs.sync import changed_files
 
     root = index.workspace.root
     files = changed_files(root, since_ref)

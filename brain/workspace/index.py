@@ -198,7 +198,7 @@ def load_index(start: Path, *, use_cache: bool = True) -> WorkspaceIndex:
     Invalid specs are left out and their problems kept in `problems`; two projects with the
     same `namespace/name` are an error naming both folders.
     """
-    from brain.workspace import discover_spec_files
+    from brain.workspace.discovery import discover_spec_files
 
     workspace = open_workspace(start)
     root = workspace.root
