@@ -87,14 +87,14 @@ def _installer() -> Check:
 
 
 def _git() -> Check:
-    from brain.process import run_checked
+    from brain.vcs.gateway import git
 
     try:
-        version = run_checked(["git", "--version"], what="git --version", timeout=30)
+        version = git("--version", what="git --version", timeout=30)
     except BrainError as error:
         return Check("git", FAIL, error.message,
                      "install git: runs record their commit, and sync/checkout/launch need it")
-    return Check("git", OK, version.stdout.strip())
+    return Check("git", OK, version.strip())
 
 
 def _home() -> Check:

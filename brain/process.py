@@ -41,19 +41,35 @@ def run_checked(
     timeout: float | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run `argv` to completion with captured output; raise `error` naming `what` on failure."""
+    completed = run_captured(argv, cwd=cwd, env=env, what=what, error=error, timeout=timeout)
+    if completed.returncode != 0:
+        tail = "\n".join((completed.stderr or completed.stdout).strip().splitlines()[-15:])
+        raise error(f"{what} failed (exit {completed.returncode}):\n{tail}")
+    return completed
+
+
+def run_captured(
+    argv: Sequence[str],
+    *,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    what: str,
+    error: type[BrainError] = EnvironmentFailure,
+    timeout: float | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run `argv` to completion with captured output, whatever its exit code; raise `error`
+    only when it cannot start or times out (callers that read the exit code themselves)."""
     try:
-        completed = subprocess.run(  # argv list, never a shell
+        return subprocess.run(  # argv list, never a shell
             list(argv), cwd=cwd, env=dict(env) if env is not None else scrubbed_environment(),
             capture_output=True, text=True, timeout=timeout, check=False,
         )
     except FileNotFoundError:
         raise error(f"{what} failed: {argv[0]!r} was not found") from None
+    except NotADirectoryError:
+        raise error(f"{what} failed: {cwd} is not a folder") from None
     except subprocess.TimeoutExpired:
         raise error(f"{what} timed out after {timeout:.0f}s") from None
-    if completed.returncode != 0:
-        tail = "\n".join((completed.stderr or completed.stdout).strip().splitlines()[-15:])
-        raise error(f"{what} failed (exit {completed.returncode}):\n{tail}")
-    return completed
 
 
 def exit_code_of(returncode: int) -> int:

@@ -225,7 +225,7 @@ class DockerEnvironment:
 
     def _git(self) -> tuple[str | None, bool | None]:
         if self._git_state is None:
-            from brain.runs.provenance import git_state
+            from brain.vcs.state import git_state
 
             state = git_state(self.project.root)
             self._git_state = (state.commit, state.dirty)

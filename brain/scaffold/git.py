@@ -1,34 +1,17 @@
-"""The few git verbs scaffolding needs, through the subprocess gateway."""
+"""The few git verbs scaffolding needs, through the git gateway (brain.vcs)."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from brain.errors import BrainError, EnvironmentFailure, InvalidInput
-from brain.process import run_checked, scrubbed_environment
-
-# Never let a URL pick a transport that runs commands (ext::) or reads odd places.
-_SAFE = ["-c", "protocol.ext.allow=never", "-c", "protocol.fd.allow=never"]
+from brain.vcs.repository import work_tree_of as work_tree_of
 
 
 def _git(args: list[str], *, cwd: Path | None = None, what: str, timeout: float = 120) -> str:
-    # never wait on a password prompt: brain may run without a terminal
-    extra = {"GIT_TERMINAL_PROMPT": "0"}
-    if "GIT_SSH_COMMAND" not in os.environ:
-        extra["GIT_SSH_COMMAND"] = "ssh -o BatchMode=yes"
-    env = scrubbed_environment(extra)
-    return run_checked(["git", *_SAFE, *args], cwd=cwd, env=env, what=what,
-                       timeout=timeout).stdout.strip()
+    from brain.vcs.gateway import git
 
-
-def work_tree_of(path: Path) -> Path | None:
-    """The top of the git work tree holding `path`, or None."""
-    try:
-        top = _git(["rev-parse", "--show-toplevel"], cwd=path, what="git rev-parse", timeout=30)
-    except BrainError:
-        return None
-    return Path(top) if top else None
+    return git(*args, cwd=cwd, what=what, timeout=timeout).strip()
 
 
 def head_commit(path: Path) -> str | None:
@@ -74,10 +57,11 @@ def init_and_commit(root: Path, message: str, *, author: str,
 
 def clone(url: str, destination: Path, *, ref: str | None) -> str:
     """Clone `url` into `destination` (at `ref` when given); returns the commit checked out."""
-    if url.startswith("-"):
-        raise InvalidInput(f"invalid git URL {url!r}")
-    if ref is not None and (not ref.strip() or ref.startswith("-")):
-        raise InvalidInput(f"invalid git ref {ref!r}", hint="a branch, tag or commit")
+    from brain.vcs.urls import check_clone_source, check_ref
+
+    check_clone_source(url)
+    if ref is not None:
+        check_ref(ref)
     _git(["clone", "--quiet", "--no-checkout", "--", url, str(destination)],
          what=f"git clone {url}", timeout=600)
     target = ref or "HEAD"
@@ -90,7 +74,7 @@ def clone(url: str, destination: Path, *, ref: str | None) -> str:
                            f"origin/{target}^{{commit}}"], cwd=destination, what="git rev-parse")
         except EnvironmentFailure:
             raise InvalidInput(f"{url}: no branch, tag or commit named {target!r}") from None
-    _git(["-c", "advice.detachedHead=false", "checkout", "--quiet", "--detach", commit],
+    _git(["-c", "advice.detachedHead=false", "checkout", "--quiet", "--detach", commit, "--"],
          cwd=destination, what="git checkout")
     return commit
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,9 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from brain.errors import InvalidInput
-
-_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
-_SCP = re.compile(r"^[A-Za-z0-9._-]+@[A-Za-z0-9._-]+:")
+from brain.vcs.urls import is_git_url
 
 
 @dataclass(frozen=True)
@@ -23,11 +20,6 @@ class Source:
 
     root: Path
     origin: dict[str, Any] = field(default_factory=dict)
-
-
-def is_git_url(text: str) -> bool:
-    """True for `scheme://...` and `user@host:path` addresses."""
-    return bool(_URL.match(text) or _SCP.match(text))
 
 
 @contextmanager

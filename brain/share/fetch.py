@@ -6,9 +6,10 @@ sharing the mirror's objects. A checkout is built in a temporary folder and rena
 place, so a killed fetch never leaves a tree that looks complete. A second launch of the same
 commit touches no network and reuses the checkout (and the environment built inside it).
 
-git runs through brain.process with `--` before every URL and path, the URL and SHA are
-validated by brain.share.url first, and only plain transports are allowed
-(GIT_ALLOW_PROTOCOL), so nothing in a link can reach git as an option or a remote helper.
+git runs through the gateway brain.vcs.gateway with `--` before every URL and path, the URL
+and SHA are validated by brain.share.url first, and only plain transports are allowed
+(GIT_ALLOW_PROTOCOL, set by the gateway), so nothing in a link can reach git as an option or a
+remote helper.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from pathlib import Path
 from brain.errors import EnvironmentFailure, InvalidInput
 
 GIT_TIMEOUT = 300.0
-_ALLOWED_PROTOCOLS = "file:git:http:https:ssh"
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,8 @@ def _ensure_commit(mirror: Path, repo: str, commit: str, report: Callable[[str],
         raise InvalidInput(f"commit {commit} is not in {repo}",
                            hint="was it pushed? `git push` it, or make a new link")
     # A ref keeps the commit's objects safe from `git gc` in the mirror.
-    _git(git_dir, "update-ref", f"refs/brain/{commit}", commit, what="pinning the commit")
+    _git(git_dir, "update-ref", "--end-of-options", f"refs/brain/{commit}", commit,
+         what="pinning the commit")
     return True
 
 
@@ -102,7 +103,7 @@ def _check_out(mirror: Path, repo: str, commit: str, tree: Path) -> None:
         work = f"--work-tree={temporary}"
         git_dir = f"--git-dir={temporary / '.git'}"
         _git(git_dir, work, "-c", "advice.detachedHead=false", "checkout", "--quiet",
-             "--detach", commit, what=f"checking out {commit[:12]}")
+             "--detach", commit, "--", what=f"checking out {commit[:12]}")
         # Provenance: a run's record names the real remote, not the cache's mirror.
         _git(git_dir, "remote", "set-url", "origin", "--", repo, what="naming the remote")
         os.replace(temporary, tree)
@@ -112,28 +113,13 @@ def _check_out(mirror: Path, repo: str, commit: str, tree: Path) -> None:
 
 
 def _has_commit(mirror: Path, commit: str) -> bool:
-    from brain.process import run_checked
+    from brain.vcs.gateway import quietly
 
-    try:
-        run_checked(["git", f"--git-dir={mirror}", "cat-file", "-e", f"{commit}^{{commit}}"],
-                    env=_git_environment(), what="looking up the commit", timeout=GIT_TIMEOUT)
-    except EnvironmentFailure:
-        return False
-    return True
+    return quietly(f"--git-dir={mirror}", "cat-file", "-e", "--end-of-options",
+                   f"{commit}^{{commit}}", timeout=GIT_TIMEOUT) is not None
 
 
 def _git(*args: str, what: str) -> None:
-    from brain.process import run_checked
+    from brain.vcs.gateway import git
 
-    run_checked(["git", *args], env=_git_environment(), what=what, timeout=GIT_TIMEOUT)
-
-
-def _git_environment() -> dict[str, str]:
-    from brain.process import scrubbed_environment
-
-    return scrubbed_environment({
-        "GIT_TERMINAL_PROMPT": "0",  # a private repo fails fast instead of asking
-        "GIT_ALLOW_PROTOCOL": _ALLOWED_PROTOCOLS,  # never ext:: or other remote helpers
-        "GIT_ASKPASS": "",
-        "SSH_ASKPASS": "",
-    })
+    git(*args, what=what, timeout=GIT_TIMEOUT)

@@ -103,7 +103,7 @@ def affected(index: WorkspaceIndex, since_ref: str) -> tuple[list[Affected], lis
     """Projects with files changed since `since_ref` (committed since the merge base, staged,
     unstaged or untracked), plus everything that depends on them. Returns (affected, changed
     files relative to the workspace root)."""
-    from brain.vcs.sync import changed_files
+    from brain.vcs.repository import changed_files
 
     root = index.workspace.root
     files = changed_files(root, since_ref)
