@@ -51,10 +51,13 @@ def check_url(url: str, *, schemes: tuple[str, ...] = ALLOWED_PROTOCOLS,
         if scheme not in schemes:
             raise InvalidInput(f"refusing {what} {url[:60]!r}: scheme {scheme!r} is not one of "
                                f"{', '.join(schemes)}")
-        if scheme != "file" and not urlsplit(url).netloc:
+        host = urlsplit(url).netloc.rpartition("@")[2]
+        if scheme != "file" and not host:
             raise InvalidInput(f"{what} {url[:60]!r} has no host")
+        if host.startswith("-"):  # ssh would read `-oProxyCommand=...` as an option
+            raise InvalidInput(f"refusing {what} {url[:60]!r}: its host begins with '-'")
         return url
-    if _SCP_LIKE_FULL.fullmatch(url) and "ssh" in schemes:
+    if _SCP_LIKE_FULL.fullmatch(url) and "ssh" in schemes and not url.startswith("-"):
         return url
     raise InvalidInput(f"{what} {url[:60]!r} is not a git URL",
                        hint="use https://host/owner/repo.git, ssh://..., user@host:path or "
