@@ -59,7 +59,7 @@ def log(project: str | None, limit: int, as_json: bool) -> None:
 def _target(project: str | None) -> tuple[Path, str | None]:
     """The folder whose commits to show and the `namespace/name` whose runs to show."""
     from brain.paths import find_project_root
-    from brain.workspace.index import find_workspace_root
+    from brain.workspace.discovery import find_workspace_root
 
     root = find_workspace_root(Path.cwd())
     if project is None:
@@ -80,17 +80,10 @@ def _target(project: str | None) -> tuple[Path, str | None]:
             raise InvalidInput(f"no onebrain.yml in {project}",
                                hint="pass a project folder or a namespace/name")
         return candidate.resolve(), _key_of(candidate)
-    from brain.workspace.index import load_index
+    from brain.workspace.index import find_project, load_index
 
-    index = load_index(root)
-    wanted = project if "/" in project else None
-    matches = [p for p in index.projects
-               if p.key == wanted or (wanted is None and p.name == project)]
-    if len(matches) != 1:
-        reason = "is ambiguous" if matches else "is neither a folder nor a project of"
-        raise InvalidInput(f"{project!r} {reason} the workspace {root}",
-                           hint="`brain list` shows the projects as namespace/name")
-    return root / matches[0].path, matches[0].key
+    entry = find_project(load_index(root), project)
+    return root / entry.path, entry.key
 
 
 def _within(path: Path, root: Path) -> bool:
