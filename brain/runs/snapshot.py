@@ -127,7 +127,7 @@ def load_snapshot(target: Path) -> ProjectSnapshot:
         raw = spec_file.read_bytes()
     except OSError:
         return _snapshot_of(_load(target))
-    from brain.envs.digest import sha256
+    from hashlib import sha256
 
     digest = sha256(raw).hexdigest()
     cached = _read_cache(digest)
