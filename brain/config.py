@@ -8,7 +8,6 @@ so a hand-edited file with an unknown key or a wrong type is reported, not silen
 from __future__ import annotations
 
 import difflib
-import json
 import os
 import tempfile
 from dataclasses import dataclass
@@ -186,19 +185,16 @@ def _checked_value(key: Key, value: str) -> str:
 
 
 def _save(settings: dict[str, str | list[str]]) -> None:
-    # JSON string literals are valid TOML basic strings, so no TOML writer is needed.
-    lines = ["# brain user settings: edit with `brain config set KEY VALUE`"]
-    for name in sorted(settings):
-        value = settings[name]
-        text = ("[" + ", ".join(json.dumps(item) for item in value) + "]"
-                if isinstance(value, list) else json.dumps(value))
-        lines.append(f"{name} = {text}")
+    import tomli_w
+
+    text = ("# brain user settings: edit with `brain config set KEY VALUE`\n"
+            + tomli_w.dumps({name: settings[name] for name in sorted(settings)}))
     path = config_path()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".config-", suffix=".toml")
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write("\n".join(lines) + "\n")
+            stream.write(text)
         os.replace(temporary, path)
     except OSError as error:
         raise InvalidInput(f"cannot write {path}: {error.strerror}") from None

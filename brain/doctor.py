@@ -146,7 +146,9 @@ def _docker() -> Check:
         return Check("docker", WARN, f"{error.message} (only --backend docker needs it)",
                      error.hint)
     version = client.version().get("Version", "?")
-    base = os.environ.get("BRAIN_DOCKER_BASE_IMAGE", "").strip()
+    from brain import settings
+
+    base = settings.text("BRAIN_DOCKER_BASE_IMAGE") or ""
     if not base:
         return Check("docker", OK, f"daemon {version}; base image: python:X.Y-slim per project "
                      "(set BRAIN_DOCKER_BASE_IMAGE to use a local one)")

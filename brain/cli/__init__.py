@@ -132,7 +132,13 @@ def cli(ctx: click.Context, debug: bool, directory: str | None) -> None:
 
 
 def _debugging() -> bool:
-    return os.environ.get("BRAIN_DEBUG", "") not in ("", "0") or "--debug" in sys.argv[1:]
+    from brain import settings
+    from brain.errors import InvalidInput
+
+    try:
+        return settings.flag("BRAIN_DEBUG") or "--debug" in sys.argv[1:]
+    except InvalidInput:
+        return True  # asked for, though misspelt: never hide a traceback someone wants
 
 
 def main(args: list[str] | None = None) -> None:

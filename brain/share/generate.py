@@ -7,7 +7,6 @@ validated against the spec before the link is printed.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,7 +72,9 @@ def generate_link(project_dir: Path, *, entry: str | None, params: Mapping[str, 
 
 def hub_secret(explicit: str | None = None) -> str | None:
     """The signing secret: `explicit`, else BRAIN_HUB_SECRET, else None."""
-    return explicit or os.environ.get(SECRET_VARIABLE) or None
+    from brain import settings
+
+    return explicit or settings.text(SECRET_VARIABLE)
 
 
 def _git_top(folder: Path) -> Path:
