@@ -116,12 +116,9 @@ class LazyGroup(click.Group):
     help="Run as if brain was started in DIR.",
     metavar="DIR",
 )
-@click.pass_context
-def cli(ctx: click.Context, debug: bool, directory: str | None) -> None:
+def cli(debug: bool, directory: str | None) -> None:
     """brain: validate, set up, run and share data-science projects described by onebrain.yml."""
-    ctx.ensure_object(dict)
-    ctx.obj["debug"] = debug
-    if debug:
+    if debug:  # the one place the choice lives: brain.settings reads it, children inherit it
         os.environ["BRAIN_DEBUG"] = "1"
     if directory is not None:
         try:

@@ -142,11 +142,10 @@ def checkout(run_id: str) -> None:
       brain checkout 18c2f3a9b1
       git switch -    # back to where you were
     """
-    from brain.runs.store import RunStore
+    from brain.runs.history import find_runs
     from brain.vcs.sync import checkout_run
 
-    with RunStore() as store:
-        run = store.get(run_id)
+    (run,) = find_runs(run_id, reconcile=False)
     result = checkout_run(run, Path.cwd())
     verb = "switched to new branch" if result.created else "switched to branch"
     output.success(f"{verb} {result.branch} at {result.commit[:8]} "

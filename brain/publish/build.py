@@ -53,6 +53,13 @@ class BuildResult:
     generated_pyproject: bool
     warnings: tuple[str, ...] = field(default=())
 
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"name": self.name, "version": self.version,
+                "generated_pyproject": self.generated_pyproject,
+                "files": [str(dist.path) for dist in self.files],
+                "warnings": list(self.warnings)}
+
 
 def require_build_enabled(spec: Spec) -> None:
     """InvalidInput unless the spec opts in to being published."""
