@@ -25,7 +25,7 @@ class Source:
 def open_source(text: str, *, ref: str | None = None, cwd: Path | None = None) -> Iterator[Source]:
     """The project named by `text`; a git URL is cloned into a folder removed afterwards."""
     from brain.paths import find_spec_file
-    from brain.scaffold import git
+    from brain.vcs import verbs as git
 
     cwd = cwd or Path.cwd()
     if not text.strip():

@@ -1,4 +1,4 @@
-"""The few git verbs scaffolding needs, through the git gateway (brain.vcs)."""
+"""Git verbs on a work tree: clone at a ref, init with a first commit, HEAD, dirty."""
 
 from __future__ import annotations
 
