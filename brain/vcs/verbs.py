@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from brain.errors import BrainError, EnvironmentFailure, InvalidInput
+from brain.vcs.gateway import GIT_TIMEOUT, git, quietly
 from brain.vcs.repository import work_tree_of as work_tree_of
+from brain.vcs.urls import check_clone_source, check_ref
 
 
 def _git(args: list[str], *, cwd: Path | None = None, what: str, timeout: float = 120) -> str:
-    from brain.vcs.gateway import git
-
     return git(*args, cwd=cwd, what=what, timeout=timeout).strip()
 
 
@@ -57,8 +57,6 @@ def init_and_commit(root: Path, message: str, *, author: str,
 
 def clone(url: str, destination: Path, *, ref: str | None) -> str:
     """Clone `url` into `destination` (at `ref` when given); returns the commit checked out."""
-    from brain.vcs.urls import check_clone_source, check_ref
-
     check_clone_source(url)
     if ref is not None:
         check_ref(ref)
@@ -84,3 +82,55 @@ def _configured(key: str) -> bool:
         return bool(_git(["config", "--get", key], what="git config", timeout=10))
     except BrainError:
         return False
+
+
+# -- a cache of fetched commits (brain launch): a bare mirror, one shared clone per commit ----
+
+
+def init_bare(path: Path) -> None:
+    """A new bare repository at `path`."""
+    git("init", "--bare", "--quiet", "--", str(path), what="creating the mirror",
+        timeout=GIT_TIMEOUT)
+
+
+def has_commit(git_dir: Path, commit: str) -> bool:
+    """True when the repository at `git_dir` holds `commit`."""
+    return quietly(f"--git-dir={git_dir}", "cat-file", "-e", "--end-of-options",
+                   f"{commit}^{{commit}}", timeout=GIT_TIMEOUT) is not None
+
+
+def fetch_commit(git_dir: Path, url: str, commit: str) -> None:
+    """Fetch `commit` (a full SHA) from `url` into `git_dir` and pin it there with a ref.
+
+    InvalidInput when the remote does not have it.
+    """
+    url, commit = check_clone_source(url), check_ref(commit)
+    where = f"--git-dir={git_dir}"
+    try:
+        # Servers (protocol v2, file://) hand out any reachable commit by its SHA.
+        git(where, "fetch", "--quiet", "--no-tags", "--", url, commit,
+            what=f"fetching {commit[:12]} from {url}", timeout=GIT_TIMEOUT)
+    except EnvironmentFailure:
+        # An older server that only serves refs: fetch them all, then look again.
+        git(where, "fetch", "--quiet", "--no-tags", "--", url,
+            "+refs/heads/*:refs/remotes/origin/*", "+refs/tags/*:refs/tags/*",
+            what=f"fetching {url}", timeout=GIT_TIMEOUT)
+    if not has_commit(git_dir, commit):
+        raise InvalidInput(f"commit {commit} is not in {url}",
+                           hint="was it pushed? `git push` it, or make a new link")
+    # A ref keeps the commit's objects safe from `git gc` in the mirror.
+    git(where, "update-ref", "--end-of-options", f"refs/brain/{commit}", commit,
+        what="pinning the commit", timeout=GIT_TIMEOUT)
+
+
+def check_out_shared(mirror: Path, destination: Path, commit: str, origin: str) -> None:
+    """A clone of `mirror` at `destination` sharing its objects, at `commit` (detached), whose
+    `origin` names the real remote (a run's provenance), not the mirror."""
+    commit, origin = check_ref(commit), check_clone_source(origin)
+    git("clone", "--quiet", "--shared", "--no-checkout", "--", str(mirror), str(destination),
+        what="preparing the checkout", timeout=GIT_TIMEOUT)
+    where = (f"--git-dir={destination / '.git'}", f"--work-tree={destination}")
+    git(*where, "-c", "advice.detachedHead=false", "checkout", "--quiet", "--detach", commit,
+        "--", what=f"checking out {commit[:12]}", timeout=GIT_TIMEOUT)
+    git(*where, "remote", "set-url", "origin", "--", origin, what="naming the remote",
+        timeout=GIT_TIMEOUT)
