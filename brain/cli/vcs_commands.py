@@ -33,7 +33,7 @@ def log(project: str | None, limit: int, as_json: bool) -> None:
       brain log forecasting/demand --limit 50
       brain log projects/demand --json
     """
-    from brain.vcs.sync import activity
+    from brain.runs.activity import activity
 
     folder, key = _target(project)
     items = activity(folder, key, limit=limit)

@@ -99,10 +99,9 @@ def title(name: str) -> str:
 
 def default_author() -> str:
     """`Name <email>` from git config, or "" when git or the settings are missing."""
-    from brain.vcs.gateway import quietly
+    from brain.vcs.verbs import user_setting
 
-    name, email = ((quietly("config", "--get", key, timeout=10) or "").strip()
-                   for key in ("user.name", "user.email"))
+    name, email = user_setting("user.name"), user_setting("user.email")
     if name and email:
         return f"{name} <{email}>"
     return name or email

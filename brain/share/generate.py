@@ -104,7 +104,6 @@ def _remote(top: Path, remote: str | None) -> str:
 
 def _on_remote(top: Path, commit: str) -> bool:
     """True when some remote-tracking branch contains `commit` (no network: as last fetched)."""
-    from brain.vcs.gateway import quietly
+    from brain.vcs.verbs import on_a_remote_branch
 
-    listed = quietly("branch", "-r", "--contains", commit, cwd=top)
-    return bool(listed and listed.strip())
+    return on_a_remote_branch(top, commit)

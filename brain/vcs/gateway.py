@@ -14,6 +14,7 @@ verbs in brain.vcs put `--end-of-options` or `--` in front of them.
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,8 +98,9 @@ def last_lines(text: str, count: int = 3) -> str:
     return " / ".join(lines[-count:])
 
 
+@functools.cache
 def require_git() -> None:
-    """EnvironmentFailure unless a git binary can run."""
+    """EnvironmentFailure unless a git binary can run (asked once per process)."""
     try:
         attempt("--version", what="git --version", timeout=30)
     except BrainError as error:

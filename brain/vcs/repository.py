@@ -139,3 +139,33 @@ def tracked_files(root: Path) -> list[str] | None:
     if listing is None:
         return None
     return [name for name in listing.split("\0") if name]
+
+
+@dataclass(frozen=True)
+class Commit:
+    """One commit of the history."""
+
+    sha: str
+    time: float  # unix seconds (committer time)
+    author: str
+    subject: str
+
+
+def recent_commits(folder: Path, limit: int) -> list[Commit]:
+    """The newest `limit` commits touching `folder`, newest first; [] outside a repository
+    or before the first commit."""
+    try:
+        repo = open_repository(folder)
+    except InvalidInput:
+        return []  # not versioned
+    if repo.head() is None:
+        return []
+    text = repo.run("log", f"--max-count={limit}", "--format=%H%x1f%ct%x1f%an%x1f%s%x1e",
+                    "--", repo.inside(folder), what="reading the history")
+    commits = []
+    for record in text.split("\x1e"):
+        parts = record.strip("\n").split("\x1f")
+        if len(parts) == 4:
+            sha, stamp, author, subject = parts
+            commits.append(Commit(sha, float(stamp), author, subject))
+    return commits

@@ -1,4 +1,4 @@
-"""Git verbs for data scientists: the activity feed, sync, checkout of a run, commit-then-run.
+"""Git verbs for data scientists: sync, checkout of a run, commit-then-run.
 
 Every git call goes through brain.vcs (the gateway over brain.process), which turns git's
 failures into BrainErrors: usage problems (not a repository, a bad ref, a dirty tree) exit 2;
@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from brain.errors import EnvironmentFailure, InvalidInput
 from brain.vcs.gateway import last_lines
@@ -27,76 +27,6 @@ _STATE_EXCLUDE = ":(exclude,glob)**/.brain/**"
 
 class SyncConflict(EnvironmentFailure):
     """`brain sync` met a conflict with the upstream; nothing was changed (exit 3)."""
-
-
-# -- the activity feed ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Activity:
-    """One line of the feed: a commit touching the project, or a run of it."""
-
-    kind: Literal["commit", "run"]
-    time: float  # unix seconds
-    id: str
-    title: str
-    who: str
-    detail: dict[str, Any] = field(default_factory=dict)
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        from datetime import UTC, datetime
-
-        at = datetime.fromtimestamp(self.time, UTC).isoformat(timespec="seconds")
-        return {"kind": self.kind, "time": self.time, "at": at, "id": self.id,
-                "title": self.title, "who": self.who, **self.detail}
-
-
-def activity(folder: Path, project: str | None, *, limit: int = 20) -> list[Activity]:
-    """Commits touching `folder` and runs of `project` (`namespace/name`, None for every run),
-    interleaved, newest first, at most `limit`."""
-    if limit < 1:
-        raise InvalidInput(f"--limit must be at least 1, got {limit}")
-    items = _commits(folder, limit) + _runs(project, limit)
-    # Newest first; at the same second a run follows the commit it ran (it comes later).
-    items.sort(key=lambda item: (item.time, item.kind == "run"), reverse=True)
-    return items[:limit]
-
-
-def _commits(folder: Path, limit: int) -> list[Activity]:
-    try:
-        repo = open_repository(folder)
-    except InvalidInput:
-        return []  # not versioned: the feed holds runs only
-    if repo.head() is None:
-        return []
-    text = repo.run("log", f"--max-count={limit}", "--format=%H%x1f%ct%x1f%an%x1f%s%x1e",
-                    "--", repo.inside(folder), what="reading the history")
-    items = []
-    for record in text.split("\x1e"):
-        parts = record.strip("\n").split("\x1f")
-        if len(parts) == 4:
-            sha, stamp, author, subject = parts
-            items.append(Activity("commit", float(stamp), sha, subject, author,
-                                  {"short": sha[:8]}))
-    return items
-
-
-def _runs(project: str | None, limit: int) -> list[Activity]:
-    from brain.runs.store import RunStore
-
-    with RunStore() as store:
-        records = store.list(project=project, limit=limit)
-    items = []
-    for run in records:
-        commit = run.git.commit[:8] if run.git.commit else "no commit"
-        dirty = "+dirty" if run.git.dirty else ""
-        items.append(Activity(
-            "run", run.started_at, run.id, f"run {run.entry_point}: {run.status}", run.user,
-            {"project": f"{run.namespace}/{run.project}", "status": run.status,
-             "exit_code": run.exit_code, "commit": run.git.commit, "dirty": run.git.dirty,
-             "duration": run.duration, "code": f"{commit}{dirty}"}))
-    return items
 
 
 # -- sync -----------------------------------------------------------------------------------

@@ -78,10 +78,18 @@ def clone(url: str, destination: Path, *, ref: str | None) -> str:
 
 
 def _configured(key: str) -> bool:
-    try:
-        return bool(_git(["config", "--get", key], what="git config", timeout=10))
-    except BrainError:
-        return False
+    return bool(user_setting(key))
+
+
+def user_setting(key: str) -> str:
+    """git's value of config `key` (e.g. user.name) as seen from here; "" when unset."""
+    return (quietly("config", "--get", key, timeout=10) or "").strip()
+
+
+def on_a_remote_branch(top: Path, commit: str) -> bool:
+    """True when some remote-tracking branch contains `commit` (no network: as last fetched)."""
+    listed = quietly("branch", "-r", "--contains", check_ref(commit), cwd=top)
+    return bool(listed and listed.strip())
 
 
 # -- a cache of fetched commits (brain launch): a bare mirror, one shared clone per commit ----
