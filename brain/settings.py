@@ -4,7 +4,8 @@ its default and what it means, and one error for a bad value.
 Two sources: `BRAIN_*` environment variables (machine and session settings, listed in
 ENVIRONMENT) and the user file `config.toml` (keys declared in brain.config.KEYS, written by
 `brain config set`). Locations (`BRAIN_HOME`, `BRAIN_STORE`, ...) are declared here and
-resolved by brain.paths. `brain config list` shows them all with where each value came from.
+resolved by brain.paths. `brain config list` shows them all with where each value came from
+(brain.config.describe).
 
 Variables brain sets for its own children (BRAIN_RUN_ID, BRAIN_PORT, BRAIN_PROJECT_DIR,
 BRAIN_CONTAINER_REQUEST) are a protocol, not settings, and are not listed.
@@ -18,7 +19,7 @@ import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from brain.errors import InvalidInput
 
@@ -125,47 +126,3 @@ def _bad(name: str, value: str) -> InvalidInput:
     return InvalidInput(f"{name} must be {_KIND_WORDS[variable.kind]}, got {value[:80]!r}",
                         hint=f"{name}: {variable.help} Unset it for the default"
                         + (f" ({variable.default})." if variable.default else "."))
-
-
-@dataclass(frozen=True)
-class Shown:
-    """One setting as `brain config list` shows it."""
-
-    name: str
-    value: Any
-    source: Literal["default", "env", "config file"]
-    kind: str
-    help: str
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return {"name": self.name, "value": self.value, "source": self.source,
-                "kind": self.kind, "help": self.help}
-
-
-def describe() -> list[Shown]:
-    """Every setting: the config file's keys, then the environment variables, with the value
-    in force and where it came from (secrets never shown)."""
-    from brain import config
-
-    stored = config.load_settings()
-    shown = [Shown(key.name, stored.get(key.name), "config file" if key.name in stored
-                   else "default", "list" if key.is_list else "text", key.help)
-             for key in config.KEYS.values()]
-    for variable in ENVIRONMENT.values():
-        value = raw(variable.name)
-        is_set = bool(value.strip())
-        if variable.kind == "secret":
-            value = "(set)" if is_set else ""
-        shown.append(Shown(variable.name, value if is_set else _default_of(variable),
-                           "env" if is_set else "default", variable.kind, variable.help))
-    return shown
-
-
-def _default_of(variable: Variable) -> str:
-    from brain import paths as locations
-
-    resolved = {"BRAIN_HOME": locations.brain_home, "BRAIN_STORE": locations.store_path,
-                "BRAIN_CONFIG": locations.config_path, "BRAIN_CACHE_DIR": locations.cache_dir,
-                "BRAIN_INDEX_DIR": locations.index_dir}.get(variable.name)
-    return str(resolved()) if resolved is not None else variable.default

@@ -29,8 +29,7 @@ def list_settings(as_json: bool = False) -> None:
     """Every setting brain reads: the config file's keys and the BRAIN_* environment
     variables, with the value in force, where it came from (default, env, config file) and
     what it means."""
-    from brain.config import config_path, load_settings
-    from brain.settings import describe
+    from brain.config import config_path, describe, load_settings
 
     shown = describe()
     if as_json:
