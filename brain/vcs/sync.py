@@ -12,14 +12,12 @@ import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import Literal, Protocol
 
 from brain.errors import EnvironmentFailure, InvalidInput
 from brain.vcs.gateway import last_lines
 from brain.vcs.repository import Repository, open_repository
-
-if TYPE_CHECKING:
-    from brain.runs.record import RunRecord
+from brain.vcs.state import GitState
 
 # Never commit per-project state (venvs, run logs), even where no .gitignore says so.
 _STATE_EXCLUDE = ":(exclude,glob)**/.brain/**"
@@ -176,7 +174,18 @@ class CheckoutResult:
     created: bool
 
 
-def checkout_run(run: RunRecord, fallback: Path) -> CheckoutResult:
+class RecordedRun(Protocol):
+    """What checkout needs of a run record (brain.runs.record.RunRecord has it)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def git(self) -> GitState: ...
+    @property
+    def project_path(self) -> str: ...
+
+
+def checkout_run(run: RecordedRun, fallback: Path) -> CheckoutResult:
     """Put the code back as it was for `run`: a new branch `brain/run-<id>` at its commit.
 
     Refuses when the working tree has uncommitted changes (they would be mixed in). The
