@@ -22,8 +22,9 @@ _VALIDATING_PACKAGES = ("spec", "entrypoints")
 
 def validation_stamp() -> str:
     """Changes whenever brain could validate a spec differently."""
+    from hashlib import sha256
+
     from brain import __version__
-    from brain.digest import sha256
     from brain.entrypoints import type_names
 
     package = Path(__file__).resolve().parent

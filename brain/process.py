@@ -102,6 +102,8 @@ def run_checked(
         raise error(f"{what} failed: {argv[0]!r} was not found") from None
     except PermissionError:
         raise error(f"{what} failed: {argv[0]!r} cannot be run (permission denied)") from None
+    except NotADirectoryError:
+        raise error(f"{what} failed: {cwd} is not a folder") from None
     except subprocess.TimeoutExpired:
         raise error(f"{what} timed out after {timeout:.0f}s") from None
     except subprocess.SubprocessError:  # raised in the child by _limiter
@@ -115,22 +117,29 @@ def run_checked(
 def run_captured(
     argv: Sequence[str],
     *,
+    cwd: Path | None = None,
     env: Mapping[str, str] | None = None,
     input: str | None = None,
     timeout: float | None = None,
-    cwd: Path | None = None,
+    what: str | None = None,
+    error: type[BrainError] = EnvironmentFailure,
 ) -> subprocess.CompletedProcess[str]:
-    """Run `argv` to completion with captured output and return it, whatever its exit code
-    (callers that read the code to tell failures apart: ssh, rsync). A missing program is an
-    EnvironmentFailure; a timeout gives exit code 124, as timeout(1) does."""
+    """Run `argv` with captured output, whatever its exit code (git, ssh, rsync read it). A
+    program that cannot start is `error`; a timeout too when `what` is given, else exit 124."""
     try:
         return subprocess.run(  # argv list, never a shell
             list(argv), cwd=cwd, env=dict(env) if env is not None else scrubbed_environment(),
             input=input, capture_output=True, text=True, timeout=timeout, check=False,
         )
     except FileNotFoundError:
-        raise EnvironmentFailure(f"{argv[0]!r} was not found on this machine") from None
+        if what is None:
+            raise error(f"{argv[0]!r} was not found on this machine") from None
+        raise error(f"{what} failed: {argv[0]!r} was not found") from None
+    except NotADirectoryError:
+        raise error(f"{what or argv[0]} failed: {cwd} is not a folder") from None
     except subprocess.TimeoutExpired as expired:
+        if what is not None:
+            raise error(f"{what} timed out after {timeout:.0f}s") from None
         stderr = expired.stderr.decode("utf-8", "replace") if isinstance(
             expired.stderr, bytes) else (expired.stderr or "")
         return subprocess.CompletedProcess(list(argv), 124, "", stderr)

@@ -124,12 +124,9 @@ class LazyGroup(click.Group):
     help="Run as if brain was started in DIR.",
     metavar="DIR",
 )
-@click.pass_context
-def cli(ctx: click.Context, debug: bool, directory: str | None) -> None:
+def cli(debug: bool, directory: str | None) -> None:
     """brain: validate, set up, run and share data-science projects described by onebrain.yml."""
-    ctx.ensure_object(dict)
-    ctx.obj["debug"] = debug
-    if debug:
+    if debug:  # the one place the choice lives: brain.settings reads it, children inherit it
         os.environ["BRAIN_DEBUG"] = "1"
     if directory is not None:
         try:
@@ -140,7 +137,13 @@ def cli(ctx: click.Context, debug: bool, directory: str | None) -> None:
 
 
 def _debugging() -> bool:
-    return os.environ.get("BRAIN_DEBUG", "") not in ("", "0") or "--debug" in sys.argv[1:]
+    from brain import settings
+    from brain.errors import InvalidInput
+
+    try:
+        return settings.flag("BRAIN_DEBUG") or "--debug" in sys.argv[1:]
+    except InvalidInput:
+        return True  # asked for, though misspelt: never hide a traceback someone wants
 
 
 def main(args: list[str] | None = None) -> None:

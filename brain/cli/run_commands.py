@@ -77,7 +77,7 @@ def run(project: Path | None, entry: str | None, params: tuple[str, ...], backen
         _print_dry_run(plan, describe(plan, backend), as_json)
         return
     if commit_first:
-        from brain.vcs import commit_before_run
+        from brain.vcs.sync import commit_before_run
 
         sha = commit_before_run(loaded.root, f"brain run: {plan.entry_name}")
         output.note(f"code committed at {sha[:12]}")

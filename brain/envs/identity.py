@@ -7,7 +7,7 @@ records that identity and a *quick key*: a hash of the raw input files (spec, re
 lock). When the quick key still matches, `setup-deps` is a no-op without loading the spec
 (pydantic) at all, which keeps it well under 150 ms.
 
-This module stays light on import (json, os, no OpenSSL: see brain.digest) because the
+This module stays light on import (json, os, hashlib) because the
 no-op path runs through it.
 """
 
@@ -18,10 +18,10 @@ import os
 import posixpath
 import sys
 from dataclasses import asdict, dataclass, field
+from hashlib import sha256
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from brain.digest import sha256
 from brain.errors import InvalidInput
 from brain.paths import SPEC_FILENAMES, config_path, project_venv_dir
 from brain.statefs import UnsafeState, current_build, read_text, write_atomic

@@ -38,7 +38,7 @@ class AlreadyPublished(InvalidInput):
 
 def index_root() -> Path:
     """The local index folder: `BRAIN_INDEX_DIR`, default `BRAIN_HOME/index`."""
-    return Path(os.environ.get("BRAIN_INDEX_DIR") or paths.brain_home() / "index")
+    return paths.index_dir()
 
 
 def normalize_name(name: str) -> str:

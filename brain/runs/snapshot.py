@@ -83,7 +83,7 @@ def load_snapshot(target: Path) -> ProjectSnapshot:
         raw = read_spec_bytes(spec_file)
     except InputRefused:
         return _snapshot_of(_load(target))  # raises the loader's own located error
-    from brain.digest import sha256
+    from hashlib import sha256
 
     digest = sha256(raw).hexdigest()
     cached = _read_cache(digest)

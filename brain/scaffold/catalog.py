@@ -68,8 +68,9 @@ def builtin_templates_dir() -> Path:
 
 def user_template_dirs() -> list[Path]:
     """The folders named by BRAIN_TEMPLATES_PATH (os.pathsep-separated), in order."""
-    raw = os.environ.get(TEMPLATES_PATH_VARIABLE, "")
-    return [Path(part).expanduser() for part in raw.split(os.pathsep) if part.strip()]
+    from brain.paths import template_dirs
+
+    return template_dirs()
 
 
 def list_templates() -> list[Template]:

@@ -9,9 +9,9 @@ A repository's own `.brain/` (at any depth) is never checked out: brain's state 
 and a committed one could hold symlinks to files outside (sparse checkout leaves it out, so
 the tree still reads as clean). The cache folders are made with brain.statefs.
 
-git runs through brain.process with `--` before every URL and path, the URL and SHA are
-validated by brain.share.url first, and only plain transports are allowed
-(GIT_ALLOW_PROTOCOL), so nothing in a link can reach git as an option or a remote helper.
+git runs through brain.vcs (`--` before every URL and path, `--end-of-options` before every
+SHA, only plain transports allowed), and the URL and SHA are validated by brain.share.url
+first, so nothing in a link can reach git as an option or a remote helper.
 """
 
 from __future__ import annotations
@@ -23,11 +23,6 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-
-from brain.errors import EnvironmentFailure, InvalidInput
-
-GIT_TIMEOUT = 300.0
-_ALLOWED_PROTOCOLS = "file:git:http:https:ssh"
 
 
 @dataclass(frozen=True)
@@ -73,28 +68,16 @@ def fetch_commit(repo: str, commit: str, *,
 
 
 def _ensure_commit(mirror: Path, repo: str, commit: str, report: Callable[[str], None]) -> bool:
+    from brain.vcs.verbs import fetch_commit, has_commit, init_bare
+
     if not (mirror / "HEAD").exists():
         temporary = mirror.with_name(f".git-{secrets.token_hex(4)}")
-        _git("init", "--bare", "--quiet", "--", str(temporary), what="creating the mirror")
+        init_bare(temporary)
         os.replace(temporary, mirror)
-    if _has_commit(mirror, commit):
+    if has_commit(mirror, commit):
         return False
     report(f"fetching {repo}")
-    git_dir = f"--git-dir={mirror}"
-    try:
-        # Servers (protocol v2, file://) hand out any reachable commit by its SHA.
-        _git(git_dir, "fetch", "--quiet", "--no-tags", "--", repo, commit,
-             what=f"fetching {commit[:12]} from {repo}")
-    except EnvironmentFailure:
-        # An older server that only serves refs: fetch them all, then look again.
-        _git(git_dir, "fetch", "--quiet", "--no-tags", "--", repo,
-             "+refs/heads/*:refs/remotes/origin/*", "+refs/tags/*:refs/tags/*",
-             what=f"fetching {repo}")
-    if not _has_commit(mirror, commit):
-        raise InvalidInput(f"commit {commit} is not in {repo}",
-                           hint="was it pushed? `git push` it, or make a new link")
-    # A ref keeps the commit's objects safe from `git gc` in the mirror.
-    _git(git_dir, "update-ref", f"refs/brain/{commit}", commit, what="pinning the commit")
+    fetch_commit(mirror, repo, commit)
     return True
 
 
@@ -108,51 +91,15 @@ def _is_checkout(tree: Path) -> bool:
 
 
 def _check_out(mirror: Path, repo: str, commit: str, tree: Path) -> None:
-    from brain.statefs import safe_dir, write_atomic
+    from brain.statefs import safe_dir
+    from brain.vcs.verbs import check_out_shared
 
     safe_dir(tree.parent.parent, tree.parent.name)
     temporary = tree.with_name(f".{commit[:12]}-{secrets.token_hex(4)}")
     try:
-        _git("clone", "--quiet", "--shared", "--no-checkout", "--", str(mirror), str(temporary),
-             what="preparing the checkout")
-        work = f"--work-tree={temporary}"
-        git_dir = f"--git-dir={temporary / '.git'}"
-        # Everything but `.brain` at any depth (a pattern without a slash matches anywhere).
-        write_atomic(safe_dir(temporary / ".git", "info") / "sparse-checkout", "/*\n!.brain\n")
-        _git(git_dir, "config", "core.sparseCheckout", "true", what="preparing the checkout")
-        _git(git_dir, work, "-c", "advice.detachedHead=false", "checkout", "--quiet",
-             "--detach", commit, what=f"checking out {commit[:12]}")
-        # Provenance: a run's record names the real remote, not the cache's mirror.
-        _git(git_dir, "remote", "set-url", "origin", "--", repo, what="naming the remote")
+        # Everything but `.brain` at any depth: a repository's own state is never used.
+        check_out_shared(mirror, temporary, commit, repo, leave_out=(".brain",))
         os.replace(temporary, tree)
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
         raise
-
-
-def _has_commit(mirror: Path, commit: str) -> bool:
-    from brain.process import run_checked
-
-    try:
-        run_checked(["git", f"--git-dir={mirror}", "cat-file", "-e", f"{commit}^{{commit}}"],
-                    env=_git_environment(), what="looking up the commit", timeout=GIT_TIMEOUT)
-    except EnvironmentFailure:
-        return False
-    return True
-
-
-def _git(*args: str, what: str) -> None:
-    from brain.process import run_checked
-
-    run_checked(["git", *args], env=_git_environment(), what=what, timeout=GIT_TIMEOUT)
-
-
-def _git_environment() -> dict[str, str]:
-    from brain.process import scrubbed_environment
-
-    return scrubbed_environment({
-        "GIT_TERMINAL_PROMPT": "0",  # a private repo fails fast instead of asking
-        "GIT_ALLOW_PROTOCOL": _ALLOWED_PROTOCOLS,  # never ext:: or other remote helpers
-        "GIT_ASKPASS": "",
-        "SSH_ASKPASS": "",
-    })

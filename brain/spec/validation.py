@@ -78,7 +78,7 @@ class ValidationReport:
 
 def spec_files_for(target: Path) -> list[Path]:
     """The specs `target` names: a file, a project folder, or every spec in a tree."""
-    from brain.workspace import discover_spec_files
+    from brain.workspace.discovery import discover_spec_files
 
     if os.path.lexists(target) and not target.is_dir():
         return [target]  # a FIFO or a device too: reading it says why it is refused
