@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from brain.envs.base import EnsureResult, Invocation, Progress
 from brain.envs.image_names import memory_bytes, parse_registry, repository_name, tag_text
 from brain.errors import EnvironmentFailure, InvalidInput
+from brain.extras import require_extra
 
 if TYPE_CHECKING:
     from brain.envs.build_context import BuildContext
@@ -48,6 +49,7 @@ class ImageBuild:
 
 def docker_client() -> Any:
     """A client for the local daemon (DOCKER_HOST honoured); a clear error when none answers."""
+    require_extra("docker", "the docker backend")
     import docker
     from docker.errors import DockerException
 
@@ -72,6 +74,7 @@ class DockerEnvironment:
                  settings: BuildSettings | None = None) -> None:
         from brain.envs.dockerfile import BuildSettings
 
+        require_extra("docker", "the docker backend")
         self.project = project
         self.options = options  # venv-only options today (installer, frozen lock)
         self.settings = settings or BuildSettings.from_environment()
