@@ -39,12 +39,16 @@ def run_checked(
     what: str,
     error: type[BrainError] = EnvironmentFailure,
     timeout: float | None = None,
+    stdin: IO[bytes] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run `argv` to completion with captured output; raise `error` naming `what` on failure."""
+    """Run `argv` to completion with captured output; raise `error` naming `what` on failure.
+
+    `stdin`, a real file, is the child's input (a build context for `docker build -`).
+    """
     try:
         completed = subprocess.run(  # argv list, never a shell
             list(argv), cwd=cwd, env=dict(env) if env is not None else scrubbed_environment(),
-            capture_output=True, text=True, timeout=timeout, check=False,
+            capture_output=True, text=True, timeout=timeout, check=False, stdin=stdin,
         )
     except FileNotFoundError:
         raise error(f"{what} failed: {argv[0]!r} was not found") from None
