@@ -24,6 +24,9 @@ def quick_call(argv: list[str]) -> Callable[[], int | None] | None:
         return _show_help
     if argv == ["--version"]:
         return _show_version
+    if argv[:1] == ["setup-deps"] and len(argv) <= 2 and not any(
+            arg.startswith("-") for arg in argv[1:]):
+        return lambda: _set_up(argv[1:])
     if argv[:1] == ["run"]:
         options = parse_run(argv[1:])
         if options is not None:
@@ -73,6 +76,14 @@ def _run(options: dict[str, object]) -> int | None:
 
     run_entry_point(**options)  # type: ignore[arg-type]
     return None
+
+
+def _set_up(args: list[str]) -> None:
+    from pathlib import Path
+
+    from brain.cli.setup_flow import set_up_environment
+
+    set_up_environment(Path(args[0]) if args else None)
 
 
 def _show_version() -> int:

@@ -130,3 +130,36 @@ def test_run_through_the_fast_path_never_loads_click(
         env=env, capture_output=True, text=True, check=False)
     assert probe.returncode == 0, probe.stderr
     assert "no click" in probe.stderr
+
+
+@pytest.mark.parametrize(("argv", "answered"), [
+    (["setup-deps"], True), (["setup-deps", "project"], True),
+    (["setup-deps", "--json"], False), (["setup-deps", "a", "b"], False),
+    (["setup-deps", "--backend", "docker"], False), (["setup-deps", "-h"], False),
+])
+def test_setup_deps_fast_path_takes_only_the_bare_forms(argv: list[str], answered: bool) -> None:
+    assert (quick_call(argv) is not None) is answered
+
+
+def test_setup_deps_fast_path_defaults_are_clicks() -> None:
+    import inspect
+
+    from brain.cli.env_commands import setup_deps
+    from brain.cli.setup_flow import set_up_environment
+
+    clicks = setup_deps.make_context("setup-deps", []).params
+    ours = {name: parameter.default
+            for name, parameter in inspect.signature(set_up_environment).parameters.items()
+            if name != "project"}
+    assert ours == {name: clicks[name] for name in ours}
+
+
+def test_setup_deps_through_the_fast_path(make_project: Callable[..., Path]) -> None:
+    project = make_project({"onebrain.yml": "name: quick\nversion: 0.1.0\nentry_points:\n"
+                                            "  main:\n    command: python -c pass\n"})
+    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
+    for expected in ("environment ready", "environment up to date"):
+        done = subprocess.run([sys.executable, "-m", "brain", "setup-deps", str(project)],
+                              env=env, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stderr
+        assert expected in done.stdout + done.stderr
