@@ -27,6 +27,8 @@ def quick_call(argv: list[str]) -> Callable[[], int | None] | None:
     if argv[:1] == ["setup-deps"] and len(argv) <= 2 and not any(
             arg.startswith("-") for arg in argv[1:]):
         return lambda: _set_up(argv[1:])
+    if argv[:1] == ["validate"] and not any(arg.startswith("-") for arg in argv[1:]):
+        return lambda: _validate(argv[1:])
     if argv[:1] == ["run"]:
         options = parse_run(argv[1:])
         if options is not None:
@@ -84,6 +86,14 @@ def _set_up(args: list[str]) -> None:
     from brain.cli.setup_flow import set_up_environment
 
     set_up_environment(Path(args[0]) if args else None)
+
+
+def _validate(args: list[str]) -> None:
+    from pathlib import Path
+
+    from brain.cli.validate_flow import validate_specs
+
+    validate_specs(tuple(Path(arg) for arg in args))
 
 
 def _show_version() -> int:

@@ -163,3 +163,31 @@ def test_setup_deps_through_the_fast_path(make_project: Callable[..., Path]) -> 
                               env=env, capture_output=True, text=True, check=False)
         assert done.returncode == 0, done.stderr
         assert expected in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(("argv", "answered"), [
+    (["validate"], True), (["validate", "a", "b/onebrain.yml"], True),
+    (["validate", "--json"], False), (["validate", "a", "-h"], False),
+])
+def test_validate_fast_path_takes_only_paths(argv: list[str], answered: bool) -> None:
+    assert (quick_call(argv) is not None) is answered
+
+
+def test_validate_through_the_fast_path_says_what_click_says(
+        brain: Callable[..., Result], make_project: Callable[..., Path]) -> None:
+    good = make_project({"onebrain.yml": "name: good\nversion: 0.1.0\nentry_points:\n"
+                                         "  main:\n    command: python -c pass\n"})
+    bad = make_project({"onebrain.yml": "name: bad\nversion: [1]\n"})
+    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
+    for targets, code in (([good], 0), ([good, bad], 2)):
+        args = ["validate", *map(str, targets)]
+        fast = subprocess.run([sys.executable, "-m", "brain", *args], env=env,
+                              capture_output=True, text=True, check=False)
+        through_click = brain(*args, "--json")  # the same command, by click
+        assert fast.returncode == code == through_click.exit_code
+        assert "checked" in fast.stdout + fast.stderr or "ok:" in fast.stdout
+        slow = subprocess.run([sys.executable, "-c", "from brain.cli.app import run_cli\n"
+                               f"import sys\nsys.exit(run_cli({args!r}))"], env=env,
+                              capture_output=True, text=True, check=False)
+        assert (slow.returncode, slow.stdout, slow.stderr) == (
+            fast.returncode, fast.stdout, fast.stderr)
