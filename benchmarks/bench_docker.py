@@ -122,9 +122,11 @@ def main() -> None:
 
         def brain_api() -> None:
             from brain.envs.docker import DockerEnvironment
+            from brain.runs.provenance import source_revision
             from brain.spec.loader import load_project
 
-            DockerEnvironment(load_project(root)).build()
+            DockerEnvironment(load_project(root),
+                              revision=lambda: source_revision(root)).build()
 
         builders: dict[str, Callable[[], Any]] = {
             "brain build --docker": lambda: run(brain_cmd, root, env),

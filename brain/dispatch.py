@@ -133,7 +133,7 @@ def _describe_entry(name: str, entry: EntryPoint, *, is_default: bool) -> list[s
 
 
 def _cli_name(name: str) -> str:
-    from brain.spec.models import normalize_entry_name
+    from brain.entry_names import normalize_entry_name
 
     return normalize_entry_name(name)
 
@@ -151,10 +151,9 @@ def _example_value(entry: EntryPoint, name: str) -> str:
 
 
 def _default_entry(project: Project) -> str | None:
-    entries = project.spec.entry_points
-    if len(entries) == 1:
-        return next(iter(entries))
-    found = project.spec.entry_point("main")
+    from brain.entry_names import default_entry
+
+    found = default_entry(project.spec.entry_points)
     return found[0] if found else None
 
 

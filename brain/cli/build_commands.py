@@ -84,9 +84,10 @@ def build(project: Path | None, wheel: bool, docker: bool, print_dockerfile: boo
 def _build_docker(project: Project, options: BuildOptions) -> dict[str, Any]:
     from brain.envs.docker import DockerEnvironment
     from brain.envs.image_names import parse_reference, parse_registry, repository_name
+    from brain.runs.provenance import source_revision
 
     registry = parse_registry(options.registry) if options.registry else None
-    environment = DockerEnvironment(project)
+    environment = DockerEnvironment(project, revision=lambda: source_revision(project.root))
     if options.print_dockerfile:
         from brain import __version__
         from brain.envs.docker import label_instruction

@@ -12,6 +12,7 @@ import click
 
 from brain.cli import output
 from brain.cli.setup_flow import shown_location as _shown
+from brain.envs.select import DEFAULT_BACKEND, backend_names
 
 _EXIT_CODES = ("Exit codes: 0 ok; 2 invalid spec or options; 3 environment failure (Python "
                "version not installed, a requirement that cannot be resolved or installed, "
@@ -21,7 +22,7 @@ _EXIT_CODES = ("Exit codes: 0 ok; 2 invalid spec or options; 3 environment failu
 
 @click.command("setup-deps", epilog=_EXIT_CODES)
 @click.argument("project", required=False, type=click.Path(path_type=Path))
-@click.option("--backend", type=click.Choice(["venv", "docker"]), default="venv",
+@click.option("--backend", type=click.Choice(backend_names()), default=DEFAULT_BACKEND,
               show_default=True, help="Where entry points run.")
 @click.option("--installer", type=click.Choice(["uv", "pip"]), default="uv", show_default=True,
               help="venv: uv, or virtualenv + pip as the fallback.")

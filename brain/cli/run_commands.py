@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from brain.envs.select import DEFAULT_BACKEND, backend_names
+
 
 @click.command(context_settings={"show_default": True})
 @click.argument("project", required=False, type=click.Path(path_type=Path))
@@ -14,7 +16,7 @@ import click
               "Default: the only entry point, or `main`.")
 @click.option("-P", "--param", "params", multiple=True, metavar="NAME=VALUE",
               help="A parameter value (repeatable; split on the first `=`).")
-@click.option("--backend", type=click.Choice(["venv", "docker"]), default="venv",
+@click.option("--backend", type=click.Choice(backend_names()), default=DEFAULT_BACKEND,
               help="Where the entry point runs.")
 @click.option("--dry-run", is_flag=True,
               help="Print the exact argv and variables; run and record nothing.")

@@ -13,9 +13,12 @@ def set_up_environment(project: Path | None, *, backend: str = "venv", installer
                        as_json: bool = False) -> None:
     """Create or refresh the environment of `project` and say what happened."""
     from brain.envs.select import EnvironmentOptions, ensure_environment
+    from brain.runs.provenance import source_revision
 
     target = output.project_folder(project)
-    options = EnvironmentOptions(installer=installer, frozen=frozen, lock_timeout=wait)
+    folder = target if target.is_dir() else target.parent
+    options = EnvironmentOptions(installer=installer, frozen=frozen, lock_timeout=wait,
+                                 revision=lambda: source_revision(folder))
     with output.progress("setup-deps", quiet=False) as progress:
         result = ensure_environment(target, backend=backend, options=options, progress=progress)
     if as_json:

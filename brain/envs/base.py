@@ -1,6 +1,7 @@
 """The Environment interface: venv and docker are interchangeable behind it.
 
-A third backend is a new module implementing this protocol, not a new `if`.
+A third backend is a new module implementing this protocol and `brain.envs.select.Backend`,
+registered in brain.envs.select, not a new `if`.
 """
 
 from __future__ import annotations
@@ -27,6 +28,18 @@ class EnsureResult:
 
 
 @dataclass(frozen=True)
+class SourceRevision:
+    """The commit a project's files come from, and whether they differ from it."""
+
+    commit: str | None = None  # None: not in a repository, or no commit yet
+    dirty: bool | None = None  # None: unknown
+
+
+RevisionSource = Callable[[], SourceRevision]
+"""Called when a backend needs the revision (to tag and label an image), at most once."""
+
+
+@dataclass(frozen=True)
 class Invocation:
     """How to start a command inside an environment."""
 
@@ -38,7 +51,7 @@ class Environment(Protocol):
     """A place where a project's entry points run."""
 
     project: Project
-    name: str  # "venv" | "docker"
+    name: str  # the backend's name
 
     def identity(self) -> str:
         """Hash of the resolved dependency set + Python version + platform (no network)."""

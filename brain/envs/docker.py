@@ -19,7 +19,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from brain.envs.base import EnsureResult, Invocation, Progress
+from brain.envs.base import EnsureResult, Invocation, Progress, RevisionSource, SourceRevision
 from brain.envs.image_names import memory_bytes, parse_registry, repository_name, tag_text
 from brain.errors import EnvironmentFailure, InvalidInput
 from brain.extras import require_extra
@@ -72,7 +72,8 @@ class DockerEnvironment:
     name = "docker"
 
     def __init__(self, project: Project, *, options: EnvironmentOptions | None = None,
-                 settings: BuildSettings | None = None) -> None:
+                 settings: BuildSettings | None = None,
+                 revision: RevisionSource | None = None) -> None:
         from brain.envs.dockerfile import BuildSettings
 
         require_extra("docker", "the docker backend")
@@ -81,6 +82,7 @@ class DockerEnvironment:
         self.settings = settings or BuildSettings.from_environment()
         self._context: BuildContext | None = None
         self._image_id: str | None = None
+        self._revision = revision  # the commit and dirty flag, read by the caller's means
         self._git_state: tuple[str | None, bool | None] | None = None
 
     # -- the Environment protocol ------------------------------------------------------
@@ -229,9 +231,7 @@ class DockerEnvironment:
 
     def _git(self) -> tuple[str | None, bool | None]:
         if self._git_state is None:
-            from brain.runs.provenance import git_state
-
-            state = git_state(self.project.root)
+            state = self._revision() if self._revision is not None else SourceRevision()
             self._git_state = (state.commit, state.dirty)
         return self._git_state
 

@@ -7,7 +7,7 @@ records that identity and a *quick key*: a hash of the raw input files (spec, re
 lock). When the quick key still matches, `setup-deps` is a no-op without loading the spec
 (pydantic) at all, which keeps it well under 150 ms.
 
-This module stays light on import (json, os, no OpenSSL: see brain.envs.digest) because the
+This module stays light on import (json, os, no OpenSSL: see brain.digest) because the
 no-op path runs through it.
 """
 
@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from brain.envs.digest import sha256
+from brain.digest import sha256
 from brain.errors import InvalidInput
 from brain.paths import SPEC_FILENAMES, config_path, project_venv_dir
 
@@ -83,12 +83,12 @@ def collect_inputs(project: Project) -> RequirementInputs:
     """The requirement inputs of `project`; InvalidInput for a missing or escaping file."""
     python_env = project.spec.env.python
     from brain.config import package_index_settings
+    from brain.entrypoints import environment_requirements
     from brain.envs.interpreters import default_version
-    from brain.notebooks.requirements import notebook_requirements
 
     declared = python_env.requirement_lines()
-    # Notebook entry points run through papermill in this environment (brain.notebooks).
-    declared += notebook_requirements(
+    # What the declared entry point types need to run here (papermill for notebooks).
+    declared += environment_requirements(
         (entry.type for entry in project.spec.entry_points.values()), declared)
     lines = sorted({_normalise(line) for line in declared})
     files: list[tuple[str, str]] = []
@@ -178,26 +178,21 @@ def quick_ready(root: Path, *, frozen: bool = False) -> Stamp | None:
 def save_plan(root: Path, inputs: RequirementInputs, *, lock_fresh: bool) -> None:
     """Remember the requirement inputs of these exact input files, so a later build (after
     `brain clean`, or in a fresh clone) can skip loading the spec; a cache, best effort."""
+    from brain.cache_stamp import write_cached
+
     tracked = [name for name, _ in inputs.files]
-    record = {"brain": _brain_version(), "inputs": asdict(inputs), "tracked": tracked,
-              "quick_key": quick_key(root, tracked), "lock_fresh": lock_fresh}
-    path = plan_path(root)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.{os.getpid()}")
-        temporary.write_text(json.dumps(record), encoding="utf-8")
-        os.replace(temporary, path)
-    except OSError:
-        pass  # only a cache: the next build loads the spec instead
+    write_cached(plan_path(root), {"inputs": asdict(inputs), "tracked": tracked,
+                                   "quick_key": quick_key(root, tracked),
+                                   "lock_fresh": lock_fresh})
 
 
 def load_plan(root: Path) -> tuple[RequirementInputs, bool] | None:
     """(inputs, lock_fresh) saved for the current bytes of `root`'s input files, or None."""
+    from brain.cache_stamp import read_cached
+
+    record = read_cached(plan_path(root))
     try:
-        record = json.loads(plan_path(root).read_text(encoding="utf-8"))
-        if record["brain"] != _brain_version():
-            return None
-        if quick_key(root, record["tracked"]) != record["quick_key"]:
+        if record is None or quick_key(root, record["tracked"]) != record["quick_key"]:
             return None
         raw = record["inputs"]
         inputs = RequirementInputs(
@@ -205,7 +200,7 @@ def load_plan(root: Path) -> tuple[RequirementInputs, bool] | None:
             requirements_file=raw["requirements_file"], index_url=raw["index_url"],
             extra_index_urls=tuple(raw["extra_index_urls"]), python=raw["python"])
         return inputs, bool(record["lock_fresh"])
-    except (OSError, ValueError, KeyError, TypeError):
+    except (KeyError, TypeError, ValueError):
         return None
 
 
@@ -216,12 +211,6 @@ def plan_path(root: Path) -> Path:
     # Keyed by content (spec and lock bytes, host defaults), not by path: a fresh clone of
     # the same project finds it too.
     return cache_dir() / "plans" / f"{quick_key(root, [])}.json"
-
-
-def _brain_version() -> str:
-    from brain import __version__
-
-    return __version__
 
 
 def _normalise(line: str) -> str:

@@ -1,10 +1,11 @@
-"""Choosing an environment backend by name, and the fast path of `brain setup-deps`.
+"""Environment backends as plug-ins: the declared interface, the registry, the fast path of
+`brain setup-deps`.
 
-Backends are registered by import path, so a third backend is a new module and one line
-here, and choosing one imports nothing else. A backend class takes `(project)` and,
-optionally, `options: EnvironmentOptions` as a keyword; it may offer a classmethod
-`quick_result(root, options) -> EnsureResult | None` that answers "nothing to do" without
-loading the spec.
+A backend is an object implementing `Backend`: it makes the Environment of a loaded
+project, may answer "nothing to do" from a stamp without loading the spec, and says what
+it can do for an entry point (keep the files a run writes). Built-in backends are named
+here by import path and loaded on first use, so choosing one imports nothing else; a third
+backend is one new module and one line in BUILTIN (or a `register` call).
 """
 
 from __future__ import annotations
@@ -12,19 +13,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Protocol
 
 from brain.errors import InvalidInput
 from brain.paths import SPEC_FILENAMES, find_spec_file
 
 if TYPE_CHECKING:
-    from brain.envs.base import EnsureResult, Environment, Progress
+    from brain.envs.base import EnsureResult, Environment, Progress, RevisionSource
     from brain.spec.loader import Project
 
-BACKENDS: dict[str, str] = {
-    "venv": "brain.envs.venv:VenvEnvironment",
-    "docker": "brain.envs.docker:DockerEnvironment",
+DEFAULT_BACKEND = "venv"  # what `--backend` defaults to, and what launches use
+BUILTIN: dict[str, str] = {
+    "venv": "brain.envs.venv_backend:VENV",
+    "docker": "brain.envs.docker_backend:DOCKER",
 }
+_registered: dict[str, Backend] = {}
 
 
 @dataclass(frozen=True)
@@ -35,39 +38,84 @@ class EnvironmentOptions:
     frozen: bool = False  # install exactly onebrain.lock; fail when it is missing or stale
     lock_timeout: float | None = None  # seconds to wait for a busy project (None: default)
     command: str = "brain setup-deps"  # named in the lock, for whoever waits on it
+    # The project's commit and dirty flag, for backends that label what they build (docker);
+    # the caller reads them (backends know nothing of git or of runs).
+    revision: RevisionSource | None = None
 
 
-def backend_class(backend: str) -> Any:
-    """The class implementing `backend`; InvalidInput naming the known ones."""
-    target = BACKENDS.get(backend)
+class Backend(Protocol):
+    """Everything the core asks of an environment backend."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def keeps_run_files(self) -> bool:
+        """True when files a run writes into the project folder are there after it ends."""
+        ...
+
+    def environment(self, project: Project, options: EnvironmentOptions) -> Environment:
+        """The environment of a loaded `project` (not built by this call)."""
+        ...
+
+    def quick_result(self, root: Path, options: EnvironmentOptions) -> EnsureResult | None:
+        """"Up to date" answered from a stamp without loading the spec; None when unsure."""
+        ...
+
+    def ensure_from_plan(self, root: Path, options: EnvironmentOptions,
+                         progress: Progress | None) -> EnsureResult | None:
+        """Build from a cached plan of these exact input files; None when there is none."""
+        ...
+
+    def python_version(self, environment: Environment) -> str | None:
+        """The Python version `environment` holds, when the backend records it."""
+        ...
+
+
+def backend(name: str) -> Backend:
+    """The backend called `name`; InvalidInput naming the known ones."""
+    found = _registered.get(name)
+    if found is not None:
+        return found
+    target = BUILTIN.get(name)
     if target is None:
-        raise InvalidInput(f"unknown environment backend {backend!r}",
-                           hint="choose one of: " + ", ".join(BACKENDS))
+        raise InvalidInput(f"unknown environment backend {name!r}",
+                           hint="choose one of: " + ", ".join(backend_names()))
     module_name, attribute = target.split(":")
     try:
         module = import_module(module_name)
     except ModuleNotFoundError as error:
         if error.name != module_name:
             raise
-        raise InvalidInput(f"the {backend} backend is not available in this version of brain",
+        raise InvalidInput(f"the {name} backend is not available in this version of brain",
                            hint="use --backend venv") from None
-    return getattr(module, attribute)
+    loaded: Backend = getattr(module, attribute)
+    _registered[name] = loaded
+    return loaded
 
 
-def environment_for(project: Project, backend: str = "venv", *,
+def backend_names() -> tuple[str, ...]:
+    """Every backend brain knows, built-in ones first."""
+    return (*BUILTIN, *(name for name in _registered if name not in BUILTIN))
+
+
+def register(added: Backend) -> None:
+    """Make `added` known under `added.name` (replacing a backend of that name)."""
+    _registered[added.name] = added
+
+
+def unregister(name: str) -> None:
+    """Forget a backend added with `register` (built-in ones load again on next use)."""
+    _registered.pop(name, None)
+
+
+def environment_for(project: Project, backend_name: str = DEFAULT_BACKEND, *,
                     options: EnvironmentOptions | None = None) -> Environment:
-    """The `backend` environment of `project` (options go to backends that take them)."""
-    import inspect
-
-    cls = backend_class(backend)
-    if "options" in inspect.signature(cls).parameters:
-        environment: Environment = cls(project, options=options or EnvironmentOptions())
-    else:
-        environment = cls(project)
-    return environment
+    """The `backend_name` environment of `project`."""
+    return backend(backend_name).environment(project, options or EnvironmentOptions())
 
 
-def ensure_environment(target: Path, *, backend: str = "venv",
+def ensure_environment(target: Path, *, backend: str = DEFAULT_BACKEND,
                        options: EnvironmentOptions | None = None,
                        progress: Progress | None = None) -> EnsureResult:
     """Set up the environment of the project at `target` (a folder or a spec file).
@@ -77,19 +125,20 @@ def ensure_environment(target: Path, *, backend: str = "venv",
     is not loaded again, which keeps pydantic out of the fast paths.
     """
     options = options or EnvironmentOptions()
-    cls = backend_class(backend)
-    quick = getattr(cls, "quick_result", None)
+    chosen = _backend(backend)
     root = _quick_root(target)
-    planned = getattr(cls, "ensure_from_plan", None)
     if root is not None:
-        result: EnsureResult | None = quick(root, options) if quick is not None else None
-        if result is None and planned is not None:
-            result = planned(root, options, progress)
+        result = chosen.quick_result(root, options)
+        if result is None:
+            result = chosen.ensure_from_plan(root, options, progress)
         if result is not None:
             return result
     from brain.spec.loader import load_project
 
-    return environment_for(load_project(target), backend, options=options).ensure(progress)
+    return chosen.environment(load_project(target), options).ensure(progress)
+
+
+_backend = backend  # `ensure_environment`'s keyword hides the function's name inside it
 
 
 def _quick_root(target: Path) -> Path | None:

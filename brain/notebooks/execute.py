@@ -24,9 +24,8 @@ from brain.errors import InvalidInput
 
 if TYPE_CHECKING:
     from brain.params import Value
-    from brain.runs.plan import RunPlan
+    from brain.run_plan import EntrySnapshot, RunPlan
     from brain.runs.record import RunRecord
-    from brain.runs.snapshot import EntrySnapshot
 
 DRIVER = Path(__file__).resolve().parent / "driver.py"
 REPORTS_DIR = ".brain/reports"  # relative to the project root (the run's cwd)
@@ -97,7 +96,7 @@ def report_dir(root: Path, run_id: str) -> Path:
 def write_provenance(plan: RunPlan, notebook: str, record: RunRecord) -> NotebookOutcome:
     """Write `provenance.json` for a finished notebook run; what the run left behind."""
     from brain import __version__
-    from brain.runs.runner import hash_files
+    from brain.file_hashes import hash_files
 
     directory = report_dir(plan.project.root, record.id)
     directory.mkdir(parents=True, exist_ok=True)

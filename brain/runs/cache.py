@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from brain.runs.plan import RunPlan
+    from brain.run_plan import RunPlan
     from brain.runs.record import RunRecord
 
 KEY_FORMAT = 1
@@ -58,8 +58,8 @@ def cache_key(plan: RunPlan, environment_identity: str,
     `excluded`: paths (relative to the project) that are products, not source, such as the
     declared outputs of every entry point; they never count as code.
     """
+    from brain.file_hashes import hash_files
     from brain.paths import SPEC_FILENAMES
-    from brain.runs.runner import hash_files
 
     source = source_digest(plan.cwd, [*plan.outputs, *excluded, *SPEC_FILENAMES])
     # The run id and the project's location vary from run to run without changing a result.
@@ -82,7 +82,7 @@ def cache_key(plan: RunPlan, environment_identity: str,
 
 def find_hit(plan: RunPlan, key: CacheKey) -> RunRecord | None:
     """The newest successful earlier run with this key whose outputs are still intact."""
-    from brain.runs.runner import hash_files
+    from brain.file_hashes import hash_files
     from brain.runs.store import RunStore
 
     project = plan.project

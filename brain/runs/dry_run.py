@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from brain.envs.select import DEFAULT_BACKEND
+
 if TYPE_CHECKING:
     from brain.runs.plan import RunPlan
 
@@ -21,7 +23,7 @@ class DryRun:
     variables: dict[str, str]  # the plan's own, and any the environment sets or changes
 
 
-def dry_run(plan: RunPlan, backend: str = "venv") -> DryRun:
+def dry_run(plan: RunPlan, backend: str = DEFAULT_BACKEND) -> DryRun:
     """The invocation `execute` would start, without building, running or recording anything."""
     from brain.process import scrubbed_environment
     from brain.runs.runner import environment

@@ -4,7 +4,8 @@
 runs (so a bad `-P` fails at once), in dependency order, the asked-for entry point last.
 `run_pipeline` then runs the steps one by one: a step whose declared outputs are up to date
 is skipped (naming the run that produced them), and the first failure stops the pipeline.
-Notebook steps get their provenance record.
+Each step's entry point type prepares it and collects what it produced (a notebook's
+report and provenance, say) through brain.entrypoints.
 """
 
 from __future__ import annotations
@@ -14,14 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
-from brain.errors import EXIT_INTERRUPTED, InvalidInput
+from brain.envs.select import DEFAULT_BACKEND
+from brain.errors import EXIT_INTERRUPTED
 from brain.runs.plan import needs_pipeline, pipeline_order, plan_pipeline
 
 if TYPE_CHECKING:
     from brain.envs.base import Progress
-    from brain.runs.plan import RunPlan
+    from brain.run_plan import ProjectView, RunPlan
     from brain.runs.record import RunRecord
-    from brain.runs.snapshot import ProjectSnapshot
 
 __all__ = ["PipelineResult", "Step", "StepHooks", "declared_outputs", "environment_identity",
            "needs_pipeline", "pipeline_order", "plan_pipeline", "run_pipeline", "run_step"]
@@ -38,7 +39,7 @@ class Step:
     record: RunRecord | None = None  # the run made, or (CACHED) the earlier run reused
     exit_code: int = 0
     message: str | None = None  # why it failed, when brain knows more than the exit code
-    report: Path | None = None  # notebook steps: the rendered HTML
+    report: Path | None = None  # a report the entry point's type rendered (notebook HTML)
 
     @property
     def cached(self) -> bool:
@@ -74,7 +75,7 @@ class StepHooks:
     extra: dict[str, object] = field(default_factory=dict)
 
 
-def run_pipeline(plans: list[RunPlan], *, backend: str = "venv", setup: bool = True,
+def run_pipeline(plans: list[RunPlan], *, backend: str = DEFAULT_BACKEND, setup: bool = True,
                  force: bool = False, hooks: StepHooks | None = None) -> PipelineResult:
     """Run every step in order, skipping up-to-date ones (unless `force`); stop at the first
     failure (the remaining steps are NOT_RUN). The exit code is the failed step's."""
@@ -93,23 +94,18 @@ def run_pipeline(plans: list[RunPlan], *, backend: str = "venv", setup: bool = T
     return PipelineResult(steps, 0)
 
 
-def run_step(plan: RunPlan, *, backend: str = "venv", setup: bool = True, force: bool = False,
-             hooks: StepHooks | None = None, excluded: tuple[str, ...] = ()) -> Step:
+def run_step(plan: RunPlan, *, backend: str = DEFAULT_BACKEND, setup: bool = True,
+             force: bool = False, hooks: StepHooks | None = None,
+             excluded: tuple[str, ...] = ()) -> Step:
     """One entry point through the cache: skipped when up to date, else run and recorded."""
+    from brain.entrypoints import entry_type
+    from brain.envs.select import backend as backend_named
     from brain.runs.cache import cache_key, cacheable, find_hit
     from brain.runs.runner import execute
 
     hooks = hooks or StepHooks()
-    notebook = _notebook_of(plan)
-    if notebook is not None:
-        from brain.notebooks.execute import check_notebook
-
-        check_notebook(plan, notebook)
-        if backend != "venv":
-            # The image bakes the code in and keeps nothing a run writes: the driver and the
-            # report folder would both be missing there.
-            raise InvalidInput(f"notebook entry point {plan.entry_name!r} cannot run with the "
-                               f"{backend} backend yet", hint="use --backend venv")
+    kind = entry_type(plan.entry_type)
+    kind.prepare(plan, backend_named(backend))
     extra: dict[str, object] = dict(hooks.extra)
     if cacheable(plan):
         identity = environment_identity(plan, backend, setup, hooks.progress)
@@ -130,16 +126,9 @@ def run_step(plan: RunPlan, *, backend: str = "venv", setup: bool = True, force:
                      on_started=started, on_ready=hooks.on_ready,
                      start_timeout=hooks.start_timeout, stdout=hooks.stdout,
                      origin=hooks.origin, extra=extra)
-    record, message, report = result.record, result.message, None
-    if notebook is not None:
-        from brain.notebooks.execute import write_provenance
-
-        outcome = write_provenance(plan, notebook, record)
-        report = outcome.html
-        if outcome.error and record.status == "failed":
-            kept = f"; the partial notebook is kept: {outcome.notebook}" if outcome.notebook \
-                else ""
-            message = f"{outcome.error}{kept}"
+    record = result.record
+    produced = kind.after_run(plan, record)
+    message, report = produced.message or result.message, produced.report
     failed = record.status != "succeeded"
     code = result.exit_code if not failed else (result.exit_code or 1)
     if record.status == "interrupted":
@@ -155,24 +144,16 @@ def environment_identity(plan: RunPlan, backend: str, setup: bool,
     env = environment(plan, backend)
     if setup:
         return env.ensure(progress).identity
-    quick = getattr(env, "quick_result", None)
-    if quick is not None:
-        from brain.envs.select import EnvironmentOptions
+    from brain.envs.select import EnvironmentOptions
+    from brain.envs.select import backend as backend_named
 
-        result = quick(plan.project.root, EnvironmentOptions())
-        if result is not None:
-            return str(result.identity)
+    result = backend_named(backend).quick_result(plan.project.root, EnvironmentOptions())
+    if result is not None:
+        return str(result.identity)
     return env.identity()  # not ready: execute() then fails with its --no-setup message
 
 
-def _notebook_of(plan: RunPlan) -> str | None:
-    if plan.entry_type != "notebook":
-        return None
-    found = plan.project.entry_point(plan.entry_name)
-    return found[1].notebook if found is not None else None
-
-
-def declared_outputs(project: ProjectSnapshot) -> tuple[str, ...]:
+def declared_outputs(project: ProjectView) -> tuple[str, ...]:
     """Every declared output of the project: products, never counted as source code."""
     return tuple(sorted({output for entry in project.entry_points.values()
                          for output in entry.outputs}))

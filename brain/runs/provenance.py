@@ -13,9 +13,13 @@ import os
 import re
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from brain.errors import BrainError
 from brain.runs.record import GitState
+
+if TYPE_CHECKING:
+    from brain.envs.base import SourceRevision
 
 _GIT_TIMEOUT = 20.0
 # A pid whose process started this long after the run did is a reused pid, not the owner
@@ -50,6 +54,14 @@ def git_state(path: Path) -> GitState:
         elif item and not item.startswith("# "):
             dirty = True  # a changed, staged, unmerged or untracked entry (or a rename's path)
     return GitState(commit=commit, branch=branch, remote=_remote_url(path, branch), dirty=dirty)
+
+
+def source_revision(path: Path) -> SourceRevision:
+    """The commit and dirty flag of the repository holding `path`, for a backend's labels."""
+    from brain.envs.base import SourceRevision
+
+    state = git_state(path)
+    return SourceRevision(state.commit, state.dirty)
 
 
 def _remote_url(path: Path, branch: str | None) -> str | None:

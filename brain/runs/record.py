@@ -32,7 +32,7 @@ class RunRecord:
     entry_point: str
     parameters: dict[str, Any]
     command: str  # the rendered command (or argv joined), as run
-    backend: str  # "venv" | "docker"
+    backend: str  # the name of the environment backend (brain.envs.select)
     env_identity: str
     spec_hash: str
     python_version: str | None

@@ -14,17 +14,17 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from brain.envs.select import DEFAULT_BACKEND
 from brain.errors import EXIT_INTERRUPTED, BrainError, EnvironmentFailure, InvalidInput
+from brain.file_hashes import hash_files
 
 if TYPE_CHECKING:
     from brain.envs.base import Environment, Progress
+    from brain.run_plan import RunPlan
     from brain.runs.app import PortWatcher
-    from brain.runs.plan import RunPlan
     from brain.runs.record import GitState, RunRecord
     from brain.runs.store import RunStore
     from brain.spec.loader import Project
-
-_HASH_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -41,17 +41,20 @@ def environment(plan: RunPlan, backend: str) -> Environment:
     """The environment `plan` runs in (not built by this call)."""
     from typing import cast
 
-    from brain.envs.select import environment_for
+    from brain.envs.select import EnvironmentOptions, environment_for
+    from brain.runs.provenance import source_revision
 
+    root = plan.project.root
+    options = EnvironmentOptions(revision=lambda: source_revision(root))
     # The snapshot offers everything a Project does (root, spec_file, spec_hash, and spec and
     # document loaded on first use), so a backend that needs the full spec still gets it.
-    return environment_for(cast("Project", plan.project), backend=backend)
+    return environment_for(cast("Project", plan.project), backend, options=options)
 
 
 def execute(
     plan: RunPlan,
     *,
-    backend: str = "venv",
+    backend: str = DEFAULT_BACKEND,
     setup: bool = True,
     progress: Progress | None = None,
     on_started: Callable[[RunRecord], None] | None = None,
@@ -134,13 +137,12 @@ def _ready_environment(plan: RunPlan, backend: str, setup: bool,
         return env, env.ensure(progress).identity
     # A backend may answer "ready" from its stamp alone (see brain.envs.select); only when it
     # cannot is the full check (which loads the spec) needed.
-    quick = getattr(env, "quick_result", None)
-    if quick is not None:
-        from brain.envs.select import EnvironmentOptions
+    from brain.envs.select import EnvironmentOptions
+    from brain.envs.select import backend as backend_named
 
-        result = quick(plan.project.root, EnvironmentOptions())
-        if result is not None:
-            return env, str(result.identity)
+    result = backend_named(backend).quick_result(plan.project.root, EnvironmentOptions())
+    if result is not None:
+        return env, str(result.identity)
     if not env.is_ready():
         raise EnvironmentFailure(
             f"the {env.name} environment of {plan.project.name} is missing or out of date "
@@ -249,40 +251,6 @@ def _log_dir(root: Path, run_id: str) -> Path:
 
 
 def _python_version(env: Environment) -> str | None:
-    # Not part of the Environment protocol: backends that stamp their build (venv) say which
-    # Python they hold; others leave the record's python_version empty.
-    stamp = getattr(env, "stamp", None)
-    found = stamp() if callable(stamp) else None
-    version = getattr(found, "python", None)
-    return str(version) if version else None
+    from brain.envs.select import backend
 
-
-def hash_files(root: Path, relative: tuple[str, ...] | list[str]) -> dict[str, str | None]:
-    """sha256 of each declared file under `root` (None when missing; folders hash their files)."""
-    import hashlib  # OpenSSL's: these files may be large (and most runs declare none)
-
-    hashes: dict[str, str | None] = {}
-    for name in relative:
-        target = root / name
-        if target.is_file():
-            hashes[name] = _sha256(target)
-        elif target.is_dir():
-            digest = hashlib.sha256()
-            for path in sorted(p for p in target.rglob("*") if p.is_file()):
-                digest.update(path.relative_to(target).as_posix().encode() + b"\0")
-                digest.update(_sha256(path).encode())
-            hashes[name] = digest.hexdigest()
-        else:
-            hashes[name] = None
-    return hashes
-
-
-def _sha256(path: Path) -> str:
-    import hashlib
-
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(_HASH_CHUNK), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
+    return backend(env.name).python_version(env)

@@ -4,62 +4,28 @@ Loading and validating `onebrain.yml` costs more than starting Python (pydantic 
 ~60 ms to import), and `brain run` must add at most ~100 ms to the command it runs. So once a
 spec has passed full validation, what running needs of it (entry points, parameters,
 variables, metadata) is kept as JSON in the cache, keyed by the sha256 of the spec's bytes
-and brain's version. An unchanged spec is then read back without pydantic; any edit changes
-the hash and goes through full validation again. `spec` and `document` are still there for
+and stamped with brain's validation rules (brain.cache_stamp). An unchanged spec is then
+read back without pydantic; any edit changes the hash and goes through full validation
+again. `spec` and `document` are still there for
 code that wants them (another backend, say), loaded on first use.
 """
 
 from __future__ import annotations
 
-import json
-import os
-from dataclasses import dataclass, field
+from dataclasses import fields
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from brain import __version__
+from brain.entry_names import find_declared
+from brain.run_plan import EntrySnapshot, ParameterSnapshot
 
 if TYPE_CHECKING:
-    from brain.params import Value
     from brain.spec.document import Document
     from brain.spec.loader import Project
     from brain.spec.models import Spec
 
 _FORMAT = 2  # bump when the snapshot's shape changes
-
-
-@dataclass(frozen=True)
-class ParameterSnapshot:
-    """A declared parameter (the fields coercion reads)."""
-
-    type: str = "str"
-    default: Value | None = None
-    min: float | None = None
-    max: float | None = None
-    choices: tuple[Value, ...] | None = None
-    allow_nan: bool = False
-
-    @property
-    def required(self) -> bool:
-        """True when the parameter has no default."""
-        return self.default is None
-
-
-@dataclass(frozen=True)
-class EntrySnapshot:
-    """A declared entry point."""
-
-    type: str
-    command: str | None = None
-    script: str | None = None
-    module: str | None = None
-    port: int | None = None
-    parameters: dict[str, ParameterSnapshot] = field(default_factory=dict)
-    inputs: tuple[str, ...] = ()
-    outputs: tuple[str, ...] = ()
-    notebook: str | None = None
-    depends_on: tuple[str, ...] = ()
 
 
 class ProjectSnapshot:
@@ -98,18 +64,7 @@ class ProjectSnapshot:
 
     def entry_point(self, name: str) -> tuple[str, EntrySnapshot] | None:
         """The entry point whose name matches `name` after normalisation."""
-        wanted = normalize_entry_name(name)
-        for declared, entry in self.entry_points.items():
-            if normalize_entry_name(declared) == wanted:
-                return declared, entry
-        return None
-
-
-def normalize_entry_name(name: str) -> str:
-    """`brain.spec.models.normalize_entry_name`, without importing pydantic."""
-    from brain.runs.store import entry_key
-
-    return entry_key(name)
+        return find_declared(self.entry_points, name)
 
 
 def load_snapshot(target: Path) -> ProjectSnapshot:
@@ -127,7 +82,7 @@ def load_snapshot(target: Path) -> ProjectSnapshot:
         raw = spec_file.read_bytes()
     except OSError:
         return _snapshot_of(_load(target))
-    from brain.envs.digest import sha256
+    from brain.digest import sha256
 
     digest = sha256(raw).hexdigest()
     cached = _read_cache(digest)
@@ -159,33 +114,34 @@ def _snapshot_of(project: Project) -> ProjectSnapshot:
 
 def _data_of(project: Project) -> dict[str, Any]:
     spec = project.spec
+    # The snapshot's own fields decide what is kept, so the two forms cannot drift apart
+    # (tests/runs/test_snapshot_agrees.py checks every field against the models).
+    kept = {item.name for item in fields(EntrySnapshot)}
     return {
         "name": spec.name,
         "namespace": spec.namespace,
         "version": spec.version,
         "variables": dict(spec.env.variables),
-        "entry_points": {
-            name: entry.model_dump(mode="json", include={
-                "type", "command", "script", "module", "port", "parameters", "inputs",
-                "outputs", "notebook", "depends_on"})
-            for name, entry in spec.entry_points.items()
-        },
+        "entry_points": {name: entry.model_dump(mode="json", include=kept)
+                         for name, entry in spec.entry_points.items()},
     }
 
 
 def _entry(data: dict[str, Any]) -> EntrySnapshot:
-    parameters = {}
-    for name, param in data.get("parameters", {}).items():
-        choices = param.get("choices")
-        parameters[name] = ParameterSnapshot(
-            type=param["type"], default=param.get("default"), min=param.get("min"),
-            max=param.get("max"), choices=tuple(choices) if choices is not None else None,
-            allow_nan=bool(param.get("allow_nan", False)))
-    return EntrySnapshot(
-        type=data["type"], command=data.get("command"), script=data.get("script"),
-        module=data.get("module"), port=data.get("port"), parameters=parameters,
-        inputs=tuple(data.get("inputs", ())), outputs=tuple(data.get("outputs", ())),
-        notebook=data.get("notebook"), depends_on=tuple(data.get("depends_on", ())))
+    parameters = {name: _parameter(param) for name, param in data.get("parameters", {}).items()}
+    values = {item.name: _frozen(data[item.name]) for item in fields(EntrySnapshot)
+              if item.name in data and item.name != "parameters"}
+    return EntrySnapshot(**values, parameters=parameters)
+
+
+def _parameter(data: dict[str, Any]) -> ParameterSnapshot:
+    return ParameterSnapshot(**{item.name: _frozen(data[item.name])
+                                for item in fields(ParameterSnapshot) if item.name in data})
+
+
+def _frozen(value: Any) -> Any:
+    """JSON lists back as the tuples the snapshot (like the frozen models) holds."""
+    return tuple(value) if isinstance(value, list) else value
 
 
 def _cache_file(digest: str) -> Path:
@@ -195,26 +151,16 @@ def _cache_file(digest: str) -> Path:
 
 
 def _read_cache(digest: str) -> dict[str, Any] | None:
-    try:
-        data = json.loads(_cache_file(digest).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(data, dict) or data.get("format") != _FORMAT or \
-            data.get("brain") != __version__ or data.get("spec_hash") != digest:
-        return None  # another brain's validation rules, or a damaged file: validate again
+    from brain.cache_stamp import read_cached
+
+    data = read_cached(_cache_file(digest))
+    if data is None or data.get("format") != _FORMAT or data.get("spec_hash") != digest:
+        return None  # another snapshot layout, or a damaged file: validate again
     spec = data.get("spec")
     return spec if isinstance(spec, dict) else None
 
 
 def _write_cache(digest: str, spec: dict[str, Any]) -> None:
-    target = _cache_file(digest)
-    payload = {"format": _FORMAT, "brain": __version__, "spec_hash": digest, "spec": spec}
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        temporary.write_text(json.dumps(payload), encoding="utf-8")
-        os.replace(temporary, target)  # readers see the old file or the whole new one
-    except OSError:
-        pass  # a read-only cache only costs speed
+    from brain.cache_stamp import write_cached
 
-
+    write_cached(_cache_file(digest), {"format": _FORMAT, "spec_hash": digest, "spec": spec})

@@ -6,16 +6,15 @@ Kept apart from the connection and transaction logic in brain.runs.store.
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
+from brain.entry_names import normalize_entry_name
 from brain.runs.record import GitState, RunRecord
 
 
 def entry_key(name: str) -> str:
-    """An entry point name normalised for matching: the rule of `normalize_entry_name` in
-    brain.spec.models, repeated here so the store does not import pydantic."""
-    return re.sub(r"[\s_-]+", "-", name.strip().lower())
+    """An entry point name normalised for matching (brain.entry_names' rule)."""
+    return normalize_entry_name(name)
 
 
 # Ordered migrations: MIGRATIONS[n - 1] takes the schema from version n - 1 to n. Never edit

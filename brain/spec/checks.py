@@ -7,6 +7,8 @@ import re
 from collections.abc import Mapping
 from pathlib import PurePosixPath
 
+from brain.entrypoints import entry_type
+from brain.entrypoints.base import TYPED_FIELDS
 from brain.spec.document import Document, Mark
 from brain.spec.models import (
     IDENTIFIER_PATTERN,
@@ -16,15 +18,6 @@ from brain.spec.models import (
     normalize_entry_name,
 )
 from brain.spec.problems import Problem
-
-_FIELDS_BY_TYPE = {
-    "shell": {"command"},
-    "bash": {"command"},
-    "app": {"command", "port"},
-    "python": {"script", "module"},
-    "notebook": {"notebook"},
-}
-_TYPED_FIELDS = {"command", "script", "module", "notebook", "port"}
 
 
 def check_entry_names(names: list[str], document: Document) -> list[Problem]:
@@ -67,30 +60,17 @@ def check_entry(name: str, entry: EntryPoint, declared: list[str], entry_names: 
 
     base: tuple[str | int, ...] = ("entry_points", name)
     problems: list[Problem] = []
-    allowed = _FIELDS_BY_TYPE[entry.type]
-    for field in sorted(_TYPED_FIELDS - allowed):
+    kind = entry_type(entry.type)
+    allowed = kind.fields
+    for field in sorted(TYPED_FIELDS - allowed):
         if getattr(entry, field) is not None:
             takes = " or ".join(repr(f) for f in sorted(allowed))
             problems.append(_at(document, (*base, field), (
                 f"{field!r} does not apply to a {entry.type} entry point (it takes {takes}); "
                 "remove it or change 'type'"), key=True))
-    if entry.type in ("shell", "bash", "app") and not (entry.command or "").strip():
-        problems.append(_at(document, (*base, "command") if entry.command is not None else base,
-                            f"a {entry.type} entry point needs a command",
-                            key=entry.command is None))
-    if entry.type == "python" and (entry.script is None) == (entry.module is None):
-        both = entry.script is not None
-        problems.append(_at(document, (*base, "module") if both else base, (
-            "a python entry point takes 'script' or 'module', not both" if both else
-            "a python entry point needs 'script: path/to/file.py' or 'module: package.name'"),
-            key=True))
-    if entry.type == "notebook":
-        if entry.notebook is None:
-            problems.append(_at(document, base, "a notebook entry point needs 'notebook: "
-                                                "path/to/file.ipynb'", key=True))
-        elif not entry.notebook.endswith(".ipynb"):
-            problems.append(_at(document, (*base, "notebook"),
-                                f"expected a .ipynb file, got {entry.notebook!r}"))
+    for problem in kind.check(entry):
+        at = (*base, problem.field) if problem.field is not None else base
+        problems.append(_at(document, at, problem.message, key=problem.key))
     for field in ("script", "notebook"):
         value = getattr(entry, field)
         if value:

@@ -24,6 +24,12 @@ from pydantic import (
     WithJsonSchema,
     field_validator,
 )
+from pydantic_core import PydanticCustomError
+
+# normalize_entry_name is re-exported: tests and older callers import it from here.
+from brain.entry_names import find_declared
+from brain.entry_names import normalize_entry_name as normalize_entry_name
+from brain.entrypoints import BUILTIN, type_names
 
 NAME_PATTERN = r"^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$"
 # Parameter names become template names and `--name` options; variable names go to `env`.
@@ -38,12 +44,6 @@ PARAM_TYPE_ALIASES = {
     "boolean": "bool",
     "enum": "choice",
 }
-ENTRY_TYPES = ("shell", "bash", "python", "notebook", "app")
-
-
-def normalize_entry_name(name: str) -> str:
-    """The form entry point names are compared in: `fit models` = `fit-models` = `fit_models`."""
-    return re.sub(r"[\s_-]+", "-", name.strip().lower())
 
 
 def _canonical_param_type(value: Any) -> Any:
@@ -62,6 +62,23 @@ def _source_text(value: Any) -> Any:
     return value
 
 
+def _known_entry_type(value: Any) -> Any:
+    """An entry point type registered in brain.entrypoints (built in, or added at run time)."""
+    names = type_names()
+    if isinstance(value, str) and value in names:
+        return value
+    expected = ", ".join(repr(name) for name in names[:-1]) + f" or {names[-1]!r}"
+    raise PydanticCustomError("literal_error", "Input should be {expected}",
+                              {"expected": expected})
+
+
+# Validated against the registry, so a type added with `brain.entrypoints.register` is valid;
+# the schema lists the built-in ones.
+EntryTypeName = Annotated[
+    str,
+    BeforeValidator(_known_entry_type),
+    WithJsonSchema({"enum": list(BUILTIN), "type": "string"}),
+]
 ParamType = Annotated[
     Literal["str", "int", "float", "bool", "path", "uri", "date", "choice"],
     BeforeValidator(_canonical_param_type),
@@ -114,7 +131,7 @@ class Parameter(_Model):
 class EntryPoint(_Model):
     """A named way to run the project. Type-specific fields are checked in `checks`."""
 
-    type: Literal["shell", "bash", "python", "notebook", "app"] = Field(
+    type: EntryTypeName = Field(
         "shell",
         description="shell: argv, no shell; bash: `bash -c`; python: script or module; "
         "notebook: papermill-style run + HTML; app: a long-running server.",
@@ -251,11 +268,7 @@ class Spec(_Model):
 
     def entry_point(self, name: str) -> tuple[str, EntryPoint] | None:
         """The entry point whose name matches `name` after normalisation."""
-        wanted = normalize_entry_name(name)
-        for declared, entry in self.entry_points.items():
-            if normalize_entry_name(declared) == wanted:
-                return declared, entry
-        return None
+        return find_declared(self.entry_points, name)
 
 
 def _add_tag_alias(schema: dict[str, Any]) -> None:

@@ -29,3 +29,13 @@ def containers_of(client: Any, project_name: str) -> list[Any]:
     """Every container (running or not) brain started for `project_name`."""
     return list(client.containers.list(
         all=True, filters={"label": f"brain.project={NAMESPACE}/{project_name}"}))
+
+
+def environment_of(root: Path) -> Any:
+    """The Docker environment of the project at `root`, labelled with its git revision (as
+    `brain build --docker` and `brain run --backend docker` label theirs)."""
+    from brain.envs.docker import DockerEnvironment
+    from brain.runs.provenance import source_revision
+    from brain.spec.loader import load_project
+
+    return DockerEnvironment(load_project(root), revision=lambda: source_revision(root))

@@ -16,9 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from docker_helpers import BASE_IMAGE, NAMESPACE, containers_of, spec_text
+from docker_helpers import BASE_IMAGE, NAMESPACE, containers_of, environment_of, spec_text
 
-from brain.envs.docker import DockerEnvironment
 from brain.spec.loader import load_project
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
@@ -65,7 +64,7 @@ def image(docker_client: Any, tmp_path_factory: pytest.TempPathFactory) -> Itera
         "env: {variables: {GREETING: hello}}\nhardware: {cpu: 0.5, memory: 256Mi}\n")))
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("BRAIN_DOCKER_BASE_IMAGE", BASE_IMAGE)
-        result = DockerEnvironment(load_project(root)).build()
+        result = environment_of(root).build()
     yield result.image_id
 
 
@@ -202,7 +201,7 @@ def test_app_answers_on_its_published_port(docker_client: Any, image: str,
 
     port = _free_port()
     plan = plan_run(load_project(project), "serve", {"port": str(port)})
-    environment = DockerEnvironment(load_project(project))
+    environment = environment_of(project)
     environment.ensure()
     assert environment.is_ready()
     invocation = environment.invocation(list(plan.argv), dict(plan.variables), ports=[port])
@@ -234,7 +233,7 @@ def test_gpu_request_without_gpus_fails_cleanly(
         monkeypatch: pytest.MonkeyPatch) -> None:
     root = make_project({"onebrain.yml": spec_text("gpu", "  hi: {command: echo hi}\n",
                                                    extra="hardware: {gpu: 1}\n")})
-    environment = DockerEnvironment(load_project(root))
+    environment = environment_of(root)
     environment.ensure()
     invocation = environment.invocation(["echo", "hi"], {})
     done = subprocess.run(invocation.argv, env=invocation.env, capture_output=True, text=True,

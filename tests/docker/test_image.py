@@ -9,9 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from docker_helpers import NAMESPACE, git, spec_text
+from docker_helpers import NAMESPACE, environment_of, git, spec_text
 
-from brain.envs.docker import DockerEnvironment
 from brain.errors import EnvironmentFailure
 from brain.spec.loader import load_project
 
@@ -29,7 +28,7 @@ def test_build_tags_and_provenance_labels(docker_client: Any,
                                           git_project: Callable[..., Path]) -> None:
     root = git_project({"onebrain.yml": spec_text("tagged", HELLO),
                         "src/hello.py": fresh() + "print('hello')\n"})
-    environment = DockerEnvironment(load_project(root))
+    environment = environment_of(root)
     result = environment.build()
     commit = git(root, "rev-parse", "HEAD")
     assert result.built
@@ -50,8 +49,8 @@ def test_ensure_is_a_no_op_when_nothing_changed(docker_client: Any,
                                                 git_project: Callable[..., Path]) -> None:
     root = git_project({"onebrain.yml": spec_text("noop", HELLO),
                         "src/hello.py": fresh() + "print('hello')\n"})
-    first = DockerEnvironment(load_project(root)).ensure()
-    again = DockerEnvironment(load_project(root)).ensure()
+    first = environment_of(root).ensure()
+    again = environment_of(root).ensure()
     assert first.changed and not again.changed
     assert again.identity == first.identity and again.location == f"{NAMESPACE}/noop:0.1.0"
 
@@ -61,7 +60,7 @@ def test_dirty_tree_gets_a_dirty_tag(docker_client: Any,
     root = git_project({"onebrain.yml": spec_text("dirty", HELLO),
                         "src/hello.py": "print('hello')\n"})
     (root / "src/hello.py").write_text("print('changed')\n")
-    result = DockerEnvironment(load_project(root)).build()
+    result = environment_of(root).build()
     commit = git(root, "rev-parse", "HEAD")
     assert result.tags[1] == f"{NAMESPACE}/dirty:{commit[:12]}-dirty"
     assert docker_client.images.get(result.image_id).labels["brain.dirty"] == "true"
@@ -89,9 +88,9 @@ def test_code_only_change_reuses_the_dependency_layers(
         "src/hello.py": "import six\nprint('v1', six.__version__)\n",
         "src/token.py": fresh(),
     })
-    first = DockerEnvironment(load_project(root)).build()
+    first = environment_of(root).build()
     (root / "src/hello.py").write_text("import six\nprint('v2', six.__version__)\n")
-    second = DockerEnvironment(load_project(root)).build()
+    second = environment_of(root).build()
     assert second.built and second.image_id != first.image_id
     assert second.cached_steps > 0
     steps = [line for line in second.log if line.startswith("Step ")]
@@ -113,7 +112,7 @@ def test_python_version_mismatch_is_a_clear_failure(
     root = make_project({"onebrain.yml": spec_text("py312", HELLO, extra=(
         "env: {python: {version: '3.12'}}\n")), "src/hello.py": ""})
     with pytest.raises(EnvironmentFailure, match=r"has Python 3\.11, the spec asks for 3\.12"):
-        DockerEnvironment(load_project(root)).build()
+        environment_of(root).build()
 
 
 def test_missing_base_image_names_the_setting(
@@ -157,6 +156,6 @@ def test_hostile_description_is_a_label_verbatim(docker_client: Any,
     root = make_project({"onebrain.yml": spec_text("described", HELLO, extra=(
         f"description: '{description.replace(chr(39), chr(39) * 2)}'\n")),
         "src/hello.py": ""})
-    result = DockerEnvironment(load_project(root)).build()
+    result = environment_of(root).build()
     labels = docker_client.images.get(result.image_id).labels
     assert labels["org.opencontainers.image.description"] == description

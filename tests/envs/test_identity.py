@@ -113,8 +113,8 @@ def test_the_noop_path_imports_neither_pydantic_nor_rich(tmp_path: Path) -> None
     import sys
 
     code = ("import sys\nfrom pathlib import Path\nfrom brain.envs.select import "
-            "EnvironmentOptions, backend_class\n"
-            "backend_class('venv').quick_result(Path(sys.argv[1]), EnvironmentOptions())\n"
+            "EnvironmentOptions, backend\n"
+            "backend('venv').quick_result(Path(sys.argv[1]), EnvironmentOptions())\n"
             "import brain.cli.env_commands\n"
             "print(sorted(m for m in ('pydantic', 'rich', 'yaml', 'jinja2', 'virtualenv') "
             "if m in sys.modules))")

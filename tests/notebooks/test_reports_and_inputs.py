@@ -24,7 +24,7 @@ def spec(notebook: str = "report.ipynb", pip: str = "") -> str:
 
 
 def test_notebook_requirements_only_with_a_notebook_entry_and_the_users_pin_wins() -> None:
-    from brain.notebooks.requirements import notebook_requirements
+    from brain.entrypoints import environment_requirements as notebook_requirements
 
     assert notebook_requirements(["shell", "python"], []) == []
     added = notebook_requirements(["shell", "notebook"], ["Papermill>=2", "numpy==1.26.4"])

@@ -57,7 +57,7 @@ def test_a_damaged_cache_file_is_ignored(make_project: Callable[..., Path]) -> N
     assert load_snapshot(root).name == "a"
     _cache_file(digest).write_text(json.dumps({"format": 1, "brain": "0.0.0", "spec": {}}))
     assert load_snapshot(root).name == "a"
-    assert json.loads(_cache_file(digest).read_text())["spec"]["name"] == "a"
+    assert json.loads(_cache_file(digest).read_text())["data"]["spec"]["name"] == "a"
 
 
 # Imported only on the branches that need them (each costs `brain run` a millisecond or more):

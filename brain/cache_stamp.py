@@ -1,0 +1,63 @@
+"""The one rule deciding when a cache of validated specs is stale, and its file format.
+
+A cached result of validation (the run path's spec snapshot, the environment's requirement
+plan, a workspace's project index) is reused only while brain would validate the same way:
+same brain version, same code of the spec models and entry point types, same registered
+entry point types (a type added at run time makes `type: x` valid in that process only).
+Each cache also keys its record by the content it was computed from; that check is its own.
+Files are written whole (temporary file, then rename); a cache that cannot be read or
+written only costs speed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+FORMAT = 1  # bump when the record layout below changes
+_VALIDATING_PACKAGES = ("spec", "entrypoints")
+
+
+def validation_stamp() -> str:
+    """Changes whenever brain could validate a spec differently."""
+    from brain import __version__
+    from brain.digest import sha256
+    from brain.entrypoints import type_names
+
+    package = Path(__file__).resolve().parent
+    digest = sha256(f"{FORMAT}\0{__version__}\0{','.join(type_names())}\0".encode())
+    for folder in _VALIDATING_PACKAGES:
+        for path in sorted((package / folder).glob("*.py")):
+            try:
+                status = path.stat()
+            except OSError:
+                continue
+            # An edited checkout of brain (same version) validates differently too.
+            digest.update(f"{path.name}\0{status.st_mtime_ns}\0{status.st_size}\0".encode())
+    return digest.hexdigest()[:32]
+
+
+def read_cached(path: Path) -> dict[str, Any] | None:
+    """The record cached at `path` when brain still validates as it did; else None."""
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict) or record.get("stamp") != validation_stamp():
+        return None
+    data = record.get("data")
+    return data if isinstance(data, dict) else None
+
+
+def write_cached(path: Path, data: dict[str, Any]) -> None:
+    """Cache `data` at `path`, stamped; best effort."""
+    record = {"stamp": validation_stamp(), "data": data}
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        temporary.write_text(json.dumps(record), encoding="utf-8")
+        os.replace(temporary, path)  # readers see the old file or the whole new one
+    except OSError:
+        return  # a read-only cache only costs speed

@@ -1,0 +1,41 @@
+"""Content hashes of a run's declared files (inputs, outputs, a notebook).
+
+Kept apart from the runner so entry point types and the run cache hash files the same way
+without importing the run core.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+_HASH_CHUNK = 1 << 20
+
+
+def hash_files(root: Path, relative: tuple[str, ...] | list[str]) -> dict[str, str | None]:
+    """sha256 of each declared file under `root` (None when missing; folders hash their files)."""
+    import hashlib  # OpenSSL's: these files may be large (and most runs declare none)
+
+    hashes: dict[str, str | None] = {}
+    for name in relative:
+        target = root / name
+        if target.is_file():
+            hashes[name] = _sha256(target)
+        elif target.is_dir():
+            digest = hashlib.sha256()
+            for path in sorted(p for p in target.rglob("*") if p.is_file()):
+                digest.update(path.relative_to(target).as_posix().encode() + b"\0")
+                digest.update(_sha256(path).encode())
+            hashes[name] = digest.hexdigest()
+        else:
+            hashes[name] = None
+    return hashes
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(_HASH_CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
