@@ -77,3 +77,12 @@ def find_project_root(start: Path) -> Path | None:
         if find_spec_file(directory) is not None:
             return directory
     return None
+
+
+def display_path(path: Path) -> str:
+    """`path` relative to the working directory when it is inside it, else absolute."""
+    absolute = path.absolute()
+    try:
+        return str(absolute.relative_to(Path.cwd()))
+    except (ValueError, OSError):
+        return str(absolute)

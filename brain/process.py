@@ -25,6 +25,7 @@ from typing import IO
 from brain.errors import BrainError, EnvironmentFailure, Terminated
 from brain.process_limits import Limits as Limits
 from brain.process_limits import limiter as _limiter
+from brain.process_limits import stop_tagged_processes as stop_tagged_processes
 
 # Variables of the calling interpreter that would leak into a project's own Python.
 _SCRUBBED = ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "__PYVENV_LAUNCHER__", "PYTHONSTARTUP",
@@ -79,11 +80,13 @@ def run_checked(
     what: str,
     error: type[BrainError] = EnvironmentFailure,
     timeout: float | None = None,
+    stdin: IO[bytes] | None = None,
     limits: Limits | None = None,
     contained: bool = False,
 ) -> subprocess.CompletedProcess[str]:
     """Run `argv` to completion with captured output; raise `error` naming `what` on failure.
 
+    `stdin`, a real file, is the child's input (a build context for `docker build -`).
     `contained` (installers): the child runs in its own process group, which is stopped when
     brain is interrupted or terminated (Terminated is raised then) and killed by the kernel
     when brain dies (Linux).
@@ -95,7 +98,7 @@ def run_checked(
         else:
             completed = subprocess.run(  # argv list, never a shell
                 list(argv), cwd=cwd, env=environment,
-                capture_output=True, text=True, timeout=timeout, check=False,
+                capture_output=True, text=True, timeout=timeout, check=False, stdin=stdin,
                 preexec_fn=_limiter(limits) if limits is not None else None,
             )
     except FileNotFoundError:
@@ -173,32 +176,6 @@ def _kill_group(child: subprocess.Popen[str]) -> None:
         os.killpg(child.pid, signal.SIGKILL)
     with suppress(subprocess.TimeoutExpired):
         child.communicate(timeout=GRACE_SECONDS)
-
-
-def stop_tagged_processes(variable: str, value: str) -> int:
-    """SIGKILL every process of this user whose environment holds `variable=value` (Linux:
-    read from /proc); how many were found. Installers carry such a tag so that the next build
-    can stop what a killed brain left running (a build backend the installer had started)."""
-    tag = f"{variable}={value}".encode()
-    found = 0
-    for entry in _proc_entries():
-        try:
-            environ = Path(f"/proc/{entry}/environ").read_bytes()
-        except OSError:
-            continue  # gone meanwhile, or another user's
-        if tag in environ.split(b"\0"):
-            with suppress(ProcessLookupError, PermissionError):
-                os.kill(int(entry), signal.SIGKILL)
-                found += 1
-    return found
-
-
-def _proc_entries() -> list[str]:
-    try:
-        return [name for name in os.listdir("/proc") if name.isdigit() and
-                int(name) != os.getpid()]
-    except OSError:
-        return []  # not Linux: the process group and the kernel's parent-death signal remain
 
 
 def exit_code_of(returncode: int) -> int:

@@ -1,10 +1,13 @@
-"""OS-enforced limits for a child process (rlimits, a user switch, cgroups), applied by the
-one subprocess gateway (brain.process) between fork and exec."""
+"""Containing children of the one subprocess gateway (brain.process): OS-enforced limits
+(rlimits, a user switch, cgroups) applied between fork and exec, and stopping what a killed
+brain's installers left running."""
 
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,3 +66,29 @@ def limiter(limits: Limits) -> Callable[[], None]:
             os.setresuid(limits.uid, limits.uid, limits.uid)
 
     return apply
+
+
+def stop_tagged_processes(variable: str, value: str) -> int:
+    """SIGKILL every process of this user whose environment holds `variable=value` (Linux:
+    read from /proc); how many were found. Installers carry such a tag so that the next build
+    can stop what a killed brain left running (a build backend the installer had started)."""
+    tag = f"{variable}={value}".encode()
+    found = 0
+    for entry in _proc_entries():
+        try:
+            environ = Path(f"/proc/{entry}/environ").read_bytes()
+        except OSError:
+            continue  # gone meanwhile, or another user's
+        if tag in environ.split(b"\0"):
+            with suppress(ProcessLookupError, PermissionError):
+                os.kill(int(entry), signal.SIGKILL)
+                found += 1
+    return found
+
+
+def _proc_entries() -> list[str]:
+    try:
+        return [name for name in os.listdir("/proc") if name.isdigit() and
+                int(name) != os.getpid()]
+    except OSError:
+        return []  # not Linux: the process group and the kernel's parent-death signal remain

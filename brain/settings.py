@@ -69,6 +69,8 @@ ENVIRONMENT: dict[str, Variable] = {v.name: v for v in (
              "CA bundle copied into images: a PEM file, or `none` (default: the system's)."),
     Variable("BRAIN_DOCKER_PUBLISH_HOST", "text", "127.0.0.1",
              "The host address a container's app port is published on."),
+    Variable("BRAIN_DOCKER_BUILDER", "text", "",
+             "`sdk` builds images with the Docker SDK's classic builder instead of BuildKit."),
     Variable("BRAIN_REMOTES", "path", "BRAIN_HOME/remotes.json",
              "The remotes `brain remote add` keeps."),
     Variable("BRAIN_SSH_CONFIG", "path", "", "An ssh config file passed to ssh as -F."),

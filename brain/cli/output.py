@@ -11,12 +11,18 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import click
-
 if TYPE_CHECKING:
     from rich.console import Console
 
     from brain.errors import BrainError
+
+
+def _write(text: str, *, err: bool = False) -> None:
+    """One line on stdout (or stderr), flushed: click.echo for plain text, without importing
+    click (which `brain run`'s fast path never loads)."""
+    stream = sys.stderr if err else sys.stdout
+    stream.write(f"{text}\n")
+    stream.flush()
 
 
 def is_rich(stream: Any = None) -> bool:
@@ -58,12 +64,12 @@ def _escaped(char: str) -> str:
 
 def echo(text: str = "", *, err: bool = False) -> None:
     """Print a line of plain text (control characters escaped)."""
-    click.echo(printable(text), err=err)
+    _write(printable(text), err=err)
 
 
 def note(text: str) -> None:
     """A status line from brain itself, on stderr so stdout stays the entry point's own."""
-    click.echo(f"brain: {printable(text)}", err=True)
+    _write(f"brain: {printable(text)}", err=True)
 
 
 def project_folder(path: Path | None, *,
@@ -89,7 +95,7 @@ def progress(title: str, *, quiet: bool = False) -> Iterator[Callable[[str], Non
         yield lambda _phrase: None
         return
     if not is_rich(sys.stderr):
-        yield lambda phrase: click.echo(printable(f"{title}: {phrase}"), err=True)
+        yield lambda phrase: _write(printable(f"{title}: {phrase}"), err=True)
         return
     status = console(stderr=True).status(f"{title}...", spinner="dots")
     with status:
@@ -103,7 +109,7 @@ def progress(title: str, *, quiet: bool = False) -> Iterator[Callable[[str], Non
 
 def print_json(data: Any) -> None:
     """Print `data` as indented JSON (dates and paths as strings)."""
-    click.echo(json.dumps(data, indent=2, default=str))
+    _write(json.dumps(data, indent=2, default=str))
 
 
 def success(text: str) -> None:
@@ -111,7 +117,7 @@ def success(text: str) -> None:
     if is_rich():
         console().print(f"[green]{_escape(text)}[/green]")
     else:
-        click.echo(printable(text))
+        _write(printable(text))
 
 
 def warn(text: str) -> None:
@@ -119,7 +125,7 @@ def warn(text: str) -> None:
     if is_rich(sys.stderr):
         console(stderr=True).print(f"[yellow]warning:[/yellow] {_escape(text)}")
     else:
-        click.echo(f"warning: {printable(text)}", err=True)
+        _write(f"warning: {printable(text)}", err=True)
 
 
 def table(title: str | None, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
@@ -135,10 +141,10 @@ def table(title: str | None, headers: Sequence[str], rows: Sequence[Sequence[Any
         console().print(grid)
         return
     if title:
-        click.echo(printable(title))
-    click.echo("\t".join(headers))
+        _write(printable(title))
+    _write("\t".join(headers))
     for row in rows:
-        click.echo("\t".join(_cell(cell) for cell in row))
+        _write("\t".join(_cell(cell) for cell in row))
 
 
 def print_error(error: BrainError) -> None:
@@ -157,10 +163,10 @@ def print_error(error: BrainError) -> None:
             out.print(f"[dim]hint: {_escape(error.hint)}[/dim]")
         return
     for line in lines:
-        click.echo(printable(line), err=True)
-    click.echo(printable(head), err=True)
+        _write(printable(line), err=True)
+    _write(printable(head), err=True)
     if error.hint:
-        click.echo(printable(f"hint: {error.hint}"), err=True)
+        _write(printable(f"hint: {error.hint}"), err=True)
 
 
 def _cell(value: Any) -> str:

@@ -32,6 +32,9 @@ def publish(project: Path | None, index: str | None, as_json: bool) -> None:
       brain publish libs/air-forecaster --index http://127.0.0.1:8080/
       brain index serve                              # then pip install from it
     """
+    from brain.extras import require_extra
+
+    require_extra("publish", "brain publish")
     from brain.publish.release import publish_project, resolve_target
     from brain.spec.loader import load_project
 

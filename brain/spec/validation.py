@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from brain.errors import InvalidInput
-from brain.paths import find_project_root, find_spec_file
-from brain.spec.loader import display_path, problems_for
-from brain.spec.problems import Problem
+from brain.errors import BrainError, InvalidInput
+from brain.paths import display_path, find_project_root, find_spec_file
+
+if TYPE_CHECKING:
+    from brain.spec.problems import Problem
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,21 @@ def validate_paths(targets: list[Path]) -> ValidationReport:
             if key in seen:
                 continue
             seen.add(key)
-            problems, _ = problems_for(spec_file)
-            report.results.append(SpecResult(spec_file, problems))
+            report.results.append(SpecResult(spec_file, _problems(spec_file)))
     return report
+
+
+def _problems(spec_file: Path) -> list[Problem]:
+    """The problems of one spec. A spec this brain validated before (same bytes) is answered
+    from the run cache without loading pydantic: the rules read nothing but the spec."""
+    from brain.runs.snapshot import load_snapshot
+
+    try:
+        load_snapshot(spec_file)  # loads, validates and caches a spec it has not seen
+        return []
+    except BrainError:
+        # The located problems; the models are built already, so this second look is cheap.
+        from brain.spec.loader import problems_for
+
+        problems, _ = problems_for(spec_file)
+        return problems

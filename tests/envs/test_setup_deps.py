@@ -43,6 +43,13 @@ def _setup(brain: Brain, project: Path, *args: str) -> dict[str, object]:
     return data
 
 
+def _compiled(project: Path, module: str) -> bool:
+    """Whether the environment holds `module`'s bytecode (checked before anything imports it)."""
+    site = next((project / ".brain" / "venv" / "lib").glob("python3*/site-packages"))
+    return any([*site.glob(f"__pycache__/{module}.cpython-*.pyc"),
+                *site.glob(f"{module}/__pycache__/__init__.cpython-*.pyc")])
+
+
 def _builds(project: Path) -> list[str]:
     from brain.statefs import MARKER
 
@@ -55,6 +62,7 @@ def test_build_noop_and_rebuild_when_a_pin_changes(
     project = make_project({"onebrain.yml": spec_text({"six": "==1.16.0"})})
     first = _setup(brain, project)
     assert first["changed"] is True
+    assert _compiled(project, "six")  # compiled at install: fast under PYTHONDONTWRITEBYTECODE
     assert _version(project, "six") == "1.16.0"
     stamp_file = project / ".brain" / "venv" / STAMP_NAME
     stamp_mtime = stamp_file.stat().st_mtime_ns
@@ -105,6 +113,7 @@ def test_lock_then_frozen_then_stale(brain: Brain, make_project: Callable[..., P
     assert built["changed"] is True
     stamp = read_stamp(project / ".brain" / "venv")
     assert stamp is not None and stamp.lock_fresh
+    assert _compiled(project, "attrs") and _compiled(project, "six")
     assert _version(project, "attrs") == "23.2.0"
     assert _setup(brain, project, "--frozen")["changed"] is False
 
