@@ -22,17 +22,15 @@ from types import TracebackType
 
 from brain.errors import Busy, EnvironmentFailure
 
-DEFAULT_TIMEOUT = 900.0  # a cold install of a large set can take minutes
 _POLL_SECONDS = 0.1
 
 
 def lock_timeout() -> float:
-    """Seconds to wait for a busy project: `BRAIN_LOCK_TIMEOUT`, default 900."""
-    raw = os.environ.get("BRAIN_LOCK_TIMEOUT", "")
-    try:
-        return max(0.0, float(raw)) if raw else DEFAULT_TIMEOUT
-    except ValueError:
-        return DEFAULT_TIMEOUT
+    """Seconds to wait for a busy project: `BRAIN_LOCK_TIMEOUT` (brain.settings), default 900;
+    a bad value is an error, as for every setting."""
+    from brain import settings
+
+    return settings.seconds("BRAIN_LOCK_TIMEOUT")
 
 
 def describe_owner(path: Path) -> str:
@@ -53,8 +51,9 @@ class ProjectLock:
     """`with ProjectLock(path, command=..., timeout=..., on_wait=...):` holds the lock at `path`."""
 
     def __init__(self, path: Path, *, command: str, timeout: float | None = None,
-                 on_wait: Callable[[str], None] | None = None) -> None:
+                 on_wait: Callable[[str], None] | None = None, what: str | None = None) -> None:
         self.path = path
+        self.what = what or path.parent.parent.name  # named in the busy message
         self.command = command
         self.timeout = lock_timeout() if timeout is None else timeout
         self.on_wait = on_wait
@@ -85,7 +84,7 @@ class ProjectLock:
                 if time.monotonic() >= deadline:
                     os.close(fd)
                     raise Busy(
-                        f"{self.path.parent.parent.name}: busy, {owner} holds {self.path}; "
+                        f"{self.what}: busy, {owner} holds {self.path}; "
                         f"gave up after {self.timeout:.0f}s",
                         hint="wait for it to finish, or raise BRAIN_LOCK_TIMEOUT",
                     ) from None
