@@ -165,6 +165,6 @@ def test_a_busy_index_names_its_owner(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setattr(index_module, "LOCK_TIMEOUT_SECONDS", 0.3)
     local = LocalIndex(tmp_path / "index")
     (tmp_path / "index").mkdir()
-    with local._locked(), pytest.raises(Busy, match="the local index .* busy, `brain publish`"):
-        with local._locked():
-            pass
+    with (local._locked(), pytest.raises(Busy, match=r"the local index .* busy, `brain publish`"),
+          local._locked()):
+        pass
