@@ -78,7 +78,8 @@ def phase_states(status: str, phase: str | None) -> list[tuple[str, str]]:
     skipped (after that)."""
     if status == "succeeded":
         return [(name, "done") for name in PHASES]
-    at = PHASES.index(phase) if phase in PHASES else 0
+    # `done` follows a run that failed too: then the run is where it went wrong.
+    at = PHASES.index("running" if phase == "done" else phase) if phase in PHASES else 0
     if status == "running":
         return [(name, "done" if index < at else "current" if index == at else "")
                 for index, name in enumerate(PHASES)]
