@@ -137,6 +137,10 @@ def write_provenance(plan: RunPlan, notebook: str, record: RunRecord) -> Noteboo
     temporary = directory / f".{PROVENANCE_NAME}.{os.getpid()}"
     temporary.write_text(json.dumps(provenance, indent=2, default=str), encoding="utf-8")
     os.replace(temporary, target)
+    if html.is_file():
+        from brain.notebooks.report_page import finish
+
+        finish(html, provenance)
     return NotebookOutcome(directory, html if html.is_file() else None,
                            executed if executed.is_file() else None, target, error)
 
