@@ -171,3 +171,57 @@ def test_every_page_fits_a_phone_and_passes_axe(
     assert problems == {}
     assert client.get("/favicon.ico").headers["content-type"].startswith("image/svg")
     client.close()
+
+
+STREAMLIT_FILES = {
+    "onebrain.yml": """\
+name: dashboard
+version: 0.1.0
+description: A Streamlit page that greets whoever opens it
+entry_points:
+  app:
+    type: app
+    description: The greeting page
+    command: >-
+      streamlit run app.py --server.port {{ port }} --server.address 127.0.0.1
+      --server.headless true --browser.gatherUsageStats false
+    parameters:
+      port: {type: int, default: 8501}
+env:
+  python:
+    pip: [streamlit]
+""",
+    "app.py": """\
+import streamlit as st
+
+st.title("Greetings")
+name = st.text_input("Your name", "")
+if name:
+    st.write(f"Hello, {name}!")
+""",
+}
+
+
+def test_a_streamlit_app_is_used_through_the_hub(
+        page: Any, start_hub: Callable[..., Hub], make_remote: Callable[..., Remote]) -> None:
+    """Streamlit's page talks to its server over a WebSocket: typing a name only shows the
+    greeting if the hub relays it."""
+    from playwright.sync_api import expect
+
+    SHOTS.mkdir(exist_ok=True)
+    remote = make_remote(STREAMLIT_FILES, subdir="")
+    hub = start_hub()
+    page.goto(make_link(remote.url, remote.commit, entry="app", hub=hub.url).to_url())
+    page.click("#launch")
+    page.wait_for_url(re.compile(r"/launches/[0-9a-f]{16}$"))
+    expect(page.locator("#app-link")).to_be_visible(timeout=300_000)
+    page.click("#app-link")
+    page.wait_for_url(re.compile(r"/apps/[0-9a-f]{16}/$"))
+    expect(page.get_by_role("heading", name="Greetings")).to_be_visible(timeout=60_000)
+    box = page.get_by_label("Your name")
+    box.fill("Ada")
+    box.press("Enter")
+    expect(page.get_by_text("Hello, Ada!")).to_be_visible(timeout=30_000)
+    page.screenshot(path=str(SHOTS / "streamlit.png"), full_page=True)
+    launch_id = page.url.rstrip("/").rsplit("/", 1)[1]
+    httpx.post(f"{hub.url}/api/launches/{launch_id}/stop", timeout=60)
