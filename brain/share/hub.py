@@ -88,6 +88,13 @@ def create_app(settings: HubSettings) -> FastAPI:
     from brain.errors import InvalidInput
     from brain.share import pages
     from brain.share.history import FINAL_STATUSES, LaunchHistory
+    from brain.share.hub_data import (
+        field_errors,
+        has_port_parameter,
+        launch_request,
+        read_summary,
+        write_summary,
+    )
     from brain.share.launch import Policy, admit, describe, prepare
     from brain.share.launcher import Launcher, LauncherSettings, read_log, read_progress
     from brain.share.limits import check_launch_python, launch_user, limits_from_settings
@@ -115,6 +122,7 @@ def create_app(settings: HubSettings) -> FastAPI:
 
         while True:
             await asyncio.sleep(min(30.0, max(1.0, limits.app_idle / 4)))
+            proxy.keep_alive()
             await run_in_threadpool(launcher.stop_idle, limits.app_idle)
 
     @asynccontextmanager
@@ -140,7 +148,7 @@ def create_app(settings: HubSettings) -> FastAPI:
         if html:
             return HTMLResponse(pages.error_page(code, message, error.hint), code)
         return JSONResponse({"error": message, "hint": error.hint,
-                             "fields": _field_errors(message)}, code)
+                             "fields": field_errors(message)}, code)
 
     def admitted(text: str) -> Any:
         link = parse_link(text)  # format and size: nothing fetched yet
@@ -196,7 +204,7 @@ def create_app(settings: HubSettings) -> FastAPI:
             if len(body) > 2 * MAX_URL_BYTES:
                 raise TooLong(f"the request is {len(body)} bytes, over the "
                               f"{2 * MAX_URL_BYTES}-byte limit")
-            link_text, params = _launch_request(body)
+            link_text, params = launch_request(body)
             link = admitted(link_text)
             launch = await run_in_threadpool(start, link, params)
         except BrainError as error:
@@ -207,7 +215,7 @@ def create_app(settings: HubSettings) -> FastAPI:
         """Prepare and start a launch; an app gets a free port the hub chooses."""
         prepared = prepare(link, params=params)
         port = prepared.plan.port
-        if prepared.plan.entry_type == "app" and _has_port_parameter(prepared):
+        if prepared.plan.entry_type == "app" and has_port_parameter(prepared):
             port = launcher.free_port()
             chosen = {**(params if params is not None else prepared.link.params),
                       "port": str(port)}
@@ -370,54 +378,6 @@ def create_app(settings: HubSettings) -> FastAPI:
     return app
 
 
-def _field_errors(message: str) -> dict[str, str]:
-    """Each parameter's problem in a refusal (`parameter 'alpha': ...`), for its form field."""
-    import re
-
-    return {name: text.strip() for name, text in
-            re.findall(r"parameter '([A-Za-z_][A-Za-z0-9_]*)': ([^;]+)", message)}
-
-
-def write_summary(launch: Launch, prepared: Any, *, source_link: str) -> None:
-    """Keep what the launch page says about the project beside the launch's log."""
-    import json
-
-    from brain.process import run_checked
-
-    spec = prepared.project.spec
-    entry = spec.entry_points[prepared.plan.entry_name]
-    summary: dict[str, Any] = {
-        "name": spec.name, "description": spec.description, "entry": prepared.plan.entry_name,
-        "entry_type": prepared.plan.entry_type, "entry_description": entry.description,
-        "helps": {name: param.help for name, param in entry.parameters.items() if param.help},
-        "source_link": source_link}
-    try:
-        shown = run_checked(["git", "log", "-1", "--format=%s%x00%cI", launch.commit_sha],
-                            cwd=prepared.checkout.root, what="reading the commit", timeout=30)
-        summary["commit_message"], summary["commit_date"] = \
-            shown.stdout.strip().split("\x00", 1)
-    except (BrainError, ValueError):
-        pass  # the page does without the commit's message
-    Path(launch.log_path).with_name("summary.json").write_text(json.dumps(summary),
-                                                                 encoding="utf-8")
-
-
-def read_summary(launch: Launch) -> dict[str, Any]:
-    """What write_summary kept ({} when there is nothing readable)."""
-    import json
-
-    try:
-        data = json.loads(Path(launch.log_path).with_name("summary.json").read_text("utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _has_port_parameter(prepared: Any) -> bool:
-    spec = prepared.project.spec
-    return "port" in spec.entry_points[prepared.plan.entry_name].parameters
-
-
 def _report_file(launch: Launch) -> Path | None:
     """The rendered HTML of a finished notebook launch, inside its project folder, or None."""
     from brain.notebooks.reports import report_of
@@ -430,38 +390,6 @@ def _report_file(launch: Launch) -> Path | None:
     if html is None or not html.is_file() or root not in html.resolve().parents:
         return None
     return html
-
-
-def _launch_request(body: bytes) -> tuple[str, dict[str, str] | None]:
-    """(link, params) from a POST body; InvalidInput naming what is wrong."""
-    import json
-
-    from brain.errors import InvalidInput
-
-    try:
-        data = json.loads(body or b"{}")
-    except ValueError:
-        raise InvalidInput("the request body is not JSON",
-                           hint='send {"link": URL, "params": {"name": "value"}}') from None
-    if not isinstance(data, dict) or not isinstance(data.get("link"), str):
-        raise InvalidInput('the request needs a "link" (the launch URL, text)')
-    unknown = set(data) - {"link", "params"}
-    if unknown:
-        raise InvalidInput(f"unknown request fields: {', '.join(sorted(unknown))}")
-    params = data.get("params")
-    if params is None:
-        return data["link"], None
-    if not isinstance(params, dict) or not all(
-            isinstance(key, str) and isinstance(value, str | int | float | bool)
-            for key, value in params.items()):
-        raise InvalidInput('"params" must map parameter names to values')
-    return data["link"], {key: _text(value) for key, value in params.items()}
-
-
-def _text(value: str | int | float | bool) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
 
 
 def serve(settings: HubSettings) -> None:

@@ -82,6 +82,13 @@ class AppProxy:
         self.port_of = port_of  # the launch's assigned port while its app runs, else None
         self.visited = visited
         self._client: Any = None
+        self.sockets: dict[str, int] = {}  # open WebSockets per launch: a page in use
+
+    def keep_alive(self) -> None:
+        """An app with an open WebSocket is in use, even when nobody clicks."""
+        for launch_id, count in list(self.sockets.items()):
+            if count > 0:
+                self.visited(launch_id)
 
     def _http(self) -> Any:
         import httpx
@@ -168,8 +175,14 @@ class AppProxy:
             return
         self.visited(launch_id)
         await socket.accept(subprotocol=upstream.subprotocol)
-        async with upstream:
-            await _pump_both(socket, upstream, lambda: self.visited(launch_id))
+        self.sockets[launch_id] = self.sockets.get(launch_id, 0) + 1
+        try:
+            async with upstream:
+                await _pump_both(socket, upstream, lambda: self.visited(launch_id))
+        finally:
+            self.sockets[launch_id] -= 1
+            if not self.sockets[launch_id]:
+                del self.sockets[launch_id]
 
 
 async def _relay(answer: Any) -> AsyncIterator[bytes]:
