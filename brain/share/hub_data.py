@@ -25,6 +25,7 @@ def write_summary(launch: Launch, prepared: Any, *, source_link: str) -> None:
     """Keep what the launch page says about the project beside the launch's log."""
     import json
 
+    from brain.params import format_value
     from brain.process import run_checked
 
     spec = prepared.project.spec
@@ -33,7 +34,10 @@ def write_summary(launch: Launch, prepared: Any, *, source_link: str) -> None:
         "name": spec.name, "description": spec.description, "entry": prepared.plan.entry_name,
         "entry_type": prepared.plan.entry_type, "entry_description": entry.description,
         "helps": {name: param.help for name, param in entry.parameters.items() if param.help},
-        "source_link": source_link}
+        "source_link": source_link,
+        # Every value the run gets, defaults included (the link carries only those it sets).
+        "values": {name: format_value(value)
+                   for name, value in prepared.plan.parameters.items()}}
     try:
         shown = run_checked(["git", "log", "-1", "--format=%s%x00%cI", launch.commit_sha],
                             cwd=prepared.checkout.root, what="reading the commit", timeout=30)

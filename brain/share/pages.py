@@ -210,8 +210,10 @@ def launch_page(launch: Launch, summary: dict[str, Any], *, phase: str | None, l
 
     finished = launch.status in FINAL_STATUSES
     helps = summary.get("helps") or {}
+    found = summary.get("values")
+    values: dict[str, Any] = found if isinstance(found, dict) else {}
     params = [{"name": name, "label": helps.get(name) or name, "value": value}
-              for name, value in launch.params.items()
+              for name, value in {**values, **launch.params}.items()
               if not (name == "port" and summary.get("entry_type") == "app")]
     what = in_words(launch.entry or summary.get("entry") or "default",
                     str(summary.get("entry_type") or "entry"), summary.get("entry_description"))

@@ -166,6 +166,9 @@ def test_every_page_fits_a_phone_and_passes_axe(
         assert fits_the_phone(page), name
         assert page.locator("link[rel=icon]").count() == 1, name
         assert page.locator("header a[href='/']").count() >= 1, name
+        if name == "launch-main":  # the values the run got, defaults included, in words
+            expect(page.locator("#parameters")).to_contain_text("How much")
+            expect(page.locator("#parameters")).to_contain_text("0.5")
         if found := serious_violations(page, axe_script):
             problems[name] = found
     assert problems == {}
