@@ -145,7 +145,10 @@ def test_every_page_fits_a_phone_and_passes_axe(
     page.set_viewport_size(PHONE)
     page.goto(hub.url + "/")
     expect(page.locator("#empty")).to_contain_text("Nothing is installed on your computer")
-    pages = {"index-empty": hub.url + "/"}
+    page.screenshot(path=str(SHOTS / "phone-index-empty.png"), full_page=True)
+    assert fits_the_phone(page)
+    assert serious_violations(page, axe_script) == []
+    pages = {}
     client = httpx.Client(base_url=hub.url, timeout=60)
     link = make_link(remote.url, remote.commit, path="projects/hello", entry="main",
                      hub=hub.url)
