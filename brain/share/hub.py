@@ -62,23 +62,6 @@ def hub_dir() -> Path:
     return brain_home() / "hub"
 
 
-def status_of(error: BrainError) -> int:
-    """The HTTP status for a refusal."""
-    from brain.errors import InvalidInput
-    from brain.share.launcher import TooBusy
-    from brain.share.url import NotAllowed, TooLong
-
-    if isinstance(error, TooLong):
-        return 414
-    if isinstance(error, NotAllowed):
-        return 403
-    if isinstance(error, TooBusy):
-        return 429
-    if isinstance(error, InvalidInput):
-        return 400
-    return 502  # the remote or the environment failed: not the client's doing
-
-
 def create_app(settings: HubSettings) -> FastAPI:
     """The hub's ASGI app."""
     from contextlib import asynccontextmanager
@@ -93,6 +76,8 @@ def create_app(settings: HubSettings) -> FastAPI:
         has_port_parameter,
         launch_request,
         read_summary,
+        report_file,
+        status_of,
         write_summary,
     )
     from brain.share.launch import Policy, admit, describe, prepare
@@ -236,7 +221,7 @@ def create_app(settings: HubSettings) -> FastAPI:
         finished = launch.status in FINAL_STATUSES
         phase = "done" if launch.status == "succeeded" else progress.phase
         # A report exists only once a launch has ended: no file system look-up while it runs.
-        report = f"/launches/{launch.id}/report" if finished and _report_file(launch) else None
+        report = f"/launches/{launch.id}/report" if finished and report_file(launch) else None
         # An app is reached on the hub itself, never at the address it reported.
         app_url = base_path(launch.id) if launch.app_url or progress.app_url else None
         return {**launch.as_dict(), "phase": phase, "finished": finished,
@@ -342,7 +327,7 @@ def create_app(settings: HubSettings) -> FastAPI:
         sandbox = Path(launch.log_path).parent / "sandbox"
         roots = [launch.project_dir or "", str(sandbox / "repo" / launch.path),
                  str(sandbox / "repo"), str(sandbox)]
-        report = f"/launches/{launch.id}/report" if finished and _report_file(launch) else None
+        report = f"/launches/{launch.id}/report" if finished and report_file(launch) else None
         return HTMLResponse(pages.launch_page(
             launch, read_summary(launch), phase=progress.phase, log=log, roots=roots,
             report=report, app_running=bool(progress.app_url)))
@@ -366,7 +351,7 @@ def create_app(settings: HubSettings) -> FastAPI:
         from fastapi.responses import FileResponse
 
         launch = history.get(launch_id)
-        found = _report_file(launch) if launch is not None else None
+        found = report_file(launch) if launch is not None else None
         if found is None:
             return HTMLResponse(pages.error_page(
                 404, f"launch {launch_id} has no notebook report",
@@ -376,20 +361,6 @@ def create_app(settings: HubSettings) -> FastAPI:
     app.state.launcher = launcher
     app.state.history = history
     return app
-
-
-def _report_file(launch: Launch) -> Path | None:
-    """The rendered HTML of a finished notebook launch, inside its project folder, or None."""
-    from brain.notebooks.reports import report_of
-
-    if launch.project_dir is None or launch.run_id is None:
-        return None
-    root = Path(launch.project_dir).resolve()
-    found = report_of(root, launch.run_id)
-    html = found.html if found is not None else None
-    if html is None or not html.is_file() or root not in html.resolve().parents:
-        return None
-    return html
 
 
 def serve(settings: HubSettings) -> None:

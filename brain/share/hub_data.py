@@ -1,6 +1,7 @@
 """What the hub reads from requests and keeps beside each launch: the POST body of a
-launch, the parameter a refusal is about, and the launch's summary (the project, entry point,
-help texts and commit, as the launch page shows them)."""
+launch, a refusal's HTTP status and the parameter it is about, the launch's summary (the
+project, entry point, help texts, values and commit, as the launch page shows them) and its
+notebook report."""
 
 from __future__ import annotations
 
@@ -95,3 +96,34 @@ def _text(value: str | int | float | bool) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+def report_file(launch: Launch) -> Path | None:
+    """The rendered HTML of a finished notebook launch, inside its project folder, or None."""
+    from brain.notebooks.reports import report_of
+
+    if launch.project_dir is None or launch.run_id is None:
+        return None
+    root = Path(launch.project_dir).resolve()
+    found = report_of(root, launch.run_id)
+    html = found.html if found is not None else None
+    if html is None or not html.is_file() or root not in html.resolve().parents:
+        return None
+    return html
+
+
+def status_of(error: BrainError) -> int:
+    """The HTTP status for a refusal."""
+    from brain.errors import InvalidInput
+    from brain.share.launcher import TooBusy
+    from brain.share.url import NotAllowed, TooLong
+
+    if isinstance(error, TooLong):
+        return 414
+    if isinstance(error, NotAllowed):
+        return 403
+    if isinstance(error, TooBusy):
+        return 429
+    if isinstance(error, InvalidInput):
+        return 400
+    return 502  # the remote or the environment failed: not the client's doing

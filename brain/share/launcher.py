@@ -96,6 +96,11 @@ class Launcher:
         with self._lock:
             idle = [launch_id for launch_id, seen in self._visits.items()
                     if now - seen > idle_seconds and self._children.get(launch_id)]
+        for launch_id in list(idle):
+            launch = self.history.get(launch_id)
+            if launch is None or read_progress(launch).app_url is None:
+                self.visited(launch_id)  # still starting: its idle time counts from ready
+                idle.remove(launch_id)
         for launch_id in idle:
             self.stop(launch_id, reason=f"stopped after {idle_seconds:g}s without visits; "
                                         "it starts again when its page is opened")

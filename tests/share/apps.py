@@ -88,6 +88,9 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
 
+if len(sys.argv) > 2:  # a slow start: seconds before listening
+    import time
+    time.sleep(float(sys.argv[2]))
 ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
 '''
 
@@ -100,6 +103,11 @@ entry_points:
     type: app
     description: A page that talks to its server
     command: python echo.py {{ port }}
+    parameters:
+      port: {type: int, default: 8000}
+  slow:
+    type: app
+    command: python echo.py {{ port }} 4
     parameters:
       port: {type: int, default: 8000}
 """

@@ -35,8 +35,8 @@ def client_for() -> Iterator[Callable[[Hub], httpx.Client]]:
         client.close()
 
 
-def launch_app(client: httpx.Client, remote: Remote) -> str:
-    link = make_link(remote.url, remote.commit, entry="app")
+def launch_app(client: httpx.Client, remote: Remote, entry: str = "app") -> str:
+    link = make_link(remote.url, remote.commit, entry=entry)
     created = client.post("/api/launches", json={"link": link.to_url()})
     assert created.status_code == 202, created.text
     launch_id: str = created.json()["id"]
@@ -152,7 +152,8 @@ def test_idle_app_is_stopped_and_starts_again_on_the_next_visit(
     remote = make_remote(WS_FILES, subdir="")
     hub = start_hub(settings={"hub_app_idle": "2"})
     client = client_for(hub)
-    launch_id = launch_app(client, remote)
+    # It takes longer to start than it may stay idle: idle time counts from when it answers.
+    launch_id = launch_app(client, remote, "slow")
     final = wait_finished(client, launch_id, timeout=60)
     assert final["status"] == "stopped", final
     assert "without visits" in str(final["message"])
