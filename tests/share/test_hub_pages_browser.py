@@ -5,6 +5,7 @@ accessibility violation (axe-core, injected from the npm package)."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -50,6 +51,11 @@ def serious_violations(page: Any, axe: str) -> list[str]:
     """axe-core's serious and critical violations on the page, as readable lines."""
     page.add_script_tag(content=axe)
     found = page.evaluate("async () => (await axe.run(document)).violations")
+    SHOTS.mkdir(exist_ok=True)
+    with (SHOTS / "axe-results.jsonl").open("a", encoding="utf-8") as record:  # for people
+        record.write(json.dumps({"url": page.url, "violations": [
+            {"id": item["id"], "impact": item["impact"], "nodes": len(item["nodes"])}
+            for item in found]}) + "\n")
     return [f"{item['id']} ({item['impact']}): {item['help']} @ "
             f"{[node['target'] for node in item['nodes']][:3]}"
             for item in found if item["impact"] in ("serious", "critical")]
