@@ -61,6 +61,8 @@ KEYS: dict[str, Key] = {
             "More environment variables hub launches get (e.g. HTTPS_PROXY; default none)."),
         Key("hub_allow_root", False,
             "true: a root hub may run launches as root when hub_user is missing (default false)."),
+        Key("hub_app_idle", False,
+            "Seconds an app launch may go unvisited before the hub stops it (default 900)."),
     )
 }
 
@@ -237,7 +239,7 @@ def _checked_value(key: Key, value: str) -> str:
         return check_index_url(value, setting=key.name)
     if key.name in ("hub_memory", "hub_file_size", "hub_log_size"):
         parse_size(value, setting=key.name)
-    elif key.name in ("hub_timeout", "hub_cpu_seconds", "hub_processes"):
+    elif key.name in ("hub_timeout", "hub_cpu_seconds", "hub_processes", "hub_app_idle"):
         parse_count(value, setting=key.name)
     elif key.name == "hub_allow_root":
         parse_flag(value, setting=key.name)

@@ -74,6 +74,9 @@ ENVIRONMENT: dict[str, Variable] = {v.name: v for v in (
     Variable("BRAIN_REMOTES", "path", "BRAIN_HOME/remotes.json",
              "The remotes `brain remote add` keeps."),
     Variable("BRAIN_SSH_CONFIG", "path", "", "An ssh config file passed to ssh as -F."),
+    Variable("BRAIN_BASE_PATH", "text", "",
+             "Set by the hub for an app it serves (the public path prefix): not a setting to "
+             "change."),
     Variable("BRAIN_BUILD_FOLDER", "text", "",
              "Set by brain in its installers' environment (the build they write): not a "
              "setting to change."),

@@ -142,6 +142,10 @@ def write_provenance(plan: RunPlan, notebook: str, record: RunRecord) -> Noteboo
     }
     target = directory / PROVENANCE_NAME
     write_atomic(target, json.dumps(provenance, indent=2, default=str))
+    if html.is_file():
+        from brain.notebooks.report_page import finish
+
+        finish(html, provenance)
     return NotebookOutcome(directory, html if html.is_file() else None,
                            executed if executed.is_file() else None, target, error)
 

@@ -4,7 +4,6 @@ served as it is)."""
 
 from __future__ import annotations
 
-import html
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -88,32 +87,24 @@ def write_index(project_root: Path, title: str | None = None) -> Path:
     root = state_folder(project_root, "reports")
     reports = list_reports(project_root)
     heading = title or f"Reports of {project_root.name}"
-    rows = "\n".join(_row(report, root) for report in reports) or (
-        '<tr><td colspan="6">No reports yet: run a notebook entry point with '
-        "<code>brain run -e NAME</code>.</td></tr>")
-    page = _PAGE.format(title=html.escape(heading), rows=rows, count=len(reports),
-                        generated=datetime.now().strftime("%Y-%m-%d %H:%M:%S"))
+    from brain.notebooks.report_page import templates
+
+    page = templates().get_template("reports_index.html").render(
+        title=heading, reports=[_row(report, root) for report in reports],
+        generated=_when(datetime.now().timestamp()))
     target = root / INDEX_NAME
     write_atomic(target, page)
     return target
 
 
-def _row(report: Report, root: Path) -> str:
-    def cell(text: str) -> str:
-        return f"<td>{html.escape(text)}</td>"
-
-    if report.html is not None:
-        link = report.html.relative_to(root).as_posix()
-        anchor = f'<a href="{html.escape(link, quote=True)}">{html.escape(report.run_id)}</a>'
-        name = f"<td>{anchor}</td>"
-    else:
-        name = cell(report.run_id)
-    parameters = ", ".join(f"{key}={value}" for key, value in report.parameters.items())
+def _row(report: Report, root: Path) -> dict[str, str | None]:
     commit = (report.commit or "")[:12] + (" (dirty)" if report.dirty else "")
-    status = report.status + (f": {report.error}" if report.error else "")
-    return (f'<tr class="{html.escape(report.status, quote=True)}">{name}'
-            f"{cell(_when(report.started_at))}{cell(report.entry_point)}"
-            f"{cell(parameters)}{cell(commit or 'no git')}{cell(status)}</tr>")
+    return {"run_id": report.run_id, "status": report.status,
+            "link": report.html.relative_to(root).as_posix() if report.html else None,
+            "started": _when(report.started_at), "entry_point": report.entry_point,
+            "parameters": ", ".join(f"{key}={value}" for key, value in report.parameters.items()),
+            "commit": commit or "no git",
+            "status_text": report.status + (f": {report.error}" if report.error else "")}
 
 
 def _read(directory: Path) -> Report | None:
@@ -150,34 +141,6 @@ def _file(directory: Path, name: Any) -> Path | None:
 
 
 def _when(timestamp: float) -> str:
-    return datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M:%S") if timestamp else ""
-
-
-_PAGE = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>{title}</title>
-<style>
-body {{ font-family: system-ui, sans-serif; margin: 2rem; color: #222; }}
-table {{ border-collapse: collapse; width: 100%; }}
-th, td {{ text-align: left; padding: .4rem .7rem; border-bottom: 1px solid #ddd; }}
-tr.failed td {{ color: #a00; }}
-code {{ background: #f4f4f4; padding: 0 .2rem; }}
-</style>
-</head>
-<body>
-<h1>{title}</h1>
-<p>{count} report(s), newest first. Each links to its standalone HTML; the executed notebook
-and <code>provenance.json</code> (commit, parameters, input hashes, environment, timings) sit
-beside it. Generated {generated} by <code>brain report index</code>.</p>
-<table>
-<thead><tr><th>run</th><th>started</th><th>entry point</th><th>parameters</th><th>commit</th>
-<th>status</th></tr></thead>
-<tbody>
-{rows}
-</tbody>
-</table>
-</body>
-</html>
-"""
+    if not timestamp:
+        return ""
+    return datetime.fromtimestamp(timestamp).astimezone().strftime("%Y-%m-%d %H:%M:%S %Z")

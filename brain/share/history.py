@@ -16,7 +16,7 @@ from typing import Any
 
 from brain.errors import EnvironmentFailure
 
-FINAL_STATUSES = ("succeeded", "failed", "timed-out", "interrupted", "unknown")
+FINAL_STATUSES = ("succeeded", "failed", "timed-out", "interrupted", "stopped", "unknown")
 
 _SCHEMA = """CREATE TABLE IF NOT EXISTS launches (
     id TEXT PRIMARY KEY, created_at REAL NOT NULL, ended_at REAL, status TEXT NOT NULL,
@@ -35,7 +35,7 @@ class Launch:
 
     id: str
     created_at: float
-    status: str  # running | succeeded | failed | timed-out | interrupted | unknown
+    status: str  # running | succeeded | failed | timed-out | interrupted | stopped | unknown
     link: str
     repo: str
     commit_sha: str

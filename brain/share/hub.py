@@ -9,8 +9,10 @@ Routes:
   GET  /launches/{id}                 the launch page: phases, live log, status, outputs, app
   GET  /launches/{id}/outputs/{name}  a declared output file of a finished launch
   GET  /launches/{id}/report          a notebook entry point's rendered HTML report
-  GET  /launches/{id}/app             redirect to a running app entry point's port
-  POST /api/launches/{id}/stop        stop a running launch (apps run until stopped)
+  GET  /launches/{id}/app             redirect to the app, on the hub: /apps/{id}/
+  *    /apps/{id}/{path}                a running app, proxied (HTTP and WebSockets); a
+                                      stopped app is started again (a new launch) on a visit
+  POST /api/launches/{id}/stop        stop a running launch (apps run until stopped or idle)
 
 Every refusal is a 4xx with a one-line reason (JSON for /api, HTML for pages): 414 for an
 oversized link, 400 for a malformed one or invalid parameters, 403 when the repository is not
@@ -27,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 # This module is imported only by `brain hub` (and its tests), so FastAPI loads only there;
 # route signatures need these names at module level to be resolved.
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, WebSocket
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
 from brain.errors import BrainError
@@ -60,23 +62,6 @@ def hub_dir() -> Path:
     return brain_home() / "hub"
 
 
-def status_of(error: BrainError) -> int:
-    """The HTTP status for a refusal."""
-    from brain.errors import InvalidInput
-    from brain.share.launcher import TooBusy
-    from brain.share.url import NotAllowed, TooLong
-
-    if isinstance(error, TooLong):
-        return 414
-    if isinstance(error, NotAllowed):
-        return 403
-    if isinstance(error, TooBusy):
-        return 429
-    if isinstance(error, InvalidInput):
-        return 400
-    return 502  # the remote or the environment failed: not the client's doing
-
-
 def create_app(settings: HubSettings) -> FastAPI:
     """The hub's ASGI app."""
     from contextlib import asynccontextmanager
@@ -86,6 +71,15 @@ def create_app(settings: HubSettings) -> FastAPI:
     from brain.errors import InvalidInput
     from brain.share import pages
     from brain.share.history import FINAL_STATUSES, LaunchHistory
+    from brain.share.hub_data import (
+        field_errors,
+        has_port_parameter,
+        launch_request,
+        read_summary,
+        report_file,
+        status_of,
+        write_summary,
+    )
     from brain.share.launch import Policy, admit, describe, prepare
     from brain.share.launcher import Launcher, LauncherSettings, read_log, read_progress
     from brain.share.limits import check_launch_python, launch_user, limits_from_settings
@@ -103,9 +97,27 @@ def create_app(settings: HubSettings) -> FastAPI:
     launcher = Launcher(LauncherSettings(state, settings.max_concurrent, limits, user), history)
     policy = Policy(allow=settings.allow, secret=settings.secret)
 
+    from brain.share.proxy import AppProxy, base_path
+
+    proxy = AppProxy(launcher.app_port, launcher.visited)
+    restarted: dict[str, str] = {}  # a stopped app's launch -> the launch that restarted it
+
+    async def sweep_idle_apps() -> None:
+        import asyncio
+
+        while True:
+            await asyncio.sleep(min(30.0, max(1.0, limits.app_idle / 4)))
+            proxy.keep_alive()
+            await run_in_threadpool(launcher.stop_idle, limits.app_idle)
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> Any:
+        import asyncio
+
+        sweeper = asyncio.create_task(sweep_idle_apps())
         yield
+        sweeper.cancel()
+        await proxy.close()
         await run_in_threadpool(launcher.stop_all)
 
     app = FastAPI(title="brain hub", lifespan=lifespan, docs_url=None, redoc_url=None)
@@ -120,7 +132,8 @@ def create_app(settings: HubSettings) -> FastAPI:
                 "; ".join(error.problems)
         if html:
             return HTMLResponse(pages.error_page(code, message, error.hint), code)
-        return JSONResponse({"error": message, "hint": error.hint}, code)
+        return JSONResponse({"error": message, "hint": error.hint,
+                             "fields": field_errors(message)}, code)
 
     def admitted(text: str) -> Any:
         link = parse_link(text)  # format and size: nothing fetched yet
@@ -129,7 +142,13 @@ def create_app(settings: HubSettings) -> FastAPI:
 
     @app.get("/", response_class=HTMLResponse)
     def index() -> str:
-        return pages.index_page(history.recent())
+        return pages.index_page([(item, read_summary(item)) for item in history.recent()])
+
+    @app.get("/favicon.svg", response_model=None)
+    @app.get("/favicon.ico", response_model=None)
+    def favicon() -> Response:
+        return Response(pages.FAVICON, media_type="image/svg+xml",
+                        headers={"Cache-Control": "max-age=86400"})
 
     @app.get("/launch", response_model=None)
     def project(request: Request) -> Response:
@@ -141,7 +160,25 @@ def create_app(settings: HubSettings) -> FastAPI:
             # The link names the hub it was made for; this hub is where it was opened.
             link = replace(admitted(query), hub=str(request.base_url).rstrip("/"))
             prepared = prepare(link)
-            return HTMLResponse(pages.project_page(link, describe(prepared)))
+            page = describe(prepared)
+            return HTMLResponse(pages.project_page(link, page, page.entry_description))
+        except BrainError as error:
+            return refusal(error, html=True)
+
+    @app.get("/launches/{launch_id}/again", response_model=None)
+    def again(launch_id: str, request: Request) -> Response:
+        """The project page of a launch's link, its form filled with that launch's values."""
+        launch = history.get(launch_id)
+        if launch is None:
+            return HTMLResponse(pages.error_page(404, f"no launch {launch_id!r} on this hub"),
+                                404)
+        try:
+            # The link as it was admitted (signed, when it was), with this launch's values.
+            source = read_summary(launch).get("source_link") or launch.link
+            link = replace(parse_link(source), hub=str(request.base_url).rstrip("/"))
+            values = {key: value for key, value in launch.params.items()}
+            page = describe(prepare(link, params=values))
+            return HTMLResponse(pages.project_page(link, page, page.entry_description))
         except BrainError as error:
             return refusal(error, html=True)
 
@@ -152,13 +189,25 @@ def create_app(settings: HubSettings) -> FastAPI:
             if len(body) > 2 * MAX_URL_BYTES:
                 raise TooLong(f"the request is {len(body)} bytes, over the "
                               f"{2 * MAX_URL_BYTES}-byte limit")
-            link_text, params = _launch_request(body)
+            link_text, params = launch_request(body)
             link = admitted(link_text)
-            prepared = await run_in_threadpool(prepare, link, params=params)
-            launch = launcher.start(prepared.link, prepared.checkout.root)
+            launch = await run_in_threadpool(start, link, params)
         except BrainError as error:
             return refusal(error, html=False)
         return JSONResponse({**_status(launch.id), "page": f"/launches/{launch.id}"}, 202)
+
+    def start(link: Any, params: dict[str, str] | None) -> Launch:
+        """Prepare and start a launch; an app gets a free port the hub chooses."""
+        prepared = prepare(link, params=params)
+        port = prepared.plan.port
+        if prepared.plan.entry_type == "app" and has_port_parameter(prepared):
+            port = launcher.free_port()
+            chosen = {**(params if params is not None else prepared.link.params),
+                      "port": str(port)}
+            prepared = prepare(link, params=chosen)
+        launch = launcher.start(prepared.link, prepared.checkout.root, app_port=port)
+        write_summary(launch, prepared, source_link=link.to_url())
+        return launch
 
     @app.get("/api/launches")
     def listing() -> list[dict[str, Any]]:
@@ -172,9 +221,12 @@ def create_app(settings: HubSettings) -> FastAPI:
         finished = launch.status in FINAL_STATUSES
         phase = "done" if launch.status == "succeeded" else progress.phase
         # A report exists only once a launch has ended: no file system look-up while it runs.
-        report = f"/launches/{launch.id}/report" if finished and _report_file(launch) else None
+        report = f"/launches/{launch.id}/report" if finished and report_file(launch) else None
+        # An app is reached on the hub itself, never at the address it reported.
+        app_url = base_path(launch.id) if launch.app_url or progress.app_url else None
         return {**launch.as_dict(), "phase": phase, "finished": finished,
-                "app_url": launch.app_url or progress.app_url, "report": report}
+                "phases": pages.phase_states(launch.status, phase),
+                "app_url": app_url, "report": report, "restarted_as": restarted.get(launch.id)}
 
     @app.get("/api/launches/{launch_id}", response_model=None)
     def status(launch_id: str) -> Response:
@@ -213,7 +265,51 @@ def create_app(settings: HubSettings) -> FastAPI:
             return HTMLResponse(pages.error_page(
                 409, f"launch {launch_id} has no running app", "wait for its port to answer"),
                 409)
-        return RedirectResponse(str(found["app_url"]), 307)
+        return RedirectResponse(base_path(launch_id), 307)
+
+    @app.api_route("/apps/{launch_id}", methods=["GET", "HEAD"], response_model=None)
+    def app_root(launch_id: str) -> Response:
+        from fastapi.responses import RedirectResponse
+
+        return RedirectResponse(base_path(launch_id), 307)
+
+    @app.api_route("/apps/{launch_id}/{path:path}", response_model=None,
+                   methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
+    async def app_http(request: Request, launch_id: str, path: str) -> Response:
+        port = launcher.app_port(launch_id)
+        if port is None:
+            return await run_in_threadpool(app_not_running, launch_id)
+        return await proxy.http(request, launch_id, path, port)
+
+    @app.websocket("/apps/{launch_id}/{path:path}")
+    async def app_socket(socket: WebSocket, launch_id: str, path: str) -> None:
+        port = launcher.app_port(launch_id)
+        if port is None:
+            await socket.close(1013)  # try again later: the app is not running
+            return
+        await proxy.websocket(socket, launch_id, path, port)
+
+    def app_not_running(launch_id: str) -> Response:
+        """A page for an app that is not running: starting, stopped (then started again), or
+        never an app."""
+        launch = history.get(launch_id)
+        if launch is None:
+            return HTMLResponse(pages.error_page(404, f"no launch {launch_id!r} on this hub"),
+                                404)
+        if launch.status == "running":
+            return HTMLResponse(pages.app_waiting(launch, launch.id), 503,
+                                headers={"Retry-After": "2"})
+        if launch.status != "stopped" or not launch.app_url:
+            return HTMLResponse(pages.error_page(
+                409, f"launch {launch_id} has no running app", "open its launch page"), 409)
+        again = restarted.get(launch_id)
+        if again is None:
+            try:
+                again = start(parse_link(launch.link), None).id  # admitted before
+            except BrainError as error:
+                return refusal(error, html=True)
+            restarted[launch_id] = again
+        return HTMLResponse(pages.app_waiting(launch, again), 503, headers={"Retry-After": "2"})
 
     @app.get("/launches/{launch_id}", response_class=HTMLResponse, response_model=None)
     def launch_page(launch_id: str) -> Response:
@@ -221,7 +317,20 @@ def create_app(settings: HubSettings) -> FastAPI:
         if launch is None:
             return HTMLResponse(pages.error_page(404, f"no launch {launch_id!r} on this hub"),
                                 404)
-        return HTMLResponse(pages.launch_page(launch))
+        progress = read_progress(launch)
+        finished = launch.status in FINAL_STATUSES
+        log = ""
+        if finished and launch.status != "succeeded":
+            size = Path(launch.log_path).stat().st_size if Path(launch.log_path).exists() else 0
+            log = read_log(Path(launch.log_path), max(0, size - 64 * 1024))[0].decode(
+                "utf-8", "replace")
+        sandbox = Path(launch.log_path).parent / "sandbox"
+        roots = [launch.project_dir or "", str(sandbox / "repo" / launch.path),
+                 str(sandbox / "repo"), str(sandbox)]
+        report = f"/launches/{launch.id}/report" if finished and report_file(launch) else None
+        return HTMLResponse(pages.launch_page(
+            launch, read_summary(launch), phase=progress.phase, log=log, roots=roots,
+            report=report, app_running=bool(progress.app_url)))
 
     @app.get("/launches/{launch_id}/outputs/{name:path}", response_model=None)
     def output_file(launch_id: str, name: str) -> Response:
@@ -242,7 +351,7 @@ def create_app(settings: HubSettings) -> FastAPI:
         from fastapi.responses import FileResponse
 
         launch = history.get(launch_id)
-        found = _report_file(launch) if launch is not None else None
+        found = report_file(launch) if launch is not None else None
         if found is None:
             return HTMLResponse(pages.error_page(
                 404, f"launch {launch_id} has no notebook report",
@@ -252,52 +361,6 @@ def create_app(settings: HubSettings) -> FastAPI:
     app.state.launcher = launcher
     app.state.history = history
     return app
-
-
-def _report_file(launch: Launch) -> Path | None:
-    """The rendered HTML of a finished notebook launch, inside its project folder, or None."""
-    from brain.notebooks.reports import report_of
-
-    if launch.project_dir is None or launch.run_id is None:
-        return None
-    root = Path(launch.project_dir).resolve()
-    found = report_of(root, launch.run_id)
-    html = found.html if found is not None else None
-    if html is None or not html.is_file() or root not in html.resolve().parents:
-        return None
-    return html
-
-
-def _launch_request(body: bytes) -> tuple[str, dict[str, str] | None]:
-    """(link, params) from a POST body; InvalidInput naming what is wrong."""
-    import json
-
-    from brain.errors import InvalidInput
-
-    try:
-        data = json.loads(body or b"{}")
-    except ValueError:
-        raise InvalidInput("the request body is not JSON",
-                           hint='send {"link": URL, "params": {"name": "value"}}') from None
-    if not isinstance(data, dict) or not isinstance(data.get("link"), str):
-        raise InvalidInput('the request needs a "link" (the launch URL, text)')
-    unknown = set(data) - {"link", "params"}
-    if unknown:
-        raise InvalidInput(f"unknown request fields: {', '.join(sorted(unknown))}")
-    params = data.get("params")
-    if params is None:
-        return data["link"], None
-    if not isinstance(params, dict) or not all(
-            isinstance(key, str) and isinstance(value, str | int | float | bool)
-            for key, value in params.items()):
-        raise InvalidInput('"params" must map parameter names to values')
-    return data["link"], {key: _text(value) for key, value in params.items()}
-
-
-def _text(value: str | int | float | bool) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
 
 
 def serve(settings: HubSettings) -> None:

@@ -77,6 +77,7 @@ class ProjectPage:
     entry: str
     entry_type: str
     fields: list[ParameterField] = field(default_factory=list)
+    entry_description: str | None = None
 
 
 @dataclass(frozen=True)
@@ -153,9 +154,12 @@ def describe(prepared: PreparedLaunch) -> ProjectPage:
 
     plan = prepared.plan
     spec = prepared.project.spec
-    declared = spec.entry_points[plan.entry_name].parameters
+    entry = spec.entry_points[plan.entry_name]
+    declared = entry.parameters
     fields = []
     for name, param in declared.items():
+        if name == "port" and plan.entry_type == "app":
+            continue  # the hub chooses an app's port
         value = plan.parameters.get(name)
         fields.append(ParameterField(
             name=name, type=param.type, value="" if value is None else format_value(value),
@@ -164,7 +168,8 @@ def describe(prepared: PreparedLaunch) -> ProjectPage:
             min=param.min, max=param.max))
     return ProjectPage(name=spec.name, namespace=spec.namespace, version=str(spec.version),
                        description=spec.description, entry=plan.entry_name,
-                       entry_type=plan.entry_type, fields=fields)
+                       entry_type=plan.entry_type, fields=fields,
+                       entry_description=entry.description)
 
 
 def launch(link: LaunchLink, *, policy: Policy | None = None,

@@ -62,15 +62,58 @@ class Launcher:
         self._lock = threading.Lock()
         self._children: dict[str, subprocess.Popen[bytes] | None] = {}
         self._users: dict[str, LaunchUser] = {}  # running launches' own ids (hub_uid_range)
+        self._ports: dict[str, int] = {}  # running apps: the port the hub gave each one
+        self._visits: dict[str, float] = {}  # running apps: when the proxy last relayed
+        self._stopped: dict[str, str] = {}  # launches stopped by the hub: why
+
+    def free_port(self) -> int:
+        """A port for a new app: free now on 127.0.0.1 and not given to a running app."""
+        import socket
+
+        for _ in range(50):
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", 0))
+                port: int = probe.getsockname()[1]
+            with self._lock:
+                if port not in self._ports.values():
+                    return port
+        raise TooBusy("no free port for the app", hint="try again in a moment")
+
+    def app_port(self, launch_id: str) -> int | None:
+        """The port the hub gave a running app launch, or None (not an app, or ended)."""
+        with self._lock:
+            return self._ports.get(launch_id) if launch_id in self._children else None
+
+    def visited(self, launch_id: str) -> None:
+        """Someone used the app through the hub just now."""
+        with self._lock:
+            if launch_id in self._ports:
+                self._visits[launch_id] = time.monotonic()
+
+    def stop_idle(self, idle_seconds: float) -> list[str]:
+        """Stop every app nobody has used for `idle_seconds`; the ids stopped."""
+        now = time.monotonic()
+        with self._lock:
+            idle = [launch_id for launch_id, seen in self._visits.items()
+                    if now - seen > idle_seconds and self._children.get(launch_id)]
+        for launch_id in list(idle):
+            launch = self.history.get(launch_id)
+            if launch is None or read_progress(launch).app_url is None:
+                self.visited(launch_id)  # still starting: its idle time counts from ready
+                idle.remove(launch_id)
+        for launch_id in idle:
+            self.stop(launch_id, reason=f"stopped after {idle_seconds:g}s without visits; "
+                                        "it starts again when its page is opened")
+        return idle
 
     def active(self) -> int:
         """How many launches run now."""
         with self._lock:
             return len(self._children)
 
-    def start(self, link: LaunchLink, checkout: Path) -> Launch:
+    def start(self, link: LaunchLink, checkout: Path, *, app_port: int | None = None) -> Launch:
         """Start `link` (already admitted and validated, its commit checked out in the cache
-        at `checkout`); TooBusy past the cap."""
+        at `checkout`; an app listening on `app_port`); TooBusy past the cap."""
         launch_id = secrets.token_hex(8)
         folder = self.root / launch_id
         with self._lock:
@@ -80,6 +123,9 @@ class Launcher:
                               hint="wait for one to finish and try again")
             user = self._user_for(launch_id)
             self._children[launch_id] = None
+            if app_port is not None:
+                self._ports[launch_id] = app_port
+                self._visits[launch_id] = time.monotonic()
         try:
             folder.mkdir(parents=True, exist_ok=True)
             launch = Launch(id=launch_id, created_at=time.time(), status="running",
@@ -92,6 +138,8 @@ class Launcher:
             with self._lock:
                 self._children.pop(launch_id, None)
                 self._users.pop(launch_id, None)
+                self._ports.pop(launch_id, None)
+                self._visits.pop(launch_id, None)
             raise
         thread = threading.Thread(target=self._run, args=(launch, folder, checkout, user),
                                   daemon=True, name=f"launch-{launch_id}")
@@ -114,12 +162,15 @@ class Launcher:
         self._users[launch_id] = range_user(uid)
         return self._users[launch_id]
 
-    def stop(self, launch_id: str) -> bool:
-        """Stop one running launch (Ctrl-C to its process group); False if it is not running."""
+    def stop(self, launch_id: str, reason: str = "stopped on request") -> bool:
+        """Stop one running launch (Ctrl-C to its process group); False if it is not running.
+        It ends as `stopped`, with `reason` as its message."""
         from brain.process import stop_process_group
 
         with self._lock:
             child = self._children.get(launch_id)
+            if child is not None:
+                self._stopped[launch_id] = reason
         if child is None:
             return False
         stop_process_group(child)
@@ -201,6 +252,8 @@ class Launcher:
                          uid=user.uid if user else None, gid=user.gid if user else None,
                          cgroups=cgroups.procs)
             env = launch_environment(sandbox, limits.pass_env, user)
+            if launch.id in self._ports:
+                env.update(app_environment(launch.id))
             code, _ = run_live(argv, cwd=sandbox, env=env,
                                stdout_log=folder / "result.json",
                                stderr_log=Path(launch.log_path), on_start=started,
@@ -218,8 +271,13 @@ class Launcher:
             cgroups.kill_all()  # whatever the launch left running ends with it
             with self._lock:
                 self._children.pop(launch.id, None)
+                self._ports.pop(launch.id, None)
+                self._visits.pop(launch.id, None)
+                stopped = self._stopped.pop(launch.id, None)
         changes = _outcome(folder, launch, code, message, limits)
-        if timed_out.is_set():
+        if stopped is not None and changes["status"] in ("interrupted", "failed"):
+            changes.update(status="stopped", message=stopped)
+        elif timed_out.is_set():
             changes.update(status="timed-out", message=timeout_message(limits))
         elif log_full.is_set():
             changes.update(status="failed", message=log_message(limits))
@@ -234,6 +292,15 @@ class Launcher:
         with self._lock:  # sealed: its id may serve the next launch
             self._users.pop(launch.id, None)
         self.history.update(launch.id, **changes)
+
+
+def app_environment(launch_id: str) -> dict[str, str]:
+    """What tells an app where the hub serves it (the proxy strips that prefix): BRAIN_BASE_PATH,
+    and Dash's own variable for it; uvicorn takes `--root-path "$BRAIN_BASE_PATH"`."""
+    from brain.share.proxy import base_path
+
+    path = base_path(launch_id)
+    return {"BRAIN_BASE_PATH": path, "DASH_REQUESTS_PATHNAME_PREFIX": path}
 
 
 def events_file(launch: Launch) -> Path:

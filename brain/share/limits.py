@@ -22,6 +22,7 @@ DEFAULT_MEMORY = 2 << 30
 DEFAULT_FILE_SIZE = 1 << 30
 DEFAULT_LOG_SIZE = 10 << 20
 DEFAULT_PROCESSES = 256
+DEFAULT_APP_IDLE = 900  # seconds an app may go unvisited before the hub stops it
 DEFAULT_USER = "nobody"
 
 
@@ -40,6 +41,7 @@ class HubLimits:
     python: str | None = None  # the interpreter running `brain launch`; None: the hub's
     pass_env: tuple[str, ...] = ()  # variables passed on besides brain.share.sandbox's own
     uid_range: tuple[int, int] | None = None  # a root hub's per-launch user ids
+    app_idle: float = DEFAULT_APP_IDLE
 
 
 def limits_from_settings() -> HubLimits:
@@ -75,6 +77,7 @@ def limits_from_settings() -> HubLimits:
         python=text("hub_python"),
         pass_env=tuple(passed) if isinstance(passed, list) else (),
         uid_range=parse_range(uids, setting="hub_uid_range") if uids else None,
+        app_idle=count("hub_app_idle", DEFAULT_APP_IDLE),
     )
 
 

@@ -1,208 +1,246 @@
 """The hub's HTML: a project page per link, a page per launch, the history, errors.
 
-Plain HTML with a little script (no build step, no external assets); every value from a link
-or a spec goes through `html.escape`, and data handed to scripts through `json.dumps` with
-`<`, `>` and `&` escaped, so nothing a link carries can become markup or script.
+Jinja templates (brain/share/templates, one layout) with autoescape on, so nothing a link, a
+spec or a log carries becomes markup; data handed to scripts goes through `tojson`. No
+external assets: the pages work offline and on a phone.
 """
 
 from __future__ import annotations
 
-import json
-from html import escape
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from jinja2 import Environment
+
     from brain.share.history import Launch
     from brain.share.launch import ParameterField, ProjectPage
     from brain.share.url import LaunchLink
 
-_STYLE = """
-body{font:15px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;
-color:#1d232a}
-h1{font-size:1.5rem;margin-bottom:.2rem} .muted{color:#667} code{font-size:.9em}
-form{display:grid;gap:.7rem;margin:1.2rem 0} label{display:grid;gap:.2rem;font-weight:600}
-label small{font-weight:400;color:#667} input,select{font:inherit;padding:.35rem;max-width:28rem}
-input[type=checkbox]{justify-self:start;width:1.1rem;height:1.1rem}
-button{font:inherit;padding:.5rem 1.4rem;background:#1f6feb;color:#fff;border:0;
-border-radius:6px;cursor:pointer;justify-self:start} button:disabled{opacity:.5}
-pre{background:#0d1117;color:#e6edf3;padding:1rem;border-radius:6px;min-height:6rem;
-max-height:32rem;overflow:auto;white-space:pre-wrap}
-.phases{display:flex;gap:.5rem;list-style:none;padding:0}
-.phases li{padding:.2rem .7rem;border-radius:1rem;background:#eaeef2}
-.phases li.done{background:#d2f4d3} .phases li.current{background:#fff1b8}
-.status-succeeded{color:#1a7f37} .status-failed,.status-timed-out,.status-interrupted{color:#cf222e}
-.error{background:#ffebe9;border:1px solid #ff8182;padding:.8rem;border-radius:6px}
-table{border-collapse:collapse} td,th{padding:.2rem .8rem;text-align:left;
-border-bottom:1px solid #eaeef2}
-"""
+PHASES = ("fetching", "environment", "running", "done")
+FAVICON = ("<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 32 32'>"
+           "<circle cx='16' cy='16' r='14' fill='#0969da'/>"
+           "<path d='M10 17l4 4 8-10' stroke='#fff' stroke-width='3' fill='none'/></svg>")
+_KIND_WORDS = {"app": "an interactive app", "notebook": "a notebook that makes a report",
+               "python": "a Python program", "bash": "a script", "shell": "a command",
+               "r": "an R script"}
+_FAILURE_LINES = 8
 
 
-def _page(title: str, body: str) -> str:
-    return (f"<!doctype html><html lang=en><head><meta charset=utf-8>"
-            f"<meta name=viewport content='width=device-width,initial-scale=1'>"
-            f"<title>{escape(title)} · brain hub</title><style>{_STYLE}</style></head>"
-            f"<body>{body}</body></html>")
+@cache
+def _templates() -> Environment:
+    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+    return Environment(loader=PackageLoader("brain.share", "templates"),
+                       autoescape=select_autoescape(default=True, default_for_string=True),
+                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
 
 
-def _script_data(data: Any) -> str:
-    text = json.dumps(data)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+def _render(name: str, **values: Any) -> str:
+    return _templates().get_template(name).render(**values)
 
 
-def error_page(status: int, message: str, hint: str | None = None) -> str:
-    """A refusal, with its reason."""
-    tip = f"<p class=muted>hint: {escape(hint)}</p>" if hint else ""
-    return _page("refused", f"<h1>Cannot launch this link</h1><p class=muted>HTTP {status}</p>"
-                 f"<p class=error id=error>{escape(message)}</p>{tip}<p><a href='/'>hub</a></p>")
+@dataclass(frozen=True)
+class When:
+    """A moment, as ISO text with its offset (for `<time datetime>`) and as words."""
+
+    iso: str
+    text: str
 
 
-def project_page(link: LaunchLink, page: ProjectPage) -> str:
-    """The page a launch link opens: the project, its parameters in a form, Launch."""
-    description = (f"<p id=description>{escape(page.description)}</p>" if page.description
-                   else "")
-    inputs = "".join(_field(item) for item in page.fields) or \
-        "<p class=muted>This entry point takes no parameters.</p>"
-    where = f" in <code>{escape(link.path)}</code>" if link.path else ""
-    body = f"""
-<h1 id=project>{escape(page.name)}</h1>
-<p class=muted>{escape(page.namespace)}/{escape(page.name)} {escape(page.version)} ·
-entry point <code id=entry>{escape(page.entry)}</code> ({escape(page.entry_type)})</p>
-{description}
-<p class=muted>Code: <code>{escape(link.repo)}</code>{where} at commit
-<code id=commit>{escape(link.commit)}</code></p>
-<form id=launch-form novalidate>{inputs}
-<button type=submit id=launch>Launch</button></form>
-<p class=error id=error hidden></p>
-<script>
-const LINK = {_script_data(link.to_url())};
-const form = document.getElementById('launch-form');
-form.addEventListener('submit', async (event) => {{
-  event.preventDefault();
-  const button = document.getElementById('launch');
-  const shown = document.getElementById('error');
-  button.disabled = true; shown.hidden = true;
-  const params = {{}};
-  for (const input of form.querySelectorAll('[name]')) {{
-    params[input.name] = input.type === 'checkbox' ? String(input.checked) : input.value;
-  }}
-  try {{
-    const answer = await fetch('/api/launches', {{method: 'POST',
-      headers: {{'Content-Type': 'application/json'}},
-      body: JSON.stringify({{link: LINK, params: params}})}});
-    const data = await answer.json();
-    if (!answer.ok) throw new Error(data.error + (data.hint ? ' (hint: ' + data.hint + ')' : ''));
-    window.location.href = data.page;
-  }} catch (error) {{
-    shown.textContent = error.message; shown.hidden = false; button.disabled = false;
-  }}
-}});
-</script>"""
-    return _page(page.name, body)
+def when(timestamp: float) -> When:
+    """`timestamp` in the hub's time zone, its zone named."""
+    moment = datetime.fromtimestamp(timestamp).astimezone()
+    return When(moment.isoformat(timespec="seconds"), moment.strftime("%Y-%m-%d %H:%M:%S %Z"))
 
 
-def _field(item: ParameterField) -> str:
-    name = escape(item.name)
-    help_text = f"<small>{escape(item.help)}</small>" if item.help else ""
-    kind = f"<small>{escape(item.type)}{' · required' if item.required else ''}</small>"
-    value = escape(item.value)
-    if item.choices:
-        options = "".join(
-            f"<option{' selected' if choice == item.value else ''}>{escape(choice)}</option>"
-            for choice in item.choices)
-        control = f"<select name='{name}' id='param-{name}'>{options}</select>"
-    elif item.type == "bool":
-        checked = " checked" if item.value == "true" else ""
-        control = f"<input type=checkbox name='{name}' id='param-{name}'{checked}>"
+def duration(seconds: float) -> str:
+    """`75` -> `1 min 15 s`."""
+    whole = max(0, round(seconds))
+    minutes, rest = divmod(whole, 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours:
+        return f"{hours} h {minutes} min"
+    return f"{minutes} min {rest} s" if minutes else f"{rest} s"
+
+
+def in_words(entry: str, entry_type: str, description: str | None = None) -> str:
+    """What an entry point does, for people: its description, else its kind."""
+    kind = _KIND_WORDS.get(entry_type, f"a {entry_type} entry point")
+    return f"{description} ({kind}, “{entry}”)" if description else f"“{entry}”, {kind}"
+
+
+def phase_states(status: str, phase: str | None) -> list[tuple[str, str]]:
+    """Each phase pill's state: done, current, failed (where a launch stopped short) or
+    skipped (after that)."""
+    if status == "succeeded":
+        return [(name, "done") for name in PHASES]
+    # `done` follows a run that failed too: then the run is where it went wrong.
+    at = PHASES.index("running" if phase == "done" else phase) if phase in PHASES else 0
+    if status == "running":
+        return [(name, "done" if index < at else "current" if index == at else "")
+                for index, name in enumerate(PHASES)]
+    if status == "stopped":  # an app stopped on request or when idle: nothing went wrong
+        return [(name, "done" if index <= at else "skipped") for index, name in enumerate(PHASES)]
+    return [(name, "done" if index < at else "failed" if index == at else "skipped")
+            for index, name in enumerate(PHASES)]
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why a launch failed: one sentence, and the last lines of its log that say more."""
+
+    sentence: str
+    lines: list[str] = field(default_factory=list)
+
+
+def failure_of(launch: Launch, log: str, roots: list[str]) -> Failure | None:
+    """The failure banner of a finished launch that did not succeed (None otherwise); paths
+    under `roots` (the launch's working copy) are shown relative to the project."""
+    if launch.status in ("succeeded", "running", "stopped"):
+        return None
+    entry = launch.entry or "the entry point"
+    if launch.message:
+        sentence = launch.message[0].upper() + launch.message[1:]
+    elif launch.exit_code is not None:
+        sentence = f"“{entry}” stopped with an error (exit code {launch.exit_code})."
     else:
-        html_type = {"int": "number", "float": "number", "date": "date"}.get(item.type, "text")
-        extra = " step=any" if item.type == "float" else ""
-        extra += f" min='{item.min:g}'" if item.min is not None else ""
-        extra += f" max='{item.max:g}'" if item.max is not None else ""
-        control = (f"<input type={html_type} name='{name}' id='param-{name}' "
-                   f"value='{value}'{extra}>")
-    return f"<label for='param-{name}'>{name} {kind}{control}{help_text}</label>"
+        sentence = f"The launch ended as {launch.status}."
+    return Failure(_relative(sentence, roots), meaningful_lines(log, roots))
 
 
-def launch_page(launch: Launch) -> str:
-    """A launch: its phases, live log, final status, outputs and app link."""
-    phases = "".join(f"<li data-phase={name}>{name}</li>"
-                     for name in ("fetching", "environment", "running", "done"))
-    body = f"""
-<h1>Launch <code>{escape(launch.id)}</code></h1>
-<p class=muted>{escape(launch.repo)} at <code>{escape(launch.commit_sha[:12])}</code>
-{escape(launch.path)} · entry <code>{escape(launch.entry or '(default)')}</code></p>
-<ul class=phases id=phases>{phases}</ul>
-<p>Status: <strong id=status>{escape(launch.status)}</strong> <span id=message></span></p>
-<p id=app hidden>App: <a id=app-link href='#' target=_blank></a>
-<button type=button id=stop>Stop</button></p>
-<p id=report hidden><a id=report-link href='#' target=_blank>Open the report</a>
-(the executed notebook, rendered as HTML)</p>
-<div id=outputs hidden><h2>Outputs</h2><ul id=output-list></ul></div>
-<pre id=log></pre>
-<p><a href='/'>all launches</a></p>
-<script>
-const ID = {_script_data(launch.id)};
-const ORDER = ['fetching', 'environment', 'running', 'done'];
-let offset = 0, finished = false;
-async function poll() {{
-  const logs = await fetch(`/api/launches/${{ID}}/logs?offset=${{offset}}`);
-  if (logs.ok) {{
-    const text = await logs.text();
-    offset = Number(logs.headers.get('X-Next-Offset') || offset);
-    if (text) {{ const pre = document.getElementById('log'); pre.textContent += text;
-                 pre.scrollTop = pre.scrollHeight; }}
-  }}
-  const answer = await fetch(`/api/launches/${{ID}}`);
-  if (answer.ok) show(await answer.json());
-  if (!finished) setTimeout(poll, 400);
-}}
-function show(data) {{
-  const status = document.getElementById('status');
-  status.textContent = data.status; status.className = 'status-' + data.status;
-  document.getElementById('message').textContent = data.message || '';
-  const at = ORDER.indexOf(data.phase);
-  for (const item of document.querySelectorAll('#phases li')) {{
-    const index = ORDER.indexOf(item.dataset.phase);
-    item.className = index < at || (data.phase === 'done') ? 'done'
-      : index === at ? 'current' : '';
-  }}
-  if (data.app_url) {{
-    const link = document.getElementById('app-link');
-    link.href = `/launches/${{ID}}/app`; link.textContent = data.app_url;
-    document.getElementById('app').hidden = data.finished;
-  }}
-  if (data.report) {{
-    document.getElementById('report-link').href = data.report;
-    document.getElementById('report').hidden = false;
-  }}
-  const outputs = Object.keys(data.outputs || {{}});
-  if (outputs.length) {{
-    const list = document.getElementById('output-list'); list.textContent = '';
-    for (const name of outputs) {{
-      const item = document.createElement('li'); const a = document.createElement('a');
-      a.href = `/launches/${{ID}}/outputs/${{encodeURI(name)}}`; a.textContent = name;
-      item.appendChild(a); list.appendChild(item);
-    }}
-    document.getElementById('outputs').hidden = false;
-  }}
-  finished = data.finished;
-}}
-document.getElementById('stop').addEventListener('click', () =>
-  fetch(`/api/launches/${{ID}}/stop`, {{method: 'POST'}}));
-poll();
-</script>"""
-    return _page(f"launch {launch.id}", body)
+def meaningful_lines(log: str, roots: list[str]) -> list[str]:
+    """The last lines of a log that explain an error: brain's own progress lines left out,
+    colours removed, paths relative to the project."""
+    lines = [re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", line).rstrip() for line in log.splitlines()]
+    lines = [line for line in lines if line.strip() and not line.startswith("brain: ")]
+    found = [index for index, line in enumerate(lines) if line.startswith("Traceback")]
+    if found:  # a Python traceback: where it was raised and what was raised
+        tail = lines[found[-1] + 1:]
+        kept = [line for line in tail if line.lstrip().startswith("File ")][-2:]
+        kept += [line for line in tail if not line.startswith((" ", "\t"))][-3:]
+        lines = kept
+    return [_relative(line, roots) for line in lines[-_FAILURE_LINES:]]
 
 
-def index_page(launches: list[Launch]) -> str:
-    """The hub's front page: recent launches."""
-    rows = "".join(
-        f"<tr><td><a href='/launches/{escape(item.id)}'>{escape(item.id)}</a></td>"
-        f"<td>{escape(item.repo)}</td><td><code>{escape(item.commit_sha[:12])}</code></td>"
-        f"<td>{escape(item.entry or '')}</td>"
-        f"<td class='status-{escape(item.status)}'>{escape(item.status)}</td></tr>"
-        for item in launches)
-    table = (f"<table><tr><th>launch</th><th>repository</th><th>commit</th><th>entry</th>"
-             f"<th>status</th></tr>{rows}</table>" if rows
-             else "<p class=muted>No launches yet: open a link from `brain generate-url`.</p>")
-    return _page("launches", f"<h1>brain hub</h1>{table}")
+def _relative(text: str, roots: list[str]) -> str:
+    for root in sorted((root.rstrip("/") for root in roots if root), key=len, reverse=True):
+        text = text.replace(root + "/", "").replace(root, ".")
+    return text
+
+
+@dataclass(frozen=True)
+class FormField:
+    """A parameter as the form shows it: a label in words, the rule, the browser's checks."""
+
+    name: str
+    label: str
+    kind: str
+    value: str
+    rule: str
+    required: bool
+    input_type: str = "text"
+    choices: tuple[str, ...] | None = None
+    attributes: dict[str, str] = field(default_factory=dict)
+
+
+def form_field(item: ParameterField) -> FormField:
+    """The form control of one parameter; its HTML checks match brain.params' own."""
+    label = item.help or item.name.replace("_", " ").capitalize()
+    attributes: dict[str, str] = {}
+    input_type, rule = "text", "Text"
+    span = _span(item.min, item.max)
+    if item.type == "int":
+        input_type, rule, attributes["step"] = "number", "A whole number" + span, "1"
+    elif item.type == "float":
+        input_type, rule, attributes["step"] = "number", "A number" + span, "any"
+    elif item.type == "date":
+        rule = "A date, written YYYY-MM-DD (for example 2024-01-31)"
+        attributes.update(pattern=r"\d{4}-\d{2}-\d{2}", placeholder="YYYY-MM-DD",
+                          inputmode="numeric")
+    elif item.type == "bool":
+        rule = "Tick for yes"
+    elif item.type == "path":
+        rule = "A file or folder of the project"
+    elif item.type == "uri":
+        rule = "An address, such as https://example.com/data.csv"
+    if item.choices:
+        rule = "One of: " + ", ".join(item.choices)
+    for key, value in (("min", item.min), ("max", item.max)):
+        if value is not None and item.type in ("int", "float"):
+            attributes[key] = f"{value:g}"
+    if item.required:
+        rule += " · required"
+    return FormField(item.name, label, item.type, item.value, rule,
+                     item.required and item.type != "bool", input_type, item.choices,
+                     attributes)
+
+
+def _span(low: float | None, high: float | None) -> str:
+    if low is not None and high is not None:
+        return f" from {low:g} to {high:g}"
+    if low is not None:
+        return f", at least {low:g}"
+    return f", at most {high:g}" if high is not None else ""
+
+
+def error_page(status: int, message: str, hint: str | None = None,
+               heading: str = "Cannot launch this link") -> str:
+    """A refusal, with its reason."""
+    return _render("error.html", title="refused", heading=heading, status=status,
+                   message=message, hint=hint)
+
+
+def project_page(link: LaunchLink, page: ProjectPage, description: str | None = None) -> str:
+    """The page a launch link opens: the project, its parameters in a form, Launch."""
+    return _render("project.html", title=page.name, page=page, link=link,
+                   link_url=link.to_url(), fields=[form_field(item) for item in page.fields],
+                   what=in_words(page.entry, page.entry_type, description))
+
+
+def launch_page(launch: Launch, summary: dict[str, Any], *, phase: str | None, log: str,
+                roots: list[str], report: str | None, app_running: bool) -> str:
+    """A launch: what it runs, with which values, how far it got, why it failed."""
+    import time
+
+    from brain.share.history import FINAL_STATUSES
+
+    finished = launch.status in FINAL_STATUSES
+    helps = summary.get("helps") or {}
+    found = summary.get("values")
+    values: dict[str, Any] = found if isinstance(found, dict) else {}
+    params = [{"name": name, "label": helps.get(name) or name, "value": value}
+              for name, value in {**values, **launch.params}.items()
+              if not (name == "port" and summary.get("entry_type") == "app")]
+    what = in_words(launch.entry or summary.get("entry") or "default",
+                    str(summary.get("entry_type") or "entry"), summary.get("entry_description"))
+    return _render(
+        "launch.html", title=summary.get("name") or f"launch {launch.id}", launch=launch,
+        summary=summary, what=what, params=params, finished=finished, report=report,
+        phases=phase_states(launch.status, phase), app_running=app_running and not finished,
+        failure=failure_of(launch, log, roots) if finished else None,
+        started=when(launch.created_at),
+        duration=duration((launch.ended_at or time.time()) - launch.created_at))
+
+
+def index_page(launches: list[tuple[Launch, dict[str, Any]]]) -> str:
+    """The hub's front page: recent launches, or what the hub is when there are none."""
+    items = [{"id": launch.id, "status": launch.status, "started": when(launch.created_at),
+              "title": summary.get("name") or launch.repo.rsplit("/", 1)[-1],
+              "what": in_words(launch.entry or summary.get("entry") or "default",
+                               str(summary.get("entry_type") or "entry"))}
+             for launch, summary in launches]
+    return _render("index.html", title="launches", launches=items)
+
+
+def app_waiting(launch: Launch, target: str) -> str:
+    """The page of an app that is starting (again): it moves to the app once it answers."""
+    again = target != launch.id
+    message = ("This app was stopped because nobody used it for a while. It is starting "
+               "again; this page opens it when it is ready." if again else
+               "The app is starting; this page opens it when it is ready.")
+    return _render("app_waiting.html", title="Starting the app", message=message,
+                   target=target)

@@ -300,7 +300,7 @@ def test_with_a_uid_range_running_launches_cannot_reach_each_other(
         assert "written=[]" in report and f"uid={owner} " not in report
         assert not list(sandbox.rglob("planted-by-a-launch"))
         assert client.post(f"/api/launches/{running}/stop").status_code == 200
-        assert wait_finished(client, running)["status"] in ("interrupted", "failed")
+        assert wait_finished(client, running)["status"] == "stopped"  # on request: not an error
         assert sandbox.stat().st_uid == 0  # sealed once it ended
 
 

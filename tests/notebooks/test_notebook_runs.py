@@ -134,7 +134,7 @@ def test_report_index_links_every_report(runs: Runs, brain: Callable[..., Result
         assert link in page
         assert (index.parent / runs.record(which)["id"] / name).is_file()
     assert "days=30" in page and "ValueError: bad x 7" in page
-    assert "<script" not in page and "SENTINEL&#x27;" in page  # values escaped, not markup
+    assert "<script" not in page and "SENTINEL&#39;" in page  # values escaped, not markup
 
 
 def test_report_open_prints_the_html_path(runs: Runs, brain: Callable[..., Result]) -> None:

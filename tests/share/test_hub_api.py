@@ -61,7 +61,7 @@ def test_page_launch_status_logs_outputs(start_hub: Callable[..., Hub],
     assert page.status_code == 200
     assert "Says hello with a tunable alpha" in page.text  # the project's description
     assert remote.commit in page.text
-    assert "hello" in page.text and "name='alpha'" in page.text and "value='0.25'" in page.text
+    assert "hello" in page.text and 'name="alpha"' in page.text and 'value="0.25"' in page.text
 
     created = client.post("/api/launches", json={"link": link.to_url(),
                                                  "params": {"alpha": 0.5}})
@@ -213,29 +213,50 @@ def test_app_entry_point_is_reached_through_the_hub(
     remote = make_remote()
     hub = start_hub()
     client = client_for(hub)
-    port = free_port()
+    taken = free_port()  # what the link asks for is not what the hub gives
     link = make_link(remote.url, remote.commit, path="projects/hello", entry="serve",
-                     params={"port": str(port)})
+                     params={"port": str(taken)})
     launch_id = client.post("/api/launches", json={"link": link.to_url()}).json()["id"]
+    status = wait_app(client, launch_id)
+    assert status["app_url"] == f"/apps/{launch_id}/", status
+    assert not status["finished"] and status["phase"] == "running"
+    assert status["params"]["port"] != str(taken)  # the hub chose the port
+    redirect = client.get(f"/launches/{launch_id}/app")
+    assert redirect.status_code == 307 and redirect.headers["location"] == f"/apps/{launch_id}/"
+    served = client.get(f"/launches/{launch_id}/app", follow_redirects=True)
+    assert served.status_code == 200 and "onebrain.yml" in served.text  # the app's own page
+    assert str(served.url) == f"{hub.url}/apps/{launch_id}/"  # on the hub's own address
+    spec = client.get(f"/apps/{launch_id}/onebrain.yml")
+    assert spec.status_code == 200 and "name: hello" in spec.text
+    stopped = client.post(f"/api/launches/{launch_id}/stop")
+    assert stopped.status_code == 200
+    final = wait_finished(client, launch_id)
+    assert final["status"] == "stopped" and final["message"] == "stopped on request", final
+    assert client.get(f"/launches/{launch_id}/app").status_code == 409
+    assert client.post(f"/api/launches/{launch_id}/stop").status_code == 409
+    # A visit to a stopped app starts it again, as a new launch with a port of its own.
+    waiting = client.get(f"/apps/{launch_id}/")
+    assert waiting.status_code == 503 and "starting again" in waiting.text
+    again = client.get(f"/api/launches/{launch_id}").json()["restarted_as"]
+    assert again and again != launch_id
+    assert client.get(f"/apps/{launch_id}/").status_code == 503  # the same restart, not another
+    assert len(client.get("/api/launches").json()) == 2
+    wait_app(client, again)
+    assert "onebrain.yml" in client.get(f"/apps/{again}/").text
+    client.post(f"/api/launches/{again}/stop")
+    wait_finished(client, again)
+
+
+def wait_app(client: httpx.Client, launch_id: str) -> dict[str, object]:
+    """Poll until the launch's app answers (or the launch ends); its status."""
     deadline = time.monotonic() + 60
     status: dict[str, object] = {}
     while time.monotonic() < deadline:
         status = client.get(f"/api/launches/{launch_id}").json()
         if status["app_url"] or status["finished"]:
-            break
+            return status
         time.sleep(0.1)
-    assert status["app_url"] == f"http://127.0.0.1:{port}/", status
-    assert not status["finished"] and status["phase"] == "running"
-    redirect = client.get(f"/launches/{launch_id}/app")
-    assert redirect.status_code == 307 and redirect.headers["location"] == status["app_url"]
-    served = client.get(f"/launches/{launch_id}/app", follow_redirects=True)
-    assert served.status_code == 200 and "onebrain.yml" in served.text  # the app's own page
-    stopped = client.post(f"/api/launches/{launch_id}/stop")
-    assert stopped.status_code == 200
-    final = wait_finished(client, launch_id)
-    assert final["status"] == "interrupted", final
-    assert client.get(f"/launches/{launch_id}/app").status_code == 409
-    assert client.post(f"/api/launches/{launch_id}/stop").status_code == 409
+    raise AssertionError(f"launch {launch_id}'s app did not answer: {status}")
 
 
 def test_broken_spec_at_the_commit_is_explained(
@@ -302,7 +323,7 @@ def test_a_notebook_launch_runs_its_prerequisites_and_shows_its_report(
     # Each value reached the step that declares it: `rows` the prerequisite, `label` the report.
     assert "label: from-the-link" in report.text and "prepared 5 rows" in report.text
     page = client.get(f"/launches/{launch_id}").text
-    assert "id=report-link" in page
+    assert f'id="report-link" href="/launches/{launch_id}/report"' in page
 
     undeclared = client.post("/api/launches", json={"link": link.to_url(),
                                                     "params": {"label": "x", "rowz": "1"}})

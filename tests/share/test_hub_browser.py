@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -13,6 +14,9 @@ import pytest
 from brain.runs.store import RunStore
 from tests.conftest import Result
 from tests.share.conftest import CHROMIUM, Hub, Remote
+
+SHOTS = Path("/tmp/brain-hub-shots")
+SHOTS.mkdir(exist_ok=True)
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
                                 reason="needs Debian's chromium: run scripts/browser-setup")
@@ -63,13 +67,30 @@ def test_invalid_edit_shows_the_reason_and_launches_nothing(
     url = brain("generate-url", "-e", "main", "--hub", hub.url, cwd=remote.project).stdout
     answer = page.goto(url.strip())
     assert answer.status == 200, page.content()
-    page.locator("#param-alpha").fill("7")  # over the spec's max: 1
+    expect(page.locator("label[for=param-alpha]")).to_have_text("How muchalpha")
+    expect(page.locator("#param-alpha-rule")).to_have_text("A number from 0 to 1")
+    expect(page.locator("#param-mode-rule")).to_have_text("One of: fast, full")
+    assert "-P" not in page.content()
+    alpha = page.locator("#param-alpha")
+    alpha.fill("7")  # over the spec's max: 1; the browser says so, as the server would
     page.click("#launch")
-    expect(page.locator("#error")).to_contain_text("parameter 'alpha'")
-    expect(page.locator("#launch")).to_be_enabled()
+    expect(page.locator("#param-alpha-error")).to_be_visible()
+    expect(alpha).to_have_attribute("aria-invalid", "true")
+    page.screenshot(path="/tmp/brain-hub-shots/form-browser-error.png", full_page=True)
+    alpha.fill("0.5")  # fixed: the error goes
+    expect(page.locator("#param-alpha-error")).to_be_hidden()
+    # The server checks the same rules, and its reason lands on the field it is about.
+    page.evaluate("document.getElementById('launch-form').noValidate = true")
+    alpha.fill("7")
+    page.click("#launch")
+    expect(page.locator("#param-alpha-error")).to_contain_text("7")
+    expect(page.locator("#error")).to_be_hidden()
+    page.screenshot(path="/tmp/brain-hub-shots/form-server-error.png", full_page=True)
+    alpha.fill("0.75")
+    expect(page.locator("#param-alpha-error")).to_be_hidden()
     assert page.url == url.strip()
     page.goto(hub.url + "/")
-    expect(page.locator("body")).to_contain_text("No launches yet")
+    expect(page.locator("#empty")).to_contain_text("This is a brain hub")
 
 
 def test_tampered_link_page_is_refused(page: Any, start_hub: Callable[..., Hub],
