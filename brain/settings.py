@@ -74,6 +74,8 @@ ENVIRONMENT: dict[str, Variable] = {v.name: v for v in (
     Variable("BRAIN_REMOTES", "path", "BRAIN_HOME/remotes.json",
              "The remotes `brain remote add` keeps."),
     Variable("BRAIN_SSH_CONFIG", "path", "", "An ssh config file passed to ssh as -F."),
+    Variable("BRAIN_CI_MAIN_BRANCH", "text", "main",
+             "`brain ci run` publishes libraries and renders reports on this branch only."),
     Variable("BRAIN_BUILD_FOLDER", "text", "",
              "Set by brain in its installers' environment (the build they write): not a "
              "setting to change."),
