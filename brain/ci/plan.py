@@ -8,6 +8,7 @@ or starts with `report-`/`report_`. Names are compared as `brain run -e` compare
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from brain.workspace.index import ProjectEntry, WorkspaceIndex
 
 StepKind = Literal["validate", "setup", "test", "build", "publish", "report"]
+_NULL_SHA = re.compile(r"0{40}(0{24})?")
 _TEST_WORDS = ("test", "tests")
 _REPORT_WORDS = ("report",)
 
@@ -108,8 +110,11 @@ def make_plan(start: Path, *, since: str | None, branch: str | None = None) -> C
     from brain.workspace.graph import affected, build_graph
     from brain.workspace.index import load_index
 
+    if since is not None and (not since or _NULL_SHA.fullmatch(since)):
+        since = None  # CI's "no previous commit": a new branch, a manual run
     if since is not None:
         check_ref(since, what="--since ref")
+    branch = branch or None
     if branch is not None:
         check_ref(branch, what="--branch")
     index = load_index(start)
