@@ -26,16 +26,23 @@ def status_folder(*, create: bool = True) -> Path:
 def record_status(result: CiResult, *, ref: str | None = None, repository: str | None = None,
                   hub: str | None = None) -> Path | None:
     """Write `result` as the status of its commit; None when the tree has no commit."""
+    return record_data(result.as_dict(), ref=ref, repository=repository, hub=hub)
+
+
+def record_data(data: dict[str, Any], *, ref: str | None = None,
+                repository: str | None = None, hub: str | None = None) -> Path | None:
+    """Write a result's JSON form (`CiResult.as_dict`) as its commit's status."""
     import time
 
     from brain.statefs import write_atomic
 
-    if result.commit is None or not _SHA.fullmatch(result.commit):
+    commit = data.get("commit")
+    if not isinstance(commit, str) or not _SHA.fullmatch(commit):
         return None
-    data = {"recorded_at": time.time(), "ref": ref, "repository": repository, "hub": hub,
-            **result.as_dict()}
-    path = status_folder() / f"{result.commit}.json"
-    write_atomic(path, json.dumps(data, indent=2, sort_keys=True))
+    record = {**data, "recorded_at": time.time(), "ref": ref, "repository": repository,
+              "hub": hub}
+    path = status_folder() / f"{commit}.json"
+    write_atomic(path, json.dumps(record, indent=2, sort_keys=True))
     return path
 
 
