@@ -68,6 +68,20 @@ def read_statuses(limit: int = MAX_LISTED) -> list[dict[str, Any]]:
     return found[:limit]
 
 
+def read_status(commit: str) -> dict[str, Any] | None:
+    """The recorded status of `commit` (a full SHA), or None."""
+    from brain.statefs import UnsafeState, read_text
+
+    if not _SHA.fullmatch(commit):
+        return None
+    try:
+        data = json.loads(read_text(status_folder(create=False) / f"{commit}.json",
+                                    limit=MAX_STATUS_BYTES))
+    except (OSError, ValueError, UnsafeState):
+        return None
+    return data if isinstance(data, dict) else None
+
+
 def project_statuses(limit: int = MAX_LISTED) -> dict[str, list[dict[str, Any]]]:
     """Per project key: its commits (newest first) with status and step results."""
     listing: dict[str, list[dict[str, Any]]] = {}
