@@ -76,6 +76,10 @@ ENVIRONMENT: dict[str, Variable] = {v.name: v for v in (
     Variable("BRAIN_SSH_CONFIG", "path", "", "An ssh config file passed to ssh as -F."),
     Variable("BRAIN_CI_MAIN_BRANCH", "text", "main",
              "`brain ci run` publishes libraries and renders reports on this branch only."),
+    Variable("BRAIN_CI_SINCE", "text", "",
+             "`brain ci run --since` when not given: the base ref (empty = every project)."),
+    Variable("BRAIN_CI_BRANCH", "text", "",
+             "`brain ci run --branch` when not given (default: the checked-out branch)."),
     Variable("BRAIN_BUILD_FOLDER", "text", "",
              "Set by brain in its installers' environment (the build they write): not a "
              "setting to change."),

@@ -147,8 +147,8 @@ def _run_update(git_dir: Path, update: Update, hub: str | None) -> Iterator[Hook
             return
         argv = [sys.executable, "-m", "brain", "ci", "run", "--json",
                 "--branch", update.branch, "--junit", str(scratch / "junit.xml")]
-        if update.old is not None:
-            argv += ["--since", update.old]
+        # An empty --since (a new branch) is explicit: the server's BRAIN_CI_SINCE never counts.
+        argv += ["--since", update.old or ""]
         done = run_captured(argv, cwd=work, what="brain ci run")
         try:
             data = json.loads(done.stdout)

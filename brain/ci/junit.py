@@ -44,6 +44,14 @@ def junit_tree(result: CiResult) -> ET.ElementTree:
         suite.set("time", f"{suite_seconds:.3f}")
         total, failures = total + len(cases), failures + suite_failures
         skipped, seconds = skipped + suite_skipped, seconds + suite_seconds
+    if result.plan.problems:  # specs that do not load are in no project's suite
+        suite = ET.SubElement(suites, "testsuite", name="workspace", tests="1", failures="1",
+                              errors="0", skipped="0", time="0")
+        case = ET.SubElement(suite, "testcase", classname="workspace", name="specs", time="0")
+        failure = ET.SubElement(case, "failure", type="validate",
+                                message=f"{len(result.plan.problems)} invalid spec(s)")
+        failure.text = _clean("\n".join(result.plan.problems))
+        total, failures = total + 1, failures + 1
     suites.set("tests", str(total))
     suites.set("failures", str(failures))
     suites.set("errors", "0")

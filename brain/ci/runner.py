@@ -71,8 +71,8 @@ class CiResult:
 
     @property
     def failed(self) -> bool:
-        """True when any step failed."""
-        return any(step.status == "failed" for step in self.steps)
+        """True when any step failed or any spec of the workspace does not load."""
+        return bool(self.plan.problems) or any(s.status == "failed" for s in self.steps)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -115,8 +115,12 @@ def _run_step(plan: CiPlan, project: ProjectPlan, step: Step, index: str | None)
     started = time.monotonic()
     from brain.process import run_captured
 
-    completed = run_captured([sys.executable, "-m", "brain", *argv], cwd=plan.root,
-                             what=f"{project.key} {step.label}")
+    try:
+        completed = run_captured([sys.executable, "-m", "brain", *argv], cwd=plan.root,
+                                 what=f"{project.key} {step.label}")
+    except UnicodeDecodeError:
+        return StepResult(project.key, step, "failed", time.monotonic() - started,
+                          "its output is not UTF-8 text")
     seconds = time.monotonic() - started
     output = ((completed.stdout or "") + (completed.stderr or ""))[-OUTPUT_KEPT:]
     if completed.returncode == 0:

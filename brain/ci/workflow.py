@@ -17,8 +17,8 @@ ENV_FOLDERS = "**/.brain/venv"  # each project's environment
 # Environments are keyed by what decides their identity: the specs and the lock files.
 IDENTITY_FILES = "'**/onebrain.yml', '**/onebrain.lock'"
 # `brain ci run` treats an empty --since and git's all-zero SHA (a new branch) as "all".
-RUN = ('brain ci run --since "$BRAIN_CI_SINCE" --branch "$BRAIN_CI_BRANCH" '
-       "--junit junit.xml")
+# The base ref and branch come in BRAIN_CI_SINCE and BRAIN_CI_BRANCH (brain reads them).
+RUN = "brain ci run --junit junit.xml"
 
 
 def github_workflow() -> dict[str, Any]:
@@ -71,6 +71,7 @@ def gitlab_pipeline() -> dict[str, Any]:
                 'if [ -z "$BRAIN_CI_SINCE" ]; then BRAIN_CI_SINCE="$CI_COMMIT_BEFORE_SHA"; fi',
                 'if [ -z "$BRAIN_CI_BRANCH" ]; then '
                 'BRAIN_CI_BRANCH="$CI_MERGE_REQUEST_SOURCE_BRANCH_NAME"; fi',
+                "export BRAIN_CI_SINCE BRAIN_CI_BRANCH",
                 RUN],
             "artifacts": {"when": "always", "reports": {"junit": "junit.xml"}},
         },

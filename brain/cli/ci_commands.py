@@ -27,9 +27,10 @@ def ci() -> None:
 
 
 @ci.command("run")
-@click.option("--since", metavar="REF",
-              help="Only projects changed since REF (and their dependents); default: all.")
-@click.option("--branch", metavar="NAME",
+@click.option("--since", metavar="REF", envvar="BRAIN_CI_SINCE",
+              help="Only projects changed since REF (and their dependents); default: all "
+              "(also when REF is empty or git's all-zero id of a new branch).")
+@click.option("--branch", metavar="NAME", envvar="BRAIN_CI_BRANCH",
               help="The branch this commit is on (default: the checked-out one); on the main "
               "branch (BRAIN_CI_MAIN_BRANCH, default main) libraries are published and reports "
               "rendered.")

@@ -44,7 +44,8 @@ def test_github_workflow_is_valid_and_calls_brain_ci_run(brain, repo: Path) -> N
     assert steps[0]["uses"].startswith("actions/checkout@")
     assert steps[0]["with"]["fetch-depth"] == 0  # the base ref must be in the clone
     runs = [step for step in steps if "run" in step]
-    assert any(step["run"].startswith("brain ci run --since") for step in runs)
+    (ci_step,) = [step for step in runs if step["run"].startswith("brain ci run")]
+    assert set(ci_step["env"]) == {"BRAIN_CI_SINCE", "BRAIN_CI_BRANCH"}
     cache = next(step for step in steps if step.get("uses", "").startswith("actions/cache@"))
     assert ".brain-cache" in cache["with"]["path"] and "hashFiles(" in cache["with"]["key"]
     assert job["env"]["BRAIN_CACHE_DIR"].endswith(".brain-cache")
@@ -59,7 +60,8 @@ def test_gitlab_pipeline_is_valid_and_reports_junit(brain, repo: Path) -> None:
     jsonschema.validate(data, schema("gitlab-ci"))
     job = data["brain-ci"]
     assert job["stage"] in data["stages"]
-    assert any(line.startswith("brain ci run --since") for line in job["script"])
+    assert job["script"][-1].startswith("brain ci run")
+    assert set(job["variables"]) == {"BRAIN_CI_SINCE", "BRAIN_CI_BRANCH"}
     assert job["artifacts"]["reports"]["junit"] == "junit.xml"
     assert data["variables"]["GIT_DEPTH"] == "0"
 
