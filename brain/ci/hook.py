@@ -17,6 +17,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from brain.errors import InvalidInput
 
@@ -157,6 +158,9 @@ def _run_update(git_dir: Path, update: Update, hub: str | None) -> Iterator[Hook
             yield HookLine(f"brain ci: the run did not finish (exit {done.returncode}):\n"
                            f"{tail}", failed=True)
             return
+        kept = _keep_reports(work, data)
+        if kept is not None:
+            data["artifacts"] = str(kept)
         record_data(data, ref=update.ref, repository=str(git_dir), hub=hub)
         for result in data.get("results", []):
             note = f" ({result['note']})" if result.get("note") else ""
@@ -167,3 +171,31 @@ def _run_update(git_dir: Path, update: Update, hub: str | None) -> Iterator[Hook
                        failed=failed)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _keep_reports(work: Path, data: dict[str, Any]) -> Path | None:
+    """Copy the run folders and reports of the projects whose report steps ran out of the
+    temporary checkout (it is removed) to BRAIN_HOME/ci/artifacts/<commit>/<project path>."""
+    import shutil
+
+    from brain.ci.status import status_folder
+    from brain.statefs import safe_dir
+
+    commit, results = data.get("commit"), data.get("results")
+    if not isinstance(commit, str) or not isinstance(results, list):
+        return None
+    reported = {r.get("project") for r in results if isinstance(r, dict)
+                and r.get("kind") == "report" and r.get("status") == "passed"}
+    paths = {p["path"] for p in data.get("projects", []) if isinstance(p, dict)
+             and p.get("key") in reported and isinstance(p.get("path"), str)}
+    if not paths:
+        return None
+    target = safe_dir(status_folder().parent, "artifacts", commit)
+    for path in sorted(paths):
+        for part in ("runs", "reports"):
+            source = work / path / ".brain" / part
+            if source.is_dir() and not source.is_symlink():
+                # symlinks=True: a link made by a report is copied as a link, never followed.
+                shutil.copytree(source, target / path / part, symlinks=True,
+                                dirs_exist_ok=True)
+    return target

@@ -54,6 +54,11 @@ def test_a_push_runs_ci_publishes_and_records(brain, server: Path, workspace: Pa
     assert steps[(f"default/{LIB}", "publish")] == "passed"
     assert steps[("default/weekly-report", "report:report")] == "passed"
     assert (isolated / "index" / "simple" / LIB).is_dir()
+    # The report's run folder outlives the temporary checkout.
+    report = next(r for r in recorded["results"] if r["kind"] == "report")
+    run_id = report["note"].removeprefix("run ")
+    kept = Path(recorded["artifacts"]) / "reports" / "weekly" / "runs" / run_id
+    assert kept.is_dir() and any(kept.iterdir())
 
     # A second push touching the report alone runs only that project, for that commit.
     write(workspace, "reports/weekly/notes.md", "more\n")
