@@ -77,6 +77,12 @@ ENVIRONMENT: dict[str, Variable] = {v.name: v for v in (
     Variable("BRAIN_BASE_PATH", "text", "",
              "Set by the hub for an app it serves (the public path prefix): not a setting to "
              "change."),
+    Variable("BRAIN_CI_MAIN_BRANCH", "text", "main",
+             "`brain ci run` publishes libraries and renders reports on this branch only."),
+    Variable("BRAIN_CI_SINCE", "text", "",
+             "`brain ci run --since` when not given: the base ref (empty = every project)."),
+    Variable("BRAIN_CI_BRANCH", "text", "",
+             "`brain ci run --branch` when not given (default: the checked-out branch)."),
     Variable("BRAIN_BUILD_FOLDER", "text", "",
              "Set by brain in its installers' environment (the build they write): not a "
              "setting to change."),

@@ -47,6 +47,8 @@ COMMANDS: dict[str, list[tuple[str, str, str]]] = {
         ("graph", "brain.cli.workspace_commands:graph", "Which projects depend on which."),
         ("affected", "brain.cli.workspace_commands:affected",
          "Projects a change touches, dependents included."),
+        ("ci", "brain.cli.ci_commands:ci",
+         "Continuous evaluation: test, publish and report what a change affects."),
     ],
     "History": [
         ("log", "brain.cli.vcs_commands:log", "Activity feed: commits and runs, newest first."),

@@ -151,3 +151,10 @@ def check_out_shared(mirror: Path, destination: Path, commit: str, origin: str,
         "--", what=f"checking out {commit[:12]}", timeout=GIT_TIMEOUT)
     git(*where, "remote", "set-url", "origin", "--", origin, what="naming the remote",
         timeout=GIT_TIMEOUT)
+
+
+def is_bare(path: Path) -> bool:
+    """True when `path` is itself a bare repository (a git server's copy)."""
+    found = quietly(f"--git-dir={path}", "rev-parse", "--is-bare-repository",
+                    timeout=GIT_TIMEOUT)
+    return found is not None and found.strip() == "true"

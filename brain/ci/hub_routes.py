@@ -1,0 +1,33 @@
+"""The hub's CI API: per-project commit statuses that `brain ci run --record` and the git hook
+write (brain.ci.status), as JSON. Pages are left to the hub's page module."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+_SHA = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?")
+
+
+def add_ci_routes(app: FastAPI) -> None:
+    """GET /api/ci/projects (every project's commits, newest first) and
+    GET /api/ci/commits/{sha} (one commit's full result)."""
+    from fastapi.responses import JSONResponse
+
+    from brain.ci.status import project_statuses, read_status
+
+    @app.get("/api/ci/projects")
+    def ci_projects() -> dict[str, Any]:
+        return {"projects": project_statuses()}
+
+    @app.get("/api/ci/commits/{sha}", response_model=None)
+    def ci_commit(sha: str) -> JSONResponse:
+        if not _SHA.fullmatch(sha):
+            return JSONResponse({"error": "not a full commit id"}, 400)
+        status = read_status(sha)
+        if status is None:
+            return JSONResponse({"error": f"no ci status for {sha}"}, 404)
+        return JSONResponse(status)
