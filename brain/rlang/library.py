@@ -1,0 +1,295 @@
+"""The project's R library: the packages of `env.r`, installed into `<project>/.brain/`, never
+into the user's or the site library, stamped and switched in atomically.
+
+Layout under `<project>/.brain/`:
+  r-library -> rlibs/rlib-<id>-<token>   a relative symlink, replaced atomically by a build
+  rlibs/rlib-<id>-<token>/               each build goes to a fresh folder; stamp written last
+
+A package the system R already holds (Debian's r-cran-*) satisfies a requirement when its
+version fits; only the others are installed, from `env.r.repos` (`local`: brain's own index).
+`setup-deps` with nothing changed answers from the stamp without starting R; whether a spec
+declares `env.r` at all is cached by content (brain.cache_stamp), so a Python-only project
+pays one small file read.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from brain.errors import EnvironmentFailure
+from brain.paths import project_state_dir
+
+if TYPE_CHECKING:
+    from brain.envs.base import Progress
+    from brain.spec.models import Spec
+
+STAMP_NAME = "brain-r-stamp.json"
+STAMP_FORMAT = 1
+_HERE = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class RInputs:
+    """What decides the project's R library."""
+
+    packages: tuple[tuple[str, str], ...]  # (name, specifier), sorted
+    repos: tuple[str, ...]  # URLs, `local` expanded
+    version: str | None  # the requested R "MAJOR.MINOR"
+
+    def identity(self) -> str:
+        """sha256 of the inputs and the platform."""
+        from brain.digest import sha256
+        from brain.envs.identity import platform_tag
+
+        data = {**asdict(self), "platform": platform_tag(), "format": STAMP_FORMAT}
+        return sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class RLibraryResult:
+    """What `ensure_library` did."""
+
+    identity: str
+    changed: bool
+    location: str
+    installed: dict[str, str]  # name -> version, installed into the project library
+    system: dict[str, str]  # name -> version, satisfied by the system R
+
+
+def library_dir(root: Path) -> Path:
+    """`<project>/.brain/r-library`: the current library (a symlink to its build)."""
+    return project_state_dir(root) / "r-library"
+
+
+def r_inputs(spec: Spec) -> RInputs | None:
+    """The R inputs of `spec`, or None when it declares no `env.r`."""
+    declared = spec.env.r
+    if declared is None:
+        return None
+    return RInputs(tuple(sorted(declared.packages.items())),
+                   tuple(repository_url(url) for url in declared.repos), declared.version)
+
+
+def repository_url(url: str) -> str:
+    """`url`, with `local` replaced by the file:// URL of brain's own R repository."""
+    from brain.rlang.specifiers import LOCAL_REPOSITORY
+
+    if url != LOCAL_REPOSITORY:
+        return url
+    from brain.rlang.repository import r_repository_root
+
+    return r_repository_root().as_uri()
+
+
+def run_variables(root: Path) -> dict[str, str]:
+    """R_LIBS and R_LIBS_USER naming the project library first, when the project has one."""
+    library = library_dir(root)
+    if not library.exists():
+        return {}
+    real = os.path.realpath(library)
+    return {"R_LIBS": real, "R_LIBS_USER": real}
+
+
+def quick_state(root: Path) -> str | None:
+    """"none" when the spec declares no env.r, "ready" when the library matches the current
+    input bytes (both without loading the spec or starting R), None when unsure."""
+    from brain.cache_stamp import read_cached
+    from brain.envs.identity import quick_key
+
+    key = quick_key(root, [])
+    record = read_cached(_plan_path(key))
+    if record is None:
+        return None
+    if not record.get("declared"):
+        return "none"
+    stamp = _healthy_stamp(root)
+    return "ready" if stamp is not None and stamp.get("quick_key") == key else None
+
+
+def current_identity(root: Path) -> str | None:
+    """The identity recorded in the current library's stamp, if it is intact."""
+    stamp = _healthy_stamp(root)
+    return str(stamp["identity"]) if stamp is not None else None
+
+
+def ensure_library(root: Path, spec: Spec, *, progress: Progress | None = None,
+                   lock_command: str = "brain setup-deps",
+                   lock_timeout: float | None = None) -> RLibraryResult | None:
+    """Install the R packages of `spec` into the project library; None when it declares none.
+    A no-op (no R started) when the current library was built from the same inputs."""
+    from brain.cache_stamp import write_cached
+    from brain.envs.identity import quick_key
+
+    inputs = r_inputs(spec)
+    key = quick_key(root, [])
+    if inputs is None:
+        write_cached(_plan_path(key), {"declared": False})
+        return None
+    from brain.envs.locking import ProjectLock
+    from brain.paths import project_lock_file
+
+    report = progress or (lambda _phrase: None)
+    with ProjectLock(project_lock_file(root), command=lock_command, timeout=lock_timeout,
+                     on_wait=report):
+        result = _ensure_locked(root, inputs, key, report)
+    write_cached(_plan_path(key), {"declared": True})
+    return result
+
+
+def _ensure_locked(root: Path, inputs: RInputs, key: str, report: Progress) -> RLibraryResult:
+    identity = inputs.identity()
+    library = library_dir(root)
+    stamp = _healthy_stamp(root)
+    if stamp is not None and stamp["identity"] == identity:
+        stamp["quick_key"] = key
+        _write_stamp(Path(os.path.realpath(library)), stamp)
+        return RLibraryResult(identity, False, str(library), stamp["installed"], stamp["system"])
+    import shutil
+    from datetime import UTC, datetime
+
+    started = time.perf_counter()
+    report("looking at the R installation")
+    version, system = probe_r()
+    _check_version(inputs.version, version)
+    needed = [name for name, text in inputs.packages if not _fits(system.get(name), text)]
+    satisfied = {name: system[name] for name, _ in inputs.packages if name not in needed}
+    target = _new_build_folder(project_state_dir(root))
+    try:
+        installed: dict[str, str] = {}
+        if needed:
+            report(f"installing {len(needed)} R package(s): {', '.join(needed)}")
+            installed = _install(root, target, needed, inputs.repos)
+        _check_installed(inputs, needed, installed)
+        _write_stamp(target, {
+            "format": STAMP_FORMAT, "identity": identity, "quick_key": key,
+            "location": os.path.realpath(target), "r": version, "installed": installed,
+            "system": satisfied, "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "seconds": round(time.perf_counter() - started, 3)})
+        previous = os.path.realpath(library) if library.is_symlink() else None
+        _switch(library, target)
+    except BaseException:
+        shutil.rmtree(target, ignore_errors=True)
+        raise
+    if previous is not None and previous != os.path.realpath(target):
+        shutil.rmtree(previous, ignore_errors=True)
+    return RLibraryResult(identity, True, str(library), installed, satisfied)
+
+
+def probe_r() -> tuple[str, dict[str, str]]:
+    """(R version, {package: version} of the system libraries) of the R on PATH."""
+    completed = _rscript([str(_HERE / "probe.R")], {}, "looking at the R installation")
+    lines = completed.stdout.split("\n")
+    version = lines[0].split()[1] if lines and lines[0].startswith("R ") else "?"
+    return version, _name_versions(lines[1:])
+
+
+def _install(root: Path, target: Path, names: list[str],
+             repos: tuple[str, ...]) -> dict[str, str]:
+    completed = _rscript([str(_HERE / "install.R")], {
+        "BRAIN_R_LIB": str(target), "BRAIN_R_REPOS": "\n".join(repos),
+        "BRAIN_R_PACKAGES": "\n".join(names)}, "installing the R packages", cwd=root)
+    return _name_versions(completed.stdout.split("\n"))
+
+
+def _rscript(argv: list[str], variables: dict[str, str], what: str,
+             cwd: Path | None = None) -> Any:
+    from brain.process import run_checked, scrubbed_environment
+
+    # An empty user library: neither the user's packages nor their profile take part.
+    nowhere = str(_HERE / "no-user-library")
+    env = scrubbed_environment({"R_LIBS": "", "R_LIBS_USER": nowhere, "R_PROFILE_USER": nowhere,
+                                "R_ENVIRON_USER": nowhere, **variables})
+    return run_checked(["Rscript", "--vanilla", *argv], cwd=cwd, env=env, what=what,
+                       timeout=3600)
+
+
+def _check_version(wanted: str | None, found: str) -> None:
+    if wanted is None:
+        return
+    if ".".join(found.split(".")[:2]) != wanted:
+        raise EnvironmentFailure(f"env.r.version asks for R {wanted}, but the R on PATH is "
+                                 f"{found}", hint=f"install R {wanted}, or change env.r.version")
+
+
+def _fits(version: str | None, text: str) -> bool:
+    from brain.rlang.specifiers import SpecifierError, parse_specifier
+
+    if version is None:
+        return False
+    try:
+        return parse_specifier(text).allows(version)
+    except SpecifierError:  # an odd version string in the system library: install ours
+        return False
+
+
+def _check_installed(inputs: RInputs, needed: list[str], installed: dict[str, str]) -> None:
+    for name, text in inputs.packages:
+        if name in needed and not _fits(installed.get(name), text):
+            raise EnvironmentFailure(
+                f"env.r.packages: {name} {text} is not available: the repositories offer "
+                f"{installed.get(name, 'no version')}",
+                hint="publish a fitting version (`brain publish`) or change the specifier")
+
+
+def _name_versions(lines: list[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for line in lines:
+        parts = line.split()
+        if len(parts) == 2:
+            found.setdefault(parts[0], parts[1])  # the first library on the path wins
+    return found
+
+
+def _new_build_folder(state: Path) -> Path:
+    """A fresh, empty folder for one build (leftovers of killed builds removed first)."""
+    import shutil
+
+    builds = state / "rlibs"
+    builds.mkdir(parents=True, exist_ok=True)
+    current = os.path.realpath(state / "r-library")
+    for child in builds.iterdir():
+        if os.path.realpath(child) != current:
+            shutil.rmtree(child, ignore_errors=True)
+    ignore = state / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# brain's per-project state: never committed\n*\n", encoding="utf-8")
+    target = builds / f"rlib-{os.urandom(4).hex()}"
+    target.mkdir()
+    return target
+
+
+def _switch(library: Path, target: Path) -> None:
+    """Point `library` at `target` atomically: a new symlink renamed over the old one."""
+    link = library.with_name(f".{library.name}-{os.urandom(4).hex()}")
+    os.symlink(os.path.relpath(target, library.parent), link)
+    os.replace(link, library)
+
+
+def _healthy_stamp(root: Path) -> dict[str, Any] | None:
+    library = library_dir(root)
+    try:
+        stamp = json.loads((library / STAMP_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(stamp, dict) or stamp.get("format") != STAMP_FORMAT:
+        return None
+    if stamp.get("location") != os.path.realpath(library):
+        return None  # a moved project: rebuild rather than trust paths
+    return stamp
+
+
+def _write_stamp(folder: Path, stamp: dict[str, Any]) -> None:
+    temporary = folder / f".{STAMP_NAME}.{os.getpid()}"
+    temporary.write_text(json.dumps(stamp, indent=2), encoding="utf-8")
+    os.replace(temporary, folder / STAMP_NAME)
+
+
+def _plan_path(key: str) -> Path:
+    from brain.paths import cache_dir
+
+    return cache_dir() / "r-plans" / f"{key}.json"
