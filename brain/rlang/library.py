@@ -163,7 +163,7 @@ def _ensure_locked(root: Path, inputs: RInputs, key: str, report: Progress) -> R
         installed: dict[str, str] = {}
         if needed:
             report(f"installing {len(needed)} R package(s): {', '.join(needed)}")
-            installed = _install(root, target, needed, inputs.repos)
+            installed = _install(root, target, needed, inputs)
         _check_installed(inputs, needed, installed)
         _write_stamp(target, {
             "format": STAMP_FORMAT, "identity": identity, "quick_key": key,
@@ -188,11 +188,13 @@ def probe_r() -> tuple[str, dict[str, str]]:
     return version, _name_versions(lines[1:])
 
 
-def _install(root: Path, target: Path, names: list[str],
-             repos: tuple[str, ...]) -> dict[str, str]:
+def _install(root: Path, target: Path, names: list[str], inputs: RInputs) -> dict[str, str]:
     completed = _rscript([str(_HERE / "install.R")], {
-        "BRAIN_R_LIB": str(target), "BRAIN_R_REPOS": "\n".join(repos),
-        "BRAIN_R_PACKAGES": "\n".join(names)}, "installing the R packages", cwd=root)
+        "BRAIN_R_LIB": str(target), "BRAIN_R_REPOS": "\n".join(inputs.repos),
+        "BRAIN_R_PACKAGES": "\n".join(names),
+        "BRAIN_R_PINNED": "\n".join(f"{name} {version}" for name, version in
+                                    _exact_pins(inputs) if name in names)},
+        "installing the R packages", cwd=root)
     return _name_versions(completed.stdout.split("\n"))
 
 
@@ -206,6 +208,18 @@ def _rscript(argv: list[str], variables: dict[str, str], what: str,
                                 "R_ENVIRON_USER": nowhere, **variables})
     return run_checked(["Rscript", "--vanilla", *argv], cwd=cwd, env=env, what=what,
                        timeout=3600)
+
+
+def _exact_pins(inputs: RInputs) -> list[tuple[str, str]]:
+    """(name, version) of the requirements that name one exact version."""
+    from brain.rlang.specifiers import parse_specifier
+
+    pins = []
+    for name, text in inputs.packages:
+        clauses = parse_specifier(text).clauses
+        if len(clauses) == 1 and clauses[0].operator == "==":
+            pins.append((name, text.lstrip("= ").strip()))
+    return pins
 
 
 def _check_version(wanted: str | None, found: str) -> None:
