@@ -10,6 +10,7 @@ import click
 from brain.cli import output
 
 if TYPE_CHECKING:
+    from brain.publish.release import PublishTarget
     from brain.spec.loader import Project
 
 
@@ -21,6 +22,9 @@ if TYPE_CHECKING:
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def publish(project: Path | None, index: str | None, as_json: bool) -> None:
     """Build the library (wheel + sdist) and publish it to a package index.
+
+    A project with a DESCRIPTION is an R package: its source package goes to the index's
+    CRAN-like repository (served as /r by `brain index serve`).
 
     The project must set `build_enabled: true`. A version that is already published is
     refused, never overwritten: bump `version:` to publish again. Uploads use twine; set
@@ -37,6 +41,9 @@ def publish(project: Path | None, index: str | None, as_json: bool) -> None:
 
     loaded = load_project(output.project_folder(project))
     target = resolve_target(index)
+    if (loaded.root / "DESCRIPTION").is_file():
+        _publish_r(loaded, target, as_json)
+        return
     result = publish_project(loaded, target)
     if as_json:
         output.print_json(result.as_dict())
@@ -52,6 +59,31 @@ def publish(project: Path | None, index: str | None, as_json: bool) -> None:
         output.echo(f"use it from your projects: list {result.name} in their env.python.pip, "
                     "with `extra_index_urls: [local]` there or "
                     "`brain config set extra_index_urls local` once")
+
+
+def _publish_r(project: Project, target: PublishTarget, as_json: bool) -> None:
+    """An R package: `R CMD build`, then into the local index's CRAN-like repository."""
+    from brain.errors import InvalidInput
+    from brain.rlang.repository import build_r_package, publish_r_package, r_repository_root
+
+    if target.kind != "local":
+        raise InvalidInput("R packages are published to a local index folder only",
+                           hint="drop --index URL, or pass an index folder")
+    built = build_r_package(project.root)
+    index = Path(target.location)
+    published = publish_r_package(built, index)
+    if as_json:
+        output.print_json({"name": built.name, "version": built.version, "kind": "r",
+                           "index": str(index), "repository": str(r_repository_root(index)),
+                           "files": [{"filename": published.name, "kind": "r-source",
+                                      "path": str(published)}]})
+        return
+    output.success(f"published the R package {built.name} {built.version} to "
+                   f"{r_repository_root(index)}")
+    output.echo("install it with `brain index serve`, then in R: install.packages("
+                f"\"{built.name}\", repos = \"http://127.0.0.1:PORT/r\")")
+    output.echo(f"use it from your projects: list {built.name} in their env.r.packages, with "
+                "`repos: [local]`")
 
 
 def build_library(project: Project, *, quiet: bool = False) -> dict[str, object]:
@@ -106,6 +138,7 @@ def serve(port: int, host: str, folder: Path | None, log_requests: bool) -> None
         output.warn(f"serving on {host}: every machine that reaches it can read the index")
     output.echo(f"Serving {root} at {server.url} (Ctrl-C to stop)")
     output.echo(f"  pip install --extra-index-url {server.url} NAME")
+    output.echo(f"  R: install.packages(\"NAME\", repos = \"{server.url[:-len('simple')]}r\")")
     try:
         server.serve_forever()
     except KeyboardInterrupt:
