@@ -164,6 +164,8 @@ class EntryPoint(_Model):
     script: str | None = Field(None, description="python, r: a script path in the project.")
     module: str | None = Field(None, description="python: a module run as `python -m`.")
     notebook: str | None = Field(None, description="notebook: the .ipynb to execute.")
+    kernel: str | None = Field(
+        None, description="notebook: the Jupyter kernel (default python3; `ir` for R).")
     port: StrictInt | None = Field(
         None, ge=1, le=65535, description="app: the port to wait on (else the `port` parameter)."
     )
