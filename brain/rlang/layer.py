@@ -28,7 +28,7 @@ class WithRLibrary:
         """The inner identity, combined with the R inputs' when the spec declares env.r."""
         from brain.rlang.library import r_inputs
 
-        inputs = r_inputs(self.project.spec)
+        inputs = r_inputs(self.project.spec, self.project.root)
         inner = self.inner.identity()
         return inner if inputs is None else combined_identity(inner, inputs.identity())
 
@@ -38,7 +38,7 @@ class WithRLibrary:
 
         if not self.inner.is_ready():
             return False
-        inputs = r_inputs(self.project.spec)
+        inputs = r_inputs(self.project.spec, self.project.root)
         return inputs is None or current_identity(self.project.root) == inputs.identity()
 
     def ensure(self, progress: Progress | None = None) -> EnsureResult:

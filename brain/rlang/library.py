@@ -40,14 +40,31 @@ class RInputs:
     packages: tuple[tuple[str, str], ...]  # (name, specifier), sorted
     repos: tuple[str, ...]  # URLs, `local` expanded
     version: str | None  # the requested R "MAJOR.MINOR"
+    locked: tuple[tuple[str, str], ...] = ()  # (name, version) pinned by a fresh R lock
+
+    def digest(self) -> str:
+        """sha256 of what the spec says (not the lock): recorded in the R lock."""
+        from brain.digest import sha256
+
+        data = {"packages": self.packages, "repos": self.repos, "version": self.version}
+        return sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
     def identity(self) -> str:
-        """sha256 of the inputs and the platform."""
+        """sha256 of the inputs, the lock's pins and the platform."""
         from brain.digest import sha256
         from brain.envs.identity import platform_tag
 
         data = {**asdict(self), "platform": platform_tag(), "format": STAMP_FORMAT}
         return sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+    def requirements(self) -> list[tuple[str, str]]:
+        """(name, specifier) to satisfy: the lock's exact versions where it pins one."""
+        pinned = dict(self.locked)
+        wanted = [(name, f"=={pinned[name]}" if name in pinned else text)
+                  for name, text in self.packages]
+        named = {name for name, _ in self.packages}
+        return wanted + [(name, f"=={version}") for name, version in self.locked
+                         if name not in named]
 
 
 @dataclass(frozen=True)
@@ -59,6 +76,7 @@ class RLibraryResult:
     location: str
     installed: dict[str, str]  # name -> version, installed into the project library
     system: dict[str, str]  # name -> version, satisfied by the system R
+    r_version: str
 
 
 def library_dir(root: Path) -> Path:
@@ -66,13 +84,21 @@ def library_dir(root: Path) -> Path:
     return project_state_dir(root) / "r-library"
 
 
-def r_inputs(spec: Spec) -> RInputs | None:
-    """The R inputs of `spec`, or None when it declares no `env.r`."""
+def r_inputs(spec: Spec, root: Path, *, locked: bool = True) -> RInputs | None:
+    """The R inputs of `spec` (with the pins of a fresh onebrain.r.lock in `root` unless
+    `locked` is False), or None when it declares no `env.r`."""
     declared = spec.env.r
     if declared is None:
         return None
-    return RInputs(tuple(sorted(declared.packages.items())),
-                   tuple(repository_url(url) for url in declared.repos), declared.version)
+    inputs = RInputs(tuple(sorted(declared.packages.items())),
+                     tuple(repository_url(url) for url in declared.repos), declared.version)
+    if not locked:
+        return inputs
+    from dataclasses import replace
+
+    from brain.rlang.lock import locked_versions
+
+    return replace(inputs, locked=locked_versions(root, inputs.digest()))
 
 
 def repository_url(url: str) -> str:
@@ -99,9 +125,8 @@ def quick_state(root: Path) -> str | None:
     """"none" when the spec declares no env.r, "ready" when the library matches the current
     input bytes (both without loading the spec or starting R), None when unsure."""
     from brain.cache_stamp import read_cached
-    from brain.envs.identity import quick_key
 
-    key = quick_key(root, [])
+    key = _quick_key(root)
     record = read_cached(_plan_path(key))
     if record is None:
         return None
@@ -118,15 +143,14 @@ def current_identity(root: Path) -> str | None:
 
 
 def ensure_library(root: Path, spec: Spec, *, progress: Progress | None = None,
-                   lock_command: str = "brain setup-deps",
-                   lock_timeout: float | None = None) -> RLibraryResult | None:
+                   lock_command: str = "brain setup-deps", lock_timeout: float | None = None,
+                   locked: bool = True) -> RLibraryResult | None:
     """Install the R packages of `spec` into the project library; None when it declares none.
     A no-op (no R started) when the current library was built from the same inputs."""
     from brain.cache_stamp import write_cached
-    from brain.envs.identity import quick_key
 
-    inputs = r_inputs(spec)
-    key = quick_key(root, [])
+    inputs = r_inputs(spec, root, locked=locked)
+    key = _quick_key(root)
     if inputs is None:
         write_cached(_plan_path(key), {"declared": False})
         return None
@@ -148,7 +172,8 @@ def _ensure_locked(root: Path, inputs: RInputs, key: str, report: Progress) -> R
     if stamp is not None and stamp["identity"] == identity:
         stamp["quick_key"] = key
         _write_stamp(Path(os.path.realpath(library)), stamp)
-        return RLibraryResult(identity, False, str(library), stamp["installed"], stamp["system"])
+        return RLibraryResult(identity, False, str(library), stamp["installed"], stamp["system"],
+                              stamp["r"])
     import shutil
     from datetime import UTC, datetime
 
@@ -156,8 +181,9 @@ def _ensure_locked(root: Path, inputs: RInputs, key: str, report: Progress) -> R
     report("looking at the R installation")
     version, system = probe_r()
     _check_version(inputs.version, version)
-    needed = [name for name, text in inputs.packages if not _fits(system.get(name), text)]
-    satisfied = {name: system[name] for name, _ in inputs.packages if name not in needed}
+    wanted = inputs.requirements()
+    needed = [name for name, text in wanted if not _fits(system.get(name), text)]
+    satisfied = {name: system[name] for name, _ in wanted if name not in needed}
     target = _new_build_folder(project_state_dir(root))
     try:
         installed: dict[str, str] = {}
@@ -177,7 +203,26 @@ def _ensure_locked(root: Path, inputs: RInputs, key: str, report: Progress) -> R
         raise
     if previous is not None and previous != os.path.realpath(target):
         shutil.rmtree(previous, ignore_errors=True)
-    return RLibraryResult(identity, True, str(library), installed, satisfied)
+    return RLibraryResult(identity, True, str(library), installed, satisfied, version)
+
+
+def adopt_lock(root: Path, spec: Spec) -> None:
+    """After `brain lock` pinned exactly what the library holds: stamp the library with the
+    locked identity, so the next `setup-deps` has nothing to do."""
+    from brain.envs.locking import ProjectLock
+    from brain.paths import project_lock_file
+
+    inputs = r_inputs(spec, root)
+    if inputs is None:
+        return
+    with ProjectLock(project_lock_file(root), command="brain lock"):
+        stamp = _healthy_stamp(root)
+        if stamp is None:
+            return
+        held = {**stamp["system"], **stamp["installed"]}
+        if all(_fits(held.get(name), text) for name, text in inputs.requirements()):
+            stamp["identity"], stamp["quick_key"] = inputs.identity(), _quick_key(root)
+            _write_stamp(Path(os.path.realpath(library_dir(root))), stamp)
 
 
 def probe_r() -> tuple[str, dict[str, str]]:
@@ -215,7 +260,7 @@ def _exact_pins(inputs: RInputs) -> list[tuple[str, str]]:
     from brain.rlang.specifiers import parse_specifier
 
     pins = []
-    for name, text in inputs.packages:
+    for name, text in inputs.requirements():
         clauses = parse_specifier(text).clauses
         if len(clauses) == 1 and clauses[0].operator == "==":
             pins.append((name, text.lstrip("= ").strip()))
@@ -242,7 +287,7 @@ def _fits(version: str | None, text: str) -> bool:
 
 
 def _check_installed(inputs: RInputs, needed: list[str], installed: dict[str, str]) -> None:
-    for name, text in inputs.packages:
+    for name, text in inputs.requirements():
         if name in needed and not _fits(installed.get(name), text):
             raise EnvironmentFailure(
                 f"env.r.packages: {name} {text} is not available: the repositories offer "
@@ -301,6 +346,14 @@ def _write_stamp(folder: Path, stamp: dict[str, Any]) -> None:
     temporary = folder / f".{STAMP_NAME}.{os.getpid()}"
     temporary.write_text(json.dumps(stamp, indent=2), encoding="utf-8")
     os.replace(temporary, folder / STAMP_NAME)
+
+
+def _quick_key(root: Path) -> str:
+    """The hash of the spec, the R lock and the user's settings, as bytes."""
+    from brain.envs.identity import quick_key
+    from brain.rlang.lock import R_LOCK_NAME
+
+    return quick_key(root, [R_LOCK_NAME])
 
 
 def _plan_path(key: str) -> Path:
