@@ -93,3 +93,14 @@ def test_r_shiny_answers_on_its_port(brain, tmp_path: Path) -> None:  # type: ig
         except subprocess.TimeoutExpired:
             os.killpg(server.pid, signal.SIGKILL)
             server.wait()
+
+
+def test_r_package_names_follow_r_rules(brain, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    result = brain("generate", "--no-input", "-t", "r-package", "--name", "3d-model",
+                   "--description", 'He said "hi" \\ bye', cwd=tmp_path)
+    assert result.exit_code == 0, result.output
+    project = tmp_path / "3d-model"
+    assert (project / "DESCRIPTION").read_text().startswith("Package: r3d.model\n")
+    built = brain("build", str(project))
+    assert built.exit_code == 0, built.output
+    assert (project / "dist" / "r3d.model_0.1.0.tar.gz").is_file()
