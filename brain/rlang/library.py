@@ -96,7 +96,7 @@ def r_inputs(spec: Spec, root: Path, *, locked: bool = True) -> RInputs | None:
         return inputs
     from dataclasses import replace
 
-    from brain.rlang.lock import locked_versions
+    from brain.rlang.pins import locked_versions
 
     return replace(inputs, locked=locked_versions(root, inputs.digest()))
 
@@ -351,7 +351,7 @@ def _write_stamp(folder: Path, stamp: dict[str, Any]) -> None:
 def _quick_key(root: Path) -> str:
     """The hash of the spec, the R lock and the user's settings, as bytes."""
     from brain.envs.identity import quick_key
-    from brain.rlang.lock import R_LOCK_NAME
+    from brain.rlang.pins import R_LOCK_NAME
 
     return quick_key(root, [R_LOCK_NAME])
 

@@ -14,28 +14,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from brain.errors import EnvironmentFailure
+from brain.rlang.pins import R_LOCK_NAME
 
 if TYPE_CHECKING:
     from brain.envs.base import Progress
     from brain.spec.models import Spec
 
-R_LOCK_NAME = "onebrain.r.lock"
 LOCK_FORMAT = 1
-
-
-def locked_versions(root: Path, inputs_digest: str) -> tuple[tuple[str, str], ...]:
-    """(name, version) of the repository packages a fresh R lock pins; () without one."""
-    try:
-        data = json.loads((root / R_LOCK_NAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return ()
-    if not isinstance(data, dict) or data.get("inputs_sha256") != inputs_digest:
-        return ()
-    try:
-        return tuple(sorted((str(item["name"]), str(item["version"]))
-                            for item in data["packages"] if item["source"] == "repository"))
-    except (KeyError, TypeError):
-        return ()
 
 
 def write_r_lock(root: Path, spec: Spec, *, progress: Progress | None = None) -> Path | None:

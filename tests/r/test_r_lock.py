@@ -73,3 +73,23 @@ def test_renv_needs_env_r(brain, make_project) -> None:  # type: ignore[no-untyp
     result = brain("lock", "--renv", str(root))
     assert result.exit_code == 2
     assert "declares no env.r" in result.output
+
+
+@pytest.mark.parametrize(("name", "version"), [
+    ("../../../tmp/evil", "0.1.0"), ("airforecaster", "0.1.0/../../x"),
+    ("air'); system('touch x')", "0.1.0"), ("airforecaster", 1)])
+def test_a_tampered_lock_is_refused(brain, make_project, name: object,  # type: ignore[no-untyped-def]
+                                    version: object) -> None:
+    root = make_project({"onebrain.yml": SPEC, "main.R": "\n"})
+    from brain.rlang.library import r_inputs
+    from brain.spec.loader import load_project
+
+    inputs = r_inputs(load_project(root).spec, root, locked=False)
+    assert inputs is not None
+    (root / "onebrain.r.lock").write_text(json.dumps({
+        "format": 1, "inputs_sha256": inputs.digest(), "packages": [
+            {"name": name, "version": version, "source": "repository"}]}))
+    result = brain("setup-deps", str(root))
+    assert result.exit_code == 2, result.output
+    assert "onebrain.r.lock" in result.output
+    assert not (root / "x").exists()
