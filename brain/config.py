@@ -8,12 +8,9 @@ so a hand-edited file with an unknown key or a wrong type is reported, not silen
 from __future__ import annotations
 
 import difflib
-import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
 from brain import paths
@@ -44,8 +41,68 @@ KEYS: dict[str, Key] = {
             "More indexes to resolve from, besides index_url; `local` = brain's local index."),
         Key("publish_index", False,
             "Default target of `brain publish`: a local index folder or an upload URL."),
+        # Limits on each launch of `brain hub` (defaults in brain.share.limits, documented in
+        # docs/sharing.md).
+        Key("hub_timeout", False, "Wall-clock seconds a hub launch may run (default 1800)."),
+        Key("hub_cpu_seconds", False, "CPU seconds per process of a hub launch (default 1800)."),
+        Key("hub_memory", False, "Memory a hub launch may use, e.g. 2GiB (default 2GiB)."),
+        Key("hub_file_size", False,
+            "Largest file a hub launch may write, e.g. 1GiB (default 1GiB)."),
+        Key("hub_log_size", False, "Launch log the hub keeps, e.g. 10MiB (default 10MiB)."),
+        Key("hub_processes", False, "Processes a hub launch may run at once (default 256)."),
+        Key("hub_user", False,
+            "User that hub launches run as when the hub runs as root (default nobody)."),
+        Key("hub_uid_range", False,
+            "A root hub runs each launch as its own user id from FIRST-LAST, ids no account uses "
+            "(default: every launch as hub_user)."),
+        Key("hub_python", False,
+            "Python (with brain installed) that runs hub launches (default: the hub's own)."),
+        Key("hub_pass_env", True,
+            "More environment variables hub launches get (e.g. HTTPS_PROXY; default none)."),
+        Key("hub_allow_root", False,
+            "true: a root hub may run launches as root when hub_user is missing (default false)."),
     )
 }
+
+_SIZE_UNITS = {"": 1, "b": 1, "k": 1 << 10, "kb": 1000, "kib": 1 << 10, "m": 1 << 20,
+               "mb": 1000**2, "mib": 1 << 20, "g": 1 << 30, "gb": 1000**3, "gib": 1 << 30,
+               "t": 1 << 40, "tb": 1000**4, "tib": 1 << 40}
+
+
+def parse_size(text: str, *, setting: str = "size") -> int:
+    """Bytes from `2GiB`, `512MiB`, `100k` or a plain number; InvalidInput otherwise."""
+    import re
+
+    found = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*", text)
+    unit = found.group(2).lower() if found else ""
+    if found is None or unit not in _SIZE_UNITS or float(found.group(1)) <= 0:
+        raise InvalidInput(f"{setting} {text!r} is not a size",
+                           hint="write a positive number with a unit, e.g. 2GiB or 512MiB")
+    return int(float(found.group(1)) * _SIZE_UNITS[unit])
+
+
+def parse_count(text: str, *, setting: str = "count") -> int:
+    """A positive whole number; InvalidInput otherwise."""
+    if not text.strip().isdigit() or int(text) <= 0:
+        raise InvalidInput(f"{setting} {text!r} is not a positive whole number")
+    return int(text)
+
+
+def parse_range(text: str, *, setting: str = "range") -> tuple[int, int]:
+    """(first, last) from `FIRST-LAST`, both positive and first <= last; InvalidInput otherwise."""
+    first, _, last = text.strip().partition("-")
+    if not (first.isdigit() and last.isdigit()) or not 0 < int(first) <= int(last) < 2**31:
+        raise InvalidInput(f"{setting} {text!r} is not a range of user ids",
+                           hint="write FIRST-LAST, e.g. 70000-70099 (ids no account uses)")
+    return int(first), int(last)
+
+
+def parse_flag(text: str, *, setting: str = "flag") -> bool:
+    """true/false (also yes/no, 1/0); InvalidInput otherwise."""
+    value = text.strip().lower()
+    if value not in ("true", "false", "yes", "no", "1", "0"):
+        raise InvalidInput(f"{setting} {text!r} is not true or false")
+    return value in ("true", "yes", "1")
 
 
 def config_path() -> Path:
@@ -110,9 +167,7 @@ def unset_setting(name: str) -> bool:
 
 def local_index_url() -> str:
     """The file:// URL of the local index's simple pages (usable by pip and uv)."""
-    from brain.publish.index import index_root
-
-    return (index_root() / "simple").as_uri()
+    return (paths.index_dir() / "simple").as_uri()
 
 
 def package_index_settings(spec: Spec | None) -> tuple[str | None, tuple[str, ...]]:
@@ -180,25 +235,72 @@ def _checked(key: Key, value: Any, *, where: str) -> str | list[str]:
 def _checked_value(key: Key, value: str) -> str:
     if key.name in ("index_url", "extra_index_urls"):
         return check_index_url(value, setting=key.name)
+    if key.name in ("hub_memory", "hub_file_size", "hub_log_size"):
+        parse_size(value, setting=key.name)
+    elif key.name in ("hub_timeout", "hub_cpu_seconds", "hub_processes"):
+        parse_count(value, setting=key.name)
+    elif key.name == "hub_allow_root":
+        parse_flag(value, setting=key.name)
+    elif key.name == "hub_uid_range":
+        parse_range(value, setting=key.name)
     if any(ord(ch) < 32 for ch in value):
         raise InvalidInput(f"{key.name} {value!r} contains control characters")
     return value
 
 
 def _save(settings: dict[str, str | list[str]]) -> None:
-    # JSON string literals are valid TOML basic strings, so no TOML writer is needed.
-    lines = ["# brain user settings: edit with `brain config set KEY VALUE`"]
-    for name in sorted(settings):
-        value = settings[name]
-        text = ("[" + ", ".join(json.dumps(item) for item in value) + "]"
-                if isinstance(value, list) else json.dumps(value))
-        lines.append(f"{name} = {text}")
+    import tomli_w
+
+    text = ("# brain user settings: edit with `brain config set KEY VALUE`\n"
+            + tomli_w.dumps({name: settings[name] for name in sorted(settings)}))
     path = config_path()
+    from brain.statefs import write_atomic
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".config-", suffix=".toml")
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write("\n".join(lines) + "\n")
-        os.replace(temporary, path)
+        write_atomic(path, text)
     except OSError as error:
         raise InvalidInput(f"cannot write {path}: {error.strerror}") from None
+
+
+# -- everything, for `brain config list` ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One setting as `brain config list` shows it."""
+
+    name: str
+    value: Any
+    source: Literal["default", "env", "config file"]
+    kind: str
+    help: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"name": self.name, "value": self.value, "source": self.source,
+                "kind": self.kind, "help": self.help}
+
+
+def describe() -> list[Shown]:
+    """Every setting: the config file's keys, then the BRAIN_* environment variables
+    (brain.settings), with the value in force and where it came from (secrets never shown)."""
+    from brain import settings
+
+    stored = load_settings()
+    shown = [Shown(key.name, stored.get(key.name), "config file" if key.name in stored
+                   else "default", "list" if key.is_list else "text", key.help)
+             for key in KEYS.values()]
+    locations = {"BRAIN_HOME": paths.brain_home, "BRAIN_STORE": paths.store_path,
+                 "BRAIN_CONFIG": paths.config_path, "BRAIN_CACHE_DIR": paths.cache_dir,
+                 "BRAIN_INDEX_DIR": paths.index_dir}
+    for variable in settings.ENVIRONMENT.values():
+        value = settings.raw(variable.name)
+        is_set = bool(value.strip())
+        if variable.kind == "secret":
+            value = "(set)" if is_set else ""
+        resolved = locations.get(variable.name)
+        default = str(resolved()) if resolved is not None else variable.default
+        shown.append(Shown(variable.name, value if is_set else default,
+                           "env" if is_set else "default", variable.kind, variable.help))
+    return shown

@@ -36,14 +36,20 @@ def publish(project: Path | None, index: str | None, as_json: bool) -> None:
       brain publish libs/air-forecaster --index http://127.0.0.1:8080/
       brain index serve                              # then pip install from it
     """
-    from brain.publish.release import publish_project, resolve_target
     from brain.spec.loader import load_project
 
     loaded = load_project(output.project_folder(project))
-    target = resolve_target(index)
-    if (loaded.root / "DESCRIPTION").is_file():
-        _publish_r(loaded, target, as_json)
+    if (loaded.root / "DESCRIPTION").is_file():  # R needs none of the Python publishing tools
+        from brain.publish.release import resolve_target
+
+        _publish_r(loaded, resolve_target(index), as_json)
         return
+    from brain.extras import require_extra
+
+    require_extra("publish", "brain publish")
+    from brain.publish.release import publish_project, resolve_target
+
+    target = resolve_target(index)
     result = publish_project(loaded, target)
     if as_json:
         output.print_json(result.as_dict())
@@ -84,23 +90,6 @@ def _publish_r(project: Project, target: PublishTarget, as_json: bool) -> None:
                 f"\"{built.name}\", repos = \"http://127.0.0.1:PORT/r\")")
     output.echo(f"use it from your projects: list {built.name} in their env.r.packages, with "
                 "`repos: [local]`")
-
-
-def build_library(project: Project, *, quiet: bool = False) -> dict[str, object]:
-    """`brain build --wheel`: the wheel and sdist into `<project>/dist/`; a JSON-ready dict."""
-    from brain.publish.build import build_project
-
-    result = build_project(project)
-    if not quiet:
-        for warning in result.warnings:
-            output.warn(warning)
-        output.success(f"built {result.name} {result.version}")
-        for dist in result.files:
-            output.echo(f"  {dist.path}")
-    return {"name": result.name, "version": result.version,
-            "generated_pyproject": result.generated_pyproject,
-            "files": [str(dist.path) for dist in result.files],
-            "warnings": list(result.warnings)}
 
 
 @click.group()
@@ -179,4 +168,4 @@ def list_index(folder: Path | None, as_json: bool) -> None:
                  [[name, ", ".join(versions)] for name, versions in data.items()])
 
 
-__all__ = ["build_library", "index", "publish"]
+__all__ = ["index", "publish"]

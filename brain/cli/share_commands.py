@@ -68,7 +68,16 @@ def generate_url(project: Path | None, entry: str | None, params: tuple[str, ...
 @click.option("--json", "as_json", is_flag=True,
               help="Print the finished run record as JSON on stdout (the run's own output "
               "then goes to stderr).")
-def launch(url: str, as_json: bool) -> None:
+@click.option("--events-fd", type=click.IntRange(min=3), default=None, hidden=True,
+              help="Also write progress events as JSON lines to this file descriptor (the hub).")
+@click.option("--checkout", type=click.Path(path_type=Path, file_okay=False, exists=True),
+              default=None, hidden=True,
+              help="Run in this working copy of the link's commit instead of the cache's (the "
+              "hub gives each launch its own).")
+@click.option("--contained", is_flag=True,
+              help="Run under the hub's CPU, memory and file-size limits (the hub_* settings).")
+def launch(url: str, as_json: bool, events_fd: int | None, checkout: Path | None,
+           contained: bool) -> None:
     """Follow a launch link here: fetch that commit, set up, run, record.
 
     The repository is fetched into brain's cache (reused next time), the spec and every
@@ -80,34 +89,78 @@ def launch(url: str, as_json: bool) -> None:
     Example:
       brain launch 'http://127.0.0.1:8765/launch?v=1&repo=...&commit=...&entry=main'
     """
+    from brain.errors import BrainError
+    from brain.share import events
     from brain.share.launch import launch as follow
     from brain.share.url import parse_link
 
-    link = parse_link(url)
+    writer = events.EventWriter(events_fd) if events_fd is not None else None
+    limits = None
+    if contained:
+        from brain.share.limits import limit_this_process, limits_from_settings
 
-    def phase(name: str) -> None:
-        output.note(f"phase {name}")
+        limits = limits_from_settings()
+        limit_this_process(limits)
+
+    def emit(event: events.Event) -> None:
+        if writer is not None:
+            writer(event)
+        for line in _rendered(event):
+            output.note(line)
 
     def started(plan: RunPlan, record: RunRecord) -> None:
-        output.note(f"run {record.id} ({plan.entry_name}): {plan.command}")
+        emit(events.RunStarted(record.id, plan.entry_name, plan.command))
 
     def cached(plan: RunPlan, earlier: RunRecord) -> None:
-        output.note(f"{plan.entry_name} is up to date: its outputs come from run {earlier.id}")
+        emit(events.RunCached(plan.entry_name, earlier.id))
 
-    result = follow(link, on_phase=phase, progress=lambda text: output.note(f"setup: {text}"),
-                    on_ready=lambda where: output.note(f"app ready at {where}"),
-                    stdout=sys.stderr if as_json else None, on_started=started,
-                    on_cached=cached)
+    try:
+        result = follow(parse_link(url), on_phase=lambda name: emit(events.Phase(name)),
+                        progress=lambda text: emit(events.Setup(text)),
+                        on_ready=lambda where: emit(events.AppReady(where)),
+                        stdout=sys.stderr if as_json else None, on_started=started,
+                        on_cached=cached, checkout_root=checkout)
+    except BrainError as error:
+        if writer is not None:
+            writer(events.Failed(error.message, error.hint))
+        raise
     record = result.record
-    reused = "reused" if not result.environment.changed else "built"
-    output.note(f"run {record.id} {record.status} (exit {record.exit_code}); environment {reused}")
-    if result.message:
-        output.note(result.message)
-    if result.report is not None:
-        output.note(f"report: {result.report}")
+    message = result.message
+    if limits is not None:
+        from brain.share.limits import signal_limit
+
+        message = signal_limit(result.exit_code, limits) or message
+    emit(events.Finished(record.id, record.status, result.exit_code,
+                         environment_reused=not result.environment.changed,
+                         message=message,
+                         report=str(result.report) if result.report is not None else None))
     if as_json:
         output.print_json(record.as_dict())
     raise SystemExit(result.exit_code)
+
+
+def _rendered(event: object) -> list[str]:
+    """The lines a person reads for a launch event."""
+    from brain.share import events
+
+    if isinstance(event, events.Phase):
+        return [f"phase {event.name}"]
+    if isinstance(event, events.Setup):
+        return [f"setup: {event.text}"]
+    if isinstance(event, events.RunStarted):
+        return [f"run {event.run_id} ({event.entry}): {event.command}"]
+    if isinstance(event, events.RunCached):
+        return [f"{event.entry} is up to date: its outputs come from run {event.run_id}"]
+    if isinstance(event, events.AppReady):
+        return [f"app ready at {event.url}"]
+    if isinstance(event, events.Finished):
+        reused = "reused" if event.environment_reused else "built"
+        lines = [f"run {event.run_id} {event.status} (exit {event.exit_code}); "
+                 f"environment {reused}"]
+        lines += [event.message] if event.message else []
+        lines += [f"report: {event.report}"] if event.report else []
+        return lines
+    return []
 
 
 @click.command("hub", context_settings={"show_default": True})
@@ -120,17 +173,24 @@ def launch(url: str, as_json: bool) -> None:
               help="Require links signed with this secret (`generate-url --sign`).")
 @click.option("--max-concurrent", default=2, type=click.IntRange(min=1), metavar="N",
               help="Launches running at once; more get HTTP 429.")
-@click.option("--timeout", default=1800.0, type=click.FloatRange(min=1), metavar="SECONDS",
-              help="A launch is stopped after this long (environment build included).")
+@click.option("--timeout", default=None, type=click.FloatRange(min=1), metavar="SECONDS",
+              help="A launch is stopped after this long (environment build included). "
+              "Default: the hub_timeout setting (1800).")
 def hub(host: str, port: int, allow: tuple[str, ...], secret: str | None, max_concurrent: int,
-        timeout: float) -> None:
+        timeout: float | None) -> None:
     """Serve launch links: a page per link, live logs, launch history, hosted apps.
+
+    Each launch runs in its own working copy, with a scrubbed environment, under the limits
+    of the hub_* settings (`brain config list`); a hub run as root runs launches as hub_user.
 
     \b
     Examples:
       brain hub
       brain hub --allow 'https://github.com/acme/*' --secret "$BRAIN_HUB_SECRET"
     """
+    from brain.extras import require_extra
+
+    require_extra("hub", "brain hub")
     from brain.share.hub import HubSettings, serve
 
     settings = HubSettings(host=host, port=port, allow=allow, secret=secret or None,

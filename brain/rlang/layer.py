@@ -98,6 +98,6 @@ def quick_r_part(root: Path, result: EnsureResult | None) -> EnsureResult | None
 
 def combined_identity(inner: str, r_identity: str) -> str:
     """One identity for an environment and its R library."""
-    from brain.digest import sha256
+    from hashlib import sha256
 
     return sha256(f"{inner}\0r\0{r_identity}".encode()).hexdigest()

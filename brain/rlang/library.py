@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 
 STAMP_NAME = "brain-r-stamp.json"
 STAMP_FORMAT = 1
+_BUILD_LINK = re.compile(r"rlibs/rlib-[0-9a-f]{8}")
 _HERE = Path(__file__).resolve().parent
 
 
@@ -44,14 +46,15 @@ class RInputs:
 
     def digest(self) -> str:
         """sha256 of what the spec says (not the lock): recorded in the R lock."""
-        from brain.digest import sha256
+        from hashlib import sha256
 
         data = {"packages": self.packages, "repos": self.repos, "version": self.version}
         return sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
     def identity(self) -> str:
         """sha256 of the inputs, the lock's pins and the platform."""
-        from brain.digest import sha256
+        from hashlib import sha256
+
         from brain.envs.identity import platform_tag
 
         data = {**asdict(self), "platform": platform_tag(), "format": STAMP_FORMAT}
@@ -114,11 +117,40 @@ def repository_url(url: str) -> str:
 
 def run_variables(root: Path) -> dict[str, str]:
     """R_LIBS and R_LIBS_USER naming the project library first, when the project has one."""
-    library = library_dir(root)
-    if not library.exists():
+    try:
+        current = current_build(root)
+    except EnvironmentFailure:
+        return {}  # not brain's: never handed to R (setup-deps says why)
+    if current is None:
         return {}
-    real = os.path.realpath(library)
+    real = os.path.realpath(current)
     return {"R_LIBS": real, "R_LIBS_USER": real}
+
+
+def current_build(root: Path) -> Path | None:
+    """The build `<root>/.brain/r-library` points to, or None; UnsafeState when the link is
+    not brain's (a repository may commit anything into .brain/)."""
+    import stat
+
+    from brain.statefs import UnsafeState
+
+    library = library_dir(root)
+    try:
+        info = os.lstat(library)
+    except FileNotFoundError:
+        return None
+    if not stat.S_ISLNK(info.st_mode):
+        raise UnsafeState(library, "is not the link brain keeps there")
+    pointed = os.readlink(library)
+    if _BUILD_LINK.fullmatch(pointed) is None:
+        raise UnsafeState(library, f"points to {pointed!r}, not to a brain build")
+    target = library.parent / pointed
+    try:
+        if not stat.S_ISDIR(os.lstat(target).st_mode) or os.path.islink(target.parent):
+            raise UnsafeState(target, "is not a build folder of brain's")
+    except FileNotFoundError:
+        return None
+    return target
 
 
 def quick_state(root: Path) -> str | None:
@@ -171,11 +203,12 @@ def _ensure_locked(root: Path, inputs: RInputs, key: str, report: Progress) -> R
     stamp = _healthy_stamp(root)
     if stamp is not None and stamp["identity"] == identity:
         stamp["quick_key"] = key
-        _write_stamp(Path(os.path.realpath(library)), stamp)
+        _write_stamp(Path(stamp["location"]), stamp)
         return RLibraryResult(identity, False, str(library), stamp["installed"], stamp["system"],
                               stamp["r"])
-    import shutil
     from datetime import UTC, datetime
+
+    from brain.statefs import remove
 
     started = time.perf_counter()
     report("looking at the R installation")
@@ -184,7 +217,8 @@ def _ensure_locked(root: Path, inputs: RInputs, key: str, report: Progress) -> R
     wanted = inputs.requirements()
     needed = [name for name, text in wanted if not _fits(system.get(name), text)]
     satisfied = {name: system[name] for name, _ in wanted if name not in needed}
-    target = _new_build_folder(project_state_dir(root))
+    previous = current_build(root)  # refuses a link brain did not make, before any work
+    target = _new_build_folder(root, keep=previous)
     try:
         installed: dict[str, str] = {}
         if needed:
@@ -196,13 +230,12 @@ def _ensure_locked(root: Path, inputs: RInputs, key: str, report: Progress) -> R
             "location": os.path.realpath(target), "r": version, "installed": installed,
             "system": satisfied, "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "seconds": round(time.perf_counter() - started, 3)})
-        previous = os.path.realpath(library) if library.is_symlink() else None
         _switch(library, target)
     except BaseException:
-        shutil.rmtree(target, ignore_errors=True)
+        remove(target)
         raise
-    if previous is not None and previous != os.path.realpath(target):
-        shutil.rmtree(previous, ignore_errors=True)
+    if previous is not None:
+        remove(previous)
     return RLibraryResult(identity, True, str(library), installed, satisfied, version)
 
 
@@ -222,7 +255,7 @@ def adopt_lock(root: Path, spec: Spec) -> None:
         held = {**stamp["system"], **stamp["installed"]}
         if all(_fits(held.get(name), text) for name, text in inputs.requirements()):
             stamp["identity"], stamp["quick_key"] = inputs.identity(), _quick_key(root)
-            _write_stamp(Path(os.path.realpath(library_dir(root))), stamp)
+            _write_stamp(Path(stamp["location"]), stamp)
 
 
 def probe_r() -> tuple[str, dict[str, str]]:
@@ -304,48 +337,47 @@ def _name_versions(lines: list[str]) -> dict[str, str]:
     return found
 
 
-def _new_build_folder(state: Path) -> Path:
-    """A fresh, empty folder for one build (leftovers of killed builds removed first)."""
-    import shutil
+def _new_build_folder(root: Path, *, keep: Path | None) -> Path:
+    """A fresh, empty, marked folder for one build under `.brain/rlibs/` (brain's statefs);
+    builds that are not current (superseded, or killed midway) are removed first."""
+    from brain.statefs import MARKER, remove, safe_dir, state_folder
 
-    builds = state / "rlibs"
-    builds.mkdir(parents=True, exist_ok=True)
-    current = os.path.realpath(state / "r-library")
+    builds = state_folder(root, "rlibs")
     for child in builds.iterdir():
-        if os.path.realpath(child) != current:
-            shutil.rmtree(child, ignore_errors=True)
-    ignore = state / ".gitignore"
-    if not ignore.exists():
-        ignore.write_text("# brain's per-project state: never committed\n*\n", encoding="utf-8")
-    target = builds / f"rlib-{os.urandom(4).hex()}"
-    target.mkdir()
-    return target
+        if child.name != MARKER and child != keep:
+            remove(child)  # refuses anything brain did not make
+    return safe_dir(builds, f"rlib-{os.urandom(4).hex()}", mark=True)
 
 
 def _switch(library: Path, target: Path) -> None:
-    """Point `library` at `target` atomically: a new symlink renamed over the old one."""
+    """Point `library` at `target` atomically: a new symlink renamed over the old one (which
+    `current_build` has checked is brain's own link)."""
     link = library.with_name(f".{library.name}-{os.urandom(4).hex()}")
     os.symlink(os.path.relpath(target, library.parent), link)
     os.replace(link, library)
 
 
 def _healthy_stamp(root: Path) -> dict[str, Any] | None:
-    library = library_dir(root)
+    from brain.statefs import read_text
+
     try:
-        stamp = json.loads((library / STAMP_NAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        current = current_build(root)
+        if current is None:
+            return None
+        stamp = json.loads(read_text(current / STAMP_NAME))
+    except (OSError, ValueError, EnvironmentFailure):
         return None
     if not isinstance(stamp, dict) or stamp.get("format") != STAMP_FORMAT:
         return None
-    if stamp.get("location") != os.path.realpath(library):
+    if stamp.get("location") != os.path.realpath(current):
         return None  # a moved project: rebuild rather than trust paths
     return stamp
 
 
 def _write_stamp(folder: Path, stamp: dict[str, Any]) -> None:
-    temporary = folder / f".{STAMP_NAME}.{os.getpid()}"
-    temporary.write_text(json.dumps(stamp, indent=2), encoding="utf-8")
-    os.replace(temporary, folder / STAMP_NAME)
+    from brain.statefs import write_atomic
+
+    write_atomic(folder / STAMP_NAME, json.dumps(stamp, indent=2))
 
 
 def _quick_key(root: Path) -> str:

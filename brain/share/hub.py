@@ -49,7 +49,7 @@ class HubSettings:
     allow: tuple[str, ...] = ()
     secret: str | None = None
     max_concurrent: int = 2
-    timeout: float = 1800.0
+    timeout: float | None = None  # default: the hub_timeout setting
     state_dir: Path | None = None  # default BRAIN_HOME/hub
 
 
@@ -88,13 +88,19 @@ def create_app(settings: HubSettings) -> FastAPI:
     from brain.share.history import FINAL_STATUSES, LaunchHistory
     from brain.share.launch import Policy, admit, describe, prepare
     from brain.share.launcher import Launcher, LauncherSettings, read_log, read_progress
+    from brain.share.limits import check_launch_python, launch_user, limits_from_settings
     from brain.share.url import MAX_URL_BYTES, TooLong, parse_link
 
+    limits = limits_from_settings()
+    if settings.timeout is not None:
+        limits = replace(limits, timeout=settings.timeout)
+    user = launch_user(limits)  # a root hub without an unprivileged user refuses to start
+    if user is not None:
+        check_launch_python(limits, user)
     state = settings.state_dir or hub_dir()
     history = LaunchHistory(state / "launches.db")
     history.abandon_running()
-    launcher = Launcher(LauncherSettings(state, settings.max_concurrent, settings.timeout),
-                        history)
+    launcher = Launcher(LauncherSettings(state, settings.max_concurrent, limits, user), history)
     policy = Policy(allow=settings.allow, secret=settings.secret)
 
     @asynccontextmanager
@@ -149,7 +155,7 @@ def create_app(settings: HubSettings) -> FastAPI:
             link_text, params = _launch_request(body)
             link = admitted(link_text)
             prepared = await run_in_threadpool(prepare, link, params=params)
-            launch = launcher.start(prepared.link)
+            launch = launcher.start(prepared.link, prepared.checkout.root)
         except BrainError as error:
             return refusal(error, html=False)
         return JSONResponse({**_status(launch.id), "page": f"/launches/{launch.id}"}, 202)
@@ -162,7 +168,7 @@ def create_app(settings: HubSettings) -> FastAPI:
         launch = history.get(launch_id)
         if launch is None:
             raise InvalidInput(f"no launch {launch_id!r} on this hub")
-        progress = read_progress(Path(launch.log_path))
+        progress = read_progress(launch)
         finished = launch.status in FINAL_STATUSES
         phase = "done" if launch.status == "succeeded" else progress.phase
         # A report exists only once a launch has ended: no file system look-up while it runs.

@@ -115,14 +115,17 @@ def project_folder(checkout_root: Path, path: str) -> Path:
     return folder
 
 
-def fetch_project(link: LaunchLink, *, progress: Callable[[str], None] | None = None
-                  ) -> tuple[Checkout, ProjectSnapshot]:
-    """Fetch the link's commit and load (validate) the spec in its folder."""
+def fetch_project(link: LaunchLink, *, progress: Callable[[str], None] | None = None,
+                  checkout_root: Path | None = None) -> tuple[Checkout, ProjectSnapshot]:
+    """Fetch the link's commit (or take `checkout_root`, a working copy of it the caller
+    made) and load (validate) the spec in its folder."""
     from brain.paths import find_spec_file
     from brain.runs.snapshot import load_snapshot
-    from brain.share.fetch import fetch_commit
+    from brain.share.fetch import Checkout, fetch_commit
 
-    checkout = fetch_commit(link.repo, link.commit, progress=progress)
+    checkout = (Checkout(checkout_root.resolve(), link.commit, fetched=False)
+                if checkout_root is not None
+                else fetch_commit(link.repo, link.commit, progress=progress))
     folder = project_folder(checkout.root, link.path)
     if find_spec_file(folder) is None:
         where = link.path or "the repository's root"
@@ -132,13 +135,14 @@ def fetch_project(link: LaunchLink, *, progress: Callable[[str], None] | None = 
 
 
 def prepare(link: LaunchLink, *, params: Mapping[str, str] | None = None,
-            progress: Callable[[str], None] | None = None) -> PreparedLaunch:
+            progress: Callable[[str], None] | None = None,
+            checkout_root: Path | None = None) -> PreparedLaunch:
     """Fetch and validate: the spec at the commit, the entry point, every parameter."""
     from brain.runs.plan import plan_pipeline
 
     if params is not None:
         link = link.with_params(params)
-    checkout, project = fetch_project(link, progress=progress)
+    checkout, project = fetch_project(link, progress=progress, checkout_root=checkout_root)
     plans = plan_pipeline(project, link.entry, dict(link.params))
     return PreparedLaunch(link, checkout, project, tuple(plans))
 
@@ -168,12 +172,14 @@ def launch(link: LaunchLink, *, policy: Policy | None = None,
            on_ready: Callable[[str], None] | None = None, stdout: IO[str] | None = None,
            start_timeout: float | None = None,
            on_started: Callable[[RunPlan, RunRecord], None] | None = None,
-           on_cached: Callable[[RunPlan, RunRecord], None] | None = None) -> LaunchResult:
+           on_cached: Callable[[RunPlan, RunRecord], None] | None = None,
+           checkout_root: Path | None = None) -> LaunchResult:
     """Follow `link` to a finished, recorded run (its origin is the link).
 
     Runs as `brain run` does: prerequisites (`depends_on`) first through the run cache, then
     the linked entry point itself, always (someone asked for it), with a notebook's report
-    and provenance written beside the checkout's other reports.
+    and provenance written beside the checkout's other reports. With `checkout_root` (a hub's
+    working copy of the commit) nothing is fetched.
     """
     from brain.envs.select import DEFAULT_BACKEND
     from brain.runs.pipeline import FAILED, StepHooks, declared_outputs, run_pipeline, run_step
@@ -182,7 +188,7 @@ def launch(link: LaunchLink, *, policy: Policy | None = None,
     phase = on_phase or (lambda _name: None)
     admit(link, policy or Policy())
     phase("fetching")
-    prepared = prepare(link, progress=progress)
+    prepared = prepare(link, progress=progress, checkout_root=checkout_root)
     phase("environment")
     ensured = environment(prepared.plan, DEFAULT_BACKEND).ensure(progress)
     phase("running")

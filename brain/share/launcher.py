@@ -1,38 +1,35 @@
-"""The hub's launches: each one a `brain launch` child process, capped, timed, logged.
+"""The hub's launches: each one a `brain launch` child process, contained, timed, logged.
 
-A child process (not a thread of the hub) runs each launch, so a launch's output, its
-environment and its failure stay its own; the hub kills it (its whole process group, through
-brain.process) when it outlives the timeout. The child's stderr is the launch log the page
-streams; its lines `brain: phase NAME` and `brain: app ready at URL` carry the progress.
+A child process (not a thread of the hub) runs each launch, in its own working copy (see
+brain.share.sandbox), with a scrubbed environment, as an unprivileged user when the hub is
+root, and under the limits of brain.share.limits (rlimits applied before exec; cgroups for
+memory and processes when the hub may make them). The hub kills it (its process group, and
+everything left in its cgroups) when it outlives the wall-time limit. The child's stderr is the
+launch log the page streams (for people, capped); its progress arrives as typed events on a
+file descriptor of its own (brain.share.events), which the hub keeps in `events.jsonl`.
 """
 
 from __future__ import annotations
 
 import io
 import json
-import re
+import os
 import secrets
-import sys
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from brain.errors import BrainError
+from brain.share.events import Progress, progress_of, read_events
 from brain.share.history import Launch, LaunchHistory
+from brain.share.limits import HubLimits, LaunchUser
 
 if TYPE_CHECKING:
     import subprocess
 
     from brain.share.url import LaunchLink
-
-PHASE_MARK = "brain: phase "
-READY_MARK = "brain: app ready at "
-_PHASE = re.compile(r"^brain: phase ([a-z-]+)\s*$", re.MULTILINE)
-_READY = re.compile(r"^brain: app ready at (\S+)\s*$", re.MULTILINE)
-_ERROR = re.compile(r"^error: (.+)$", re.MULTILINE)
-
 
 class TooBusy(BrainError):
     """The hub already runs as many launches as it may (HTTP 429)."""
@@ -44,32 +41,44 @@ class LauncherSettings:
 
     state_dir: Path  # BRAIN_HOME/hub: launches.db and one folder per launch
     max_concurrent: int = 2
-    timeout: float = 1800.0  # seconds a launch may run, environment build included
+    limits: HubLimits = field(default_factory=HubLimits)
+    user: LaunchUser | None = None  # who launches run as (None: the hub's own user)
+
+    @property
+    def timeout(self) -> float:
+        """Seconds a launch may run, environment build included."""
+        return self.limits.timeout
 
 
 class Launcher:
     """Starts launches as child processes and keeps their history."""
 
     def __init__(self, settings: LauncherSettings, history: LaunchHistory) -> None:
+        from brain.share.sandbox import work_root
+
         self.settings = settings
         self.history = history
+        self.root = work_root(settings.state_dir, settings.user)
         self._lock = threading.Lock()
         self._children: dict[str, subprocess.Popen[bytes] | None] = {}
+        self._users: dict[str, LaunchUser] = {}  # running launches' own ids (hub_uid_range)
 
     def active(self) -> int:
         """How many launches run now."""
         with self._lock:
             return len(self._children)
 
-    def start(self, link: LaunchLink) -> Launch:
-        """Start `link` (already admitted and validated); TooBusy past the cap."""
+    def start(self, link: LaunchLink, checkout: Path) -> Launch:
+        """Start `link` (already admitted and validated, its commit checked out in the cache
+        at `checkout`); TooBusy past the cap."""
         launch_id = secrets.token_hex(8)
-        folder = self.settings.state_dir / "launches" / launch_id
+        folder = self.root / launch_id
         with self._lock:
             if len(self._children) >= self.settings.max_concurrent:
                 raise TooBusy(f"the hub already runs {len(self._children)} launches "
                               f"(limit {self.settings.max_concurrent})",
                               hint="wait for one to finish and try again")
+            user = self._user_for(launch_id)
             self._children[launch_id] = None
         try:
             folder.mkdir(parents=True, exist_ok=True)
@@ -82,11 +91,28 @@ class Launcher:
         except BaseException:
             with self._lock:
                 self._children.pop(launch_id, None)
+                self._users.pop(launch_id, None)
             raise
-        thread = threading.Thread(target=self._run, args=(launch, folder), daemon=True,
-                                  name=f"launch-{launch_id}")
+        thread = threading.Thread(target=self._run, args=(launch, folder, checkout, user),
+                                  daemon=True, name=f"launch-{launch_id}")
         thread.start()
         return launch
+
+    def _user_for(self, launch_id: str) -> LaunchUser | None:
+        """The user a new launch runs as: with hub_uid_range, an id no running launch has
+        (called with the lock held)."""
+        from brain.share.limits import range_user
+
+        span = self.settings.limits.uid_range
+        if span is None or self.settings.user is None:
+            return self.settings.user
+        taken = {user.uid for user in self._users.values()}
+        uid = next((uid for uid in range(span[0], span[1] + 1) if uid not in taken), None)
+        if uid is None:
+            raise TooBusy(f"every id of hub_uid_range {span[0]}-{span[1]} runs a launch",
+                          hint="wait for one to finish, or widen hub_uid_range")
+        self._users[launch_id] = range_user(uid)
+        return self._users[launch_id]
 
     def stop(self, launch_id: str) -> bool:
         """Stop one running launch (Ctrl-C to its process group); False if it is not running."""
@@ -108,11 +134,31 @@ class Launcher:
         for child in children:
             stop_process_group(child)
 
-    def _run(self, launch: Launch, folder: Path) -> None:
-        from brain.process import run_live, scrubbed_environment, stop_process_group
+    def _run(self, launch: Launch, folder: Path, checkout: Path,
+             user: LaunchUser | None) -> None:
+        from brain.process import Limits, run_live, stop_process_group
+        from brain.share.limits import (
+            Cgroups,
+            launch_python,
+            log_message,
+            memory_message,
+            processes_message,
+            timeout_message,
+        )
+        from brain.share.sandbox import launch_environment, make_sandbox, seal
 
+        limits = self.settings.limits
         timed_out = threading.Event()
+        log_full = threading.Event()
         timers: list[threading.Timer] = []
+        cgroups = Cgroups(f"launch-{launch.id}", limits)
+
+        def stop_now() -> None:
+            with self._lock:
+                child = self._children.get(launch.id)
+            if child is not None:
+                stop_process_group(child)
+            cgroups.kill_all()
 
         def started(child: subprocess.Popen[bytes]) -> None:
             with self._lock:
@@ -120,52 +166,107 @@ class Launcher:
 
             def expire() -> None:
                 timed_out.set()
-                stop_process_group(child)
+                stop_now()
 
-            timer = threading.Timer(self.settings.timeout, expire)
+            timer = threading.Timer(limits.timeout, expire)
             timer.daemon = True
             timer.start()
             timers.append(timer)
 
-        argv = [sys.executable, "-m", "brain", "launch", "--json", "--", launch.link]
+        def too_much_output() -> None:
+            log_full.set()
+            threading.Thread(target=stop_now, daemon=True).start()  # not in the pump's thread
+
         code: int | None = None
         message: str | None = None
+        sandbox: Path | None = None
+        events_fd = -1
         try:
-            code, _ = run_live(argv, cwd=folder, env=scrubbed_environment({"NO_COLOR": "1"}),
+            # The child's channel: a file of the hub's, written through an inherited descriptor.
+            events_fd = os.open(folder / "events.jsonl",
+                                os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o644)
+            sandbox = make_sandbox(folder, checkout, launch.repo, launch.commit_sha, user)
+            argv = [launch_python(limits), "-m", "brain", "launch", "--json",
+                    f"--events-fd={events_fd}", f"--checkout={sandbox / 'repo'}",
+                    "--", launch.link]
+            cap = Limits(cpu_seconds=limits.cpu_seconds,
+                         # With a memory cgroup, the kernel counts what is really used (and
+                         # says so); address space is only the fallback measure.
+                         memory_bytes=None if cgroups.procs else limits.memory,
+                         file_bytes=limits.file_size,
+                         # Per user, so only with a dedicated one; above the cgroup's own
+                         # count when there is one, so that the cgroup says what was hit.
+                         processes=None if user is None else
+                         limits.processes * (2 if cgroups.procs else 1),
+                         uid=user.uid if user else None, gid=user.gid if user else None,
+                         cgroups=cgroups.procs)
+            env = launch_environment(sandbox, limits.pass_env, user)
+            code, _ = run_live(argv, cwd=sandbox, env=env,
                                stdout_log=folder / "result.json",
                                stderr_log=Path(launch.log_path), on_start=started,
-                               stdout=io.StringIO())
+                               stdout=io.StringIO(), limits=cap, pass_fds=(events_fd,),
+                               log_limit=limits.log_size, on_log_full=too_much_output)
         except BrainError as error:
             message = error.message
         except Exception as error:  # a launch thread must always finish its row
             message = f"internal error: {type(error).__name__}: {error}"
         finally:
+            if events_fd >= 0:
+                os.close(events_fd)
             for timer in timers:
                 timer.cancel()
+            cgroups.kill_all()  # whatever the launch left running ends with it
             with self._lock:
                 self._children.pop(launch.id, None)
-        self.history.update(launch.id, **_outcome(folder, launch, code, message,
-                                                  timed_out.is_set(), self.settings.timeout))
+        changes = _outcome(folder, launch, code, message, limits)
+        if timed_out.is_set():
+            changes.update(status="timed-out", message=timeout_message(limits))
+        elif log_full.is_set():
+            changes.update(status="failed", message=log_message(limits))
+        elif cgroups.memory_hit():
+            changes.update(status="failed", message=memory_message(limits))
+        elif cgroups.processes_hit() and changes["status"] != "succeeded":
+            changes.update(status="failed", message=processes_message(limits))
+        cgroups.remove()
+        if sandbox is not None and user is not None:
+            seal(sandbox)
+        _keep_record(folder, launch)  # before the launch shows as finished; never raises
+        with self._lock:  # sealed: its id may serve the next launch
+            self._users.pop(launch.id, None)
+        self.history.update(launch.id, **changes)
+
+
+def events_file(launch: Launch) -> Path:
+    """The launch's events (JSON lines), beside its log."""
+    return Path(launch.log_path).with_name("events.jsonl")
+
+
+def read_progress(launch: Launch) -> Progress:
+    """What the launch's events say so far."""
+    return progress_of(read_events(events_file(launch)))
 
 
 def _outcome(folder: Path, launch: Launch, code: int | None, message: str | None,
-             timed_out: bool, timeout: float) -> dict[str, Any]:
-    """The history fields of a finished launch, from its exit code, result and log."""
+             limits: HubLimits) -> dict[str, Any]:
+    """The history fields of a finished launch, from its exit code, result and events."""
+    from brain.share.limits import signal_limit
+
     changes: dict[str, Any] = {"ended_at": time.time(), "exit_code": code}
     record = _read_json(folder / "result.json")
     if record:
         changes["run_id"] = record.get("id")
-        changes["project_dir"] = record.get("project_path")
+        changes["project_dir"] = _inside(folder / "sandbox", record.get("project_path"))
         changes["outputs"] = dict((record.get("extra") or {}).get("outputs") or {})
-    progress = read_progress(Path(launch.log_path))
+    progress = read_progress(launch)
     if progress.app_url:
         changes["app_url"] = progress.app_url
-    if timed_out:
-        changes["status"] = "timed-out"
-        changes["message"] = f"stopped after the hub's {timeout:g}s limit per launch"
-    elif message is not None:
+    limit = signal_limit(code, limits)
+    if message is not None:
         changes["status"] = "failed"
         changes["message"] = message
+    elif limit is not None:
+        changes["status"] = "failed"
+        changes["message"] = limit
     elif record and record.get("status") in ("succeeded", "failed", "interrupted"):
         changes["status"] = record["status"]
         if record["status"] != "succeeded":
@@ -177,28 +278,6 @@ def _outcome(folder: Path, launch: Launch, code: int | None, message: str | None
     return changes
 
 
-@dataclass(frozen=True)
-class Progress:
-    """What a launch log says so far: the phase reached, an app's URL, the error."""
-
-    phase: str | None
-    app_url: str | None
-    error: str | None
-
-
-def read_progress(log: Path) -> Progress:
-    """Scan a launch log for its progress markers."""
-    try:
-        text = log.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return Progress(None, None, None)
-    phases = _PHASE.findall(text)
-    ready = _READY.findall(text)
-    errors = _ERROR.findall(text)
-    return Progress(phases[-1] if phases else None, ready[-1] if ready else None,
-                    errors[-1] if errors else None)
-
-
 def read_log(log: Path, offset: int, limit: int = 1 << 20) -> tuple[bytes, int]:
     """Bytes of `log` from `offset` (at most `limit`), and the offset to ask for next."""
     try:
@@ -208,6 +287,39 @@ def read_log(log: Path, offset: int, limit: int = 1 << 20) -> tuple[bytes, int]:
     except OSError:
         return b"", offset
     return data, max(0, offset) + len(data)
+
+
+def _keep_record(folder: Path, launch: Launch) -> None:
+    """Copy the launch's run record (from its own store, in its sandbox) into the hub user's
+    run store, as `brain run` records into it; a record that does not read back is left out."""
+    from dataclasses import fields
+
+    from brain.runs.record import GitState, RunRecord
+    from brain.runs.store import RunStore
+
+    data = _read_json(folder / "result.json")
+    if data is None:
+        return
+    names = {item.name for item in fields(RunRecord)}
+    try:
+        git = data.get("git")
+        record = RunRecord(**{key: value for key, value in data.items()
+                              if key in names and key != "git"},
+                           git=GitState(**git) if isinstance(git, dict) else GitState())
+        record.origin = launch.link  # what the hub launched, whatever the child says
+        with RunStore() as store:
+            store.insert(record)
+    except Exception:  # the record came from the launch: a malformed one is only left out
+        return
+
+
+def _inside(sandbox: Path, project: object) -> str | None:
+    """The launch's project folder when it lies in its own sandbox (outputs and reports are
+    served from it), else None."""
+    if not isinstance(project, str):
+        return None
+    root, folder = sandbox.resolve(), Path(project).resolve()
+    return str(folder) if folder == root or root in folder.parents else None
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from brain.rlang.library import STAMP_NAME
+from brain.statefs import MARKER
 
 from .conftest import brain_process, ok, rscript
 
@@ -36,6 +37,10 @@ def _spec(packages: str, *, repos: str = "[local]", version: str = "null") -> st
 
 def _stamp(root: Path) -> dict[str, object]:
     return json.loads((root / ".brain" / "r-library" / STAMP_NAME).read_text())
+
+
+def _builds(folder: Path) -> list[Path]:
+    return [path for path in folder.iterdir() if path.name != MARKER]
 
 
 def _publish(brain, folder: Path) -> None:  # type: ignore[no-untyped-def]
@@ -140,8 +145,9 @@ def test_a_failed_install_leaves_the_previous_library_in_place(brain, make_proje
     assert result.exit_code == 3  # 0.2.0 does not even parse
     assert "not installed: airforecaster" in result.output
     assert _stamp(root) == before
-    builds = list((root / ".brain" / "rlibs").iterdir())
-    assert [str(path) for path in builds] == [before["location"]]  # the failed build is gone
+    builds = _builds(root / ".brain" / "rlibs")
+    # the failed build is gone
+    assert [os.path.realpath(path) for path in builds] == [before["location"]]
     assert brain("run", "--no-setup", str(root)).exit_code == 3  # not what the spec asks
 
 
@@ -169,7 +175,7 @@ def test_an_interrupted_install_never_looks_ready(brain, make_project, r_package
                              start_new_session=True)
     deadline = time.monotonic() + 120
     builds = root / ".brain" / "rlibs"
-    while time.monotonic() < deadline and len(list(builds.iterdir())) < 2:
+    while time.monotonic() < deadline and len(_builds(builds)) < 2:
         time.sleep(0.2)
     time.sleep(2)  # R is inside install.packages by now
     os.killpg(child.pid, signal.SIGKILL)
@@ -179,10 +185,10 @@ def test_an_interrupted_install_never_looks_ready(brain, make_project, r_package
     assert result.exit_code == 3  # stale against the spec: not ready
     spec.write_text(spec.read_text().replace(', slowpkg: "*"', ""))
     assert brain("run", "--no-setup", str(root)).exit_code == 0
-    assert len(list(builds.iterdir())) == 2  # the killed build is left, never current
+    assert len(_builds(builds)) == 2  # the killed build is left, never current
     spec.write_text(spec.read_text().replace('quickpkg: "*"', 'quickpkg: ">=0.1"'))
     ok(brain_process("setup-deps", cwd=root))
-    assert len(list(builds.iterdir())) == 1  # and removed by the next build
+    assert len(_builds(builds)) == 1  # and removed by the next build
 
 
 def test_a_project_may_have_python_and_r(brain, make_project) -> None:  # type: ignore[no-untyped-def]
@@ -200,3 +206,23 @@ def test_a_project_may_have_python_and_r(brain, make_project) -> None:  # type: 
     assert (root / ".brain" / "venv").is_symlink() and (root / ".brain" / "r-library").exists()
     assert "python ok" in ok(brain_process("run", "-e", "py", cwd=root))
     assert "r ok" in ok(brain_process("run", "-e", "r", cwd=root))
+
+
+def test_a_library_link_brain_did_not_make_is_refused(brain, make_project,  # type: ignore[no-untyped-def]
+                                                      tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "keep.txt").write_text("not brain's")
+    root = make_project({"onebrain.yml": _spec('{jsonlite: "*"}', repos="[]"),
+                         "main.R": "cat(Sys.getenv('R_LIBS'), '\\n')\n"})
+    ok(brain_process("setup-deps", cwd=root))
+    link = root / ".brain" / "r-library"
+    link.unlink()
+    link.symlink_to(elsewhere)  # what a repository could commit
+    spec = root / "onebrain.yml"
+    spec.write_text(spec.read_text().replace('jsonlite: "*"', 'jsonlite: ">=1.0"'))
+    result = brain("setup-deps", str(root))
+    assert result.exit_code == 3
+    assert "not to a brain build" in result.output
+    assert (elsewhere / "keep.txt").read_text() == "not brain's"
+    assert link.is_symlink()

@@ -131,18 +131,47 @@ class Hub:
         return self.log.read_text(errors="replace")
 
 
+@pytest.fixture(scope="session")
+def launch_python() -> str | None:
+    """As root, a Python with brain installed that the hub's launch user (nobody) can run:
+    this interpreter may live in a folder closed to others. None when not root."""
+    if os.geteuid() != 0:
+        return None
+    from tests.conftest import REPO_ROOT
+
+    # Beside the suite's other caches, which other users can read (not under /tmp/pytest-*).
+    folder = Path(os.environ.get("BRAIN_TEST_CACHE", REPO_ROOT / ".test-cache")) / \
+        "launch-python"
+    python = folder / "bin" / "python"
+    probe = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", str(python),
+             "-c", "import brain.cli"]
+    if not python.exists() or subprocess.run(probe, capture_output=True).returncode != 0:
+        base = "/usr/bin/python3"
+        subprocess.run([base, "-m", "venv", "--clear", str(folder)], check=True)
+        subprocess.run([str(folder / "bin" / "pip"), "install", "--quiet", "-e",
+                        str(REPO_ROOT)], check=True, capture_output=True)
+    return str(python)
+
+
 @pytest.fixture
-def start_hub(tmp_path: Path) -> Iterator[Callable[..., Hub]]:
-    """start_hub("--allow", "...") -> a real hub on 127.0.0.1, stopped by PID afterwards."""
+def start_hub(tmp_path: Path, launch_python: str | None) -> Iterator[Callable[..., Hub]]:
+    """start_hub("--allow", "...", settings={"hub_memory": "1GiB"}) -> a real hub on
+    127.0.0.1 (with those brain settings), stopped by PID afterwards."""
     started: list[Hub] = []
 
-    def start(*args: str, env: dict[str, str] | None = None) -> Hub:
+    def start(*args: str, env: dict[str, str] | None = None,
+              settings: dict[str, str] | None = None) -> Hub:
         port = free_port()
         log = tmp_path / f"hub-{port}.log"
         handle = log.open("wb")
+        chosen = {**({"hub_python": launch_python} if launch_python else {}),
+                  **(settings or {})}
+        config = tmp_path / f"hub-{port}.toml"
+        config.write_text("".join(f'{key} = "{value}"\n' for key, value in chosen.items()))
         process = subprocess.Popen(
             [sys.executable, "-m", "brain", "hub", "--port", str(port), *args],
-            stdout=handle, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
+            stdout=handle, stderr=subprocess.STDOUT,
+            env={**os.environ, "BRAIN_CONFIG": str(config), **(env or {})})
         hub = Hub(f"http://127.0.0.1:{port}", process, log)
         started.append(hub)
         deadline = time.monotonic() + 20

@@ -89,9 +89,12 @@ def test_page_launch_status_logs_outputs(start_hub: Callable[..., Hub],
     assert "environment built" in logs.text
 
     again = client.post("/api/launches", json={"link": link.to_url()}).json()["id"]
-    assert wait_finished(client, again)["status"] == "succeeded"
+    second_final = wait_finished(client, again)
+    assert second_final["status"] == "succeeded"
     second = client.get(f"/api/launches/{again}/logs").text
-    assert "environment reused" in second and "setup: fetching" not in second
+    # The commit is fetched once, but each launch runs in its own fresh working copy.
+    assert "setup: fetching" not in second
+    assert second_final["project_dir"] != final["project_dir"]
     assert "alpha=0.25" in second  # the link's own value this time
     assert launch_id in client.get("/").text
     assert [item["id"] for item in client.get("/api/launches").json()] == [again, launch_id]
