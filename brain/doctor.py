@@ -2,7 +2,7 @@
 
 Essential parts (an interpreter, uv or virtualenv, git, a writable BRAIN_HOME with a sound
 run store) fail the doctor; optional ones (a Docker daemon and its base image, the cache on
-the projects' filesystem) only warn, since the venv backend works without them.
+the projects' filesystem, R and its packages) only warn, since the venv backend works without them.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ class Check:
 def run_checks(project_dir: Path, *, docker: bool = True) -> list[Check]:
     """Every check, in the order a user would fix them; `docker=False` skips the daemon."""
     checks: list[Callable[[], Check]] = [_brain, _interpreters, _installer, _git, _home,
-                                         _store, lambda: _cache_filesystem(project_dir)]
+                                         _store, lambda: _cache_filesystem(project_dir), _r]
     if docker:
         checks.append(_docker)
     found = []
@@ -135,6 +135,13 @@ def _cache_filesystem(project_dir: Path) -> Check:
                      "installs copy packages instead of hard-linking them (~6x slower)",
                      "set BRAIN_CACHE_DIR to a folder on the projects' filesystem")
     return Check("cache", OK, f"{cache}, on the projects' filesystem (installs hard-link)")
+
+
+def _r() -> Check:
+    from brain.rlang.doctor import r_finding
+
+    found = r_finding()
+    return Check("r", found.status, found.detail, found.hint)
 
 
 def _docker() -> Check:

@@ -48,6 +48,7 @@ class EntrySnapshot:
     inputs: tuple[str, ...] = ()
     outputs: tuple[str, ...] = ()
     notebook: str | None = None
+    kernel: str | None = None  # notebook: the Jupyter kernel (None: python3)
     depends_on: tuple[str, ...] = ()
 
 

@@ -37,6 +37,9 @@ class BuildOptions:
 @click.argument("project", required=False, type=click.Path(path_type=Path))
 @click.option("--wheel", "wheel", is_flag=True,
               help="Build the library: wheel and sdist into dist/ (needs build_enabled: true).")
+@click.option("--r-package", "r_package", is_flag=True,
+              help="Build the R source package (R CMD build) into dist/; the default for a "
+              "project with a DESCRIPTION.")
 @click.option("--docker", "docker", is_flag=True,
               help="Build the Docker image: the environment, the code and every entry point.")
 @click.option("--print-dockerfile", is_flag=True,
@@ -47,8 +50,9 @@ class BuildOptions:
               help="An extra tag: `latest`, or a full `repository:tag`. Repeatable.")
 @click.option("--force", is_flag=True, help="Rebuild even when the image is up to date.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-def build(project: Path | None, wheel: bool, docker: bool, print_dockerfile: bool,
-          registry: str | None, tags: tuple[str, ...], force: bool, as_json: bool) -> None:
+def build(project: Path | None, wheel: bool, r_package: bool, docker: bool,
+          print_dockerfile: bool, registry: str | None, tags: tuple[str, ...], force: bool,
+          as_json: bool) -> None:
     """Build the project's deliverables; `--docker` builds one image with every entry point.
 
     The image is tagged <namespace>/<name>:<version> and :<short commit> (`-dirty` when the
@@ -63,13 +67,17 @@ def build(project: Path | None, wheel: bool, docker: bool, print_dockerfile: boo
     \b
     Examples:
       brain build --wheel
+      brain build --r-package
       brain build --docker
       brain build --docker --print-dockerfile
       brain build --docker --tag latest --push registry.example.com:5000
     """
-    chosen = [kind for kind, wanted in (("wheel", wheel), ("docker", docker)) if wanted]
+    chosen = [kind for kind, wanted in (("wheel", wheel), ("r", r_package), ("docker", docker))
+              if wanted]
+    if not chosen and (output.project_folder(project) / "DESCRIPTION").is_file():
+        chosen = ["r"]  # an R package: what else would `brain build` mean
     if not chosen:
-        raise click.UsageError("choose what to build: --wheel or --docker")
+        raise click.UsageError("choose what to build: --wheel, --r-package or --docker")
     if (print_dockerfile or registry or tags) and not docker:
         raise click.UsageError("--print-dockerfile, --push and --tag go with --docker")
     from brain.spec.loader import load_project
@@ -133,8 +141,19 @@ def _build_wheel(project: Project, options: BuildOptions) -> dict[str, Any]:
     return result.as_dict()
 
 
+def _build_r(project: Project, options: BuildOptions) -> dict[str, Any]:
+    from brain.rlang.repository import build_r_package
+
+    built = build_r_package(project.root)
+    if not options.quiet:
+        output.success(f"built the R package {built.name} {built.version}")
+        output.echo(f"  {built.path}")
+    return {"name": built.name, "version": built.version, "files": [str(built.path)]}
+
+
 _BUILDERS: dict[str, Callable[[Project, BuildOptions], dict[str, Any]]] = {
     "wheel": _build_wheel,
+    "r": _build_r,
     "docker": _build_docker,
 }
 

@@ -55,18 +55,22 @@ def setup_deps(project: Path | None, backend: str, installer: str, frozen: bool,
 @click.command("lock", epilog=_EXIT_CODES)
 @click.argument("project", required=False, type=click.Path(path_type=Path))
 @click.option("--upgrade", is_flag=True, help="Re-resolve everything, ignoring current pins.")
+@click.option("--renv", is_flag=True,
+              help="Also export the R packages' pins as renv.lock (for renv users).")
 @click.option("--json", "as_json", is_flag=True, help="Print the pinned packages as JSON.")
-def lock(project: Path | None, upgrade: bool, as_json: bool) -> None:
+def lock(project: Path | None, upgrade: bool, renv: bool, as_json: bool) -> None:
     """Resolve the dependencies and pin them with hashes into onebrain.lock.
 
     The lock is universal (valid on every platform) and records a digest of the spec's
     requirements, so `brain setup-deps --frozen` can tell when it is stale. Re-locking keeps
-    the existing pins unless the spec needs otherwise (or --upgrade).
+    the existing pins unless the spec needs otherwise (or --upgrade). A project with env.r
+    also gets onebrain.r.lock (name, version, repository, checksum of each R package).
 
     \b
     Examples:
       brain lock
       brain lock --upgrade
+      brain lock --renv
     """
     from brain.envs.lock import lock_project, locked_packages
     from brain.spec.loader import load_project
@@ -75,11 +79,16 @@ def lock(project: Path | None, upgrade: bool, as_json: bool) -> None:
     with output.progress("lock", quiet=False) as progress:
         written = lock_project(loaded, upgrade=upgrade, progress=progress)
     packages = locked_packages(written)
+    from brain.rlang.lock_command import lock_r
+
+    r_lock = lock_r(loaded, renv=renv, quiet=as_json)
     if as_json:
         output.print_json({"lock": str(written.path), "packages": packages,
-                           "requirements_sha256": written.requirements_digest})
+                           "requirements_sha256": written.requirements_digest, **r_lock})
     else:
         output.success(f"wrote {_shown(str(written.path))}: {len(packages)} package(s) pinned")
+        for line in r_lock.get("messages", []):
+            output.success(line)
 
 
 @click.command("clean")

@@ -10,7 +10,8 @@ import click
 from brain.cli import output
 
 if TYPE_CHECKING:
-    pass
+    from brain.publish.release import PublishTarget
+    from brain.spec.loader import Project
 
 
 @click.command()
@@ -22,6 +23,9 @@ if TYPE_CHECKING:
 def publish(project: Path | None, index: str | None, as_json: bool) -> None:
     """Build the library (wheel + sdist) and publish it to a package index.
 
+    A project with a DESCRIPTION is an R package: its source package goes to the index's
+    CRAN-like repository (served as /r by `brain index serve`).
+
     The project must set `build_enabled: true`. A version that is already published is
     refused, never overwritten: bump `version:` to publish again. Uploads use twine; set
     TWINE_USERNAME and TWINE_PASSWORD for an index that needs them.
@@ -32,13 +36,19 @@ def publish(project: Path | None, index: str | None, as_json: bool) -> None:
       brain publish libs/air-forecaster --index http://127.0.0.1:8080/
       brain index serve                              # then pip install from it
     """
+    from brain.spec.loader import load_project
+
+    loaded = load_project(output.project_folder(project))
+    if (loaded.root / "DESCRIPTION").is_file():  # R needs none of the Python publishing tools
+        from brain.publish.release import resolve_target
+
+        _publish_r(loaded, resolve_target(index), as_json)
+        return
     from brain.extras import require_extra
 
     require_extra("publish", "brain publish")
     from brain.publish.release import publish_project, resolve_target
-    from brain.spec.loader import load_project
 
-    loaded = load_project(output.project_folder(project))
     target = resolve_target(index)
     result = publish_project(loaded, target)
     if as_json:
@@ -55,6 +65,31 @@ def publish(project: Path | None, index: str | None, as_json: bool) -> None:
         output.echo(f"use it from your projects: list {result.name} in their env.python.pip, "
                     "with `extra_index_urls: [local]` there or "
                     "`brain config set extra_index_urls local` once")
+
+
+def _publish_r(project: Project, target: PublishTarget, as_json: bool) -> None:
+    """An R package: `R CMD build`, then into the local index's CRAN-like repository."""
+    from brain.errors import InvalidInput
+    from brain.rlang.repository import build_r_package, publish_r_package, r_repository_root
+
+    if target.kind != "local":
+        raise InvalidInput("R packages are published to a local index folder only",
+                           hint="drop --index URL, or pass an index folder")
+    built = build_r_package(project.root)
+    index = Path(target.location)
+    published = publish_r_package(built, index)
+    if as_json:
+        output.print_json({"name": built.name, "version": built.version, "kind": "r",
+                           "index": str(index), "repository": str(r_repository_root(index)),
+                           "files": [{"filename": published.name, "kind": "r-source",
+                                      "path": str(published)}]})
+        return
+    output.success(f"published the R package {built.name} {built.version} to "
+                   f"{r_repository_root(index)}")
+    output.echo("install it with `brain index serve`, then in R: install.packages("
+                f"\"{built.name}\", repos = \"http://127.0.0.1:PORT/r\")")
+    output.echo(f"use it from your projects: list {built.name} in their env.r.packages, with "
+                "`repos: [local]`")
 
 
 @click.group()
@@ -92,6 +127,7 @@ def serve(port: int, host: str, folder: Path | None, log_requests: bool) -> None
         output.warn(f"serving on {host}: every machine that reaches it can read the index")
     output.echo(f"Serving {root} at {server.url} (Ctrl-C to stop)")
     output.echo(f"  pip install --extra-index-url {server.url} NAME")
+    output.echo(f"  R: install.packages(\"NAME\", repos = \"{server.url[:-len('simple')]}r\")")
     try:
         server.serve_forever()
     except KeyboardInterrupt:

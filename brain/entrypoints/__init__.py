@@ -24,6 +24,7 @@ BUILTIN: dict[str, str] = {
     "python": "brain.entrypoints.python:PythonEntry",
     "notebook": "brain.entrypoints.notebook:NotebookEntry",
     "app": "brain.entrypoints.app:AppEntry",
+    "r": "brain.entrypoints.r:REntry",
 }
 _registered: dict[str, EntryType] = {}
 _added: list[str] = []  # names registered at run time, in order

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from brain.runs.record import RunRecord
 
 # The spec fields whose meaning depends on the type; each type says which it takes.
-TYPED_FIELDS = frozenset({"command", "script", "module", "notebook", "port"})
+TYPED_FIELDS = frozenset({"command", "script", "module", "notebook", "port", "kernel"})
 
 
 class EntryFields(Protocol):
@@ -43,6 +43,8 @@ class EntryFields(Protocol):
     def notebook(self) -> str | None: ...
     @property
     def port(self) -> int | None: ...
+    @property
+    def kernel(self) -> str | None: ...
 
 
 class BackendTraits(Protocol):

@@ -3,6 +3,7 @@ to HTML, with a provenance record (see brain.notebooks.execute for the run itsel
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, ClassVar
 
@@ -19,7 +20,7 @@ class NotebookEntry(EntryType):
     """The driver script runs the notebook; the report lands in .brain/reports/RUN_ID/."""
 
     name = "notebook"
-    fields = frozenset({"notebook"})
+    fields = frozenset({"notebook", "kernel"})
     produces_report = True
     # Pinned versions that install from wheels on Python 3.11, added to the environment (and
     # so to its identity and lock) only when a notebook entry point is declared.
@@ -37,6 +38,10 @@ class NotebookEntry(EntryType):
                                  None, key=True)]
         if not entry.notebook.endswith(".ipynb"):
             return [EntryProblem(f"expected a .ipynb file, got {entry.notebook!r}", "notebook")]
+        if entry.kernel is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}",
+                                                         entry.kernel):
+            return [EntryProblem(f"{entry.kernel!r} is not a Jupyter kernel name (e.g. python3, "
+                                 "ir)", "kernel")]
         return []
 
     def command(self, name: str, entry: EntrySnapshot,

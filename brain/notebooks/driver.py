@@ -3,7 +3,7 @@
 This file is a standalone script: it imports nothing from brain (brain is not installed in the
 project's environment), only papermill and nbconvert, which brain adds to that environment.
 
-    python driver.py NOTEBOOK REPORTS_DIR PARAMETERS_JSON      (with BRAIN_RUN_ID set)
+    python driver.py NOTEBOOK REPORTS_DIR PARAMETERS_JSON [KERNEL]   (with BRAIN_RUN_ID set)
 
 Writes into REPORTS_DIR/$BRAIN_RUN_ID: the executed notebook (kept when a cell fails, up to
 that cell), the standalone HTML, and `timings.json` (seconds spent executing and rendering,
@@ -26,8 +26,8 @@ from typing import Any
 def main(argv: list[str]) -> int:
     """Execute, render, and say how it went."""
     run_id = os.environ.get("BRAIN_RUN_ID", "")
-    if len(argv) != 3 or not run_id or "/" in run_id:
-        print("usage: BRAIN_RUN_ID=ID driver.py NOTEBOOK REPORTS_DIR PARAMETERS_JSON",
+    if len(argv) not in (3, 4) or not run_id or "/" in run_id:
+        print("usage: BRAIN_RUN_ID=ID driver.py NOTEBOOK REPORTS_DIR PARAMETERS_JSON [KERNEL]",
               file=sys.stderr)
         return 2
     notebook, report_dir = Path(argv[0]).resolve(), Path(argv[1]).resolve() / run_id
@@ -44,7 +44,8 @@ def main(argv: list[str]) -> int:
     os.environ.setdefault("JUPYTER_RUNTIME_DIR", tempfile.mkdtemp(prefix="brain-jupyter-"))
     _show_cell_output()
     timings: dict[str, Any] = {"notebook": executed.name, "html": html.name}
-    error = _execute(notebook, executed, parameters, timings)
+    kernel = argv[3] if len(argv) == 4 else "python3"  # `ir`: IRkernel, for R notebooks
+    error = _execute(notebook, executed, parameters, timings, kernel)
     if executed.is_file():
         started = time.perf_counter()
         _render(executed, html)
@@ -62,7 +63,7 @@ def main(argv: list[str]) -> int:
 
 
 def _execute(notebook: Path, executed: Path, parameters: dict[str, Any],
-             timings: dict[str, Any]) -> dict[str, Any] | None:
+             timings: dict[str, Any], kernel: str) -> dict[str, Any] | None:
     """Run the notebook with papermill; the failing cell's error, or None."""
     # Installed in the project's environment, not beside brain: no stubs to check against.
     import papermill  # type: ignore[import-not-found,unused-ignore]
@@ -71,7 +72,7 @@ def _execute(notebook: Path, executed: Path, parameters: dict[str, Any],
     started = time.perf_counter()
     try:
         papermill.execute_notebook(
-            str(notebook), str(executed), parameters=parameters, kernel_name="python3",
+            str(notebook), str(executed), parameters=parameters, kernel_name=kernel,
             cwd=str(notebook.parent), progress_bar=False, log_output=True,
         )
     except PapermillExecutionError as failure:

@@ -62,6 +62,9 @@ def notebook_command(
     for key, value in parameters.items():
         shown += ["-p", key, value if isinstance(value, str) else json.dumps(value)]
     argv = ["python", str(DRIVER), notebook, REPORTS_DIR, json.dumps(parameters)]
+    if entry.kernel:
+        shown += ["-k", entry.kernel]
+        argv.append(entry.kernel)
     return shlex.join(shown), argv
 
 

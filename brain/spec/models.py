@@ -30,6 +30,7 @@ from pydantic_core import PydanticCustomError
 from brain.entry_names import find_declared
 from brain.entry_names import normalize_entry_name as normalize_entry_name
 from brain.entrypoints import BUILTIN, type_names
+from brain.rlang.specifiers import NAME_PATTERN as R_NAME_PATTERN
 
 # The names grammar (README, "Names"). Names are printed in tables and logs and used in
 # paths, URLs and options, so none can hold a control character, a path separator, a bidi
@@ -86,6 +87,27 @@ def _source_text(value: Any) -> Any:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
     return value
+
+
+def _r_name(value: Any) -> Any:
+    from brain.rlang.specifiers import SpecifierError, check_name
+
+    try:
+        return check_name(value)
+    except SpecifierError as error:
+        raise ValueError(str(error)) from None
+
+
+def _r_specifier(value: Any) -> Any:
+    from brain.rlang.specifiers import SpecifierError, parse_specifier
+
+    if value is None:
+        return "*"
+    try:
+        parse_specifier(value)
+    except SpecifierError as error:
+        raise ValueError(str(error)) from None
+    return value.strip()
 
 
 def _known_entry_type(value: Any) -> Any:
@@ -165,14 +187,16 @@ class EntryPoint(_Model):
     type: EntryTypeName = Field(
         "shell",
         description="shell: argv, no shell; bash: `bash -c`; python: script or module; "
-        "notebook: papermill-style run + HTML; app: a long-running server.",
+        "notebook: papermill-style run + HTML; app: a long-running server; r: `Rscript script`.",
     )
     command: str | None = Field(
         None, description="Jinja2 template; every substituted value is shell-quoted."
     )
-    script: str | None = Field(None, description="python: a script path in the project.")
+    script: str | None = Field(None, description="python, r: a script path in the project.")
     module: str | None = Field(None, description="python: a module run as `python -m`.")
     notebook: str | None = Field(None, description="notebook: the .ipynb to execute.")
+    kernel: str | None = Field(
+        None, description="notebook: the Jupyter kernel (default python3; `ir` for R).")
     port: StrictInt | None = Field(
         None, ge=1, le=65535, description="app: the port to wait on (else the `port` parameter)."
     )
@@ -227,6 +251,50 @@ class PythonEnv(_Model):
         return lines
 
 
+RPackageName = Annotated[
+    str, BeforeValidator(_r_name),
+    WithJsonSchema({"type": "string", "pattern": R_NAME_PATTERN}),
+]
+RSpecifierText = Annotated[
+    # Before-validators run last first: the YAML source text, then the grammar.
+    str, BeforeValidator(_r_specifier), BeforeValidator(_source_text),
+    WithJsonSchema({"type": ["string", "number"]}),
+]
+
+
+class REnv(_Model):
+    """The R side of the environment (see docs/r.md)."""
+
+    version: VersionText | None = Field(
+        None, description='R version "MAJOR.MINOR", checked against the R on PATH.')
+    packages: dict[RPackageName, RSpecifierText] = Field(
+        default_factory=dict,
+        description='R package name -> version specifier ("*", ">=1.8", "==0.1.0").',
+        json_schema_extra={"propertyNames": {"pattern": R_NAME_PATTERN}},
+    )
+    repos: tuple[str, ...] = Field(
+        (), description="CRAN-like repositories (URLs); `local` = brain's own index.")
+
+    @field_validator("version")
+    @classmethod
+    def _r_version(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"\d\.\d{1,2}", value):
+            raise ValueError(f'expected an R version like "4.2", got {value!r}')
+        return value
+
+    @field_validator("repos")
+    @classmethod
+    def _repository_urls(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        from brain.rlang.specifiers import SpecifierError, check_repository
+
+        for url in value:
+            try:
+                check_repository(url)
+            except SpecifierError as error:
+                raise ValueError(str(error)) from None
+        return value
+
+
 class DockerEnv(_Model):
     """Settings for the Docker backend."""
 
@@ -238,6 +306,7 @@ class Env(_Model):
     """How the project's environment is built."""
 
     python: PythonEnv = Field(default_factory=PythonEnv)
+    r: REnv | None = Field(None, description="R packages, installed into <project>/.brain.")
     docker: DockerEnv = Field(default_factory=DockerEnv)
     variables: dict[EnvVarName, EnvVarValue] = Field(
         default_factory=dict,

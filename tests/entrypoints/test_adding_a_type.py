@@ -86,7 +86,7 @@ def test_an_unregistered_type_is_refused_by_validation(brain: Callable[..., Resu
     root = make_project({"onebrain.yml": SPEC, "play.py": PLAY})
     result = brain("validate", str(root))
     assert result.exit_code == 2
-    assert "expected one of 'shell', 'bash', 'python', 'notebook' or 'app', got 'toy'" in \
+    assert "expected one of 'shell', 'bash', 'python', 'notebook', 'app' or 'r', got 'toy'" in \
         result.output
 
 

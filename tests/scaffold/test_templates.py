@@ -17,13 +17,14 @@ from brain.scaffold.catalog import builtin_templates_dir, list_templates
 from .helpers import git
 
 TEMPLATES = ["basic", "api", "app", "notebook-report", "library", "pipeline"]
+R_TEMPLATES = ["r-basic", "r-package", "r-shiny"]  # generated and run by tests/r
 # templates whose tests need nothing beyond pytest and the standard library
 STDLIB_ONLY = ["basic", "notebook-report", "library", "pipeline"]
 
 
 def test_the_builtin_templates_are_found() -> None:
     names = [t.name for t in list_templates() if t.builtin]
-    assert names == sorted(TEMPLATES)
+    assert names == sorted(TEMPLATES + R_TEMPLATES)
     assert builtin_templates_dir().name == "templates"
 
 

@@ -70,7 +70,7 @@ CASES: list[tuple[str, str | bytes, int, str, str]] = [
      "expected a mapping"),
     # --- entry points
     ("bad-entry-type", entry("type: rscript\ncommand: run"), 5, "entry_points.main.type",
-     "expected one of 'shell', 'bash', 'python', 'notebook' or 'app', got 'rscript'"),
+     "expected one of 'shell', 'bash', 'python', 'notebook', 'app' or 'r', got 'rscript'"),
     ("shell-no-command", entry("type: shell\ndescription: x"), 4, "entry_points.main",
      "a shell entry point needs a command"),
     ("command-not-text", entry("command: [python, run.py]"), 5, "entry_points.main.command",
