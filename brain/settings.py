@@ -74,18 +74,12 @@ ENVIRONMENT: dict[str, Variable] = {v.name: v for v in (
     Variable("BRAIN_REMOTES", "path", "BRAIN_HOME/remotes.json",
              "The remotes `brain remote add` keeps."),
     Variable("BRAIN_SSH_CONFIG", "path", "", "An ssh config file passed to ssh as -F."),
-    Variable("BRAIN_BASE_PATH", "text", "",
-             "Set by the hub for an app it serves (the public path prefix): not a setting to "
-             "change."),
     Variable("BRAIN_CI_MAIN_BRANCH", "text", "main",
              "`brain ci run` publishes libraries and renders reports on this branch only."),
     Variable("BRAIN_CI_SINCE", "text", "",
              "`brain ci run --since` when not given: the base ref (empty = every project)."),
     Variable("BRAIN_CI_BRANCH", "text", "",
              "`brain ci run --branch` when not given (default: the checked-out branch)."),
-    Variable("BRAIN_BUILD_FOLDER", "text", "",
-             "Set by brain in its installers' environment (the build they write): not a "
-             "setting to change."),
 )}
 
 
@@ -143,3 +137,14 @@ def _bad(name: str, value: str) -> InvalidInput:
     return InvalidInput(f"{name} must be {_KIND_WORDS[variable.kind]}, got {value[:80]!r}",
                         hint=f"{name}: {variable.help} Unset it for the default"
                         + (f" ({variable.default})." if variable.default else "."))
+
+
+# Set by brain for its own children (entry points, installers, apps): a protocol they read,
+# not a setting a user changes, so `brain config list` does not show them.
+PROTOCOL = frozenset({
+    "BRAIN_RUN_ID", "BRAIN_PORT", "BRAIN_PROJECT_DIR", "BRAIN_CONTAINER_REQUEST", "BRAIN_DIR",
+    "BRAIN_BASE_PATH",  # the path prefix the hub serves an app under
+    "BRAIN_BUILD_FOLDER",  # the build an installer writes (stops leftovers of a killed brain)
+    "BRAIN_PARAM_TYPES",  # r entry points: parameter types for brain.R (plus BRAIN_PARAM_<name>)
+    "BRAIN_R_LIB", "BRAIN_R_REPOS", "BRAIN_R_PINNED", "BRAIN_R_PACKAGES", "BRAIN_R_CONTRIB",
+})

@@ -16,9 +16,7 @@ from brain import settings
 from brain.errors import InvalidInput
 
 REPO = Path(__file__).resolve().parent.parent
-# Set by brain for its own children: a protocol, not a setting.
-PROTOCOL = {"BRAIN_RUN_ID", "BRAIN_PORT", "BRAIN_PROJECT_DIR", "BRAIN_CONTAINER_REQUEST",
-            "BRAIN_DIR"}
+PROTOCOL = settings.PROTOCOL
 
 
 def test_every_variable_brain_mentions_is_declared() -> None:
