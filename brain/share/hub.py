@@ -147,11 +147,8 @@ def create_app(settings: HubSettings) -> FastAPI:
 
     @app.post("/api/launches", response_model=None)
     async def create(request: Request) -> Response:
-        body = await request.body()
         try:
-            if len(body) > 2 * MAX_URL_BYTES:
-                raise TooLong(f"the request is {len(body)} bytes, over the "
-                              f"{2 * MAX_URL_BYTES}-byte limit")
+            body = await _capped_body(request, 2 * MAX_URL_BYTES)
             link_text, params = _launch_request(body)
             link = admitted(link_text)
             prepared = await run_in_threadpool(prepare, link, params=params)
@@ -268,6 +265,22 @@ def _report_file(launch: Launch) -> Path | None:
     return html
 
 
+async def _capped_body(request: Request, cap: int) -> bytes:
+    """The request body, refused (TooLong) past `cap` bytes before more is read: a client
+    announcing or streaming gigabytes must not make the hub hold them."""
+    from brain.share.url import TooLong
+
+    announced = request.headers.get("content-length", "")
+    if announced.isdigit() and int(announced) > cap:
+        raise TooLong(f"the request is {announced} bytes, over the {cap}-byte limit")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > cap:
+            raise TooLong(f"the request is over the {cap}-byte limit")
+    return bytes(body)
+
+
 def _launch_request(body: bytes) -> tuple[str, dict[str, str] | None]:
     """(link, params) from a POST body; InvalidInput naming what is wrong."""
     import json
@@ -276,7 +289,7 @@ def _launch_request(body: bytes) -> tuple[str, dict[str, str] | None]:
 
     try:
         data = json.loads(body or b"{}")
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: `[[[[...` nested past the stack
         raise InvalidInput("the request body is not JSON",
                            hint='send {"link": URL, "params": {"name": "value"}}') from None
     if not isinstance(data, dict) or not isinstance(data.get("link"), str):
