@@ -231,9 +231,15 @@ def normalize_path(path: str) -> str:
 def _check_entry(entry: str | None) -> str | None:
     if entry is None or entry == "":
         return None
+    from brain.spec.models import ENTRY_NAME_PATTERN
+
     entry = _check_text("entry", entry)
-    if entry.startswith("-") or len(entry) > 200:
-        raise InvalidInput(f"the link's entry {entry[:60]!r} is not an entry point name")
+    # The spec's own name grammar, checked before anything is fetched: no separators, `..`,
+    # bidi overrides or leading '-' reach git, pages or logs from a link.
+    if not re.fullmatch(ENTRY_NAME_PATTERN, entry):
+        raise InvalidInput(f"the link's entry {entry[:60]!r} is not an entry point name",
+                           hint="entry point names are letters, digits, spaces, '.', '_' "
+                           "and '-', beginning with a letter or digit")
     return entry
 
 
