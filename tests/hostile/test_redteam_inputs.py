@@ -18,6 +18,9 @@ MEMORY_KIB = 400_000  # far above brain's own footprint, far below what the bomb
 ENTRY = "name: x\nversion: 0.1.0\nentry_points: {main: {type: bash, command: %s}}\n"
 
 
+ENV = "name: x\nversion: 0.1.0\nenv:\n  %s\nentry_points: {main: {type: bash, command: echo}}\n"
+
+
 def bomb(depth: int = 8) -> str:
     """Nested YAML aliases: 9**depth strings if expanded."""
     lines = ["a0: &a0 ['x','x','x','x','x','x','x','x','x']"]
@@ -95,6 +98,16 @@ SPECS: dict[str, str | bytes] = {
     "jinja-slice-zero": jinja("{{ [1, 2]|slice(0)|list }}"),
     "jinja-random-empty": jinja("{{ []|random }}"),
     "jinja-map-attribute": jinja("{{ [1]|map(attribute='__class__')|list }}"),
+    # Spec fields that reach the argv of uv or a requirements file.
+    "env-index-url-option": ENV % "python: {index_url: '--no-verify'}",
+    "env-extra-index-option": ENV % "python: {extra_index_urls: ['--find-links=/etc']}",
+    "env-index-url-newline": ENV % 'python: {index_url: "https://example.com/s\\n-r x"}',
+    "env-pip-option": ENV % "python: {pip: ['--index-url=http://127.0.0.1:9/x']}",
+    "env-pip-editable": ENV % "python: {pip: ['-e /etc']}",
+    "env-pip-marker-shell": ENV % "python: {pip: {six: '; touch SENTINEL'}}",
+    "env-requirements-absolute": ENV % "python: {requirements: /etc/passwd}",
+    "env-requirements-dotdot": ENV % "python: {requirements: ../../../etc/passwd}",
+    "env-python-option": ENV % "python: {version: '--python=/bin/sh'}",
 }
 
 # Templates the sandbox may render: their work and output are small once evaluated.
