@@ -188,9 +188,21 @@ def parse_link(url: str) -> LaunchLink:
 
 def check_repo(repo: str) -> str:
     """`repo` if it is a git URL brain may fetch; InvalidInput otherwise."""
+    from urllib.parse import urlsplit
+
     from brain.vcs.urls import check_url
 
-    return check_url(_check_text("repo", repo), what="the link's repo")
+    repo = check_url(_check_text("repo", repo), what="the link's repo")
+    # A link is shared (pages, run records, the hub's index): a token in it would be too.
+    # `ssh://git@host` names a user only; a password, or any http(s) user part, is a secret.
+    parts = urlsplit(repo) if "://" in repo else None
+    if parts is not None and (parts.password is not None or (
+            parts.scheme.lower() in ("http", "https") and parts.username is not None)):
+        raise InvalidInput("the link's repo carries credentials (user:token@); links are "
+                           "shared, so they may not",
+                           hint="let git authenticate instead (a credential helper or an "
+                           "ssh key); `brain generate-url` leaves credentials out")
+    return repo
 
 
 def check_commit(commit: str) -> str:

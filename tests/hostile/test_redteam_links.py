@@ -52,6 +52,9 @@ FORGED = {
     "bad-version": f"v=9&repo=https://example.com/r.git&commit={C}",
     "param-ctrl-name": f"v=1&repo=https://example.com/r.git&commit={C}&p.a%0ab=1",
     "over-length": f"v=1&repo=https://example.com/r.git&commit={C}&p.a=" + "x" * 9000,
+    "token-in-repo": f"v=1&repo=https://x-access-token:ghp_SECRET@example.com/r.git&commit={C}",
+    "bare-token-in-repo": f"v=1&repo=https://ghp_SECRET@example.com/r.git&commit={C}",
+    "ssh-password": f"v=1&repo=ssh://git:SECRET@example.com/r.git&commit={C}",
     "entry-dotdot": f"v=1&repo=https://example.com/r.git&commit={C}&entry=..",
     "entry-newline": f"v=1&repo=https://example.com/r.git&commit={C}&entry=a%0Ab",
 }
@@ -64,6 +67,14 @@ def test_brain_launch_refuses_a_forged_link(name: str, tmp_path: Path) -> None:
     assert "internal error" not in done.output
     assert not os.path.exists(SENTINEL)
     assert "fetching" not in done.output  # refused before git was asked anything
+
+
+def test_a_link_without_credentials_still_names_a_user() -> None:
+    from brain.share.url import parse_link
+
+    for repo in ("ssh://git@example.com/r.git", "git@example.com:team/r.git",
+                 "https://example.com/r.git"):
+        assert parse_link(f"v=1&repo={repo}&commit={C}").repo == repo
 
 
 def test_brain_launch_refuses_a_tampered_signed_link(tmp_path: Path) -> None:
