@@ -11,7 +11,6 @@ import difflib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
-from urllib.parse import urlsplit
 
 from brain import paths
 from brain.errors import InvalidInput
@@ -20,7 +19,8 @@ if TYPE_CHECKING:
     from brain.spec.models import Spec
 
 # `local` stands for the local index that `brain publish` writes (a file:// URL).
-LOCAL_INDEX_ALIAS = "local"
+from brain.index_urls import LOCAL_INDEX_ALIAS as LOCAL_INDEX_ALIAS
+from brain.index_urls import check_index_url as check_index_url
 
 
 @dataclass(frozen=True)
@@ -189,20 +189,6 @@ def package_index_settings(spec: Spec | None) -> tuple[str | None, tuple[str, ..
         if url != expanded_index and url not in unique:
             unique.append(url)
     return expanded_index, tuple(unique)
-
-
-def check_index_url(value: str, *, setting: str = "index URL") -> str:
-    """`value` when it is an http(s)/file URL (or `local`), else InvalidInput."""
-    if value == LOCAL_INDEX_ALIAS:
-        return value
-    if any(ch.isspace() or ord(ch) < 32 for ch in value):
-        raise InvalidInput(f"{setting} {value!r} contains whitespace or control characters")
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https", "file") or (
-            parts.scheme != "file" and not parts.netloc):
-        raise InvalidInput(f"{setting} {value!r} is not an http(s):// or file:// URL",
-                           hint="e.g. https://pypi.org/simple or `local` for brain's own index")
-    return value
 
 
 def _expand(url: str) -> str:

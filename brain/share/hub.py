@@ -72,6 +72,7 @@ def create_app(settings: HubSettings) -> FastAPI:
     from brain.share import pages
     from brain.share.history import FINAL_STATUSES, LaunchHistory
     from brain.share.hub_data import (
+        capped_body,
         field_errors,
         has_port_parameter,
         launch_request,
@@ -187,11 +188,8 @@ def create_app(settings: HubSettings) -> FastAPI:
 
     @app.post("/api/launches", response_model=None)
     async def create(request: Request) -> Response:
-        body = await request.body()
         try:
-            if len(body) > 2 * MAX_URL_BYTES:
-                raise TooLong(f"the request is {len(body)} bytes, over the "
-                              f"{2 * MAX_URL_BYTES}-byte limit")
+            body = await capped_body(request, 2 * MAX_URL_BYTES)
             link_text, params = launch_request(body)
             link = admitted(link_text)
             launch = await run_in_threadpool(start, link, params)

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 from brain.errors import BrainError
 
 if TYPE_CHECKING:
+    from starlette.requests import Request
+
     from brain.share.history import Launch
 
 
@@ -74,7 +76,7 @@ def launch_request(body: bytes) -> tuple[str, dict[str, str] | None]:
 
     try:
         data = json.loads(body or b"{}")
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: `[[[[...` nested past the stack
         raise InvalidInput("the request body is not JSON",
                            hint='send {"link": URL, "params": {"name": "value"}}') from None
     if not isinstance(data, dict) or not isinstance(data.get("link"), str):
@@ -127,3 +129,19 @@ def status_of(error: BrainError) -> int:
     if isinstance(error, InvalidInput):
         return 400
     return 502  # the remote or the environment failed: not the client's doing
+
+
+async def capped_body(request: Request, cap: int) -> bytes:
+    """The request body, refused (TooLong) past `cap` bytes before more is read: a client
+    announcing or streaming gigabytes must not make the hub hold them."""
+    from brain.share.url import TooLong
+
+    announced = request.headers.get("content-length", "")
+    if announced.isdigit() and int(announced) > cap:
+        raise TooLong(f"the request is {announced} bytes, over the {cap}-byte limit")
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > cap:
+            raise TooLong(f"the request is over the {cap}-byte limit")
+    return bytes(body)

@@ -188,9 +188,21 @@ def parse_link(url: str) -> LaunchLink:
 
 def check_repo(repo: str) -> str:
     """`repo` if it is a git URL brain may fetch; InvalidInput otherwise."""
+    from urllib.parse import urlsplit
+
     from brain.vcs.urls import check_url
 
-    return check_url(_check_text("repo", repo), what="the link's repo")
+    repo = check_url(_check_text("repo", repo), what="the link's repo")
+    # A link is shared (pages, run records, the hub's index): a token in it would be too.
+    # `ssh://git@host` names a user only; a password, or any http(s) user part, is a secret.
+    parts = urlsplit(repo) if "://" in repo else None
+    if parts is not None and (parts.password is not None or (
+            parts.scheme.lower() in ("http", "https") and parts.username is not None)):
+        raise InvalidInput("the link's repo carries credentials (user:token@); links are "
+                           "shared, so they may not",
+                           hint="let git authenticate instead (a credential helper or an "
+                           "ssh key); `brain generate-url` leaves credentials out")
+    return repo
 
 
 def check_commit(commit: str) -> str:
@@ -231,9 +243,15 @@ def normalize_path(path: str) -> str:
 def _check_entry(entry: str | None) -> str | None:
     if entry is None or entry == "":
         return None
+    from brain.spec.models import ENTRY_NAME_PATTERN
+
     entry = _check_text("entry", entry)
-    if entry.startswith("-") or len(entry) > 200:
-        raise InvalidInput(f"the link's entry {entry[:60]!r} is not an entry point name")
+    # The spec's own name grammar, checked before anything is fetched: no separators, `..`,
+    # bidi overrides or leading '-' reach git, pages or logs from a link.
+    if not re.fullmatch(ENTRY_NAME_PATTERN, entry):
+        raise InvalidInput(f"the link's entry {entry[:60]!r} is not an entry point name",
+                           hint="entry point names are letters, digits, spaces, '.', '_' "
+                           "and '-', beginning with a letter or digit")
     return entry
 
 

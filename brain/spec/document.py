@@ -308,7 +308,11 @@ class _Builder:
         # Plain (the C parser says "", the Python one None). What YAML 1.1 already read as
         # text (`1e5` too) stays text: that reading can only keep what the user wrote.
         if not node.style and node.tag != "tag:yaml.org,2002:str":
-            value = core_value(node.value)
+            try:
+                value = core_value(node.value)
+            except ValueError as error:  # e.g. an integer past Python's 4300-digit limit
+                self._refuse(f"invalid number {node.value[:40]!r}: {error}", node, path)
+                return None
             if not isinstance(value, str):
                 self.sources[path] = node.value
             return value

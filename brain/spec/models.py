@@ -238,6 +238,21 @@ class PythonEnv(_Model):
             raise ValueError(f'expected a Python version like "3.11", got {value!r}')
         return value
 
+    @field_validator("index_url", "extra_index_urls")
+    @classmethod
+    def _index_urls(cls, value: str | tuple[str, ...] | None) -> str | tuple[str, ...] | None:
+        # These reach uv's argv and pip's requirement files: the same rule as the settings
+        # (an http(s)/file URL or `local`), so no '-' option or newline ever rides along.
+        from brain.errors import InvalidInput
+        from brain.index_urls import check_index_url
+
+        try:
+            for url in (value,) if isinstance(value, str) else value or ():
+                check_index_url(url, setting="the index URL")
+        except InvalidInput as error:
+            raise ValueError(error.message) from None
+        return value
+
     def requirement_lines(self) -> list[str]:
         """The pip requirements as PEP 508 strings, in spec order."""
         if isinstance(self.pip, list):
