@@ -48,6 +48,7 @@ class EntrySnapshot:
     outputs: tuple[str, ...] = ()
     notebook: str | None = None
     depends_on: tuple[str, ...] = ()
+    metrics: str | None = None
 
 
 class ProjectView(Protocol):

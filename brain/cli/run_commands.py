@@ -41,9 +41,17 @@ if TYPE_CHECKING:
               help="Run even when the declared outputs are up to date (prerequisites too).")
 @click.option("--start-timeout", type=click.FloatRange(min=0.1), default=60.0,
               metavar="SECONDS", help="Apps: how long to wait for the port to answer.")
+@click.option("--sweep", "sweeps", multiple=True, metavar="NAME=V1,V2,...",
+              help="Run every combination of these values (repeatable), then compare them.")
+@click.option("--parallel", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Sweeps: points run at once (default 1; every point on ray).")
+@click.option("--address", metavar="URL", default=None,
+              help="ray: the cluster's dashboard address (default: BRAIN_RAY_ADDRESS, the "
+              "ray_address setting, else http://127.0.0.1:8265).")
 def run(project: Path | None, entry: str | None, params: tuple[str, ...], backend: str,
         dry_run: bool, no_setup: bool, as_json: bool, commit_first: bool, force: bool,
-        start_timeout: float) -> None:
+        start_timeout: float, sweeps: tuple[str, ...] = (), parallel: int | None = None,
+        address: str | None = None) -> None:
     """Run an entry point with typed parameters, live output, logs, and a run record.
 
     The environment is set up first when it is missing or stale (unless --no-setup).
@@ -61,6 +69,8 @@ def run(project: Path | None, entry: str | None, params: tuple[str, ...], backen
       brain run -e main --dry-run
       brain run --commit -e fit-models     # commit the code first: exact provenance
       brain run -e report -P ds=2024-01-01 --force
+      brain run -e fit --sweep alpha=0.1,0.3,0.9 --sweep mode=fast,full --parallel 2
+      brain run -e fit -P alpha=0.3 --backend ray --address http://127.0.0.1:8265
     """
     from brain.params import parse_assignments
     from brain.runs.plan import needs_pipeline, plan_pipeline
@@ -68,6 +78,18 @@ def run(project: Path | None, entry: str | None, params: tuple[str, ...], backen
 
     loaded = load_snapshot(output.project_folder(
         project, hint="pass a project folder: brain run PATH -e ENTRY"))
+    if address is not None:
+        import os
+
+        # The ray backend reads its address from here (brain.envs.ray_backend); the option
+        # only overrides it for this brain process and the runs it starts.
+        os.environ["BRAIN_RAY_ADDRESS"] = address
+    if sweeps:
+        from brain.cli.run_sweep import run_sweep_command
+
+        _exit(run_sweep_command(loaded, entry, parse_assignments(params), sweeps,
+                                backend=backend, parallel=parallel, setup=not no_setup,
+                                as_json=as_json))
     plans = plan_pipeline(loaded, entry, parse_assignments(params))  # prerequisites first
     plan = plans[-1]
     if dry_run:
@@ -119,6 +141,8 @@ def _execute(plan: RunPlan, *, backend: str, setup: bool, as_json: bool,
         stdout=sys.stderr if as_json else None,
     )
     record = result.record
+    for warning in record.extra.get("metrics_warnings") or ():
+        output.warn(str(warning))
     took = f"{(record.duration or 0):.2f}s"
     if result.message:
         output.note(f"run {record.id} {record.status} after {took}: {result.message}")
