@@ -14,9 +14,10 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+from brain.run_plan import RUN_DIR_VARIABLE as RUN_DIR_VARIABLE  # re-exported
+
 MAX_BYTES = 1 << 20  # a metrics file is a handful of numbers; more is a mistake
 MAX_NAMES = 1000
-RUN_DIR_VARIABLE = "BRAIN_RUN_DIR"  # a folder of the run's own (sweeps): see docs/sweeps.md
 
 
 @dataclass(frozen=True)

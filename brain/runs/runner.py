@@ -17,7 +17,7 @@ from typing import IO, TYPE_CHECKING, Any
 from brain.envs.select import DEFAULT_BACKEND
 from brain.errors import EXIT_INTERRUPTED, BrainError, EnvironmentFailure, InvalidInput
 from brain.file_hashes import hash_files
-from brain.runs.metrics import RUN_DIR_VARIABLE
+from brain.run_plan import RUN_DIR_VARIABLE
 
 if TYPE_CHECKING:
     import subprocess
@@ -97,7 +97,10 @@ def execute(
         watcher = PortWatcher(plan.port, timeout=start_timeout or DEFAULT_START_TIMEOUT,
                               on_ready=on_ready)
     record = _new_record(plan, env, identity, git.result())
-    record = replace(record, origin=origin, extra={**record.extra, **(extra or {})})
+    # A backend may name where the run went (the ray backend: its address and job id).
+    details = getattr(env, "record_details", None)
+    extra = {**(details(plan.run_id) if details is not None else {}), **(extra or {})}
+    record = replace(record, origin=origin, extra={**record.extra, **extra})
     with RunStore() as store:
         store.insert(record)
         if on_started is not None:
