@@ -105,6 +105,16 @@ class RayEnvironment:
                       if line.strip() and not line.lstrip().startswith(("#", "-"))]
         return lines
 
+    def index_options(self) -> list[str]:
+        """pip's index options for the job: the project's index settings (brain.config)."""
+        from brain.envs.identity import collect_inputs
+
+        inputs = collect_inputs(self.project)
+        options = ["--index-url", inputs.index_url] if inputs.index_url else []
+        for url in inputs.extra_index_urls:
+            options += ["--extra-index-url", url]
+        return options
+
     def resources(self) -> dict[str, Any]:
         """`hardware` as the job's entrypoint resources (what Ray schedules it by)."""
         from brain.envs.image_names import memory_bytes
@@ -160,6 +170,7 @@ class RayEnvironment:
             # On the cluster the job's working directory is the project (a copy of its own).
             "variables": {**variables, "BRAIN_PROJECT_DIR": ".", RUN_DIR_VARIABLE: "."},
             "pip": self.requirements(),
+            "pip_options": self.index_options(),
             "resources": self.resources(),
             "root": str(self.project.root),
             "metrics": self._metrics_files(),

@@ -126,7 +126,9 @@ def _check_resources(address: str, wanted: dict[str, Any]) -> None:
 def _submit(client: Any, job: dict[str, Any]) -> str:
     runtime_env: dict[str, Any] = {"env_vars": job["variables"]}
     if job["pip"]:
-        runtime_env["pip"] = job["pip"]
+        runtime_env["pip"] = {"packages": job["pip"]}
+        if job.get("pip_options"):
+            runtime_env["pip"]["pip_install_options"] = job["pip_options"]
     # One line (Ray echoes the entrypoint in the log, before the job's own output).
     entrypoint = shlex.join([
         "python", "-c", f"exec({SHIM!r})", json.dumps(job["argv"]), json.dumps(job["metrics"])])

@@ -175,6 +175,18 @@ def test_more_resources_than_the_cluster_has_is_exit_3(brain: Callable[..., Resu
     assert "out of resources: the job asks for 64 CPU" in result.stderr
 
 
+def test_a_job_whose_environment_cannot_be_built_is_exit_3(
+        brain: Callable[..., Result], on_ray: str, project: Path) -> None:
+    spec = project / "onebrain.yml"
+    closed = f"http://127.0.0.1:{free_port()}/simple"
+    spec.write_text(spec.read_text().replace(
+        "env:\n", f"env:\n  python: {{pip: [brain-no-such-package==1.0], index_url: {closed}}}\n",
+        1))
+    result = brain("run", str(project), "-e", "fit", "--backend", "ray")
+    assert result.exit_code == 3, result.output
+    assert "failed to start (RUNTIME_ENV_SETUP_FAILURE)" in result.stderr
+
+
 def test_a_dry_run_shows_the_job_and_writes_nothing(brain: Callable[..., Result], on_ray: str,
                                                     project: Path) -> None:
     result = brain("run", str(project), "-e", "fit", "--backend", "ray", "--dry-run", "--json")
