@@ -12,7 +12,7 @@ written only costs speed.
 from __future__ import annotations
 
 import json
-import os
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +22,9 @@ _VALIDATING_PACKAGES = ("spec", "entrypoints")
 
 def validation_stamp() -> str:
     """Changes whenever brain could validate a spec differently."""
+    from hashlib import sha256
+
     from brain import __version__
-    from brain.digest import sha256
     from brain.entrypoints import type_names
 
     package = Path(__file__).resolve().parent
@@ -41,10 +42,12 @@ def validation_stamp() -> str:
 
 def read_cached(path: Path) -> dict[str, Any] | None:
     """The record cached at `path` when brain still validates as it did; else None."""
+    from brain.statefs import UnsafeState, read_text
+
     try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
+        record = json.loads(read_text(path))
+    except (OSError, ValueError, UnsafeState):
+        return None  # missing, damaged, or not brain's (a link): validate again
     if not isinstance(record, dict) or record.get("stamp") != validation_stamp():
         return None
     data = record.get("data")
@@ -53,11 +56,16 @@ def read_cached(path: Path) -> dict[str, Any] | None:
 
 def write_cached(path: Path, data: dict[str, Any]) -> None:
     """Cache `data` at `path`, stamped; best effort."""
+    from brain.paths import cache_dir
+    from brain.statefs import UnsafeState, safe_dir, write_atomic
+
     record = {"stamp": validation_stamp(), "data": data}
+    base = cache_dir()
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        temporary.write_text(json.dumps(record), encoding="utf-8")
-        os.replace(temporary, path)  # readers see the old file or the whole new one
-    except OSError:
-        return  # a read-only cache only costs speed
+        parts = path.parent.relative_to(base).parts
+    except ValueError:
+        base, parts = path.parent.parent, (path.parent.name,)
+    # A read-only cache, or one that is not brain's, only costs speed; readers see the old
+    # file or the whole new one.
+    with suppress(OSError, UnsafeState):
+        write_atomic(safe_dir(base, *parts) / path.name, json.dumps(record))

@@ -8,12 +8,9 @@ so a hand-edited file with an unknown key or a wrong type is reported, not silen
 from __future__ import annotations
 
 import difflib
-import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit
 
 from brain import paths
@@ -172,9 +169,7 @@ def unset_setting(name: str) -> bool:
 
 def local_index_url() -> str:
     """The file:// URL of the local index's simple pages (usable by pip and uv)."""
-    from brain.publish.index import index_root
-
-    return (index_root() / "simple").as_uri()
+    return (paths.index_dir() / "simple").as_uri()
 
 
 def package_index_settings(spec: Spec | None) -> tuple[str | None, tuple[str, ...]]:
@@ -256,19 +251,58 @@ def _checked_value(key: Key, value: str) -> str:
 
 
 def _save(settings: dict[str, str | list[str]]) -> None:
-    # JSON string literals are valid TOML basic strings, so no TOML writer is needed.
-    lines = ["# brain user settings: edit with `brain config set KEY VALUE`"]
-    for name in sorted(settings):
-        value = settings[name]
-        text = ("[" + ", ".join(json.dumps(item) for item in value) + "]"
-                if isinstance(value, list) else json.dumps(value))
-        lines.append(f"{name} = {text}")
+    import tomli_w
+
+    text = ("# brain user settings: edit with `brain config set KEY VALUE`\n"
+            + tomli_w.dumps({name: settings[name] for name in sorted(settings)}))
     path = config_path()
+    from brain.statefs import write_atomic
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".config-", suffix=".toml")
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write("\n".join(lines) + "\n")
-        os.replace(temporary, path)
+        write_atomic(path, text)
     except OSError as error:
         raise InvalidInput(f"cannot write {path}: {error.strerror}") from None
+
+
+# -- everything, for `brain config list` ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One setting as `brain config list` shows it."""
+
+    name: str
+    value: Any
+    source: Literal["default", "env", "config file"]
+    kind: str
+    help: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"name": self.name, "value": self.value, "source": self.source,
+                "kind": self.kind, "help": self.help}
+
+
+def describe() -> list[Shown]:
+    """Every setting: the config file's keys, then the BRAIN_* environment variables
+    (brain.settings), with the value in force and where it came from (secrets never shown)."""
+    from brain import settings
+
+    stored = load_settings()
+    shown = [Shown(key.name, stored.get(key.name), "config file" if key.name in stored
+                   else "default", "list" if key.is_list else "text", key.help)
+             for key in KEYS.values()]
+    locations = {"BRAIN_HOME": paths.brain_home, "BRAIN_STORE": paths.store_path,
+                 "BRAIN_CONFIG": paths.config_path, "BRAIN_CACHE_DIR": paths.cache_dir,
+                 "BRAIN_INDEX_DIR": paths.index_dir}
+    for variable in settings.ENVIRONMENT.values():
+        value = settings.raw(variable.name)
+        is_set = bool(value.strip())
+        if variable.kind == "secret":
+            value = "(set)" if is_set else ""
+        resolved = locations.get(variable.name)
+        default = str(resolved()) if resolved is not None else variable.default
+        shown.append(Shown(variable.name, value if is_set else default,
+                           "env" if is_set else "default", variable.kind, variable.help))
+    return shown

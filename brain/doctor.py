@@ -7,8 +7,8 @@ the projects' filesystem) only warn, since the venv backend works without them.
 
 from __future__ import annotations
 
-import os
 import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -87,14 +87,14 @@ def _installer() -> Check:
 
 
 def _git() -> Check:
-    from brain.process import run_checked
+    from brain.vcs.gateway import git
 
     try:
-        version = run_checked(["git", "--version"], what="git --version", timeout=30)
+        version = git("--version", what="git --version", timeout=30)
     except BrainError as error:
         return Check("git", FAIL, error.message,
                      "install git: runs record their commit, and sync/checkout/launch need it")
-    return Check("git", OK, version.stdout.strip())
+    return Check("git", OK, version.strip())
 
 
 def _home() -> Check:
@@ -103,9 +103,9 @@ def _home() -> Check:
     home = brain_home()
     try:
         home.mkdir(parents=True, exist_ok=True)
-        probe = home / f".doctor-{os.getpid()}"
-        probe.write_text("ok", encoding="utf-8")
-        probe.unlink()
+        # A fresh temporary file (O_EXCL, never through a symlink), removed at once.
+        with tempfile.NamedTemporaryFile(dir=home, prefix=".doctor-") as probe:
+            probe.write(b"ok")
     except OSError as error:
         return Check("home", FAIL, f"{home} is not writable: {error.strerror}",
                      "fix its permissions, or point BRAIN_HOME at a writable folder")
@@ -146,7 +146,9 @@ def _docker() -> Check:
         return Check("docker", WARN, f"{error.message} (only --backend docker needs it)",
                      error.hint)
     version = client.version().get("Version", "?")
-    base = os.environ.get("BRAIN_DOCKER_BASE_IMAGE", "").strip()
+    from brain import settings
+
+    base = settings.text("BRAIN_DOCKER_BASE_IMAGE") or ""
     if not base:
         return Check("docker", OK, f"daemon {version}; base image: python:X.Y-slim per project "
                      "(set BRAIN_DOCKER_BASE_IMAGE to use a local one)")

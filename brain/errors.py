@@ -51,3 +51,12 @@ class Busy(BrainError):
     """A lock or the store stayed busy past its timeout (exit 4)."""
 
     exit_code = EXIT_BUSY
+
+
+class Terminated(BaseException):
+    """brain received SIGTERM or SIGHUP while a contained child ran (brain.process stopped
+    it); the CLI exits 128+signal. A BaseException, like KeyboardInterrupt: cleanup runs."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(f"terminated by signal {signum}")
+        self.signum = signum

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import contextlib
 import math
+import os
+import posixpath
 from collections.abc import Iterable, Mapping
 from datetime import date
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
 
 from brain.errors import InvalidInput
@@ -36,6 +38,8 @@ class Parameter(Protocol):
     def choices(self) -> tuple[Value, ...] | None: ...
     @property
     def allow_nan(self) -> bool: ...
+    @property
+    def outside_project(self) -> bool: ...
 
 
 class ParameterError(ValueError):
@@ -59,11 +63,11 @@ def coerce(param: Parameter, raw: Any) -> Value:
     elif kind == "date":
         value = _date(raw)
     elif kind == "path":
-        value = _path(raw)
+        value = _path(raw, outside_project=param.outside_project)
     elif kind == "uri":
-        value = _uri(raw)
+        value = _no_option(_uri(raw))
     else:
-        value = _text(raw)
+        value = _no_option(_text(raw))
     _check_range(param, value)
     return value
 
@@ -204,11 +208,50 @@ def _text(raw: Any) -> str:
     return format_value(raw) if isinstance(raw, (bool, date)) else str(raw)
 
 
-def _path(raw: Any) -> str:
+def _path(raw: Any, *, outside_project: bool) -> str:
     text = _text(raw)
     if not text.strip():
         raise ParameterError("expected a path, got an empty value")
-    return str(PurePosixPath(text)) if "\\" not in text else text
+    path = str(PurePosixPath(text)) if "\\" not in text else text
+    if not outside_project:
+        if path.startswith("/"):
+            raise ParameterError(f"{raw!r} is absolute; a path must be inside the project "
+                                 "(relative to its folder)")
+        if posixpath.normpath(path).split("/")[0] == "..":
+            raise ParameterError(f"{raw!r} leads out of the project ('..'); a path must be "
+                                 "inside it")
+    # `-x` is a file name, never an option: the command receives `./-x`.
+    return f"./{path}" if path.startswith("-") else path
+
+
+def _no_option(text: str) -> str:
+    if text.startswith("-"):
+        raise ParameterError(f"{text!r} begins with '-', so the command would read it as an "
+                             "option; a text value cannot begin with '-'")
+    return text
+
+
+def check_paths_inside(declared: Mapping[str, Parameter], values: Mapping[str, Value],
+                       root: Path) -> None:
+    """Refuse a `path` value that reaches out of `root` through a symlink.
+
+    Coercion already refused absolute paths and `..`; only the filesystem can tell where a
+    link inside the project leads. Parameters with `outside_project: true` are left alone.
+    """
+    real_root = os.path.realpath(root)
+    problems = []
+    for name, param in declared.items():
+        value = values.get(name)
+        if param.type != "path" or param.outside_project or not isinstance(value, str):
+            continue
+        real = os.path.realpath(os.path.join(real_root, value))
+        if real != real_root and not real.startswith(real_root.rstrip(os.sep) + os.sep):
+            problems.append(f"parameter {name!r}: {value!r} leads out of the project through "
+                            "a symlink")
+    if problems:
+        raise InvalidInput("; ".join(problems),
+                           hint="a path parameter must stay inside the project; the spec can "
+                                "allow other places with `outside_project: true`")
 
 
 def _uri(raw: Any) -> str:

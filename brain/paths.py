@@ -1,31 +1,44 @@
-"""Every filesystem location brain uses, each overridable by an environment variable."""
+"""Every filesystem location brain uses, each overridable by an environment variable
+(declared, with its documentation, in brain.settings)."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
+from brain import settings
+
 SPEC_FILENAMES = ("onebrain.yml", "onebrain.yaml")
 
 
 def brain_home() -> Path:
     """User state root: `BRAIN_HOME`, default `~/.brain`."""
-    return Path(os.environ.get("BRAIN_HOME") or Path.home() / ".brain")
+    return settings.path("BRAIN_HOME") or Path.home() / ".brain"
 
 
 def store_path() -> Path:
     """The SQLite run store: `BRAIN_STORE`, default `BRAIN_HOME/brain.db`."""
-    return Path(os.environ.get("BRAIN_STORE") or brain_home() / "brain.db")
+    return settings.path("BRAIN_STORE") or brain_home() / "brain.db"
 
 
 def config_path() -> Path:
     """The user settings file: `BRAIN_CONFIG`, default `BRAIN_HOME/config.toml`."""
-    return Path(os.environ.get("BRAIN_CONFIG") or brain_home() / "config.toml")
+    return settings.path("BRAIN_CONFIG") or brain_home() / "config.toml"
 
 
 def cache_dir() -> Path:
     """Caches (package cache, fetched repositories): `BRAIN_CACHE_DIR`."""
-    return Path(os.environ.get("BRAIN_CACHE_DIR") or brain_home() / "cache")
+    return settings.path("BRAIN_CACHE_DIR") or brain_home() / "cache"
+
+
+def index_dir() -> Path:
+    """The local package index `brain publish` writes: `BRAIN_INDEX_DIR`."""
+    return settings.path("BRAIN_INDEX_DIR") or brain_home() / "index"
+
+
+def template_dirs() -> list[Path]:
+    """Folders of user templates: `BRAIN_TEMPLATES_PATH` (os.pathsep-separated), in order."""
+    return settings.paths("BRAIN_TEMPLATES_PATH")
 
 
 def project_state_dir(project_dir: Path) -> Path:
@@ -44,10 +57,15 @@ def project_lock_file(project_dir: Path) -> Path:
 
 
 def find_spec_file(directory: Path) -> Path | None:
-    """The spec file in `directory`, or None."""
+    """The spec file in `directory`, or None.
+
+    Whatever is there under a spec's name counts (a FIFO, a link, a device) except a folder:
+    reading it (`brain.inputfs`) then says why it is refused, instead of brain quietly
+    taking a parent folder's spec.
+    """
     for name in SPEC_FILENAMES:
         candidate = directory / name
-        if candidate.is_file():
+        if os.path.lexists(candidate) and not candidate.is_dir():
             return candidate
     return None
 
@@ -59,3 +77,12 @@ def find_project_root(start: Path) -> Path | None:
         if find_spec_file(directory) is not None:
             return directory
     return None
+
+
+def display_path(path: Path) -> str:
+    """`path` relative to the working directory when it is inside it, else absolute."""
+    absolute = path.absolute()
+    try:
+        return str(absolute.relative_to(Path.cwd()))
+    except (ValueError, OSError):
+        return str(absolute)

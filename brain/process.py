@@ -1,5 +1,13 @@
 """The one gateway to subprocesses: argv lists, a scrubbed environment, live output with logs,
-signals forwarded, exit codes passed through."""
+signals forwarded, exit codes passed through.
+
+A SIGTERM or SIGHUP sent to brain while a child runs is passed on to the child's process group;
+brain then ends with 128+signal (143, 129), in its exit code and in the run record alike.
+Installers run `contained`: in their own process group, under a tiny supervisor that the
+kernel signals when brain dies (Linux PR_SET_PDEATHSIG) and that then kills the whole group,
+build backends included, so even a `kill -9` of `brain setup-deps` leaves no installer
+running and writing into a folder nobody owns.
+"""
 
 from __future__ import annotations
 
@@ -11,17 +19,49 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from brain.errors import BrainError, EnvironmentFailure
+from brain.errors import BrainError, EnvironmentFailure, Terminated
+from brain.process_limits import Limits as Limits
+from brain.process_limits import limiter as _limiter
+from brain.process_limits import stop_tagged_processes as stop_tagged_processes
 
 # Variables of the calling interpreter that would leak into a project's own Python.
 _SCRUBBED = ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "__PYVENV_LAUNCHER__", "PYTHONSTARTUP",
              "CONDA_PREFIX", "PIP_REQUIRE_VIRTUALENV", "UV_PROJECT_ENVIRONMENT")
 
 GRACE_SECONDS = 5.0
+# The supervisor of a contained child: asks the kernel for SIGTERM when brain (its parent)
+# dies, starts the command in the process group brain made for it, and on SIGTERM or SIGHUP
+# kills that group (itself included). Without site or user paths it starts in milliseconds.
+_SUPERVISOR = """
+import os, signal, sys
+def stop(signum, frame):
+    os.killpg(0, signal.SIGKILL)
+signal.signal(signal.SIGTERM, stop)
+signal.signal(signal.SIGHUP, stop)
+if sys.platform.startswith("linux"):
+    import ctypes
+    ctypes.CDLL(None).prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
+if os.getppid() != int(sys.argv[1]):
+    stop(0, None)
+child = os.fork()
+if child == 0:
+    try:
+        os.execvp(sys.argv[2], sys.argv[2:])
+    except OSError as error:
+        sys.stderr.write(f"{sys.argv[2]!r} was not found: {error.strerror}\\n")
+    os._exit(127)
+while True:
+    try:
+        status = os.waitpid(child, 0)[1]
+        break
+    except InterruptedError:
+        continue
+code = os.waitstatus_to_exitcode(status)
+sys.exit(128 - code if code < 0 else code)
+"""
 
 
 def scrubbed_environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -40,88 +80,107 @@ def run_checked(
     what: str,
     error: type[BrainError] = EnvironmentFailure,
     timeout: float | None = None,
+    stdin: IO[bytes] | None = None,
     limits: Limits | None = None,
+    contained: bool = False,
 ) -> subprocess.CompletedProcess[str]:
-    """Run `argv` to completion with captured output; raise `error` naming `what` on failure."""
+    """Run `argv` to completion with captured output; raise `error` naming `what` on failure.
+
+    `stdin`, a real file, is the child's input (a build context for `docker build -`).
+    `contained` (installers): the child runs in its own process group, which is stopped when
+    brain is interrupted or terminated (Terminated is raised then) and killed by the kernel
+    when brain dies (Linux).
+    """
+    environment = dict(env) if env is not None else scrubbed_environment()
     try:
-        completed = subprocess.run(  # argv list, never a shell
-            list(argv), cwd=cwd, env=dict(env) if env is not None else scrubbed_environment(),
-            capture_output=True, text=True, timeout=timeout, check=False,
-            preexec_fn=_limiter(limits) if limits is not None else None,
-        )
+        if contained:
+            completed = _run_contained(list(argv), cwd, environment, timeout)
+        else:
+            completed = subprocess.run(  # argv list, never a shell
+                list(argv), cwd=cwd, env=environment,
+                capture_output=True, text=True, timeout=timeout, check=False, stdin=stdin,
+                preexec_fn=_limiter(limits) if limits is not None else None,
+            )
     except FileNotFoundError:
         raise error(f"{what} failed: {argv[0]!r} was not found") from None
     except PermissionError:
         raise error(f"{what} failed: {argv[0]!r} cannot be run (permission denied)") from None
-    except subprocess.SubprocessError:  # raised in the child by _limiter
-        raise error(f"{what} failed: its limits or user could not be applied") from None
+    except NotADirectoryError:
+        raise error(f"{what} failed: {cwd} is not a folder") from None
     except subprocess.TimeoutExpired:
         raise error(f"{what} timed out after {timeout:.0f}s") from None
+    except subprocess.SubprocessError:  # raised in the child by _limiter
+        raise error(f"{what} failed: its limits or user could not be applied") from None
     if completed.returncode != 0:
         tail = "\n".join((completed.stderr or completed.stdout).strip().splitlines()[-15:])
         raise error(f"{what} failed (exit {completed.returncode}):\n{tail}")
     return completed
 
 
+def run_captured(
+    argv: Sequence[str],
+    *,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    input: str | None = None,
+    timeout: float | None = None,
+    what: str | None = None,
+    error: type[BrainError] = EnvironmentFailure,
+) -> subprocess.CompletedProcess[str]:
+    """Run `argv` with captured output, whatever its exit code (git, ssh, rsync read it). A
+    program that cannot start is `error`; a timeout too when `what` is given, else exit 124."""
+    try:
+        return subprocess.run(  # argv list, never a shell
+            list(argv), cwd=cwd, env=dict(env) if env is not None else scrubbed_environment(),
+            input=input, capture_output=True, text=True, timeout=timeout, check=False,
+        )
+    except FileNotFoundError:
+        if what is None:
+            raise error(f"{argv[0]!r} was not found on this machine") from None
+        raise error(f"{what} failed: {argv[0]!r} was not found") from None
+    except NotADirectoryError:
+        raise error(f"{what or argv[0]} failed: {cwd} is not a folder") from None
+    except subprocess.TimeoutExpired as expired:
+        if what is not None:
+            raise error(f"{what} timed out after {timeout:.0f}s") from None
+        stderr = expired.stderr.decode("utf-8", "replace") if isinstance(
+            expired.stderr, bytes) else (expired.stderr or "")
+        return subprocess.CompletedProcess(list(argv), 124, "", stderr)
+
+
+def _run_contained(argv: list[str], cwd: Path | None, env: dict[str, str],
+                   timeout: float | None) -> subprocess.CompletedProcess[str]:
+    import shutil
+
+    if shutil.which(argv[0], path=env.get("PATH")) is None and not os.path.isfile(argv[0]):
+        raise FileNotFoundError(argv[0])
+    supervised = [sys.executable, "-I", "-S", "-c", _SUPERVISOR, str(os.getpid()), *argv]
+    child = subprocess.Popen(  # argv list, never a shell
+        supervised, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )
+    with _forwarding_termination(child) as received:
+        try:
+            out, err = child.communicate(timeout=timeout)
+        except BaseException:  # timeout, Ctrl-C: nothing of the child's group outlives brain
+            _kill_group(child)
+            raise
+    if received:
+        _kill_group(child)  # what the group still runs after its leader went
+        raise Terminated(received[0])
+    return subprocess.CompletedProcess(argv, child.returncode, out, err)
+
+
+def _kill_group(child: subprocess.Popen[str]) -> None:
+    with suppress(ProcessLookupError, PermissionError):
+        os.killpg(child.pid, signal.SIGKILL)
+    with suppress(subprocess.TimeoutExpired):
+        child.communicate(timeout=GRACE_SECONDS)
+
+
 def exit_code_of(returncode: int) -> int:
     """A shell-style exit code: a child killed by signal N exits 128+N."""
     return 128 - returncode if returncode < 0 else returncode
-
-
-@dataclass(frozen=True)
-class Limits:
-    """OS-enforced limits for a child, applied in the child between fork and exec.
-
-    None leaves a limit as inherited. `processes` (RLIMIT_NPROC) counts every process of the
-    child's real user, so it only means something with a dedicated `uid`; `cgroups` are
-    process lists (`cgroup.procs` files) the child joins first, while still privileged.
-    """
-
-    cpu_seconds: int | None = None  # RLIMIT_CPU: SIGXCPU, then SIGKILL 5s later
-    memory_bytes: int | None = None  # RLIMIT_AS
-    file_bytes: int | None = None  # RLIMIT_FSIZE: SIGXFSZ on a larger write
-    processes: int | None = None  # RLIMIT_NPROC
-    uid: int | None = None  # switch to this user (and `gid`, no supplementary groups)
-    gid: int | None = None
-    cgroups: tuple[Path, ...] = ()
-
-
-def _limiter(limits: Limits) -> Callable[[], None]:
-    """The function the child runs before exec: only system calls, no Python-level locks
-    (the parent may have threads)."""
-    import resource
-
-    def within(kind: int, value: int) -> int:
-        # An unprivileged process cannot raise its hard limit: never ask for more than it has.
-        ceiling = resource.getrlimit(kind)[1]
-        return value if ceiling == resource.RLIM_INFINITY else min(value, ceiling)
-
-    settings = [(kind, within(kind, soft), within(kind, hard)) for kind, soft, hard in (
-        (resource.RLIMIT_CPU, limits.cpu_seconds,
-         None if limits.cpu_seconds is None else limits.cpu_seconds + 5),
-        (resource.RLIMIT_AS, limits.memory_bytes, limits.memory_bytes),
-        (resource.RLIMIT_FSIZE, limits.file_bytes, limits.file_bytes),
-        (resource.RLIMIT_NPROC, limits.processes, limits.processes),
-    ) if soft is not None and hard is not None]
-    joins = [os.fsencode(path) for path in limits.cgroups]
-    pid_text = b"0"  # "0" in cgroup.procs means the writing process itself
-
-    def apply() -> None:
-        for procs in joins:
-            handle = os.open(procs, os.O_WRONLY)
-            try:
-                os.write(handle, pid_text)
-            finally:
-                os.close(handle)
-        for kind, soft, hard in settings:
-            resource.setrlimit(kind, (soft, hard))
-        if limits.uid is not None:
-            os.setgroups([])
-            gid = limits.gid if limits.gid is not None else limits.uid
-            os.setresgid(gid, gid, gid)
-            os.setresuid(limits.uid, limits.uid, limits.uid)
-
-    return apply
 
 
 def run_live(
@@ -137,16 +196,28 @@ def run_live(
     pass_fds: Sequence[int] = (),
     log_limit: int | None = None,
     on_log_full: Callable[[], None] | None = None,
-) -> tuple[int, bool]:
-    """Run `argv` with output streamed live (to `stdout`, default ours) and copied to the logs.
+    on_interrupt: Callable[[subprocess.Popen[bytes]], bool] | None = None,
+    stderr: IO[str] | None = None,
+) -> tuple[int, int | None]:
+    """Run `argv` with output streamed live (to `stdout` and `stderr`, default ours) and
+    copied to the logs.
 
     The child gets its own process group so that brain decides what a Ctrl-C means: it is
     forwarded to the child, which gets GRACE_SECONDS to exit before SIGTERM, then SIGKILL.
     A SIGTERM or SIGHUP sent to brain is forwarded the same way, so a scheduler stopping brain
     never leaves the child running. `limits` are applied in the child before exec; the stderr
     log keeps at most `log_limit` bytes (then `on_log_full` is called once, and output is still
-    drained). Returns (exit code, interrupted).
+    drained). Logs are opened (never through a symlink) before the child starts.
+    Returns (exit code, the signal that stopped the run: SIGINT for Ctrl-C, or the
+    SIGTERM/SIGHUP brain received; None when the child ended on its own).
+
+    `on_interrupt(child)` replaces the first Ctrl-C's forwarding when the child cannot take a
+    signal itself (ssh: the process to stop is on the other machine); when it returns False,
+    or on a second Ctrl-C, the child's group is stopped as usual.
     """
+    from brain.statefs import open_append
+
+    logs = [open_append(log) if log is not None else None for log in (stdout_log, stderr_log)]
     try:
         child = subprocess.Popen(  # argv list, never a shell
             list(argv), cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL,
@@ -155,18 +226,27 @@ def run_live(
             preexec_fn=_limiter(limits) if limits is not None else None,
             pass_fds=tuple(pass_fds),
         )
-    except FileNotFoundError:
-        raise EnvironmentFailure(f"cannot run {argv[0]!r}: command not found",
-                                 hint="is it installed in the project's environment?") from None
-    except PermissionError:
-        raise EnvironmentFailure(f"cannot run {argv[0]!r}: permission denied") from None
+    except OSError as error:
+        for log_file in logs:
+            if log_file is not None:
+                log_file.close()
+        if isinstance(error, FileNotFoundError):
+            raise EnvironmentFailure(
+                f"cannot run {argv[0]!r}: command not found",
+                hint="is it installed in the project's environment?") from None
+        if isinstance(error, PermissionError):
+            raise EnvironmentFailure(f"cannot run {argv[0]!r}: permission denied") from None
+        raise
     except subprocess.SubprocessError:  # raised in the child by _limiter
+        for log_file in logs:
+            if log_file is not None:
+                log_file.close()
         raise EnvironmentFailure(f"cannot run {argv[0]!r}: its limits or user could not be "
                                  "applied", hint="a user switch needs root") from None
     budget = _LogBudget(log_limit, on_log_full)
     pumps = [
-        _pump(child.stdout, stdout or sys.stdout, stdout_log),
-        _pump(child.stderr, sys.stderr, stderr_log, budget),
+        _pump(child.stdout, stdout or sys.stdout, logs[0]),
+        _pump(child.stderr, stderr or sys.stderr, logs[1], budget),
     ]
     interrupted = False
     with _forwarding_termination(child) as terminated:
@@ -181,21 +261,34 @@ def run_live(
                 returncode = child.wait()
                 break
             except KeyboardInterrupt:
+                handled = (on_interrupt is not None and not interrupted
+                           and _handled(on_interrupt, child))
                 interrupted = True
-                stop_process_group(child)
+                if not handled:
+                    stop_process_group(child)
     # A background grandchild may hold the pipes open after the child exited: do not wait for
     # it (the pump threads are daemons and keep logging while brain lives).
     deadline = time.monotonic() + PIPE_DRAIN_SECONDS
     for pump in pumps:
         pump.join(timeout=max(0.0, deadline - time.monotonic()))
-    return exit_code_of(returncode), interrupted or bool(terminated)
+    stopped_by = terminated[0] if terminated else (signal.SIGINT if interrupted else None)
+    return exit_code_of(returncode), stopped_by
 
 
 PIPE_DRAIN_SECONDS = 2.0
 
 
+def _handled(on_interrupt: Callable[[subprocess.Popen[bytes]], bool],
+             child: subprocess.Popen[bytes]) -> bool:
+    try:
+        return on_interrupt(child)
+    except KeyboardInterrupt:
+        return False  # a second Ctrl-C while forwarding: stop the child here
+
+
 @contextmanager
-def _forwarding_termination(child: subprocess.Popen[bytes]) -> Iterator[list[int]]:
+def _forwarding_termination(child: subprocess.Popen[bytes] | subprocess.Popen[str],
+                            ) -> Iterator[list[int]]:
     """While the child runs, SIGTERM/SIGHUP to brain are passed on to the child's group."""
     received: list[int] = []
     if threading.current_thread() is not threading.main_thread():
@@ -252,18 +345,20 @@ class _LogBudget:
         return kept
 
 
-def _pump(source: IO[bytes] | None, sink: IO[str], log: Path | None,
+def _pump(source: IO[bytes] | None, sink: IO[str], log_file: IO[bytes] | None,
           budget: _LogBudget | None = None) -> threading.Thread:
     def copy() -> None:
         assert source is not None
-        log_file = log.open("ab") if log is not None else None
         out = getattr(sink, "buffer", None)
+        showing = True
         try:
             for chunk in iter(lambda: source.read1(65536), b""):  # type: ignore[attr-defined]
                 kept = budget.take(chunk) if budget is not None else chunk
                 if log_file is not None and kept:
                     log_file.write(kept)
                     log_file.flush()
+                if not showing:
+                    continue
                 try:
                     if out is not None:
                         out.write(chunk)
@@ -272,7 +367,7 @@ def _pump(source: IO[bytes] | None, sink: IO[str], log: Path | None,
                         sink.write(chunk.decode("utf-8", "replace"))
                         sink.flush()
                 except (BrokenPipeError, ValueError):
-                    out = None  # our own stdout went away; keep logging
+                    showing = False  # our own stdout went away (`| head`): keep logging
         finally:
             if log_file is not None:
                 log_file.close()

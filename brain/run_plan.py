@@ -32,6 +32,7 @@ class ParameterSnapshot:
     max: float | None = None
     choices: tuple[Value, ...] | None = None
     allow_nan: bool = False
+    outside_project: bool = False
 
     @property
     def required(self) -> bool:

@@ -1,148 +1,53 @@
-"""The `brain` command: a lazily loaded, grouped click CLI and the one error handler.
+"""The `brain` console script: a fast path for the commonest argv, click for the rest, and the
+one error handler.
 
-Commands are registered by import path so `brain --help` imports no command module (and none
-of pydantic, jinja, rich, docker or git): each command module loads only when it runs.
+Importing this package loads nothing heavy: `brain --help`, `brain --version` and the common
+forms of `brain run` are answered without click (`brain.cli.quick`); everything else goes to
+the click application in `brain.cli.app`.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from importlib import import_module
-from typing import Any
+from collections.abc import Callable
 
-import click
-
-from brain import __version__
-
-# section -> [(name, "module:function", one-line summary)]; summaries live here so that
-# listing commands costs no imports.
-COMMANDS: dict[str, list[tuple[str, str, str]]] = {
-    "Create": [
-        ("generate", "brain.cli.generate_commands:generate",
-         "Create a project from a template or an existing project."),
-        ("templates", "brain.cli.generate_commands:templates", "List the project templates."),
-    ],
-    "Projects": [
-        ("validate", "brain.cli.spec_commands:validate", "Check specs: every problem, located."),
-        ("info", "brain.cli.spec_commands:info", "Show a project: metadata, entry points, params."),
-        ("schema", "brain.cli.spec_commands:schema", "Print the JSON schema of onebrain.yml."),
-    ],
-    "Environments": [
-        ("setup-deps", "brain.cli.env_commands:setup_deps",
-         "Create or refresh the project's environment."),
-        ("lock", "brain.cli.env_commands:lock", "Pin dependencies with hashes in onebrain.lock."),
-        ("clean", "brain.cli.env_commands:clean", "Remove the project's environment."),
-    ],
-    "Running": [
-        ("run", "brain.cli.run_commands:run", "Run an entry point with typed params; record it."),
-        ("report", "brain.cli.report_commands:report",
-         "Notebook reports with provenance: list, open, index."),
-    ],
-    "Runs": [
-        ("runs", "brain.cli.runs_commands:runs", "The run history: list, show, diff runs."),
-    ],
-    "Workspace": [
-        ("list", "brain.cli.workspace_commands:list_projects", "Every project of the workspace."),
-        ("graph", "brain.cli.workspace_commands:graph", "Which projects depend on which."),
-        ("affected", "brain.cli.workspace_commands:affected",
-         "Projects a change touches, dependents included."),
-    ],
-    "History": [
-        ("log", "brain.cli.vcs_commands:log", "Activity feed: commits and runs, newest first."),
-        ("sync", "brain.cli.vcs_commands:sync", "Commit, pull (rebase) and push in one go."),
-        ("checkout", "brain.cli.vcs_commands:checkout", "A branch at a run's exact commit."),
-    ],
-    "Publish": [
-        ("build", "brain.cli.build_commands:build",
-         "Build the library (--wheel) or the Docker image (--docker)."),
-        ("publish", "brain.cli.publish_commands:publish",
-         "Build the library and publish it to a package index."),
-        ("index", "brain.cli.publish_commands:index",
-         "The local package index: serve it, list it."),
-        ("export", "brain.cli.export_commands:export",
-         "A Kubernetes Job or an Airflow DAG running the project image."),
-    ],
-    "Share": [
-        ("generate-url", "brain.cli.share_commands:generate_url",
-         "A link that re-runs this exact commit with these params."),
-        ("launch", "brain.cli.share_commands:launch",
-         "Follow a launch link here: fetch, set up, run, record."),
-        ("hub", "brain.cli.share_commands:hub",
-         "The web server behind launch links: pages, live logs, apps."),
-    ],
-    "Settings": [
-        ("config", "brain.cli.config_commands:config", "User settings: package indexes."),
-        ("doctor", "brain.cli.doctor_commands:doctor",
-         "Check the machine: Python, uv, git, store, Docker."),
-    ],
-}
-
-
-class LazyGroup(click.Group):
-    """A group whose commands are imported on first use and listed in sections."""
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return [name for section in COMMANDS.values() for name, _, _ in section]
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        for section in COMMANDS.values():
-            for name, target, _ in section:
-                if name == cmd_name:
-                    module_name, attribute = target.split(":")
-                    command: click.Command = getattr(import_module(module_name), attribute)
-                    return command
-        return None
-
-    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        for section, commands in COMMANDS.items():
-            with formatter.section(section):
-                formatter.write_dl([(name, summary) for name, _, summary in commands])
-
-
-@click.group(
-    cls=LazyGroup,
-    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
-    epilog="Examples:\n\n\b\n  brain validate\n  brain setup-deps\n"
-    "  brain run -e fit-models -P alpha=0.7\n  brain runs list\n\n"
-    "Exit codes: 0 ok, 1 internal error, 2 invalid input, 3 environment failure, "
-    "4 busy/lock timeout, 130 interrupted; `brain run` passes the entry point's code through.",
-)
-@click.version_option(__version__, "--version", prog_name="brain")
-@click.option("--debug", is_flag=True, envvar="BRAIN_DEBUG", help="Show tracebacks on errors.")
-@click.option(
-    "-C",
-    "--project",
-    "directory",
-    type=click.Path(file_okay=False),
-    help="Run as if brain was started in DIR.",
-    metavar="DIR",
-)
-@click.pass_context
-def cli(ctx: click.Context, debug: bool, directory: str | None) -> None:
-    """brain: validate, set up, run and share data-science projects described by onebrain.yml."""
-    ctx.ensure_object(dict)
-    ctx.obj["debug"] = debug
-    if debug:
-        os.environ["BRAIN_DEBUG"] = "1"
-    if directory is not None:
-        try:
-            os.chdir(directory)
-        except OSError as error:
-            raise click.BadParameter(f"cannot enter {directory!r}: {error.strerror}",
-                                     param_hint="-C/--project") from None
+TYPE_CHECKING = False  # not typing's: importing typing costs `brain --help` a few ms
+if TYPE_CHECKING:
+    from typing import NoReturn
 
 
 def _debugging() -> bool:
-    return os.environ.get("BRAIN_DEBUG", "") not in ("", "0") or "--debug" in sys.argv[1:]
+    from brain import settings
+    from brain.errors import InvalidInput
+
+    try:
+        return settings.flag("BRAIN_DEBUG") or "--debug" in sys.argv[1:]
+    except InvalidInput:
+        return True  # asked for, though misspelt: never hide a traceback someone wants
 
 
 def main(args: list[str] | None = None) -> None:
     """Entry point of the `brain` console script: run the CLI, map errors to exit codes."""
-    from brain.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, BrainError
+    from brain.cli.quick import quick_call
+
+    call = quick_call(sys.argv[1:] if args is None else list(args))
+    if call is None:
+        from brain.cli.app import run_cli
+
+        def call() -> int:
+            return run_cli(args)
+
+    handle(call)
+
+
+def handle(call: Callable[[], int | None]) -> NoReturn:
+    """Run `call` and leave with its exit code, turning every failure into a message and one."""
+    from brain.errors import EXIT_INTERNAL, EXIT_INTERRUPTED, BrainError, Terminated
 
     try:
-        code: Any = cli.main(args=args, prog_name="brain", standalone_mode=False)
+        code = call()
+        _flush_stdout()
     except BrainError as error:
         from brain.cli.output import print_error
 
@@ -152,27 +57,56 @@ def main(args: list[str] | None = None) -> None:
             traceback.print_exc()
         print_error(error)
         sys.exit(error.exit_code)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        sys.exit(EXIT_INTERRUPTED)
-    except click.ClickException as error:
-        error.show()
-        sys.exit(error.exit_code)
-    except click.exceptions.Exit as stop:
-        sys.exit(stop.exit_code)
+    except SystemExit:  # `brain run` leaves with the entry point's own code
+        _flush_stdout()
+        raise
     except KeyboardInterrupt:
-        click.echo("Interrupted.", err=True)
+        _say("Interrupted.")
         sys.exit(EXIT_INTERRUPTED)
+    except Terminated as stop:  # SIGTERM/SIGHUP while an installer ran: it is stopped
+        _say(f"Terminated (signal {stop.signum}).")
+        sys.exit(128 + stop.signum)
     except BrokenPipeError:
-        sys.stderr.close()  # output piped into `head`: not an error worth a message
-        sys.exit(0)
+        # Output piped into `head`, which closed it: the command itself went fine, and
+        # nothing more can be written there (even at exit, when Python flushes stdout).
+        _discard_stdout()
+        code = 0
     except Exception as error:  # the one place that turns bugs into exit 1
+        if "click" in sys.modules:  # click's own usage errors, aborts and exits
+            from brain.cli.app import click_failure
+
+            shown = click_failure(error)
+            if shown is not None:
+                sys.exit(shown)
         if _debugging():
             raise
-        click.echo(
-            f"brain: internal error: {type(error).__name__}: {error} "
-            "(run with --debug for the traceback, and please report it)",
-            err=True,
-        )
+        _say(f"brain: internal error: {type(error).__name__}: {error} "
+             "(run with --debug for the traceback, and please report it)")
         sys.exit(EXIT_INTERNAL)
-    sys.exit(code if isinstance(code, int) else 0)
+    sys.exit(code or 0)
+
+
+def _say(text: str) -> None:
+    sys.stderr.write(f"{text}\n")
+    sys.stderr.flush()
+
+
+def _flush_stdout() -> None:
+    """Flush now, so that a reader that went away is noticed here and not at exit."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _discard_stdout()
+    except ValueError:
+        pass  # stdout already closed (an embedding caller did it)
+
+
+def _discard_stdout() -> None:
+    # Python's documented recipe (signal module docs, "Note on SIGPIPE"): point stdout at
+    # devnull so that the flush at interpreter exit cannot raise BrokenPipeError again.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass  # no real file descriptor behind stdout (tests capture it): nothing to flush

@@ -121,9 +121,16 @@ def _build_docker(project: Project, options: BuildOptions) -> dict[str, Any]:
 
 
 def _build_wheel(project: Project, options: BuildOptions) -> dict[str, Any]:
-    from brain.cli.publish_commands import build_library
+    from brain.publish.build import build_project
 
-    return build_library(project, quiet=options.quiet)
+    result = build_project(project)
+    if not options.quiet:
+        for warning in result.warnings:
+            output.warn(warning)
+        output.success(f"built {result.name} {result.version}")
+        for dist in result.files:
+            output.echo(f"  {dist.path}")
+    return result.as_dict()
 
 
 _BUILDERS: dict[str, Callable[[Project, BuildOptions], dict[str, Any]]] = {

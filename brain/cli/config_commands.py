@@ -1,4 +1,4 @@
-"""`brain config`: user settings (package indexes, publish target)."""
+"""`brain config`: user settings (package indexes, publish target) and every BRAIN_* variable."""
 
 from __future__ import annotations
 
@@ -26,15 +26,18 @@ def config(ctx: click.Context) -> None:
 @config.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print the settings as JSON.")
 def list_settings(as_json: bool = False) -> None:
-    """Every known setting, its value and what it means."""
-    from brain.config import KEYS, config_path, load_settings
+    """Every setting brain reads: the config file's keys and the BRAIN_* environment
+    variables, with the value in force, where it came from (default, env, config file) and
+    what it means."""
+    from brain.config import config_path, describe, load_settings
 
-    settings = load_settings()
+    shown = describe()
     if as_json:
-        output.print_json({"file": str(config_path()), "settings": settings})
+        output.print_json({"file": str(config_path()), "settings": load_settings(),
+                           "all": [item.as_dict() for item in shown]})
         return
-    rows = [[key.name, _shown(settings.get(key.name)), key.help] for key in KEYS.values()]
-    output.table(f"Settings ({config_path()})", ["key", "value", "meaning"], rows)
+    rows = [[item.name, _shown(item.value), item.source, item.help] for item in shown]
+    output.table(f"Settings ({config_path()})", ["key", "value", "source", "meaning"], rows)
 
 
 @config.command("get")
@@ -73,10 +76,10 @@ def unset(key: str) -> None:
         output.echo(f"{key} was not set")
 
 
-def _shown(value: str | list[str] | None) -> str:
-    if value is None:
+def _shown(value: object) -> str:
+    if value is None or value == "":
         return "(unset)"
-    return " ".join(value) if isinstance(value, list) else value
+    return " ".join(value) if isinstance(value, list) else str(value)
 
 
 __all__ = ["config"]

@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from brain.cli import output
+from brain.cli.setup_flow import shown_location as _shown
 from brain.envs.select import DEFAULT_BACKEND, backend_names
 
 _EXIT_CODES = ("Exit codes: 0 ok; 2 invalid spec or options; 3 environment failure (Python "
@@ -45,24 +46,10 @@ def setup_deps(project: Path | None, backend: str, installer: str, frozen: bool,
       brain setup-deps examples/fit-model --frozen
       brain setup-deps --installer pip --json
     """
-    from brain.envs.select import EnvironmentOptions, ensure_environment
-    from brain.runs.provenance import source_revision
+    from brain.cli.setup_flow import set_up_environment
 
-    target = output.project_folder(project)
-    folder = target if target.is_dir() else target.parent
-    options = EnvironmentOptions(installer=installer, frozen=frozen, lock_timeout=wait,
-                                 revision=lambda: source_revision(folder))
-    with output.progress("setup-deps", quiet=False) as progress:
-        result = ensure_environment(target, backend=backend, options=options, progress=progress)
-    if as_json:
-        from dataclasses import asdict
-
-        output.print_json({"backend": backend, **asdict(result)})
-    elif result.changed:
-        output.success(f"environment ready: {_shown(result.location)} "
-                       f"(identity {result.identity[:12]}, {result.seconds:.1f}s)")
-    else:
-        output.echo(f"environment up to date: {_shown(result.location)}")
+    set_up_environment(project, backend=backend, installer=installer, frozen=frozen,
+                       wait=wait, as_json=as_json)
 
 
 @click.command("lock", epilog=_EXIT_CODES)
@@ -110,7 +97,7 @@ def clean(project: Path | None, everything: bool, as_json: bool) -> None:
       brain clean
       brain clean examples/fit-model --all
     """
-    from brain.envs.venv import remove_environment
+    from brain.envs.clean import remove_environment
     from brain.paths import find_spec_file
 
     target = output.project_folder(project)
@@ -128,14 +115,6 @@ def clean(project: Path | None, everything: bool, as_json: bool) -> None:
         output.success("removed " + ", ".join(_shown(str(path)) for path in removed))
     else:
         output.echo("nothing to remove")
-
-
-def _shown(location: str) -> str:
-    """`location` relative to the working directory when inside it (no spec import: fast)."""
-    import os
-
-    relative = os.path.relpath(location)
-    return location if relative.startswith("..") else relative
 
 
 __all__ = ["clean", "lock", "setup_deps"]

@@ -15,7 +15,6 @@ from brain.errors import InvalidInput
 if TYPE_CHECKING:
     from brain.scaffold.catalog import Template
     from brain.scaffold.generate import GenerateResult
-    from brain.spec.models import Parameter
 
 _BUILT_IN_KEYS = ("name", "namespace", "description", "author", "template", "python_version")
 
@@ -66,23 +65,31 @@ def generate(directory: Path | None, template: str | None, source: str | None, r
       brain generate --project https://example.com/team/repo.git --ref v1.2 copy
     """
     from brain.params import parse_assignments
+    from brain.scaffold.questions import merge_given
 
-    given = _parse_sets(assignments, parse_assignments)
+    given = merge_given(_parse_sets(assignments, parse_assignments), {
+        "name": name, "namespace": namespace, "description": description, "author": author,
+        "template": template})
     ask = _Asker(interactive=not no_input and sys.stdin.isatty() and not as_json)
-    flags = {"name": name, "namespace": namespace, "description": description,
-             "author": author, "template": template}
-    for key, value in flags.items():
-        if value is not None:
-            given[key] = value
     if source is not None:
-        if "template" in given:
-            raise InvalidInput("--template and --project exclude each other",
-                               hint="use --template for a template, --project for a project")
-        result = _from_project(source, ref, directory, given, ask, force, no_git)
+        from brain.scaffold.derive import generate_from_project
+        from brain.scaffold.questions import choose_project_identity
+
+        copy = choose_project_identity(directory, given, ask)
+        result = generate_from_project(
+            source, copy.target, ref=ref, force=force, git=not no_git, name=copy.name,
+            namespace=copy.namespace, description=copy.description, author=copy.author)
     else:
         if ref is not None:
             raise InvalidInput("--ref applies only with --project and a git URL")
-        result = _from_template(directory, given, ask, force, trust, no_git)
+        from brain.scaffold.generate import generate_from_template, planned_hooks
+        from brain.scaffold.questions import choose_template
+
+        chosen = choose_template(directory, given, ask)
+        if trust:
+            _announce_hooks(chosen.template, planned_hooks(chosen.template, chosen.answers))
+        result = generate_from_template(chosen.template, chosen.answers, chosen.target,
+                                        force=force, trust=trust, git=not no_git)
     _report(result, as_json)
 
 
@@ -147,90 +154,6 @@ def _parse_sets(assignments: tuple[str, ...], parse: Callable[..., dict[str, str
     except InvalidInput as error:
         raise InvalidInput(error.message.replace("parameter", "--set"),
                            hint="write --set key=value") from None
-
-
-def _common_answers(directory: Path | None, given: dict[str, Any], ask: _Asker,
-                    *, keep_namespace: bool) -> dict[str, Any]:
-    from brain.scaffold.answers import check_name, default_author, slugify
-
-    name = given.pop("name", None)
-    if name is not None:
-        check_name(name)
-    else:
-        from_folder = slugify(directory.resolve().name) if directory is not None else None
-        name = ask("Project name", from_folder or None, check_name)
-    if name is None:
-        raise InvalidInput("a project name is needed",
-                           hint="pass --name NAME or a folder: brain generate my-project")
-    namespace = given.pop("namespace", None)
-    if namespace is None:
-        namespace = ask("Namespace (empty: keep the original's)" if keep_namespace
-                        else "Namespace", "" if keep_namespace else "default",
-                        lambda text: check_name(text, what="namespace") if text else text)
-    namespace = check_name(namespace, what="namespace") if namespace else None
-    description = given.pop("description", None)
-    if description is None:
-        description = ask("Description", "" if ask.interactive else None)
-    author = given.pop("author", None)
-    if author is None:
-        author = ask("Author", default_author())
-    return {"name": name, "namespace": namespace, "description": description,
-            "author": author, "python_version": given.pop("python_version", None)}
-
-
-def _from_template(directory: Path | None, given: dict[str, Any], ask: _Asker, force: bool,
-                   trust: bool, no_git: bool) -> GenerateResult:
-    from brain.scaffold.answers import Answers
-    from brain.scaffold.catalog import find_template, list_templates
-    from brain.scaffold.generate import generate_from_template, planned_hooks, template_answers
-
-    common = _common_answers(directory, given, ask, keep_namespace=False)
-    if "template" in given:
-        chosen = find_template(given.pop("template"))
-    else:
-        names = ", ".join(t.name for t in list_templates() if t.problem is None)
-        chosen = ask(f"Template ({names})", "basic", find_template)
-    extra = {key: given.pop(key) for key in list(given) if key in chosen.info.questions}
-    for key, question in chosen.info.questions.items():
-        if key not in extra and ask.interactive:
-            extra[key] = ask(f"{key}" + (f" ({question.help})" if question.help else ""),
-                             question.default, _answer_check(key, question))
-    if given:  # what is left is unknown: template_answers names it with a suggestion
-        template_answers(chosen, given)
-    answers = Answers(**{k: v for k, v in common.items() if v is not None},
-                      extra=template_answers(chosen, extra))
-    target = directory if directory is not None else Path.cwd() / answers.name
-    if trust:
-        _announce_hooks(chosen, planned_hooks(chosen, answers))
-    return generate_from_template(chosen, answers, target, force=force, trust=trust,
-                                  git=not no_git)
-
-
-def _from_project(source: str, ref: str | None, directory: Path | None, given: dict[str, Any],
-                  ask: _Asker, force: bool, no_git: bool) -> GenerateResult:
-    from brain.scaffold.derive import generate_from_project
-
-    common = _common_answers(directory, given, ask, keep_namespace=True)
-    common.pop("python_version")
-    if given:
-        raise InvalidInput(f"unknown answer(s) for --project: {', '.join(sorted(given))}",
-                           hint="--project takes name, namespace, description and author")
-    target = directory if directory is not None else Path.cwd() / common["name"]
-    return generate_from_project(source, target, ref=ref, force=force, git=not no_git,
-                                 description=common["description"] or None, **{
-                                     k: v for k, v in common.items() if k != "description"})
-
-
-def _answer_check(key: str, question: Parameter) -> Callable[[str], Any]:
-    def check(text: str) -> Any:
-        from brain.params import ParameterError, coerce
-
-        try:
-            return coerce(question, text)
-        except ParameterError as error:
-            raise InvalidInput(f"{key}: {error}") from None
-
-    return check
 
 
 def _announce_hooks(template: Template, hooks: list[list[str]]) -> None:

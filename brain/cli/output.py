@@ -11,12 +11,18 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import click
-
 if TYPE_CHECKING:
     from rich.console import Console
 
     from brain.errors import BrainError
+
+
+def _write(text: str, *, err: bool = False) -> None:
+    """One line on stdout (or stderr), flushed: click.echo for plain text, without importing
+    click (which `brain run`'s fast path never loads)."""
+    stream = sys.stderr if err else sys.stdout
+    stream.write(f"{text}\n")
+    stream.flush()
 
 
 def is_rich(stream: Any = None) -> bool:
@@ -35,14 +41,35 @@ def console(stderr: bool = False) -> Console:
     return Console(stderr=stderr, highlight=False)
 
 
+def printable(text: str, *, lines: bool = True) -> str:
+    """`text` safe for a terminal: control, bidi and zero-width characters as escapes.
+
+    User data (entry point names, values, log lines) may hold ESC sequences that rewrite the
+    screen or a U+202E that reverses what follows; shown escaped (`\\x1b`, `\\u202e`),
+    they are visible and inert. With `lines`, newlines and tabs are kept as they are.
+    """
+    if text.isascii() and text.isprintable():
+        return text  # the common case, at the cost of two scans
+    kept = "\n\t" if lines else ""
+    return "".join(char if char.isprintable() or char in kept else _escaped(char)
+                   for char in text)
+
+
+def _escaped(char: str) -> str:
+    code = ord(char)
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
 def echo(text: str = "", *, err: bool = False) -> None:
-    """Print a line of plain text."""
-    click.echo(text, err=err)
+    """Print a line of plain text (control characters escaped)."""
+    _write(printable(text), err=err)
 
 
 def note(text: str) -> None:
     """A status line from brain itself, on stderr so stdout stays the entry point's own."""
-    click.echo(f"brain: {text}", err=True)
+    _write(f"brain: {printable(text)}", err=True)
 
 
 def project_folder(path: Path | None, *,
@@ -68,7 +95,7 @@ def progress(title: str, *, quiet: bool = False) -> Iterator[Callable[[str], Non
         yield lambda _phrase: None
         return
     if not is_rich(sys.stderr):
-        yield lambda phrase: click.echo(f"{title}: {phrase}", err=True)
+        yield lambda phrase: _write(printable(f"{title}: {phrase}"), err=True)
         return
     status = console(stderr=True).status(f"{title}...", spinner="dots")
     with status:
@@ -82,7 +109,7 @@ def progress(title: str, *, quiet: bool = False) -> Iterator[Callable[[str], Non
 
 def print_json(data: Any) -> None:
     """Print `data` as indented JSON (dates and paths as strings)."""
-    click.echo(json.dumps(data, indent=2, default=str))
+    _write(json.dumps(data, indent=2, default=str))
 
 
 def success(text: str) -> None:
@@ -90,7 +117,7 @@ def success(text: str) -> None:
     if is_rich():
         console().print(f"[green]{_escape(text)}[/green]")
     else:
-        click.echo(text)
+        _write(printable(text))
 
 
 def warn(text: str) -> None:
@@ -98,7 +125,7 @@ def warn(text: str) -> None:
     if is_rich(sys.stderr):
         console(stderr=True).print(f"[yellow]warning:[/yellow] {_escape(text)}")
     else:
-        click.echo(f"warning: {text}", err=True)
+        _write(f"warning: {printable(text)}", err=True)
 
 
 def table(title: str | None, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
@@ -110,14 +137,14 @@ def table(title: str | None, headers: Sequence[str], rows: Sequence[Sequence[Any
         for header in headers:
             grid.add_column(header, overflow="fold")
         for row in rows:
-            grid.add_row(*(_escape("" if cell is None else str(cell)) for cell in row))
+            grid.add_row(*(_escape(_cell(cell)) for cell in row))
         console().print(grid)
         return
     if title:
-        click.echo(title)
-    click.echo("\t".join(headers))
+        _write(printable(title))
+    _write("\t".join(headers))
     for row in rows:
-        click.echo("\t".join("" if cell is None else str(cell) for cell in row))
+        _write("\t".join(_cell(cell) for cell in row))
 
 
 def print_error(error: BrainError) -> None:
@@ -136,13 +163,19 @@ def print_error(error: BrainError) -> None:
             out.print(f"[dim]hint: {_escape(error.hint)}[/dim]")
         return
     for line in lines:
-        click.echo(line, err=True)
-    click.echo(head, err=True)
+        _write(printable(line), err=True)
+    _write(printable(head), err=True)
     if error.hint:
-        click.echo(f"hint: {error.hint}", err=True)
+        _write(printable(f"hint: {error.hint}"), err=True)
+
+
+def _cell(value: Any) -> str:
+    """A table cell: one line, every control character escaped (a tab would split it)."""
+    return printable("" if value is None else str(value), lines=False)
 
 
 def _escape(text: str) -> str:
+    """Rich markup escaped, and control characters too (see `printable`)."""
     from rich.markup import escape
 
-    return escape(text)
+    return escape(printable(text))

@@ -10,7 +10,7 @@ import click
 from brain.cli import output
 
 if TYPE_CHECKING:
-    from brain.spec.loader import Project
+    pass
 
 
 @click.command()
@@ -32,6 +32,9 @@ def publish(project: Path | None, index: str | None, as_json: bool) -> None:
       brain publish libs/air-forecaster --index http://127.0.0.1:8080/
       brain index serve                              # then pip install from it
     """
+    from brain.extras import require_extra
+
+    require_extra("publish", "brain publish")
     from brain.publish.release import publish_project, resolve_target
     from brain.spec.loader import load_project
 
@@ -52,23 +55,6 @@ def publish(project: Path | None, index: str | None, as_json: bool) -> None:
         output.echo(f"use it from your projects: list {result.name} in their env.python.pip, "
                     "with `extra_index_urls: [local]` there or "
                     "`brain config set extra_index_urls local` once")
-
-
-def build_library(project: Project, *, quiet: bool = False) -> dict[str, object]:
-    """`brain build --wheel`: the wheel and sdist into `<project>/dist/`; a JSON-ready dict."""
-    from brain.publish.build import build_project
-
-    result = build_project(project)
-    if not quiet:
-        for warning in result.warnings:
-            output.warn(warning)
-        output.success(f"built {result.name} {result.version}")
-        for dist in result.files:
-            output.echo(f"  {dist.path}")
-    return {"name": result.name, "version": result.version,
-            "generated_pyproject": result.generated_pyproject,
-            "files": [str(dist.path) for dist in result.files],
-            "warnings": list(result.warnings)}
 
 
 @click.group()
@@ -146,4 +132,4 @@ def list_index(folder: Path | None, as_json: bool) -> None:
                  [[name, ", ".join(versions)] for name, versions in data.items()])
 
 
-__all__ = ["build_library", "index", "publish"]
+__all__ = ["index", "publish"]

@@ -1,7 +1,8 @@
 """`brain runs [list|show|diff]`: the run history.
 
 Kept light on purpose: `brain runs list` over 100,000 records must finish in under 300 ms,
-so this module imports only click, sqlite3 and the store (rich only on a terminal).
+so this module imports only click, sqlite3 and the store (rich only on a terminal); reading
+the history (and reconciling dead runs first) is brain.runs.history's business.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from typing import Any
 import click
 
 from brain.cli import output
+from brain.runs.history import find_runs, recent_runs
 from brain.runs.record import STATUSES, RunRecord, tail_lines
-from brain.runs.store import RunStore
 
 _PARAMETERS_WIDTH = 60
 
@@ -72,10 +73,8 @@ def list_runs(project: str | None, namespace: str | None, entry: str | None,
       brain runs list --status failed --json
       brain runs list --sweep 1a2115042633
     """
-    with RunStore() as store:
-        store.reconcile(best_effort=True)
-        records = store.list(project=project, namespace=namespace, entry=entry,
-                             status=status, limit=limit, sweep=sweep)
+    records = recent_runs(project=project, namespace=namespace, entry=entry, status=status,
+                          limit=limit, sweep=sweep)
     if as_json:
         output.print_json([record.as_dict() for record in records])
         return
@@ -136,9 +135,7 @@ def show(run_id: str, tail: int, as_json: bool) -> None:
       brain runs show 1a2115042633 --tail 100
       brain runs show 1a2115042633 --json
     """
-    with RunStore() as store:
-        store.reconcile(best_effort=True)
-        record = store.get(run_id)
+    (record,) = find_runs(run_id)
     logs = {"stdout": tail_lines(record.stdout_log, tail),
             "stderr": tail_lines(record.stderr_log, tail)}
     if as_json:
@@ -178,9 +175,7 @@ def diff(run_a: str, run_b: str, as_json: bool) -> None:
     """
     from brain.runs.diff import ABSENT, diff_runs
 
-    with RunStore() as store:
-        store.reconcile(best_effort=True)
-        result = diff_runs(store.get(run_a), store.get(run_b))
+    result = diff_runs(*find_runs(run_a, run_b))
     if as_json:
         output.print_json(result.as_dict())
         return

@@ -188,6 +188,9 @@ def hub(host: str, port: int, allow: tuple[str, ...], secret: str | None, max_co
       brain hub
       brain hub --allow 'https://github.com/acme/*' --secret "$BRAIN_HUB_SECRET"
     """
+    from brain.extras import require_extra
+
+    require_extra("hub", "brain hub")
     from brain.share.hub import HubSettings, serve
 
     settings = HubSettings(host=host, port=port, allow=allow, secret=secret or None,

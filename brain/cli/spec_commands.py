@@ -26,29 +26,9 @@ def validate(paths: tuple[Path, ...], as_json: bool) -> None:
       brain validate onebrain.yml
       brain validate projects/          # every spec in a monorepo
     """
-    from brain.errors import EXIT_INVALID
-    from brain.spec.validation import validate_paths
+    from brain.cli.validate_flow import validate_specs
 
-    report = validate_paths(list(paths) or [Path.cwd()])
-    if as_json:
-        output.print_json(report.as_dict())
-    else:
-        for result in report.results:
-            if result.problems:
-                for line in result.lines():
-                    output.echo(line, err=True)
-            else:
-                output.success(f"ok: {result.shown}")
-        checked = len(report.results)
-        summary = (f"{checked} {_plural(checked, 'spec')} checked: {report.valid} valid, "
-                   f"{report.invalid} invalid")
-        if report.invalid:
-            output.echo(f"{summary} ({report.problem_count} "
-                        f"{_plural(report.problem_count, 'problem')})", err=True)
-        elif checked > 1:
-            output.echo(summary)
-    if report.invalid:
-        raise SystemExit(EXIT_INVALID)
+    validate_specs(paths, as_json=as_json)
 
 
 @click.command()
@@ -152,10 +132,6 @@ def schema(target: Path | None) -> None:
     except OSError as error:
         raise InvalidInput(f"cannot write {target}: {error.strerror}") from None
     output.success(f"wrote {target}")
-
-
-def _plural(count: int, noun: str) -> str:
-    return noun if count == 1 else noun + "s"
 
 
 __all__ = ["info", "schema", "validate"]

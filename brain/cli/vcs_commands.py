@@ -33,7 +33,7 @@ def log(project: str | None, limit: int, as_json: bool) -> None:
       brain log forecasting/demand --limit 50
       brain log projects/demand --json
     """
-    from brain.vcs import activity
+    from brain.runs.activity import activity
 
     folder, key = _target(project)
     items = activity(folder, key, limit=limit)
@@ -58,8 +58,8 @@ def log(project: str | None, limit: int, as_json: bool) -> None:
 
 def _target(project: str | None) -> tuple[Path, str | None]:
     """The folder whose commits to show and the `namespace/name` whose runs to show."""
-    from brain.monorepo import find_workspace_root
     from brain.paths import find_project_root
+    from brain.workspace.discovery import find_workspace_root
 
     root = find_workspace_root(Path.cwd())
     if project is None:
@@ -80,17 +80,10 @@ def _target(project: str | None) -> tuple[Path, str | None]:
             raise InvalidInput(f"no onebrain.yml in {project}",
                                hint="pass a project folder or a namespace/name")
         return candidate.resolve(), _key_of(candidate)
-    from brain.monorepo import load_index
+    from brain.workspace.index import find_project, load_index
 
-    index = load_index(root)
-    wanted = project if "/" in project else None
-    matches = [p for p in index.projects
-               if p.key == wanted or (wanted is None and p.name == project)]
-    if len(matches) != 1:
-        reason = "is ambiguous" if matches else "is neither a folder nor a project of"
-        raise InvalidInput(f"{project!r} {reason} the workspace {root}",
-                           hint="`brain list` shows the projects as namespace/name")
-    return root / matches[0].path, matches[0].key
+    entry = find_project(load_index(root), project)
+    return root / entry.path, entry.key
 
 
 def _within(path: Path, root: Path) -> bool:
@@ -121,7 +114,7 @@ def sync(message: str | None, merge: bool) -> None:
       brain sync -m "try a smaller alpha"
       brain sync --merge
     """
-    from brain.vcs import sync as run_sync
+    from brain.vcs.sync import sync as run_sync
 
     result = run_sync(Path.cwd(), message, strategy="merge" if merge else "rebase")
     if result.committed:
@@ -149,11 +142,10 @@ def checkout(run_id: str) -> None:
       brain checkout 18c2f3a9b1
       git switch -    # back to where you were
     """
-    from brain.runs.store import RunStore
-    from brain.vcs import checkout_run
+    from brain.runs.history import find_runs
+    from brain.vcs.sync import checkout_run
 
-    with RunStore() as store:
-        run = store.get(run_id)
+    (run,) = find_runs(run_id, reconcile=False)
     result = checkout_run(run, Path.cwd())
     verb = "switched to new branch" if result.created else "switched to branch"
     output.success(f"{verb} {result.branch} at {result.commit[:8]} "

@@ -38,7 +38,7 @@ def list_projects(namespace: str | None, tag: str | None, as_json: bool) -> None
       index: https://pypi.example.com/simple # the default package index
       hub: https://hub.example.com           # the team's brain hub
     """
-    from brain.monorepo import load_index
+    from brain.workspace.index import load_index
 
     index = load_index(Path.cwd())
     projects = index.select(namespace, tag)
@@ -73,8 +73,8 @@ def graph(dot: bool, as_json: bool) -> None:
       brain graph --dot | dot -Tsvg > graph.svg
       brain graph --json
     """
-    from brain.graph import build_graph
-    from brain.monorepo import load_index
+    from brain.workspace.graph import build_graph
+    from brain.workspace.index import load_index
 
     if dot and as_json:
         raise click.UsageError("choose one of --dot and --json")
@@ -112,8 +112,8 @@ def affected(since: str, as_json: bool) -> None:
       brain affected --since main
       brain affected --since origin/main --json | jq -r '.projects[].path'
     """
-    from brain.graph import affected as find_affected
-    from brain.monorepo import load_index
+    from brain.workspace.graph import affected as find_affected
+    from brain.workspace.index import load_index
 
     index = load_index(Path.cwd())
     found, files = find_affected(index, since)

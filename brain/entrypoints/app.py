@@ -35,7 +35,7 @@ class AppEntry(EntryType):
     def command(self, name: str, entry: EntrySnapshot,
                 values: Mapping[str, Value]) -> tuple[str, list[str]]:
         """The rendered text, split as a shell would."""
-        rendered = rendered_command(name, entry, values)
+        rendered = rendered_command(name, entry, values, bash=False)
         return rendered, split_command(name, rendered)
 
     def port(self, name: str, entry: EntrySnapshot, values: Mapping[str, Value]) -> int:

@@ -80,6 +80,9 @@ class EntryType(ABC):
     fields: ClassVar[frozenset[str]]  # the members of TYPED_FIELDS this type takes
     long_running: ClassVar[bool] = False  # runs until stopped: never a prerequisite
     produces_report: ClassVar[bool] = False  # after_run leaves a report
+    # How the rendered `command` is read: by `bash -c` (True) or split like `shlex.split`
+    # (False); the renderer checks every value lands as data in that reading.
+    bash_command: ClassVar[bool] = False
     # Packages the project's environment needs for this type to run (canonical name: line).
     requirements: ClassVar[Mapping[str, str]] = {}
 
@@ -110,12 +113,14 @@ class EntryType(ABC):
         return Produced()
 
 
-def rendered_command(name: str, entry: EntrySnapshot, values: Mapping[str, Value]) -> str:
-    """The entry point's `command` template rendered with `values` (each value shell-quoted)."""
+def rendered_command(name: str, entry: EntrySnapshot, values: Mapping[str, Value],
+                     *, bash: bool) -> str:
+    """The entry point's `command` template rendered with `values`, each value one piece of
+    data in the way the command is read (`bash -c` when `bash`, else split like shlex)."""
     from brain.render import TemplateProblem, render_command
 
     try:
-        return render_command(entry.command or "", values)
+        return render_command(entry.command or "", values, bash=bash)
     except TemplateProblem as problem:
         raise InvalidInput(f"entry point {name!r}: {problem}",
                            hint="`brain validate` checks every command template") from None

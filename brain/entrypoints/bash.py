@@ -23,6 +23,7 @@ class BashEntry(EntryType):
 
     name = "bash"
     fields = frozenset({"command"})
+    bash_command = True
 
     def check(self, entry: EntryFields) -> list[EntryProblem]:
         """A command is required."""
@@ -31,5 +32,5 @@ class BashEntry(EntryType):
     def command(self, name: str, entry: EntrySnapshot,
                 values: Mapping[str, Value]) -> tuple[str, list[str]]:
         """`bash -c RENDERED`."""
-        rendered = rendered_command(name, entry, values)
+        rendered = rendered_command(name, entry, values, bash=True)
         return rendered, ["bash", "-c", rendered]

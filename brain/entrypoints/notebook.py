@@ -48,7 +48,7 @@ class NotebookEntry(EntryType):
 
     def prepare(self, plan: RunPlan, backend: BackendTraits) -> None:
         """The notebook exists inside the project, and the backend keeps the report."""
-        from brain.notebooks.execute import check_notebook
+        from brain.notebooks.execute import check_notebook, prepare_report_dir
 
         check_notebook(plan, plan.entry.notebook)
         if not backend.keeps_run_files:
@@ -56,6 +56,7 @@ class NotebookEntry(EntryType):
             # report folder would both be missing there.
             raise InvalidInput(f"notebook entry point {plan.entry_name!r} cannot run with the "
                                f"{backend.name} backend yet", hint="use --backend venv")
+        prepare_report_dir(plan.project.root, plan.run_id)
 
     def after_run(self, plan: RunPlan, record: RunRecord) -> Produced:
         """Write provenance.json; the HTML report, and the failing cell when one failed."""

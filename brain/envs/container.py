@@ -43,7 +43,9 @@ def run_container(request: Mapping[str, Any]) -> int:
     except DockerException as error:
         _say(f"cannot reach the Docker daemon: {_first_line(error)}")
         return 3
-    host = os.environ.get("BRAIN_DOCKER_PUBLISH_HOST", "127.0.0.1")
+    from brain import settings
+
+    host = settings.text("BRAIN_DOCKER_PUBLISH_HOST") or "127.0.0.1"
     ports = {f"{port}/tcp": (host, port) for port in request.get("ports", [])}
     gpus = int(request.get("gpus") or 0)
     container = None

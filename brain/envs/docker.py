@@ -1,5 +1,6 @@
 """The Docker backend: one image per project, carrying its environment, brain's dispatcher and
-its code, built and run through the docker SDK (imported lazily; never the docker CLI).
+its code, built with BuildKit through the docker CLI where one here can (`brain.envs.buildkit`),
+else with the SDK's classic builder, and run through the docker SDK (imported lazily).
 
 The code is baked into the image, not mounted: the image is the unit that is pushed, handed to
 a scheduler and re-run later, so what ran must be exactly what the image holds. Its identity
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from brain.envs.base import EnsureResult, Invocation, Progress, RevisionSource, SourceRevision
 from brain.envs.image_names import memory_bytes, parse_registry, repository_name, tag_text
 from brain.errors import EnvironmentFailure, InvalidInput
+from brain.extras import require_extra
 
 if TYPE_CHECKING:
     from brain.envs.build_context import BuildContext
@@ -48,6 +50,7 @@ class ImageBuild:
 
 def docker_client() -> Any:
     """A client for the local daemon (DOCKER_HOST honoured); a clear error when none answers."""
+    require_extra("docker", "the docker backend")
     import docker
     from docker.errors import DockerException
 
@@ -73,6 +76,7 @@ class DockerEnvironment:
                  revision: RevisionSource | None = None) -> None:
         from brain.envs.dockerfile import BuildSettings
 
+        require_extra("docker", "the docker backend")
         self.project = project
         self.options = options  # venv-only options today (installer, frozen lock)
         self.settings = settings or BuildSettings.from_environment()
@@ -258,11 +262,26 @@ class DockerEnvironment:
         from docker.errors import APIError
 
         from brain.envs.build_context import DOCKERFILE_PATH
+        from brain.envs.buildkit import BuildKitFailed, buildkit_builder
+        from brain.envs.buildkit import build as buildkit_build
 
         log: list[str] = []
         image_id: str | None = None
         archive = context.tar(dockerfile_suffix=label_instruction(self.labels()))
+        builder = buildkit_builder()
         try:
+            if builder is not None:  # several times faster on a code-only change
+                if progress is not None:
+                    progress(f"building with BuildKit ({builder.name})")
+                try:
+                    image_id, log = buildkit_build(
+                        builder, archive, dockerfile=DOCKERFILE_PATH, tag=tag,
+                        buildargs=dict(self.settings.pip_args),
+                        network=self.settings.network_mode)
+                except BuildKitFailed as failure:
+                    log = failure.log
+                    raise _BuildError(str(failure)) from None
+                return image_id, log
             events = client.api.build(
                 fileobj=archive, custom_context=True, dockerfile=DOCKERFILE_PATH,
                 tag=tag, buildargs=dict(self.settings.pip_args),
@@ -324,7 +343,7 @@ def _failure_summary(log: list[str], error: str) -> str:
     number, _, instruction = log[start].partition(" : ")
     if len(instruction) > 60:
         instruction = instruction[:57] + "..."
-    code = re.search(r"returned a non-zero code: (\d+)", error)
+    code = re.search(r"(?:returned a non-zero code|exit code): (\d+)", error)
     printed = [line.strip() for line in log[start + 1:] if line.strip()
                and not line.startswith((" ---> ", "Removing intermediate container"))]
     head = f"{number} ({instruction})" + (f", exit {code.group(1)}" if code else "")

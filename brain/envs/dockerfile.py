@@ -45,10 +45,11 @@ DEFAULT_NETWORK = "host"
 SYSTEM_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
 LOCK_FILENAME = "onebrain.lock"
 
-# What never belongs in an image: brain's own state, environments, caches, VCS metadata.
+# What never belongs in an image: brain's own state (at any depth, folder or link: a state
+# folder a repository committed is never used), environments, caches, VCS metadata.
 # Declared outputs of entry points are added per project.
 BASE_IGNORES = (
-    ".brain/", ".git/", ".hg/", ".svn/", ".venv/", "venv/", ".tox/", ".nox/",
+    ".brain", "**/.brain", ".git/", ".hg/", ".svn/", ".venv/", "venv/", ".tox/", ".nox/",
     "**/__pycache__/", "**/*.pyc", "**/*.pyo", ".pytest_cache/", ".mypy_cache/",
     ".ruff_cache/", ".ipynb_checkpoints/", "**/.ipynb_checkpoints/", ".DS_Store",
     "**/.DS_Store", "*.egg-info/", "dist/", "mlruns/", ".dvc/cache/",
@@ -70,7 +71,9 @@ class BuildSettings:
     @classmethod
     def from_environment(cls) -> BuildSettings:
         """The settings of this machine."""
-        ca_setting = os.environ.get("BRAIN_DOCKER_CA_BUNDLE", "").strip()
+        from brain import settings
+
+        ca_setting = settings.text("BRAIN_DOCKER_CA_BUNDLE") or ""
         ca_bundle: Path | None
         if ca_setting.lower() == "none":
             ca_bundle = None
@@ -82,8 +85,8 @@ class BuildSettings:
         else:
             ca_bundle = SYSTEM_CA_BUNDLE if SYSTEM_CA_BUNDLE.is_file() else None
         return cls(
-            base_image=os.environ.get("BRAIN_DOCKER_BASE_IMAGE", "").strip() or None,
-            network_mode=os.environ.get("BRAIN_DOCKER_NETWORK", "").strip() or DEFAULT_NETWORK,
+            base_image=settings.text("BRAIN_DOCKER_BASE_IMAGE"),
+            network_mode=settings.text("BRAIN_DOCKER_NETWORK") or DEFAULT_NETWORK,
             ca_bundle=ca_bundle,
             pip_args=host_pip_settings(),
         )

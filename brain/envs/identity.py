@@ -7,7 +7,7 @@ records that identity and a *quick key*: a hash of the raw input files (spec, re
 lock). When the quick key still matches, `setup-deps` is a no-op without loading the spec
 (pydantic) at all, which keeps it well under 150 ms.
 
-This module stays light on import (json, os, no OpenSSL: see brain.digest) because the
+This module stays light on import (json, os, hashlib) because the
 no-op path runs through it.
 """
 
@@ -18,12 +18,13 @@ import os
 import posixpath
 import sys
 from dataclasses import asdict, dataclass, field
+from hashlib import sha256
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from brain.digest import sha256
 from brain.errors import InvalidInput
 from brain.paths import SPEC_FILENAMES, config_path, project_venv_dir
+from brain.statefs import UnsafeState, current_build, read_text, write_atomic
 
 if TYPE_CHECKING:
     from brain.spec.loader import Project
@@ -138,27 +139,28 @@ def quick_key(root: Path, tracked: list[str]) -> str:
 def read_stamp(env_dir: Path) -> Stamp | None:
     """The stamp of the environment at `env_dir`, or None when it is missing or unreadable."""
     try:
-        data = json.loads((env_dir / STAMP_NAME).read_text(encoding="utf-8"))
+        data = json.loads(read_text(env_dir / STAMP_NAME))
         if data.get("format") != STAMP_FORMAT:
             return None
         return Stamp(**data)
-    except (OSError, ValueError, TypeError, AttributeError):
+    except (OSError, ValueError, TypeError, AttributeError, UnsafeState):
         return None
 
 
 def write_stamp(env_dir: Path, stamp: Stamp) -> None:
     """Write the stamp atomically (temp file + rename): it is the "ready" signal."""
-    temporary = env_dir / f".{STAMP_NAME}.{os.getpid()}"
-    temporary.write_text(json.dumps(asdict(stamp), indent=2), encoding="utf-8")
-    os.replace(temporary, env_dir / STAMP_NAME)
+    write_atomic(env_dir / STAMP_NAME, json.dumps(asdict(stamp), indent=2))
 
 
 def healthy_stamp(root: Path) -> Stamp | None:
     """The stamp of the project's current environment when the environment is intact."""
-    venv = project_venv_dir(root)
-    stamp = read_stamp(venv)
+    build = current_build(root)  # UnsafeState when `.brain/venv` is not brain's own link
+    if build is None:
+        return None
+    stamp = read_stamp(build)
     if stamp is None:
         return None
+    venv = project_venv_dir(root)
     # A moved project breaks a venv's absolute paths; a removed base interpreter breaks python.
     if stamp.location != os.path.realpath(venv) or not os.path.exists(venv / "bin" / "python"):
         return None
@@ -200,7 +202,7 @@ def load_plan(root: Path) -> tuple[RequirementInputs, bool] | None:
             requirements_file=raw["requirements_file"], index_url=raw["index_url"],
             extra_index_urls=tuple(raw["extra_index_urls"]), python=raw["python"])
         return inputs, bool(record["lock_fresh"])
-    except (KeyError, TypeError, ValueError):
+    except (OSError, ValueError, KeyError, TypeError, UnsafeState):
         return None
 
 

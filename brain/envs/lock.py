@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from brain.envs.identity import LOCK_FILENAME, RequirementInputs
 from brain.errors import EnvironmentFailure
-from brain.paths import cache_dir, project_state_dir
+from brain.paths import cache_dir
 
 if TYPE_CHECKING:
     from brain.envs.base import Progress
@@ -62,17 +62,22 @@ def write_lock(root: Path, inputs: RequirementInputs, *, upgrade: bool = False,
                progress: Progress | None = None) -> LockFile:
     """Resolve `inputs` with uv and write the lock atomically; keeps existing pins unless
     `upgrade`. The caller holds the project lock."""
-    from brain.process import run_checked
+    import shutil
+    import tempfile
 
-    state = project_state_dir(root)
-    state.mkdir(parents=True, exist_ok=True)
-    source = state / _SPEC_INPUT
-    source.write_text(spec_requirements_text(inputs), encoding="utf-8")
-    output = state / f"onebrain.lock.{os.getpid()}.tmp"
+    from brain.process import run_checked
+    from brain.statefs import project_state, write_atomic
+
+    # A fresh private folder (mkdir fails on anything already there): uv writes its output
+    # file by name, so no name it writes may be one a repository could have committed.
+    scratch = Path(tempfile.mkdtemp(prefix="lock-", dir=project_state(root)))
+    source = scratch / _SPEC_INPUT
+    write_atomic(source, spec_requirements_text(inputs))
+    output = scratch / "onebrain.lock.tmp"
     previous = read_lock(root)
     # uv prefers the versions already pinned in its output file: re-locking after a spec
     # change moves only what must move.
-    output.write_text("" if upgrade or previous is None else previous.text, encoding="utf-8")
+    write_atomic(output, "" if upgrade or previous is None else previous.text)
     if progress is not None:
         progress(f"resolving the requirements for Python {inputs.python}")
     argv = [uv_executable(), "pip", "compile", "--universal", "--generate-hashes",
@@ -81,7 +86,8 @@ def write_lock(root: Path, inputs: RequirementInputs, *, upgrade: bool = False,
             *(requirement_files(source.relative_to(root), inputs) or [os.devnull])]
     target = lock_path(root)
     try:
-        run_checked(argv, cwd=root, env=uv_environment(), what="resolving the dependencies")
+        run_checked(argv, cwd=root, env=uv_environment(), what="resolving the dependencies",
+                    contained=True)
         # Annotations name the spec, not brain's scratch file.
         body = output.read_text(encoding="utf-8").replace(
             f"-r {source.relative_to(root)}", "onebrain.yml")
@@ -92,13 +98,11 @@ def write_lock(root: Path, inputs: RequirementInputs, *, upgrade: bool = False,
             f"# requirements-sha256: {inputs.digest()}\n"
             f"{body}"
         )
-        output.write_text(text, encoding="utf-8")
-        os.replace(output, target)  # the old lock stays whole until the new one is complete
+        write_atomic(target, text)  # the old lock stays whole until the new one is complete
     except EnvironmentFailure as error:
         raise installer_failure(error, "resolving the dependencies") from None
     finally:
-        source.unlink(missing_ok=True)
-        output.unlink(missing_ok=True)
+        shutil.rmtree(scratch, ignore_errors=True)
     return LockFile(target, text, inputs.digest())
 
 
@@ -135,8 +139,10 @@ def lock_project(project: Project, *, upgrade: bool = False, timeout: float | No
     from brain.envs.identity import collect_inputs
     from brain.envs.locking import ProjectLock
     from brain.paths import project_lock_file
+    from brain.statefs import project_state
 
     inputs = collect_inputs(project)
+    project_state(project.root)  # refuses a `.brain/` that brain did not create
     with ProjectLock(project_lock_file(project.root), command="brain lock", timeout=timeout,
                      on_wait=progress):
         return write_lock(project.root, inputs, upgrade=upgrade, progress=progress)

@@ -2,7 +2,10 @@
 
 The lock is `flock` on `<project>/.brain/lock`: the kernel releases it when its holder dies,
 so a killed `brain` never leaves a stale lock behind. The holder writes its pid, host and
-command into the file; a waiter reads them for its message.
+command into the file; a waiter reads them for its message. The file is opened without
+following a symlink and must be a plain single-link file (brain.statefs): a lock committed as
+a link to another file is refused, never truncated; its folder is made by brain.statefs too
+(a project's `.brain/` only when brain made it).
 """
 
 from __future__ import annotations
@@ -19,24 +22,24 @@ from types import TracebackType
 
 from brain.errors import Busy, EnvironmentFailure
 
-DEFAULT_TIMEOUT = 900.0  # a cold install of a large set can take minutes
 _POLL_SECONDS = 0.1
 
 
 def lock_timeout() -> float:
-    """Seconds to wait for a busy project: `BRAIN_LOCK_TIMEOUT`, default 900."""
-    raw = os.environ.get("BRAIN_LOCK_TIMEOUT", "")
-    try:
-        return max(0.0, float(raw)) if raw else DEFAULT_TIMEOUT
-    except ValueError:
-        return DEFAULT_TIMEOUT
+    """Seconds to wait for a busy project: `BRAIN_LOCK_TIMEOUT` (brain.settings), default 900;
+    a bad value is an error, as for every setting."""
+    from brain import settings
+
+    return settings.seconds("BRAIN_LOCK_TIMEOUT")
 
 
 def describe_owner(path: Path) -> str:
     """Who holds the lock at `path`, in words ("`brain setup-deps` (pid 12, host h, since ...)")."""
+    from brain.statefs import UnsafeState, read_text
+
     try:
-        owner = json.loads(path.read_text(encoding="utf-8") or "{}")
-    except (OSError, ValueError):
+        owner = json.loads(read_text(path, limit=65536) or "{}")
+    except (OSError, ValueError, UnsafeState):
         owner = {}
     if not isinstance(owner, dict) or "pid" not in owner:
         return "another brain process"
@@ -48,8 +51,9 @@ class ProjectLock:
     """`with ProjectLock(path, command=..., timeout=..., on_wait=...):` holds the lock at `path`."""
 
     def __init__(self, path: Path, *, command: str, timeout: float | None = None,
-                 on_wait: Callable[[str], None] | None = None) -> None:
+                 on_wait: Callable[[str], None] | None = None, what: str | None = None) -> None:
         self.path = path
+        self.what = what or path.parent.parent.name  # named in the busy message
         self.command = command
         self.timeout = lock_timeout() if timeout is None else timeout
         self.on_wait = on_wait
@@ -57,9 +61,15 @@ class ProjectLock:
 
     def acquire(self) -> None:
         """Take the lock, waiting up to `timeout`; Busy (exit 4) names the owner on timeout."""
+        from brain.statefs import open_file, project_state, safe_dir
+
+        folder = self.path.parent
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            if folder.name == ".brain":
+                project_state(folder.parent)
+            else:
+                safe_dir(folder.parent, folder.name)
+            fd = open_file(self.path, os.O_RDWR | os.O_CREAT)
         except OSError as error:
             raise EnvironmentFailure(
                 f"cannot create the lock {self.path}: {error.strerror}") from None
@@ -74,7 +84,7 @@ class ProjectLock:
                 if time.monotonic() >= deadline:
                     os.close(fd)
                     raise Busy(
-                        f"{self.path.parent.parent.name}: busy, {owner} holds {self.path}; "
+                        f"{self.what}: busy, {owner} holds {self.path}; "
                         f"gave up after {self.timeout:.0f}s",
                         hint="wait for it to finish, or raise BRAIN_LOCK_TIMEOUT",
                     ) from None

@@ -4,7 +4,7 @@ brain runs locally what it always runs, a child process whose output it streams 
 and whose exit code it passes through; here that child is brain.envs.ray_job, which ships
 the project to the cluster as the job's working directory, follows the job's logs, exits
 with the job's exit code and stops the job when brain forwards a Ctrl-C. So the runner, the
-run record and sweeps work unchanged. Ray itself is the optional extra `brain[ray]`.
+run record and sweeps work unchanged. Ray itself is the optional extra `brain-cli[ray]`.
 
 The cluster's address: `--address`, else BRAIN_RAY_ADDRESS, else the `ray_address` setting,
 else DEFAULT_ADDRESS.
@@ -13,7 +13,6 @@ else DEFAULT_ADDRESS.
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from collections.abc import Mapping, Sequence
@@ -30,14 +29,15 @@ if TYPE_CHECKING:
 
 DEFAULT_ADDRESS = "http://127.0.0.1:8265"
 ADDRESS_VARIABLE = "BRAIN_RAY_ADDRESS"
-INSTALL_HINT = "install Ray's job client: pip install 'brain[ray]'"
 JOB_FILE = "ray-job.json"  # in the run's own folder: what brain.envs.ray_job submits
 _REACH_TIMEOUT = 10.0
 
 
 def ray_address() -> str:
     """The cluster address in force (see the module docstring), checked."""
-    address = os.environ.get(ADDRESS_VARIABLE, "").strip()
+    from brain import settings
+
+    address = settings.text(ADDRESS_VARIABLE) or ""
     if not address:
         from brain.config import get_setting
 
@@ -54,12 +54,10 @@ def ray_address() -> str:
 
 
 def require_ray() -> None:
-    """EnvironmentFailure naming the extra when Ray's job client is not installed."""
-    from importlib.util import find_spec
+    """MissingExtra (exit 3) naming the `ray` extra when Ray's job client is not installed."""
+    from brain.extras import require_extra
 
-    if find_spec("ray") is None or find_spec("ray.job_submission") is None:
-        raise EnvironmentFailure("the ray backend needs Ray, which is not installed",
-                                 hint=INSTALL_HINT)
+    require_extra("ray", "the ray backend")
 
 
 def check_reachable(address: str) -> None:
@@ -131,10 +129,11 @@ class RayEnvironment:
 
     def identity(self) -> str:
         """What the job is made of: the address, the requirements and the resources."""
-        from brain.digest import sha256
+        import hashlib
 
-        text = json.dumps([self.address, self.requirements(), self.resources()])
-        return "ray-" + sha256(text.encode()).hexdigest()[:16]
+        text = json.dumps([self.address, self.requirements(), self.index_options(),
+                           self.resources()])
+        return "ray-" + hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def is_ready(self) -> bool:
         """Ray builds the job's environment itself: ready when the client is installed."""
@@ -157,6 +156,7 @@ class RayEnvironment:
 
     def invocation(self, argv: Sequence[str], variables: Mapping[str, str]) -> Invocation:
         """brain.envs.ray_job, given the job to submit in a file of the run's own folder."""
+        from brain import settings
         from brain.envs.base import Invocation
         from brain.process import scrubbed_environment
         from brain.run_plan import RUN_DIR_VARIABLE
@@ -175,6 +175,7 @@ class RayEnvironment:
             "root": str(self.project.root),
             "metrics": self._metrics_files(),
             "run_dir": run_dir,
+            "start_timeout": settings.seconds("BRAIN_RAY_START_TIMEOUT"),
         }
         described = json.dumps(job)
         if run_dir:  # a real run: the job is kept with the run's logs

@@ -12,7 +12,6 @@ not the entry point's (unreachable, could not start, not enough resources) exit 
 from __future__ import annotations
 
 import json
-import os
 import shlex
 import shutil
 import signal
@@ -25,7 +24,7 @@ from typing import Any
 EXIT_CLUSTER = 3  # brain.errors.EnvironmentFailure's code
 EXIT_INTERRUPTED = 130
 POLL_SECONDS = 0.25
-START_TIMEOUT = 600.0  # seconds a job may stay PENDING (BRAIN_RAY_START_TIMEOUT)
+START_TIMEOUT = 600.0  # seconds a job may stay PENDING (BRAIN_RAY_START_TIMEOUT, read by brain)
 METRICS_MARK = "\x1ebrain-metrics "
 _MAX_METRICS = 1 << 20
 _ALWAYS_LEFT_OUT = {".brain", ".git", ".venv", "__pycache__"}
@@ -87,7 +86,10 @@ def _client(address: str) -> Any:
     try:
         from ray.job_submission import JobSubmissionClient
     except ImportError:
-        raise ClusterFailure("the ray backend needs Ray: pip install 'brain[ray]'") from None
+        from brain.extras import DISTRIBUTION
+
+        raise ClusterFailure(f"the ray backend needs the 'ray' extra: pip install "
+                             f"'{DISTRIBUTION}[ray]'") from None
     # The SDK logs each upload step at INFO; the job's own output is what brain shows.
     for name in [*logging.root.manager.loggerDict, "ray"]:
         if name.startswith("ray"):
@@ -189,7 +191,7 @@ def _follow(client: Any, submission: str, job: dict[str, Any]) -> int:
 
     shown = 0
     started = time.monotonic()
-    limit = float(os.environ.get("BRAIN_RAY_START_TIMEOUT") or START_TIMEOUT)
+    limit = float(job.get("start_timeout") or START_TIMEOUT)
     log = _Log(job)
     while True:
         status = client.get_job_status(submission)

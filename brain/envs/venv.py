@@ -7,8 +7,10 @@ Layout under `<project>/.brain/`:
   lock                             the per-project file lock (owner inside)
 
 A venv is not relocatable (scripts hold absolute paths), so a build never moves: it happens in
-its final folder, and only the symlink switch makes it current. A build killed midway leaves
-an unreferenced folder without a stamp, which the next build removes.
+its final folder, and only the symlink switch makes it current. Each build folder carries
+brain's marker from its first moment (brain.statefs), so a build killed midway leaves an
+unreferenced, marked folder without a stamp, which the next build removes; nothing unmarked,
+and nothing through a symlink, is ever deleted.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,16 +32,24 @@ from brain.envs.identity import (
     healthy_stamp,
     load_plan,
     lock_digest,
-    plan_path,
     quick_key,
     quick_ready,
+    read_stamp,
     save_plan,
     write_stamp,
 )
 from brain.errors import EnvironmentFailure
 from brain.paths import cache_dir, project_lock_file, project_state_dir, project_venv_dir
+from brain.statefs import (
+    UnsafeState,
+    current_build,
+    project_state,
+    remove,
+    safe_dir,
+    write_atomic,
+)
 
-# brain.envs.lock, brain.envs.locking and shutil are imported where they are used: `brain
+# brain.envs.lock and brain.envs.locking are imported where they are used: `brain
 # run` of a ready environment answers from the stamp and never needs them.
 if TYPE_CHECKING:
     from brain.envs.interpreters import Interpreter
@@ -47,6 +58,7 @@ if TYPE_CHECKING:
     from brain.spec.loader import Project
 
 INSTALLERS = ("uv", "pip")
+BUILD_TAG = "BRAIN_BUILD_FOLDER"  # in every installer's environment: its build folder
 
 
 class VenvEnvironment:
@@ -138,6 +150,7 @@ def _ensure(root: Path, options: EnvironmentOptions, progress: Progress | None,
     from brain.envs.locking import ProjectLock
 
     report = progress or (lambda _phrase: None)
+    project_state(root)  # refuses a `.brain/` that brain did not create
     with ProjectLock(project_lock_file(root), command=options.command,
                      timeout=options.lock_timeout, on_wait=report):
         inputs, lock = prepare(report)
@@ -163,9 +176,8 @@ def _ensure_locked(root: Path, options: EnvironmentOptions, report: Progress, st
         # built it while we waited): refresh the quick key so the next call is instant.
         current.quick_key, current.tracked = quick_key(root, tracked), tracked
         current.lock_fresh = lock is not None
-        write_stamp(venv, current)
+        write_stamp(current_build(root) or venv, current)
         return EnsureResult(identity, False, str(venv), time.perf_counter() - started)
-    import shutil
     from datetime import UTC, datetime
 
     from brain.envs.interpreters import find_interpreter
@@ -175,13 +187,11 @@ def _ensure_locked(root: Path, options: EnvironmentOptions, report: Progress, st
     if installer == "uv" and not _uv_available():
         report("uv was not found: falling back to virtualenv + pip")
         installer = "pip"
-    state = project_state_dir(root)
-    envs = state / "envs"
-    envs.mkdir(parents=True, exist_ok=True)
-    _ignore_in_git(state)
-    previous = os.path.realpath(venv) if venv.is_symlink() else None
+    envs = safe_dir(project_state(root), "envs", mark=True)
+    previous = current_build(root)
     _remove_leftovers(envs, keep=previous)
-    target = envs / f"venv-{identity[:12]}-{os.urandom(3).hex()}"
+    # Marked before the installer starts: whatever a kill leaves is recognisably brain's.
+    target = safe_dir(envs, f"venv-{identity[:12]}-{os.urandom(3).hex()}", mark=True)
     try:
         report(f"creating the environment: Python {interpreter.version_text}, {installer}")
         build = _build_with_uv if installer == "uv" else _build_with_pip
@@ -196,10 +206,12 @@ def _ensure_locked(root: Path, options: EnvironmentOptions, report: Progress, st
         ))
         _switch(venv, target)
     except BaseException:
-        shutil.rmtree(target, ignore_errors=True)
+        with suppress(OSError):  # the marked leftover goes with the next build otherwise
+            remove(target)
         raise
-    if previous is not None and previous != os.path.realpath(target):
-        shutil.rmtree(previous, ignore_errors=True)
+    if previous is not None and previous != target:
+        with suppress(OSError, UnsafeState):  # not brain's to delete: it stays, unused
+            remove(previous)
     return EnsureResult(identity, True, str(venv), time.perf_counter() - started)
 
 
@@ -234,34 +246,39 @@ def _build_with_uv(root: Path, target: Path, interpreter: Interpreter,
     )
 
     uv, env = uv_executable(), uv_environment()
-    _installer_step([uv, "venv", "--quiet", "--no-project", f"--python={interpreter.path}",
-                     str(target)], root, env, "creating the virtual environment")
+    # --allow-existing: the build folder exists already, holding brain's marker.
+    _installer_step([uv, "venv", "--quiet", "--no-project", "--allow-existing",
+                     f"--python={interpreter.path}", str(target)],
+                    root, env, "creating the virtual environment", target)
     python = f"--python={target / 'bin' / 'python'}"
     if lock is not None:
         if not _has_requirements(lock.text):
             return
-        argv = [uv, "pip", "sync", "--require-hashes", python, *index_arguments(inputs),
-                "--", str(lock.path)]
+        argv = [uv, "pip", "sync", "--compile-bytecode", "--require-hashes", python,
+                *index_arguments(inputs), "--", str(lock.path)]
         what = "installing onebrain.lock"
     elif inputs.lines or inputs.requirements_file:
         spec_file = _write_spec_requirements(target, inputs)
-        argv = [uv, "pip", "install", python, *index_arguments(inputs),
+        argv = [uv, "pip", "install", "--compile-bytecode", python, *index_arguments(inputs),
                 *requirement_arguments(spec_file, inputs)]
         what = "installing the dependencies"
     else:
         return
+    # --compile-bytecode (pip's default, not uv's): where PYTHONDONTWRITEBYTECODE is set, as in
+    # many Docker images, an environment without .pyc files recompiles every module it imports
+    # on every run; a run of a scikit-learn project took twice as long.
     if lock is not None or inputs.all_pinned:
         # uv re-checks the index even with a warm cache (and can stall on it); exact pins
         # that are all cached install offline, and only a miss goes to the network.
         report(f"{what} (from the cache)")
         try:
-            _installer_step([*argv[:3], "--offline", *argv[3:]], root, env, what)
+            _installer_step([*argv[:3], "--offline", *argv[3:]], root, env, what, target)
             return
         except EnvironmentFailure:
             report(f"{what}: downloading what the cache lacks")
     else:
         report(what)
-    _installer_step(argv, root, env, what)
+    _installer_step(argv, root, env, what, target)
 
 
 def _build_with_pip(root: Path, target: Path, interpreter: Interpreter,
@@ -276,7 +293,7 @@ def _build_with_pip(root: Path, target: Path, interpreter: Interpreter,
     })
     _installer_step([sys.executable, "-m", "virtualenv", "--quiet", "--no-periodic-update",
                      f"--python={interpreter.path}", str(target)],
-                    root, env, "creating the virtual environment (virtualenv)")
+                    root, env, "creating the virtual environment (virtualenv)", target)
     pip = [str(target / "bin" / "python"), "-m", "pip", "install", "--quiet",
            *index_arguments(inputs)]
     if lock is not None:
@@ -288,39 +305,7 @@ def _build_with_pip(root: Path, target: Path, interpreter: Interpreter,
     else:
         return
     report("installing the dependencies (pip)")
-    _installer_step(argv, root, env, "installing the dependencies (pip)")
-
-
-def remove_environment(root: Path, *, everything: bool = False,
-                       progress: Progress | None = None) -> list[Path]:
-    """Remove the project's environment (with `everything`, all of `<project>/.brain` but its
-    lock file), under the project lock. Returns what was removed."""
-    import shutil
-
-    from brain.envs.locking import ProjectLock
-
-    state = project_state_dir(root)
-    if not state.is_dir():
-        return []
-    removed: list[Path] = []
-    lock_file = project_lock_file(root)
-    with ProjectLock(lock_file, command="brain clean", on_wait=progress):
-        venv = project_venv_dir(root)
-        if everything:
-            # The cached plan of the current inputs too: the next build re-reads the spec.
-            targets = [child for child in state.iterdir() if child != lock_file]
-            targets.append(plan_path(root))
-        else:
-            targets = [venv, state / "envs"]
-        for path in targets:
-            if path.is_symlink() or path.is_file():
-                path.unlink()
-            elif path.is_dir():
-                shutil.rmtree(path)
-            else:
-                continue
-            removed.append(path)
-    return removed
+    _installer_step(argv, root, env, "installing the dependencies (pip)", target)
 
 
 def _identity(inputs: RequirementInputs, lock: LockFile | None) -> str:
@@ -329,12 +314,16 @@ def _identity(inputs: RequirementInputs, lock: LockFile | None) -> str:
     return environment_identity(digest, inputs.python)
 
 
-def _installer_step(argv: list[str], cwd: Path, env: dict[str, str], what: str) -> None:
+def _installer_step(argv: list[str], cwd: Path, env: dict[str, str], what: str,
+                    target: Path) -> None:
     from brain.envs.lock import installer_failure
     from brain.process import run_checked
 
     try:
-        run_checked(argv, cwd=cwd, env=env, what=what)
+        # Tagged with its build folder: what it starts inherits the tag, and the next build
+        # stops anything so tagged that a killed brain left running (see _remove_leftovers).
+        run_checked(argv, cwd=cwd, env={**env, BUILD_TAG: str(target)}, what=what,
+                    contained=True)
     except EnvironmentFailure as error:
         raise installer_failure(error, what) from None
 
@@ -359,35 +348,32 @@ def _write_spec_requirements(target: Path, inputs: RequirementInputs) -> Path:
     from brain.envs.lock import spec_requirements_text
 
     path = target / "brain-requirements.in"
-    path.write_text(spec_requirements_text(inputs), encoding="utf-8")
+    write_atomic(path, spec_requirements_text(inputs))
     return path
 
 
 def _switch(venv: Path, target: Path) -> None:
-    """Point `venv` at `target` atomically: a new symlink renamed over the old one."""
+    """Point `venv` at `target` atomically: a new symlink renamed over the old one (which
+    `current_build` has already checked is brain's own link)."""
     link = venv.with_name(f".{venv.name}-{os.urandom(4).hex()}")
     os.symlink(os.path.relpath(target, venv.parent), link)
-    if venv.is_dir() and not venv.is_symlink():
-        import shutil
-
-        shutil.rmtree(venv)  # a plain folder left by another tool: rename cannot replace it
     os.replace(link, venv)
 
 
-def _remove_leftovers(envs: Path, *, keep: str | None) -> None:
-    """Remove builds that are not current: superseded, or killed midway (no stamp)."""
-    import shutil
+def _remove_leftovers(envs: Path, *, keep: Path | None) -> None:
+    """Remove builds that are not current: superseded, or killed midway (no stamp). Only
+    brain's marked build folders go; anything else there is refused, before any deletion."""
+    from brain.process import stop_tagged_processes
+    from brain.statefs import MARKER, build_name, check_removable
 
-    for child in envs.iterdir():
-        if keep is not None and os.path.realpath(child) == keep:
-            continue
-        if child.is_dir() and not child.is_symlink():
-            shutil.rmtree(child, ignore_errors=True)
-        else:
-            child.unlink(missing_ok=True)
-
-
-def _ignore_in_git(state: Path) -> None:
-    ignore = state / ".gitignore"
-    if not ignore.exists():
-        ignore.write_text("# brain's per-project state: never committed\n*\n", encoding="utf-8")
+    leftovers = [child for child in envs.iterdir()
+                 if child.name != MARKER and child != keep]
+    for child in leftovers:
+        check_removable(child)
+        if not build_name(child.name) and not child.is_file():
+            raise UnsafeState(child, "is not a build of brain's")
+    for child in leftovers:
+        if child.is_dir() and read_stamp(child) is None:
+            # Killed midway: its installer may have left a build backend running there.
+            stop_tagged_processes(BUILD_TAG, str(child))
+        remove(child)

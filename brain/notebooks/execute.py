@@ -13,7 +13,6 @@ run, from the run record: commit, dirty, parameters, input hashes, environment, 
 from __future__ import annotations
 
 import json
-import os
 import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -93,13 +92,21 @@ def report_dir(root: Path, run_id: str) -> Path:
     return root / REPORTS_DIR / run_id
 
 
+def prepare_report_dir(root: Path, run_id: str) -> Path:
+    """Make run `run_id`'s report folder before the driver runs, so that the driver (which
+    only makes what is missing) never writes through a symlink a repository committed."""
+    from brain.statefs import safe_dir, state_folder
+
+    return safe_dir(state_folder(root, "reports"), run_id)
+
+
 def write_provenance(plan: RunPlan, notebook: str, record: RunRecord) -> NotebookOutcome:
     """Write `provenance.json` for a finished notebook run; what the run left behind."""
     from brain import __version__
     from brain.file_hashes import hash_files
+    from brain.statefs import write_atomic
 
-    directory = report_dir(plan.project.root, record.id)
-    directory.mkdir(parents=True, exist_ok=True)
+    directory = prepare_report_dir(plan.project.root, record.id)
     timings = _read_json(directory / TIMINGS_NAME)
     executed = directory / str(timings.get("notebook") or Path(notebook).name)
     html = directory / str(timings.get("html") or executed.with_suffix(".html").name)
@@ -134,9 +141,7 @@ def write_provenance(plan: RunPlan, notebook: str, record: RunRecord) -> Noteboo
         "brain": __version__,
     }
     target = directory / PROVENANCE_NAME
-    temporary = directory / f".{PROVENANCE_NAME}.{os.getpid()}"
-    temporary.write_text(json.dumps(provenance, indent=2, default=str), encoding="utf-8")
-    os.replace(temporary, target)
+    write_atomic(target, json.dumps(provenance, indent=2, default=str))
     return NotebookOutcome(directory, html if html.is_file() else None,
                            executed if executed.is_file() else None, target, error)
 

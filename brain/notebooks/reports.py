@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -84,8 +83,9 @@ def find_report(project_root: Path, run_id: str) -> Report:
 
 def write_index(project_root: Path, title: str | None = None) -> Path:
     """Write `<reports>/index.html` linking every report, newest first; returns its path."""
-    root = reports_root(project_root)
-    root.mkdir(parents=True, exist_ok=True)
+    from brain.statefs import state_folder, write_atomic
+
+    root = state_folder(project_root, "reports")
     reports = list_reports(project_root)
     heading = title or f"Reports of {project_root.name}"
     rows = "\n".join(_row(report, root) for report in reports) or (
@@ -94,9 +94,7 @@ def write_index(project_root: Path, title: str | None = None) -> Path:
     page = _PAGE.format(title=html.escape(heading), rows=rows, count=len(reports),
                         generated=datetime.now().strftime("%Y-%m-%d %H:%M:%S"))
     target = root / INDEX_NAME
-    temporary = root / f".{INDEX_NAME}.{os.getpid()}"
-    temporary.write_text(page, encoding="utf-8")
-    os.replace(temporary, target)
+    write_atomic(target, page)
     return target
 
 

@@ -10,24 +10,24 @@ Published files are never overwritten: a version that is already there is refuse
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
-import html
 import os
 import re
 import shutil
 import tarfile
 import tempfile
-import time
 import zipfile
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from brain import paths
-from brain.errors import Busy, EnvironmentFailure, InvalidInput
+from brain.errors import EnvironmentFailure, InvalidInput
+
+if TYPE_CHECKING:
+    from brain.envs.locking import ProjectLock
 
 LOCK_TIMEOUT_SECONDS = 30.0
 
@@ -38,7 +38,7 @@ class AlreadyPublished(InvalidInput):
 
 def index_root() -> Path:
     """The local index folder: `BRAIN_INDEX_DIR`, default `BRAIN_HOME/index`."""
-    return Path(os.environ.get("BRAIN_INDEX_DIR") or paths.brain_home() / "index")
+    return paths.index_dir()
 
 
 def normalize_name(name: str) -> str:
@@ -145,7 +145,9 @@ class LocalIndex:
                 hint="pass a folder you can write to with --index") from None
 
     def _publish(self, distributions: list[Distribution]) -> list[Distribution]:
-        self.simple.mkdir(parents=True, exist_ok=True)
+        from brain.statefs import safe_dir
+
+        safe_dir(self.root, self.simple.name)  # never a folder reached through a symlink
         published: list[Distribution] = []
         with self._locked():
             for dist in distributions:
@@ -157,8 +159,7 @@ class LocalIndex:
                     )
             try:
                 for dist in distributions:
-                    folder = self.simple / dist.name
-                    folder.mkdir(exist_ok=True)
+                    folder = safe_dir(self.simple, dist.name)
                     target = folder / dist.filename
                     _copy_atomically(dist.path, target)
                     published.append(Distribution(target, dist.name, dist.version, dist.kind))
@@ -173,42 +174,21 @@ class LocalIndex:
         return published
 
     def _write_project_page(self, name: str) -> None:
-        links = []
-        for dist in self.files(name):
-            digest = _sha256(dist.path)
-            requires = _requires_python(dist)
-            attribute = (f' data-requires-python="{html.escape(requires, quote=True)}"'
-                         if requires else "")
-            href = f"{quote(dist.filename)}#sha256={digest}"
-            links.append(f'    <a href="{html.escape(href, quote=True)}"{attribute}>'
-                         f"{html.escape(dist.filename)}</a><br>")
+        links = [_Link(f"{quote(dist.filename)}#sha256={_sha256(dist.path)}", dist.filename,
+                       _requires_python(dist)) for dist in self.files(name)]
         _write_page(self.simple / name / "index.html", f"Links for {name}", links)
 
     def _write_root_page(self) -> None:
-        links = [f'    <a href="{quote(name)}/">{html.escape(name)}</a><br>'
-                 for name in self.projects()]
+        links = [_Link(f"{quote(name)}/", name) for name in self.projects()]
         _write_page(self.simple / "index.html", "Simple index", links)
 
-    @contextmanager
-    def _locked(self) -> Iterator[None]:
-        # Two `brain publish` at once must not both pass the "not yet published" check.
-        lock_path = self.root / ".lock"
-        with lock_path.open("a") as handle:
-            deadline = time.monotonic() + LOCK_TIMEOUT_SECONDS
-            while True:
-                try:
-                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() > deadline:
-                        raise Busy(f"the local index {self.root} stayed locked for "
-                                   f"{LOCK_TIMEOUT_SECONDS:.0f}s",
-                                   hint="another `brain publish` is running; retry") from None
-                    time.sleep(0.1)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+    def _locked(self) -> ProjectLock:
+        # Two `brain publish` at once must not both pass the "not yet published" check. The
+        # one lock helper: never through a symlink, names its owner when busy.
+        from brain.envs.locking import ProjectLock
+
+        return ProjectLock(self.root / ".lock", command="brain publish",
+                           timeout=LOCK_TIMEOUT_SECONDS, what=f"the local index {self.root}")
 
 
 def _is_distribution(filename: str) -> bool:
@@ -250,26 +230,41 @@ def _requires_python(dist: Distribution) -> str | None:
     return None
 
 
-def _write_page(path: Path, title: str, links: list[str]) -> None:
-    body = "\n".join([
-        "<!DOCTYPE html>",
-        "<html>",
-        "  <head>",
-        '    <meta name="pypi:repository-version" content="1.0">',
-        f"    <title>{html.escape(title)}</title>",
-        "  </head>",
-        "  <body>",
-        f"    <h1>{html.escape(title)}</h1>",
-        *links,
-        "  </body>",
-        "</html>",
-        "",
-    ])
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".page-")
-    with os.fdopen(handle, "w", encoding="utf-8") as stream:
-        stream.write(body)
-    os.chmod(temporary, 0o644)
-    os.replace(temporary, path)
+@dataclass(frozen=True)
+class _Link:
+    """One anchor of a PEP 503 page."""
+
+    href: str
+    text: str
+    requires_python: str | None = None
+
+
+# PEP 503's simple page, rendered by Jinja with autoescape (names and metadata are escaped).
+_PAGE = """<!DOCTYPE html>
+<html>
+  <head>
+    <meta name="pypi:repository-version" content="1.0">
+    <title>{{ title }}</title>
+  </head>
+  <body>
+    <h1>{{ title }}</h1>
+{%- for link in links %}
+    <a href="{{ link.href }}"
+       {%- if link.requires_python %} data-requires-python="{{ link.requires_python }}"
+       {%- endif %}>{{ link.text }}</a><br>
+{%- endfor %}
+  </body>
+</html>
+"""
+
+
+def _write_page(path: Path, title: str, links: list[_Link]) -> None:
+    from jinja2 import Environment
+
+    from brain.statefs import write_atomic
+
+    page = Environment(autoescape=True, keep_trailing_newline=True).from_string(_PAGE)
+    write_atomic(path, page.render(title=title, links=links))
 
 
 def _copy_atomically(source: Path, target: Path) -> None:

@@ -124,15 +124,9 @@ def _git_files(root: Path) -> list[str] | None:
     """The files git tracks under `root` (relative to it), or None outside a repository."""
     if not any((folder / ".git").exists() for folder in (root, *root.parents)):
         return None
-    from brain.errors import BrainError
-    from brain.process import run_checked
+    from brain.vcs.repository import tracked_files
 
-    try:
-        listing = run_checked(["git", "-c", "core.quotepath=off", "ls-files", "-z"], cwd=root,
-                              what="git ls-files", timeout=60)
-    except BrainError:
-        return None  # git missing, or a repository git refuses: hash the folder instead
-    return [name for name in listing.stdout.split("\0") if name]
+    return tracked_files(root)  # None when git is missing or refuses: hash the folder instead
 
 
 def _walked_files(root: Path) -> list[str]:

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from brain.envs.select import DEFAULT_BACKEND
-from brain.errors import EXIT_INTERRUPTED
 from brain.runs.plan import needs_pipeline, pipeline_order, plan_pipeline
 
 if TYPE_CHECKING:
@@ -130,9 +129,8 @@ def run_step(plan: RunPlan, *, backend: str = DEFAULT_BACKEND, setup: bool = Tru
     produced = kind.after_run(plan, record)
     message, report = produced.message or result.message, produced.report
     failed = record.status != "succeeded"
+    # An interrupted step already carries 130 (Ctrl-C) or 128+signal (SIGTERM, SIGHUP).
     code = result.exit_code if not failed else (result.exit_code or 1)
-    if record.status == "interrupted":
-        code = EXIT_INTERRUPTED
     return Step(plan, FAILED if failed else RAN, record, code, message, report)
 
 

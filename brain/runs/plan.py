@@ -62,7 +62,7 @@ def plan_run(
     Raises InvalidInput for an unknown entry point, an entry type brain cannot run here, and
     every undeclared, ill-typed or missing parameter (all named at once).
     """
-    from brain.params import resolve
+    from brain.params import check_paths_inside, resolve
     from brain.runs.snapshot import ProjectSnapshot, snapshot_of
 
     if not isinstance(project, ProjectSnapshot):
@@ -74,6 +74,7 @@ def plan_run(
                            hint=f"runnable types: {', '.join(type_names())}")
     kind = entry_type(entry.type)
     values = resolve(entry.parameters, given, entry=name)
+    check_paths_inside(entry.parameters, values, project.root)
     command, argv = kind.command(name, entry, values)
     if run_id is None:
         from brain.runs.store import new_run_id

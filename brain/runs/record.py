@@ -7,17 +7,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from brain.vcs.state import GitState as GitState  # the run record holds one
+
 STATUSES = ("running", "succeeded", "failed", "interrupted", "unknown")
-
-
-@dataclass
-class GitState:
-    """The code state a run used; all None outside a git repository."""
-
-    commit: str | None = None
-    branch: str | None = None
-    remote: str | None = None
-    dirty: bool | None = None
 
 
 @dataclass

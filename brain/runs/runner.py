@@ -106,7 +106,7 @@ def execute(
         if on_started is not None:
             on_started(record)
         try:
-            code, interrupted = run_live(
+            code, stopped_by = run_live(
                 invocation.argv, cwd=plan.cwd, env=invocation.env,
                 stdout_log=Path(str(record.stdout_log)), stderr_log=Path(str(record.stderr_log)),
                 on_start=_started(watcher, on_process), stdout=stdout,
@@ -117,7 +117,7 @@ def execute(
         except BaseException:
             store.finish(record.id, "interrupted", None, time.time())
             raise
-        return _finish(store, plan, record, code, interrupted, watcher)
+        return _finish(store, plan, record, code, stopped_by, watcher)
 
 
 def _started(watcher: PortWatcher | None,
@@ -134,10 +134,12 @@ def _started(watcher: PortWatcher | None,
     return both
 
 
-def _finish(store: RunStore, plan: RunPlan, record: RunRecord, code: int, interrupted: bool,
-            watcher: PortWatcher | None) -> RunResult:
+def _finish(store: RunStore, plan: RunPlan, record: RunRecord, code: int,
+            stopped_by: int | None, watcher: PortWatcher | None) -> RunResult:
     """Record how the run ended (hashing declared outputs of a success) and say so."""
-    status, exit_code, message = _outcome(plan, code, interrupted, watcher)
+    status, exit_code, message = _outcome(plan, code, stopped_by, watcher)
+    if stopped_by is not None and exit_code != EXIT_INTERRUPTED:
+        code = exit_code  # SIGTERM/SIGHUP: the record says what brain exits with (143, 129)
     extra: dict[str, Any] = {}
     if message:
         extra["error"] = message
@@ -192,14 +194,18 @@ def _ready_environment(plan: RunPlan, backend: str, setup: bool,
     return env, env.identity()
 
 
-def _outcome(plan: RunPlan, code: int, interrupted: bool,
+def _outcome(plan: RunPlan, code: int, stopped_by: int | None,
              watcher: PortWatcher | None) -> tuple[str, int, str | None]:
-    """(status, brain's exit code, message) for a child that ended with `code`."""
+    """(status, brain's exit code, message) for a child that ended with `code`; a run stopped
+    by Ctrl-C exits 130, one stopped by SIGTERM/SIGHUP sent to brain 128+signal."""
+    import signal
+
     if watcher is not None and watcher.timed_out:
         return "failed", code or 1, (f"the app did not answer on port {plan.port} within "
                                      f"{watcher.timeout:g}s")
-    if interrupted:
-        return "interrupted", EXIT_INTERRUPTED, None
+    if stopped_by is not None:
+        return "interrupted", (EXIT_INTERRUPTED if stopped_by == signal.SIGINT
+                               else 128 + stopped_by), None
     if watcher is not None and not watcher.ready.is_set():
         return "failed", code or 1, (f"the app exited (code {code}) before its port "
                                      f"{plan.port} answered")
@@ -274,16 +280,13 @@ class _Background:
 
 
 def _log_dir(root: Path, run_id: str) -> Path:
-    from brain.paths import project_state_dir
+    from brain.statefs import safe_dir, state_folder
 
-    state = project_state_dir(root)
-    directory = state / "runs" / run_id
+    directory = root / ".brain" / "runs" / run_id
     try:
-        directory.mkdir(parents=True, exist_ok=True)
-        ignore = state / ".gitignore"
-        if not ignore.exists():
-            # Run logs (and the venv) must never make the project's git tree look dirty.
-            ignore.write_text("*\n", encoding="utf-8")
+        # Never through a symlink, and only in a `.brain/` brain made (UnsafeState otherwise);
+        # the `.gitignore` brain writes there keeps logs out of the project's git tree.
+        directory = safe_dir(state_folder(root, "runs"), run_id)
     except OSError as error:
         raise EnvironmentFailure(f"cannot create the run log folder {directory}: "
                                  f"{error.strerror}",

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from brain.spec.loader import Project
     from brain.spec.models import Spec
 
-_FORMAT = 2  # bump when the snapshot's shape changes
+_FORMAT = 3  # bump when the snapshot's shape changes
 
 
 class ProjectSnapshot:
@@ -73,16 +73,17 @@ def load_snapshot(target: Path) -> ProjectSnapshot:
     A spec not seen before is fully loaded and validated (raising SpecInvalid / InvalidInput
     exactly as `load_project` does) and then cached.
     """
+    from brain.inputfs import InputRefused, read_spec_bytes
     from brain.paths import find_spec_file
 
     spec_file = find_spec_file(target) if target.is_dir() else target
-    if spec_file is None or not spec_file.is_file():
+    if spec_file is None:
         return _snapshot_of(_load(target))  # raises the loader's own "no spec" error
     try:
-        raw = spec_file.read_bytes()
-    except OSError:
-        return _snapshot_of(_load(target))
-    from brain.digest import sha256
+        raw = read_spec_bytes(spec_file)
+    except InputRefused:
+        return _snapshot_of(_load(target))  # raises the loader's own located error
+    from hashlib import sha256
 
     digest = sha256(raw).hexdigest()
     cached = _read_cache(digest)

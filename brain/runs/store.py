@@ -265,6 +265,9 @@ class RunStore:
         if self.path.is_dir():
             raise EnvironmentFailure(f"run store {self.path} is a folder, not a database file",
                                      hint="point BRAIN_STORE at a file path")
+        from brain.statefs import check_database
+
+        check_database(self.path)  # UnsafeState (exit 3) for a link where the store goes
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
@@ -366,16 +369,9 @@ def _translate(error: sqlite3.Error, path: Path) -> BrainError:
 
 
 def _timeout_from_environment() -> float:
-    raw = os.environ.get("BRAIN_STORE_TIMEOUT", "")
-    if not raw:
-        return DEFAULT_TIMEOUT
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if not value >= 0 or value == float("inf"):
-        raise InvalidInput(f"BRAIN_STORE_TIMEOUT must be a number of seconds, got {raw!r}")
-    return value
+    from brain import settings
+
+    return settings.seconds("BRAIN_STORE_TIMEOUT")
 
 
 def _check_status(status: str) -> None:

@@ -99,18 +99,9 @@ def title(name: str) -> str:
 
 def default_author() -> str:
     """`Name <email>` from git config, or "" when git or the settings are missing."""
-    from brain.errors import BrainError
-    from brain.process import run_checked
+    from brain.vcs.verbs import user_setting
 
-    parts = []
-    for key in ("user.name", "user.email"):
-        try:
-            value = run_checked(["git", "config", "--get", key], what="git config",
-                                timeout=10).stdout.strip()
-        except BrainError:
-            value = ""
-        parts.append(value)
-    name, email = parts
+    name, email = user_setting("user.name"), user_setting("user.email")
     if name and email:
         return f"{name} <{email}>"
     return name or email

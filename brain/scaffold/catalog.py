@@ -68,8 +68,9 @@ def builtin_templates_dir() -> Path:
 
 def user_template_dirs() -> list[Path]:
     """The folders named by BRAIN_TEMPLATES_PATH (os.pathsep-separated), in order."""
-    raw = os.environ.get(TEMPLATES_PATH_VARIABLE, "")
-    return [Path(part).expanduser() for part in raw.split(os.pathsep) if part.strip()]
+    from brain.paths import template_dirs
+
+    return template_dirs()
 
 
 def list_templates() -> list[Template]:
@@ -105,16 +106,20 @@ def find_template(name_or_path: str) -> Template:
 
 def load_template(folder: Path, *, builtin: bool) -> Template:
     """Read and check `folder/template.yml`."""
-    import yaml
+    from brain.inputfs import MAX_SPEC_BYTES, read_input
+    from brain.spec.document import YamlProblem, decode, parse
 
     root = folder.resolve()
     metadata = root / METADATA_FILE
-    try:
-        data: Any = yaml.safe_load(metadata.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise InvalidInput(f"{metadata}: cannot read: {error.strerror}") from None
-    except (yaml.YAMLError, UnicodeDecodeError) as error:
-        raise InvalidInput(f"{metadata}: not valid YAML: {error}") from None
+    raw = read_input(metadata, root=root, cap=MAX_SPEC_BYTES)  # bounded, inside the template
+    data: Any = {}
+    if raw.strip():
+        try:
+            data = parse(decode(raw)).data  # brain's safe YAML: node budget, no tags
+        except YamlProblem as problem:
+            if problem.mark is not None or "empty" not in problem.message:  # comments only
+                where = f":{problem.mark.line}:{problem.mark.column}" if problem.mark else ""
+                raise InvalidInput(f"{metadata}{where}: {problem.message}") from None
     try:
         info = TemplateInfo.model_validate(data or {})
     except ValidationError as error:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from brain.errors import InvalidInput
+from brain.inputfs import read_input
 from brain.scaffold.answers import ANSWERS_FILE, Answers, package_name, write_answers_file
 from brain.scaffold.generate import GenerateResult, commit_new_project, validate_generated
 from brain.scaffold.origin import check_unique_in_workspace, open_source
@@ -25,7 +26,7 @@ from brain.scaffold.placement import (
     staging_folder,
 )
 from brain.scaffold.sandbox import yaml_scalar
-from brain.scaffold.tree import TreeWriter, is_inside
+from brain.scaffold.tree import MAX_MAPPED_BYTES, TreeWriter, is_inside
 
 RESET_VERSION = "0.1.0"
 STATE_DIRS = frozenset({".git", ".hg", ".svn", ".brain", "__pycache__", ".pytest_cache",
@@ -152,7 +153,9 @@ def _skip_dir(rel: str, path: Path) -> bool:
 
 def _rewrite_spec(spec_file: Path, answers: Answers, *, description: str | None,
                   author: str | None) -> None:
-    text = spec_file.read_text(encoding="utf-8")
+    from brain.inputfs import read_spec_bytes
+
+    text = read_spec_bytes(spec_file).decode("utf-8")
     text = set_top_level(text, "name", yaml_scalar(answers.name))
     text = set_top_level(text, "version", RESET_VERSION)
     text = set_top_level(text, "namespace", yaml_scalar(answers.namespace))
@@ -195,7 +198,11 @@ def _reset_versions(root: Path, files: list[str], old: str) -> None:
             in_python if rel.endswith(".py") else None)
         if pattern is None or path.is_symlink():
             continue
-        text = path.read_text(encoding="utf-8", errors="surrogateescape")
+        try:
+            text = read_input(path, root=root, cap=MAX_MAPPED_BYTES).decode(
+                "utf-8", errors="surrogateescape")
+        except InvalidInput:
+            continue  # not a regular file, or data: no version line to reset there
         edited = pattern.sub(rf"\g<1>\g<2>{RESET_VERSION}\g<3>", text)
         if edited != text:
             path.write_text(edited, encoding="utf-8", errors="surrogateescape")

@@ -104,7 +104,7 @@ def generate_from_template(
     origin = {"kind": "template", "template": template.name,
               "source": "builtin" if template.builtin else str(template.root)}
     if not template.builtin:
-        from brain.scaffold import git as vcs
+        from brain.vcs import verbs as vcs
 
         commit = vcs.head_commit(template.root)  # a template kept in git can be updated from
         if commit is not None:
@@ -180,7 +180,7 @@ def validate_generated(root: Path, *, what: str) -> list[str]:
 def commit_new_project(result: GenerateResult, message: str, *, author: str,
                        everything: bool) -> None:
     """`git init` and a first commit, unless the target already lives in a git work tree."""
-    from brain.scaffold import git
+    from brain.vcs import verbs as git
 
     outer = git.work_tree_of(result.target)
     if outer is not None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
-import re
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,9 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from brain.errors import InvalidInput
-
-_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
-_SCP = re.compile(r"^[A-Za-z0-9._-]+@[A-Za-z0-9._-]+:")
+from brain.vcs.urls import is_git_url
 
 
 @dataclass(frozen=True)
@@ -25,16 +21,11 @@ class Source:
     origin: dict[str, Any] = field(default_factory=dict)
 
 
-def is_git_url(text: str) -> bool:
-    """True for `scheme://...` and `user@host:path` addresses."""
-    return bool(_URL.match(text) or _SCP.match(text))
-
-
 @contextmanager
 def open_source(text: str, *, ref: str | None = None, cwd: Path | None = None) -> Iterator[Source]:
     """The project named by `text`; a git URL is cloned into a folder removed afterwards."""
     from brain.paths import find_spec_file
-    from brain.scaffold import git
+    from brain.vcs import verbs as git
 
     cwd = cwd or Path.cwd()
     if not text.strip():
@@ -76,29 +67,10 @@ def _local_root(text: str, candidate: Path, cwd: Path) -> Path:
 
 def find_in_workspace(name: str, cwd: Path) -> Path:
     """The folder of the project called `name` or `namespace/name` in the workspace."""
-    from brain.monorepo import find_workspace_root
+    from brain.workspace.index import find_project, load_index
 
-    workspace = find_workspace_root(cwd)
-    namespace, _, short = name.rpartition("/")
-    known: dict[str, list[Path]] = {}
-    for full, folder in _workspace_projects(workspace):
-        known.setdefault(full, []).append(folder)
-    matches = [
-        (full, folder) for full, folders in known.items() for folder in folders
-        if (full == name if namespace else full.rpartition("/")[2] == short)
-    ]
-    if len(matches) == 1:
-        return matches[0][1]
-    if matches:
-        listed = ", ".join(f"{full} ({folder})" for full, folder in matches)
-        raise InvalidInput(f"{name!r} matches several projects: {listed}",
-                           hint="write namespace/name, or pass the project's folder")
-    names = sorted(known)
-    guess = difflib.get_close_matches(name, names + [n.rpartition("/")[2] for n in names], n=1)
-    tip = f"did you mean {guess[0]!r}? " if guess else ""
-    raise InvalidInput(f"no project {name!r} in the workspace {workspace}",
-                       hint=f"{tip}--project takes a workspace project (namespace/name or name), "
-                            "a folder or a git URL")
+    index = load_index(cwd)
+    return (index.workspace.root / find_project(index, name).path).resolve()
 
 
 def check_unique_in_workspace(target: Path, namespace: str, name: str) -> None:
@@ -107,7 +79,7 @@ def check_unique_in_workspace(target: Path, namespace: str, name: str) -> None:
     Only inside a real workspace (a `brain-workspace.yml` or a git repository): outside one,
     there is nothing to collide with and no reason to walk the disk.
     """
-    from brain.monorepo import WORKSPACE_FILENAME, find_workspace_root
+    from brain.workspace.discovery import WORKSPACE_FILENAME, find_workspace_root
 
     start = target
     while not start.exists():
@@ -124,14 +96,15 @@ def check_unique_in_workspace(target: Path, namespace: str, name: str) -> None:
 
 
 def _workspace_projects(workspace: Path) -> Iterator[tuple[str, Path]]:
-    import yaml
-
-    from brain.workspace import discover_spec_files
+    from brain.errors import InvalidInput
+    from brain.inputfs import read_spec_bytes
+    from brain.spec.document import YamlProblem, decode, parse
+    from brain.workspace.discovery import discover_spec_files
 
     for spec_file in discover_spec_files(workspace):
         try:
-            data = yaml.safe_load(spec_file.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            data = parse(decode(read_spec_bytes(spec_file))).data
+        except (InvalidInput, YamlProblem):
             continue  # an unreadable spec is `brain validate`'s business, not ours
         if isinstance(data, dict) and isinstance(data.get("name"), str):
             namespace = data.get("namespace")

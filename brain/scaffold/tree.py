@@ -2,7 +2,7 @@
 
 Every output path is checked (no `..`, no absolute path, no empty segment, no `.git`), every
 write refuses to follow a symlink, and a symlink is reproduced only when it points inside the
-tree it comes from.
+tree it comes from. Files are read through `brain.inputfs`: regular files only, bounded.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from brain.errors import InvalidInput
+from brain.inputfs import open_input, read_input
 
 PathMapper = Callable[[str], str | None]
 ContentMapper = Callable[[str, bytes], bytes]
@@ -87,7 +88,8 @@ class TreeWriter:
                 if os.lstat(path).st_size > MAX_MAPPED_BYTES:
                     self._write_file(out, rel, path, executable=executable)  # data: copied
                 else:
-                    data = self.map_content(rel, path.read_bytes())
+                    data = self.map_content(rel, read_input(path, root=self.source,
+                                                            cap=MAX_MAPPED_BYTES))
                     self._write_file(out, rel, data, executable=executable)
             # sockets, fifos and devices are never copied
         for rel, out in links:  # after the files, so a link's target folder exists
@@ -144,7 +146,7 @@ class TreeWriter:
                                f"{error.strerror}") from None
         with os.fdopen(handle, "wb") as stream:
             if isinstance(data, Path):
-                with data.open("rb") as source:
+                with open_input(data, root=self.source) as source:
                     shutil.copyfileobj(source, stream, 1 << 20)
             else:
                 stream.write(data)

@@ -5,10 +5,13 @@ holding a bare mirror `git/` and one checkout per commit `trees/<sha>/`, each a 
 sharing the mirror's objects. A checkout is built in a temporary folder and renamed into
 place, so a killed fetch never leaves a tree that looks complete. A second launch of the same
 commit touches no network and reuses the checkout (and the environment built inside it).
+A repository's own `.brain/` (at any depth) is never checked out: brain's state is brain's,
+and a committed one could hold symlinks to files outside (sparse checkout leaves it out, so
+the tree still reads as clean). The cache folders are made with brain.statefs.
 
-git runs through brain.process with `--` before every URL and path, the URL and SHA are
-validated by brain.share.url first, and only plain transports are allowed
-(GIT_ALLOW_PROTOCOL), so nothing in a link can reach git as an option or a remote helper.
+git runs through brain.vcs (`--` before every URL and path, `--end-of-options` before every
+SHA, only plain transports allowed), and the URL and SHA are validated by brain.share.url
+first, so nothing in a link can reach git as an option or a remote helper.
 """
 
 from __future__ import annotations
@@ -20,11 +23,6 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-
-from brain.errors import EnvironmentFailure, InvalidInput
-
-GIT_TIMEOUT = 300.0
-_ALLOWED_PROTOCOLS = "file:git:http:https:ssh"
 
 
 @dataclass(frozen=True)
@@ -51,14 +49,16 @@ def fetch_commit(repo: str, commit: str, *,
 
     repo, commit = check_repo(repo), check_commit(commit)
     report = progress or (lambda _text: None)
-    home = repos_dir() / hashlib.sha256(repo.encode()).hexdigest()[:20]
+    from brain.paths import cache_dir
+    from brain.statefs import safe_dir
+
+    home = safe_dir(cache_dir(), "repos", hashlib.sha256(repo.encode()).hexdigest()[:20])
     tree = home / "trees" / commit
-    if (tree / ".git").exists():
+    if _is_checkout(tree):
         return Checkout(tree, commit, fetched=False)
-    home.mkdir(parents=True, exist_ok=True)
     # One fetch per remote at a time: two launches of one commit must not both build it.
     with ProjectLock(home / "lock", command="brain launch (fetch)", on_wait=report):
-        if (tree / ".git").exists():
+        if _is_checkout(tree):
             return Checkout(tree, commit, fetched=False)
         mirror = home / "git"
         fetched = _ensure_commit(mirror, repo, commit, report)
@@ -68,72 +68,38 @@ def fetch_commit(repo: str, commit: str, *,
 
 
 def _ensure_commit(mirror: Path, repo: str, commit: str, report: Callable[[str], None]) -> bool:
+    from brain.vcs.verbs import fetch_commit, has_commit, init_bare
+
     if not (mirror / "HEAD").exists():
         temporary = mirror.with_name(f".git-{secrets.token_hex(4)}")
-        _git("init", "--bare", "--quiet", "--", str(temporary), what="creating the mirror")
+        init_bare(temporary)
         os.replace(temporary, mirror)
-    if _has_commit(mirror, commit):
+    if has_commit(mirror, commit):
         return False
     report(f"fetching {repo}")
-    git_dir = f"--git-dir={mirror}"
-    try:
-        # Servers (protocol v2, file://) hand out any reachable commit by its SHA.
-        _git(git_dir, "fetch", "--quiet", "--no-tags", "--", repo, commit,
-             what=f"fetching {commit[:12]} from {repo}")
-    except EnvironmentFailure:
-        # An older server that only serves refs: fetch them all, then look again.
-        _git(git_dir, "fetch", "--quiet", "--no-tags", "--", repo,
-             "+refs/heads/*:refs/remotes/origin/*", "+refs/tags/*:refs/tags/*",
-             what=f"fetching {repo}")
-    if not _has_commit(mirror, commit):
-        raise InvalidInput(f"commit {commit} is not in {repo}",
-                           hint="was it pushed? `git push` it, or make a new link")
-    # A ref keeps the commit's objects safe from `git gc` in the mirror.
-    _git(git_dir, "update-ref", f"refs/brain/{commit}", commit, what="pinning the commit")
+    fetch_commit(mirror, repo, commit)
     return True
 
 
+def _is_checkout(tree: Path) -> bool:
+    import stat
+
+    try:  # a real folder holding a real .git folder: nothing in the cache is followed
+        return all(stat.S_ISDIR(os.lstat(path).st_mode) for path in (tree, tree / ".git"))
+    except FileNotFoundError:
+        return False
+
+
 def _check_out(mirror: Path, repo: str, commit: str, tree: Path) -> None:
-    tree.parent.mkdir(parents=True, exist_ok=True)
+    from brain.statefs import safe_dir
+    from brain.vcs.verbs import check_out_shared
+
+    safe_dir(tree.parent.parent, tree.parent.name)
     temporary = tree.with_name(f".{commit[:12]}-{secrets.token_hex(4)}")
     try:
-        _git("clone", "--quiet", "--shared", "--no-checkout", "--", str(mirror), str(temporary),
-             what="preparing the checkout")
-        work = f"--work-tree={temporary}"
-        git_dir = f"--git-dir={temporary / '.git'}"
-        _git(git_dir, work, "-c", "advice.detachedHead=false", "checkout", "--quiet",
-             "--detach", commit, what=f"checking out {commit[:12]}")
-        # Provenance: a run's record names the real remote, not the cache's mirror.
-        _git(git_dir, "remote", "set-url", "origin", "--", repo, what="naming the remote")
+        # Everything but `.brain` at any depth: a repository's own state is never used.
+        check_out_shared(mirror, temporary, commit, repo, leave_out=(".brain",))
         os.replace(temporary, tree)
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
         raise
-
-
-def _has_commit(mirror: Path, commit: str) -> bool:
-    from brain.process import run_checked
-
-    try:
-        run_checked(["git", f"--git-dir={mirror}", "cat-file", "-e", f"{commit}^{{commit}}"],
-                    env=_git_environment(), what="looking up the commit", timeout=GIT_TIMEOUT)
-    except EnvironmentFailure:
-        return False
-    return True
-
-
-def _git(*args: str, what: str) -> None:
-    from brain.process import run_checked
-
-    run_checked(["git", *args], env=_git_environment(), what=what, timeout=GIT_TIMEOUT)
-
-
-def _git_environment() -> dict[str, str]:
-    from brain.process import scrubbed_environment
-
-    return scrubbed_environment({
-        "GIT_TERMINAL_PROMPT": "0",  # a private repo fails fast instead of asking
-        "GIT_ALLOW_PROTOCOL": _ALLOWED_PROTOCOLS,  # never ext:: or other remote helpers
-        "GIT_ASKPASS": "",
-        "SSH_ASKPASS": "",
-    })

@@ -7,18 +7,15 @@ validated against the spec before the link is printed.
 
 from __future__ import annotations
 
-import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from brain.errors import EnvironmentFailure, InvalidInput
+from brain.errors import InvalidInput
 from brain.share.url import DEFAULT_HUB, LaunchLink, make_link
+from brain.vcs.urls import is_git_url
 
 SECRET_VARIABLE = "BRAIN_HUB_SECRET"
-_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
-_SCP_LIKE = re.compile(r"^[A-Za-z0-9_.-]+@[A-Za-z0-9_.-]+:")
 
 
 @dataclass(frozen=True)
@@ -40,8 +37,8 @@ def generate_link(project_dir: Path, *, entry: str | None, params: Mapping[str, 
     dirty or HEAD is not on the remote; without `strict` those two are warnings.
     """
     from brain.runs.plan import plan_pipeline
-    from brain.runs.provenance import git_state
     from brain.runs.snapshot import load_snapshot
+    from brain.vcs.state import git_state
 
     project = load_snapshot(project_dir)
     # Every parameter checked, all at once, as `brain run` would: a value may be meant for a
@@ -75,20 +72,20 @@ def generate_link(project_dir: Path, *, entry: str | None, params: Mapping[str, 
 
 def hub_secret(explicit: str | None = None) -> str | None:
     """The signing secret: `explicit`, else BRAIN_HUB_SECRET, else None."""
-    return explicit or os.environ.get(SECRET_VARIABLE) or None
+    from brain import settings
+
+    return explicit or settings.text(SECRET_VARIABLE)
 
 
 def _git_top(folder: Path) -> Path:
-    from brain.process import run_checked
+    from brain.vcs.repository import work_tree_of
 
-    try:
-        done = run_checked(["git", "-C", str(folder), "rev-parse", "--show-toplevel"],
-                           what="finding the git repository", error=InvalidInput)
-    except InvalidInput:
+    top = work_tree_of(folder)
+    if top is None:
         raise InvalidInput(f"{folder} is not in a git repository",
                            hint="a link pins a commit: git init, commit, add a remote and "
-                           "push") from None
-    return Path(done.stdout.strip()).resolve()
+                           "push")
+    return top.resolve()
 
 
 def _remote(top: Path, remote: str | None) -> str:
@@ -96,7 +93,7 @@ def _remote(top: Path, remote: str | None) -> str:
         raise InvalidInput(f"the repository at {top} has no remote, so nobody else can "
                            "fetch it", hint="git remote add origin URL && git push -u origin "
                            "HEAD")
-    if _SCHEME.match(remote) or _SCP_LIKE.match(remote):
+    if is_git_url(remote):
         return remote
     # A remote that is a folder on this machine: make it a file:// URL others here can use.
     folder = Path(remote)
@@ -107,11 +104,6 @@ def _remote(top: Path, remote: str | None) -> str:
 
 def _on_remote(top: Path, commit: str) -> bool:
     """True when some remote-tracking branch contains `commit` (no network: as last fetched)."""
-    from brain.process import run_checked
+    from brain.vcs.verbs import on_a_remote_branch
 
-    try:
-        done = run_checked(["git", "-C", str(top), "branch", "-r", "--contains", commit],
-                           what="checking the remote branches")
-    except EnvironmentFailure:
-        return False
-    return bool(done.stdout.strip())
+    return on_a_remote_branch(top, commit)

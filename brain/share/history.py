@@ -60,10 +60,13 @@ class LaunchHistory:
     """The launches table; safe to share between the hub's threads."""
 
     def __init__(self, path: Path) -> None:
+        from brain.statefs import check_database, safe_dir
+
         self.path = path
         self._lock = threading.Lock()
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            safe_dir(path.parent.parent, path.parent.name)
+            check_database(path)
             self._db = sqlite3.connect(path, timeout=10.0, isolation_level=None,
                                        check_same_thread=False)
             self._db.execute("PRAGMA journal_mode = WAL")

@@ -40,8 +40,6 @@ PARAM_PREFIX = "p."
 _SHA = re.compile(r"[0-9a-f]{40}")
 _SIGNATURE = re.compile(r"[0-9a-f]{64}")
 _PARAM_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,127}")
-_SCHEMES = ("https", "http", "ssh", "git", "file")
-_SCP_LIKE = re.compile(r"[A-Za-z0-9_.-]+@[A-Za-z0-9_.-]+:[^:]+")
 _URL_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _FIELDS = ("v", "repo", "commit", "path", "entry", "sig")
@@ -190,31 +188,9 @@ def parse_link(url: str) -> LaunchLink:
 
 def check_repo(repo: str) -> str:
     """`repo` if it is a git URL brain may fetch; InvalidInput otherwise."""
-    repo = _check_text("repo", repo)
-    if not repo:
-        raise InvalidInput("the link's repo is empty")
-    if repo.startswith("-"):
-        raise InvalidInput(f"refusing repo {repo[:60]!r}: it begins with '-' and git would "
-                           "read it as an option")
-    if any(ch.isspace() for ch in repo):
-        raise InvalidInput("the link's repo contains whitespace")
-    if "::" in repo.split("/", 1)[0]:
-        raise InvalidInput(f"refusing repo {repo[:60]!r}: remote-helper transports (like "
-                           "ext::) can run commands", hint="use an https://, ssh:// or file:// "
-                           "URL")
-    scheme = repo.split("://", 1)[0].lower() if "://" in repo else None
-    if scheme is not None:
-        if scheme not in _SCHEMES:
-            raise InvalidInput(f"refusing repo {repo[:60]!r}: scheme {scheme!r} is not one of "
-                               f"{', '.join(_SCHEMES)}")
-        if scheme != "file" and not urlsplit(repo).netloc:
-            raise InvalidInput(f"the link's repo {repo[:60]!r} has no host")
-        return repo
-    if _SCP_LIKE.fullmatch(repo):
-        return repo
-    raise InvalidInput(f"the link's repo {repo[:60]!r} is not a git URL",
-                       hint="use https://host/owner/repo.git, ssh://..., user@host:path or "
-                       "file:///path")
+    from brain.vcs.urls import check_url
+
+    return check_url(_check_text("repo", repo), what="the link's repo")
 
 
 def check_commit(commit: str) -> str:

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import itertools
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from datetime import date
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
+
+from pydantic import ValidationError
 
 from brain.entrypoints import entry_type
 from brain.entrypoints.base import TYPED_FIELDS
@@ -15,9 +21,13 @@ from brain.spec.models import (
     EntryPoint,
     Env,
     Parameter,
+    entry_name_problem,
     normalize_entry_name,
 )
 from brain.spec.problems import Problem
+
+if TYPE_CHECKING:
+    from brain.params import Value
 
 
 def check_entry_names(names: list[str], document: Document) -> list[Problem]:
@@ -27,8 +37,14 @@ def check_entry_names(names: list[str], document: Document) -> list[Problem]:
     for name in names:
         base = ("entry_points", name)
         normalized = normalize_entry_name(name)
+        invalid = entry_name_problem(name)
         if not normalized.strip("-"):
             problems.append(_at(document, base, "an entry point needs a name", key=True))
+        elif invalid is not None:
+            problems.append(_at(document, base, (
+                f"entry point name {name!r} is not valid: {invalid} (names take letters, "
+                "digits, spaces, '.', '_' and '-', start with a letter or digit, at most 64 "
+                "characters)"), key=True))
         elif normalized in seen:
             problems.append(_at(document, base, (
                 f"entry point {name!r} collides with {seen[normalized]!r} (names match "
@@ -93,6 +109,8 @@ def check_entry(name: str, entry: EntryPoint, declared: list[str], entry_names: 
                 problems.append(_at(document, (*base, "command"), (
                     f"the command uses {{{{ {unknown} }}}} but {unknown!r} is not a declared "
                     f"parameter ({hint}declared: {', '.join(declared) or 'none'})")))
+            if names <= set(declared):
+                problems += _check_rendering(name, entry, document)
     known = {normalize_entry_name(n) for n in entry_names}
     for index, dependency in enumerate(entry.depends_on):
         if normalize_entry_name(dependency) not in known:
@@ -101,14 +119,68 @@ def check_entry(name: str, entry: EntryPoint, declared: list[str], entry_names: 
     return problems
 
 
+_MAX_DRY_RENDERS = 8
+"""Value combinations tried per command (bools both ways, each choice, the defaults)."""
+
+
+def _check_rendering(name: str, entry: EntryPoint, document: Document) -> list[Problem]:
+    """Render the command as `brain run` will, with typed stand-in values, so that every
+    problem a render can find (unknown filter, bad types, a value inside quotes...) is
+    reported here, located, rather than when the command runs."""
+    from brain.render import TemplateProblem, render_command
+
+    command = entry.command or ""
+    for values in itertools.islice(_stand_in_values(name, document), _MAX_DRY_RENDERS):
+        try:
+            render_command(command, values, bash=entry_type(entry.type).bash_command)
+        except TemplateProblem as problem:
+            where = (f" (line {problem.line} of the command)"
+                     if problem.line and "\n" in command.strip() else "")
+            return [_at(document, ("entry_points", name, "command"), f"{problem}{where}")]
+    return []
+
+
+def _stand_in_values(name: str, document: Document) -> Iterator[dict[str, Value]]:
+    """Combinations of plausible typed values for the entry point's valid parameters."""
+    raw_entry = document.data.get("entry_points", {}).get(name)
+    raw_params = raw_entry.get("parameters") if isinstance(raw_entry, dict) else None
+    candidates: dict[str, list[Value]] = {}
+    for param_name, raw in (raw_params if isinstance(raw_params, dict) else {}).items():
+        try:
+            param = Parameter.model_validate(raw)
+        except ValidationError:  # reported by the parameter's own checks: no dry render
+            return
+        candidates[str(param_name)] = _candidates(param)
+    names = list(candidates)
+    for combination in itertools.product(*candidates.values()):
+        yield dict(zip(names, combination, strict=True))
+
+
+def _candidates(param: Parameter) -> list[Value]:
+    from brain.params import ParameterError, coerce
+
+    found: list[Value] = []
+    if param.default is not None:
+        with contextlib.suppress(ParameterError):  # a bad default is reported on its own
+            found.append(coerce(param, param.default))
+    stand_in: dict[str, list[Value]] = {
+        "str": ["text"], "int": [1], "float": [0.5], "bool": [True, False],
+        "path": ["data/file.txt"], "uri": ["https://example.com/data"],
+        "date": [date(2024, 1, 31)], "choice": list(param.choices or ())}
+    for value in stand_in.get(param.type, ["text"]):
+        if value not in found:
+            found.append(value)
+    return found or ["text"]
+
+
 def check_parameter_name(document: Document, path: tuple[str | int, ...]) -> list[Problem]:
     """A parameter name must be an identifier: it becomes a template name and `--name`."""
     name = str(path[-1])
     if re.fullmatch(IDENTIFIER_PATTERN, name):
         return []
     return [_at(document, path, (
-        f"parameter name {name!r} must be a valid identifier (letters, digits and '_', "
-        "not starting with a digit)"), key=True)]
+        f"parameter name {name!r} must be a valid identifier (ASCII letters, digits and '_', "
+        "not starting with a digit, at most 64 characters)"), key=True)]
 
 
 def check_parameter(document: Document, path: tuple[str | int, ...], param: Parameter
@@ -126,6 +198,10 @@ def check_parameter(document: Document, path: tuple[str | int, ...], param: Para
         if getattr(param, bound) is not None and param.type not in ("int", "float"):
             problems.append(_at(document, (*path, bound),
                                 f"{bound!r} applies to int and float, not {param.type}", key=True))
+    if param.outside_project and param.type != "path":
+        problems.append(_at(document, (*path, "outside_project"),
+                            f"'outside_project' applies to type path, not {param.type}",
+                            key=True))
     if param.min is not None and param.max is not None and param.min > param.max:
         problems.append(_at(document, (*path, "min"), (
             f"min ({_number(param.min)}) is above max ({_number(param.max)}); swap them")))

@@ -7,12 +7,14 @@ schema's tags are accepted, and an alias bomb stops at a node budget instead of 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import yaml
 
-MAX_BYTES = 2_000_000
+from brain.inputfs import MAX_SPEC_BYTES as MAX_BYTES
+
 MAX_NODES = 100_000
 MAX_DEPTH = 64
 
@@ -66,6 +68,36 @@ class YamlFloat(float):
     yaml_source: str
 
 
+# Plain scalars are read with the YAML 1.2 core schema, not PyYAML's YAML 1.1 one: `NO`, `on`,
+# `y`, `2024-01-01`, `1_000` and `1:20` stay text, `017` is seventeen. Text fields then get
+# what the user wrote; where a value must be typed, the model says what it expected.
+_CORE_NULLS = frozenset({"null", "Null", "NULL", "~", ""})
+_CORE_BOOLS = {"true": True, "True": True, "TRUE": True,
+               "false": False, "False": False, "FALSE": False}
+_CORE_INT = re.compile(r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+")
+_CORE_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+                         r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)")
+
+
+def core_value(text: str) -> Any:
+    """A plain scalar's value under the YAML 1.2 core schema (numbers keep `yaml_source`)."""
+    if text in _CORE_NULLS:
+        return None
+    if text in _CORE_BOOLS:
+        return _CORE_BOOLS[text]
+    number: YamlInt | YamlFloat
+    if _CORE_INT.fullmatch(text):
+        base = 8 if text.startswith("0o") else 16 if text.startswith("0x") else 10
+        number = YamlInt(int(text[2:] if base != 10 else text, base))
+    elif _CORE_FLOAT.fullmatch(text):
+        lowered = text.lower()
+        number = YamlFloat(float(lowered.replace(".inf", "inf").replace(".nan", "nan")))
+    else:
+        return text
+    number.yaml_source = text
+    return number
+
+
 @dataclass
 class Document:
     """Parsed data plus the position of each value and each mapping key, by path.
@@ -80,6 +112,12 @@ class Document:
     keys: dict[FieldPath, Mark] = field(default_factory=dict)
     problems: list[YamlProblem] = field(default_factory=list)
     dropped: set[FieldPath] = field(default_factory=set)
+    # How each plain scalar that YAML read as a number, true/false or null was written.
+    sources: dict[FieldPath, str] = field(default_factory=dict)
+
+    def as_written(self, path: FieldPath, value: Any) -> Any:
+        """`value` as the text the user wrote when YAML read it as something else, else as is."""
+        return self.sources.get(path, value) if not isinstance(value, str) else value
 
     def is_dropped(self, path: FieldPath) -> bool:
         """True when `path` is, or is under, a value discarded while parsing."""
@@ -156,7 +194,8 @@ def parse(text: str, *, collect: bool = False) -> Document:
             f"got {_kind(data)}",
             _mark(root),
         )
-    return Document(data, builder.values, builder.keys, builder.problems, builder.dropped)
+    return Document(data, builder.values, builder.keys, builder.problems, builder.dropped,
+                    builder.sources)
 
 
 def _refuse_deep_nesting(text: str) -> None:
@@ -210,6 +249,7 @@ class _Builder:
         self.keys: dict[FieldPath, Mark] = {}
         self.problems: list[YamlProblem] = []
         self.dropped: set[FieldPath] = set()
+        self.sources: dict[FieldPath, str] = {}
         self.nodes = 0
         self.constructor = yaml.SafeLoader("")
 
@@ -265,6 +305,13 @@ class _Builder:
         return result
 
     def _scalar(self, node: yaml.ScalarNode, path: FieldPath) -> Any:
+        # Plain (the C parser says "", the Python one None). What YAML 1.1 already read as
+        # text (`1e5` too) stays text: that reading can only keep what the user wrote.
+        if not node.style and node.tag != "tag:yaml.org,2002:str":
+            value = core_value(node.value)
+            if not isinstance(value, str):
+                self.sources[path] = node.value
+            return value
         try:
             value = self.constructor.construct_object(node, deep=True)
         except (yaml.YAMLError, ValueError) as error:

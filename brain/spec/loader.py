@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -13,7 +14,7 @@ from brain.errors import InvalidInput, SpecInvalid
 from brain.paths import SPEC_FILENAMES, find_spec_file
 from brain.spec import checks
 from brain.spec.document import Document, FieldPath, YamlProblem, decode, parse
-from brain.spec.models import EntryPoint, Env, Parameter, Spec
+from brain.spec.models import PARAM_TYPE_ALIASES, EntryPoint, Env, Parameter, Spec
 from brain.spec.problems import Problem, from_validation_error
 
 M = TypeVar("M", bound=BaseModel)
@@ -49,17 +50,19 @@ def resolve_spec_file(target: Path) -> Path:
                 hint="run `brain generate` to create a project, or pass the project's folder",
             )
         return found
-    if target.is_file():
+    if os.path.lexists(target):  # a FIFO or a device too: reading it says why it is refused
         return target
     raise InvalidInput(f"{display_path(target)}: no such file or folder")
 
 
 def problems_for(spec_file: Path) -> tuple[list[Problem], Project | None]:
     """Every problem in `spec_file`, and the Project when there are none."""
+    from brain.inputfs import InputRefused, read_spec_bytes
+
     try:
-        raw = spec_file.read_bytes()
-    except OSError as error:
-        return [Problem(None, (), f"cannot read the file: {error.strerror}")], None
+        raw = read_spec_bytes(spec_file)
+    except InputRefused as refused:
+        return [Problem(None, (), refused.reason)], None
     try:
         document = parse(decode(raw), collect=True)
     except YamlProblem as problem:
@@ -80,6 +83,7 @@ def check_document(document: Document) -> tuple[list[Problem], Spec | None]:
     """
     problems = [Problem(p.mark, p.path, p.message) for p in document.problems]
     data: dict[str, Any] = document.data
+    _variables_as_written(data, document)
     raw_entries = data.get("entry_points")
     split = isinstance(raw_entries, dict)
     top = {k: v for k, v in data.items() if k != "entry_points"} if split else data
@@ -126,6 +130,9 @@ def _check_entry(name: str, raw: Any, entry_names: list[str], document: Document
     for param_name, raw_param in params.items():
         path = (*base, "parameters", param_name)
         problems += checks.check_parameter_name(document, path)
+        raw_param, found = _parameter_as_written(raw_param, document, path)
+        params[param_name] = raw_param  # the whole spec is validated from `data` at the end
+        problems += found
         param, found = _validated(Parameter, raw_param, document, path)
         problems += found
         if param is not None:
@@ -133,6 +140,56 @@ def _check_entry(name: str, raw: Any, entry_names: list[str], document: Document
     if entry is not None:
         problems += checks.check_entry(name, entry, declared, entry_names, document)
     return entry, problems
+
+
+def _variables_as_written(data: dict[str, Any], document: Document) -> None:
+    """Environment variables get the text the user wrote: `TZ: on` is "on", `V: 1.10` "1.10"."""
+    env = data.get("env")
+    variables = env.get("variables") if isinstance(env, dict) else None
+    if isinstance(variables, dict):
+        env["variables"] = {  # type: ignore[index]  # checked a dict just above
+            key: document.as_written(("env", "variables", key), value)
+            for key, value in variables.items()}
+
+
+def _parameter_as_written(raw: Any, document: Document, path: FieldPath
+                          ) -> tuple[Any, list[Problem]]:
+    """A text-typed parameter's default (and choices) as written: `default: NO` stays "NO".
+
+    A choice keeps its YAML value where it reads back the same (`3`, `true`), else its text
+    (`1.10`, `0x1F`, `True`). A null default of a text type is ambiguous: asked to quote.
+    """
+    from brain.params import format_value
+
+    if not isinstance(raw, dict):
+        return raw, []
+    kind = PARAM_TYPE_ALIASES.get(str(raw.get("type", "str")), str(raw.get("type", "str")))
+    if kind not in ("str", "path", "uri", "choice"):
+        return raw, []
+    raw = dict(raw)
+    problems = []
+    where = (*path, "default")
+    if raw.get("default") is None and where in document.sources:
+        written = document.sources[where]
+        problems.append(Problem(document.mark(where), where, (
+            f"{written or 'an empty value'} is YAML's null (no default) for a {kind} "
+            f"parameter: write '{written}' in quotes for that text, or leave 'default' out")))
+        raw.pop("default")
+
+    def keep(value: Any, at: FieldPath) -> Any:
+        if isinstance(value, str) or at not in document.sources:
+            return value
+        written = document.sources[at]
+        if kind != "choice" or written != format_value(value):
+            return written
+        return value
+
+    if "default" in raw:
+        raw["default"] = keep(raw["default"], where)
+    if isinstance(raw.get("choices"), list):
+        raw["choices"] = [keep(choice, (*path, "choices", index))
+                          for index, choice in enumerate(raw["choices"])]
+    return raw, problems
 
 
 def load_project(target: Path) -> Project:

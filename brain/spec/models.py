@@ -31,10 +31,17 @@ from brain.entry_names import find_declared
 from brain.entry_names import normalize_entry_name as normalize_entry_name
 from brain.entrypoints import BUILTIN, type_names
 
+# The names grammar (README, "Names"). Names are printed in tables and logs and used in
+# paths, URLs and options, so none can hold a control character, a path separator, a bidi
+# override or a zero-width character: each pattern is plain ASCII.
+# Project names and namespaces: a lowercase slug.
 NAME_PATTERN = r"^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$"
+# Entry point names: letters, digits, space, '.', '_', '-'; a letter or digit first; no
+# trailing space; at most 64 characters (`fit models`, `query_historical_data`).
+ENTRY_NAME_PATTERN = r"^[A-Za-z0-9](?:[A-Za-z0-9 ._-]{0,62}[A-Za-z0-9._-])?$"
 # Parameter names become template names and `--name` options; variable names go to `env`.
-IDENTIFIER_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
-ENV_VAR_PATTERN = IDENTIFIER_PATTERN
+IDENTIFIER_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]{0,63}$"
+ENV_VAR_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
 PARAM_TYPES = ("str", "int", "float", "bool", "path", "uri", "date", "choice")
 PARAM_TYPE_ALIASES = {
@@ -44,6 +51,25 @@ PARAM_TYPE_ALIASES = {
     "boolean": "bool",
     "enum": "choice",
 }
+def entry_name_problem(name: str) -> str | None:
+    """Why `name` is not a valid entry point name, or None when it is."""
+    if re.fullmatch(ENTRY_NAME_PATTERN, name):
+        return None
+    for char in name:
+        code = f"U+{ord(char):04X}"
+        if char in "/\\":
+            return f"it holds a path separator ({char!r})"
+        if 0x202A <= ord(char) <= 0x202E or 0x2066 <= ord(char) <= 0x2069:
+            return f"it holds a bidirectional override ({code})"
+        if char in "\u200b\u200c\u200d\u2060\ufeff":
+            return f"it holds a zero-width character ({code})"
+        if not char.isprintable():
+            return f"it holds a control character ({code})"
+    if len(name) > 64:
+        return "it is longer than 64 characters"
+    return ("use letters, digits, spaces, '.', '_' and '-', starting with a letter or digit "
+            "and not ending with a space")
+
 
 
 def _canonical_param_type(value: Any) -> Any:
@@ -79,6 +105,8 @@ EntryTypeName = Annotated[
     BeforeValidator(_known_entry_type),
     WithJsonSchema({"enum": list(BUILTIN), "type": "string"}),
 ]
+# Free text: a number written there keeps its spelling (`description: 1.10` is "1.10").
+Text = Annotated[str, BeforeValidator(_source_text)]
 ParamType = Annotated[
     Literal["str", "int", "float", "bool", "path", "uri", "date", "choice"],
     BeforeValidator(_canonical_param_type),
@@ -116,11 +144,14 @@ class Parameter(_Model):
     type: ParamType = Field("str", description="Value type; aliases: " + ", ".join(
         f"{alias}={canonical}" for alias, canonical in PARAM_TYPE_ALIASES.items()))
     default: Scalar | None = Field(None, description="Used when no -P value is given.")
-    help: str | None = Field(None, description="One line shown in `brain info` and forms.")
+    help: Text | None = Field(None, description="One line shown in `brain info` and forms.")
     min: StrictFloat | None = Field(None, description="Smallest allowed value (int, float).")
     max: StrictFloat | None = Field(None, description="Largest allowed value (int, float).")
     choices: tuple[Scalar, ...] | None = Field(None, description="Allowed values (choice).")
     allow_nan: StrictBool = Field(False, description="Accept nan/inf for a float.")
+    outside_project: StrictBool = Field(
+        False, description="path: accept absolute paths and paths leading out of the project "
+        "(by default a path must stay inside it).")
 
     @property
     def required(self) -> bool:
@@ -145,7 +176,7 @@ class EntryPoint(_Model):
     port: StrictInt | None = Field(
         None, ge=1, le=65535, description="app: the port to wait on (else the `port` parameter)."
     )
-    description: str | None = None
+    description: Text | None = None
     parameters: dict[str, Parameter] = Field(
         default_factory=dict,
         description="Typed parameters, passed with -P name=value.",
@@ -240,11 +271,13 @@ class Spec(_Model):
     name: str = Field(pattern=NAME_PATTERN, description="Lowercase slug.")
     version: VersionText = Field(description="PEP 440 version.")
     namespace: str = Field("default", pattern=NAME_PATTERN)
-    description: str | None = None
+    description: Text | None = None
     tags: OneOrMany = Field((), validation_alias=AliasChoices("tags", "tag"))
     authors: OneOrMany = ()
     build_enabled: StrictBool = False
-    entry_points: dict[str, EntryPoint] = Field(default_factory=dict)
+    entry_points: dict[str, EntryPoint] = Field(
+        default_factory=dict,
+        json_schema_extra={"propertyNames": {"pattern": ENTRY_NAME_PATTERN}})
     env: Env = Field(default_factory=Env)
     hardware: Hardware = Field(default_factory=Hardware)
 

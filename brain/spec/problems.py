@@ -133,7 +133,12 @@ def from_validation_error(
             branches.setdefault(path, []).append(str(loc[len(path)]))
             if path in problems:
                 continue
-        problems[path] = Problem(document.mark(path), path, _message(item))
+        message = _message(item)
+        if item["type"] == "string_type" and path in document.sources:
+            written = document.sources[path]
+            message = (f"expected text, got {written or 'an empty value'}, which YAML reads as "
+                       f"{_yaml_kind(item.get('input'))}: write '{written}' in quotes")
+        problems[path] = Problem(document.mark(path), path, message)
     for path, names in branches.items():
         if len(names) > 1:
             found = _lookup(document.data, path)
@@ -202,6 +207,12 @@ def _lookup(data: Any, path: FieldPath) -> Any:
         except (KeyError, IndexError, TypeError):
             return None
     return data
+
+
+def _yaml_kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    return "null" if value is None else "a number"
 
 
 def _message(item: Any) -> str:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from brain.errors import InvalidInput
-from brain.paths import find_project_root, find_spec_file
-from brain.spec.loader import display_path, problems_for
-from brain.spec.problems import Problem
+from brain.errors import BrainError, InvalidInput
+from brain.paths import display_path, find_project_root, find_spec_file
+
+if TYPE_CHECKING:
+    from brain.spec.problems import Problem
 
 
 @dataclass(frozen=True)
@@ -77,10 +79,10 @@ class ValidationReport:
 
 def spec_files_for(target: Path) -> list[Path]:
     """The specs `target` names: a file, a project folder, or every spec in a tree."""
-    from brain.workspace import discover_spec_files
+    from brain.workspace.discovery import discover_spec_files
 
-    if target.is_file():
-        return [target]
+    if os.path.lexists(target) and not target.is_dir():
+        return [target]  # a FIFO or a device too: reading it says why it is refused
     if not target.is_dir():
         raise InvalidInput(f"{display_path(target)}: no such file or folder")
     own = find_spec_file(target)
@@ -107,6 +109,21 @@ def validate_paths(targets: list[Path]) -> ValidationReport:
             if key in seen:
                 continue
             seen.add(key)
-            problems, _ = problems_for(spec_file)
-            report.results.append(SpecResult(spec_file, problems))
+            report.results.append(SpecResult(spec_file, _problems(spec_file)))
     return report
+
+
+def _problems(spec_file: Path) -> list[Problem]:
+    """The problems of one spec. A spec this brain validated before (same bytes) is answered
+    from the run cache without loading pydantic: the rules read nothing but the spec."""
+    from brain.runs.snapshot import load_snapshot
+
+    try:
+        load_snapshot(spec_file)  # loads, validates and caches a spec it has not seen
+        return []
+    except BrainError:
+        # The located problems; the models are built already, so this second look is cheap.
+        from brain.spec.loader import problems_for
+
+        problems, _ = problems_for(spec_file)
+        return problems

@@ -157,7 +157,7 @@ def test_print_dockerfile_through_the_cli(brain: Callable[..., Any],
     result = brain("build", "--docker", "--print-dockerfile", str(root))
     assert result.exit_code == 0, result.output
     assert "FROM brain-base:bookworm" in result.stdout
-    assert ".brain/" in result.stdout
+    assert "\n.brain\n" in result.stdout  # brain's state, never in an image
 
 
 @pytest.mark.parametrize("args, message", [

@@ -4,7 +4,7 @@ after a code-only change, and the failures a user can meet."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -66,8 +66,22 @@ def test_dirty_tree_gets_a_dirty_tag(docker_client: Any,
     assert docker_client.images.get(result.image_id).labels["brain.dirty"] == "true"
 
 
+@pytest.fixture(params=["buildkit", "sdk"])
+def builder(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Both builders: BuildKit through the docker CLI (when one here can), and the SDK's."""
+    from brain.envs.buildkit import SETTING, buildkit_builder
+
+    if request.param == "sdk":
+        monkeypatch.setenv(SETTING, "sdk")
+    buildkit_builder.cache_clear()
+    if request.param == "buildkit" and buildkit_builder() is None:
+        pytest.skip("no docker CLI here builds with BuildKit")
+    yield request.param
+    buildkit_builder.cache_clear()
+
+
 def test_code_only_change_reuses_the_dependency_layers(
-        docker_client: Any, git_project: Callable[..., Path]) -> None:
+        docker_client: Any, git_project: Callable[..., Path], builder: str) -> None:
     root = git_project({
         "onebrain.yml": spec_text("cached", HELLO, extra=(
             "env: {python: {pip: {six: ==1.16.0}}}\n")),
@@ -78,6 +92,7 @@ def test_code_only_change_reuses_the_dependency_layers(
     (root / "src/hello.py").write_text("import six\nprint('v2', six.__version__)\n")
     second = environment_of(root).build()
     assert second.built and second.image_id != first.image_id
+    assert second.cached_steps > 0
     steps = [line for line in second.log if line.startswith("Step ")]
     copy_code = next(i for i, line in enumerate(steps) if "COPY project/" in line)
     # Every step before the code copy came from the cache (FROM has nothing to say).

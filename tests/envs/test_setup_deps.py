@@ -43,8 +43,18 @@ def _setup(brain: Brain, project: Path, *args: str) -> dict[str, object]:
     return data
 
 
+def _compiled(project: Path, module: str) -> bool:
+    """Whether the environment holds `module`'s bytecode (checked before anything imports it)."""
+    site = next((project / ".brain" / "venv" / "lib").glob("python3*/site-packages"))
+    return any([*site.glob(f"__pycache__/{module}.cpython-*.pyc"),
+                *site.glob(f"{module}/__pycache__/__init__.cpython-*.pyc")])
+
+
 def _builds(project: Path) -> list[str]:
-    return sorted(path.name for path in (project / ".brain" / "envs").iterdir())
+    from brain.statefs import MARKER
+
+    return sorted(path.name for path in (project / ".brain" / "envs").iterdir()
+                  if path.name != MARKER)
 
 
 def test_build_noop_and_rebuild_when_a_pin_changes(
@@ -52,6 +62,7 @@ def test_build_noop_and_rebuild_when_a_pin_changes(
     project = make_project({"onebrain.yml": spec_text({"six": "==1.16.0"})})
     first = _setup(brain, project)
     assert first["changed"] is True
+    assert _compiled(project, "six")  # compiled at install: fast under PYTHONDONTWRITEBYTECODE
     assert _version(project, "six") == "1.16.0"
     stamp_file = project / ".brain" / "venv" / STAMP_NAME
     stamp_mtime = stamp_file.stat().st_mtime_ns
@@ -102,6 +113,7 @@ def test_lock_then_frozen_then_stale(brain: Brain, make_project: Callable[..., P
     assert built["changed"] is True
     stamp = read_stamp(project / ".brain" / "venv")
     assert stamp is not None and stamp.lock_fresh
+    assert _compiled(project, "attrs") and _compiled(project, "six")
     assert _version(project, "attrs") == "23.2.0"
     assert _setup(brain, project, "--frozen")["changed"] is False
 
@@ -220,8 +232,14 @@ def test_clean_removes_the_environment(
     from brain.envs.identity import plan_path
 
     assert plan_path(project).exists()
+    refused = brain("clean", str(project), "--all")  # `logs` was made by hand, not by brain
+    assert refused.exit_code == 3
+    assert f"remove {project / '.brain' / 'logs'}: brain did not create it" in refused.stderr
+    assert (project / ".brain" / "logs").is_dir() and plan_path(project).exists()
+    (project / ".brain" / "logs").rmdir()
     assert brain("clean", str(project), "--all").exit_code == 0
-    assert sorted(path.name for path in (project / ".brain").iterdir()) == ["lock"]
+    assert sorted(path.name for path in (project / ".brain").iterdir()) == [
+        ".brain-state", ".gitignore", "lock"]
     assert not plan_path(project).exists()
     (project / "onebrain.yml").unlink()
     assert brain("clean", str(project)).exit_code == 2
@@ -388,7 +406,8 @@ def test_a_failed_relock_keeps_the_old_lock_whole(
     assert "resolving the dependencies failed" in result.stderr
     assert "brainprobe==3.0" in result.stderr
     assert (project / "onebrain.lock").read_text() == before
-    assert sorted(p.name for p in (project / ".brain").iterdir()) == ["lock"]  # no scraps
+    assert sorted(p.name for p in (project / ".brain").iterdir()) == [
+        ".brain-state", ".gitignore", "lock"]  # no scraps
 
 
 def test_outside_a_project_setup_deps_exits_2(brain: Brain, tmp_path: Path) -> None:

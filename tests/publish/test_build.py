@@ -3,6 +3,7 @@ and every way a build is refused."""
 
 from __future__ import annotations
 
+import json
 import tarfile
 import zipfile
 from email.parser import Parser
@@ -233,3 +234,48 @@ def test_build_wheel_command(brain, make_library) -> None:
         "zz_brain_pubtest_alpha-0.1.0-py3-none-any.whl", "zz_brain_pubtest_alpha-0.1.0.tar.gz"]
     refused = brain("build", "--wheel", str(make_library(build_enabled=False)))
     assert refused.exit_code == 2 and "build_enabled: true" in refused.stderr
+
+
+def test_emoji_and_astral_text_build_a_real_wheel(brain, make_project) -> None:
+    """Characters outside the BMP (an emoji) must reach the metadata as they are: a JSON
+    escape would be a surrogate pair, which TOML refuses, and the build would fail."""
+    description = "Forecasts 📈 with café data 🚀, tab\there \"quoted\" \\ and 𝔘𝔫𝔦𝔠𝔬𝔡𝔢"
+    quoted = json.dumps(description, ensure_ascii=False)  # a YAML double-quoted string
+    project = make_project({
+        "onebrain.yml": library_spec(extra="tags: [ml, 'naïve-🙂']\n").replace(
+            "description: A test library", f"description: {quoted}").replace(
+            "authors: [Jane Doe <jane@example.com>]",
+            "authors: [Zoë 🦊 <zoe@example.com>, Anonymous 🙈]"),
+        f"src/{LIB_A_IMPORT}/__init__.py": "",
+    })
+    result = brain("build", "--wheel", str(project))
+    assert result.exit_code == 0, result.output
+    headers, _ = wheel_metadata(built(project, "wheel"))
+    assert headers["Summary"] == [" ".join(description.split())]
+    assert "Zoë 🦊 <zoe@example.com>" in headers["Author-email"][0]
+    assert "naïve-🙂" in headers["Keywords"][0]
+
+
+def test_generated_pyproject_is_valid_toml_for_any_text() -> None:
+    import tomllib
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from brain.publish.build import Layout, generate_pyproject
+    from brain.spec.models import Spec
+
+    @settings(max_examples=60, deadline=None)
+    @given(st.text(min_size=1, max_size=60).filter(str.strip))
+    def check(text: str) -> None:
+        from pydantic import ValidationError
+
+        try:
+            spec = Spec.model_validate({"name": "demo", "version": "0.1.0",
+                                        "description": text, "authors": [text]})
+        except ValidationError:
+            return  # the spec refuses it before any build
+        document = tomllib.loads(generate_pyproject(spec, Layout("", ("demo",)), None, []))
+        assert document["project"]["description"] == " ".join(text.split())
+
+    check()

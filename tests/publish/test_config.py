@@ -85,3 +85,10 @@ def test_config_file_location_is_overridable(monkeypatch, tmp_path: Path) -> Non
         from brain.config import set_setting
 
         set_setting("index_url", [])
+
+
+def test_emoji_and_astral_values_survive_the_file(brain, isolated: Path) -> None:
+    odd = "/data/📦 packages/𝔦𝔫𝔡𝔢𝔵"
+    assert brain("config", "set", "publish_index", odd).exit_code == 0
+    assert tomllib.loads((isolated / "config.toml").read_text())["publish_index"] == odd
+    assert brain("config", "get", "publish_index").stdout == odd + "\n"

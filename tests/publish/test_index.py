@@ -129,3 +129,42 @@ def test_stray_files_with_markup_in_their_names_are_escaped(brain, make_library,
     page = (folder / "index.html").read_text()
     assert "<script>" not in page and "notes.txt" not in page
     assert "0.1.0-py3-none-any.whl" in page
+
+
+def test_index_pages_escape_what_a_distribution_says(tmp_path: Path) -> None:
+    """Metadata from a published file (here its Requires-Python) is text on the page, never
+    markup: the page is rendered with autoescape."""
+    from html.parser import HTMLParser
+
+    from brain.publish.index import _Link, _write_page
+
+    page = tmp_path / "index.html"
+    hostile = '>=3.8"><script>alert(1)</script>'
+    _write_page(page, "Links for <x>", [_Link("a.whl#sha256=00", "a<b>.whl", hostile)])
+    text = page.read_text()
+    assert "<script>" not in text and "<b>" not in text and "<x>" not in text
+
+    found: list[dict[str, str | None]] = []
+
+    class Anchors(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            if tag == "a":
+                found.append(dict(attrs))
+
+    Anchors().feed(text)
+    assert found == [{"href": "a.whl#sha256=00", "data-requires-python": hostile}]
+
+
+def test_a_busy_index_names_its_owner(tmp_path: Path, monkeypatch) -> None:
+    """Two publishers: the second waits on the one lock helper and says who holds it."""
+    import pytest
+
+    from brain.errors import Busy
+    from brain.publish import index as index_module
+
+    monkeypatch.setattr(index_module, "LOCK_TIMEOUT_SECONDS", 0.3)
+    local = LocalIndex(tmp_path / "index")
+    (tmp_path / "index").mkdir()
+    with (local._locked(), pytest.raises(Busy, match=r"the local index .* busy, `brain publish`"),
+          local._locked()):
+        pass

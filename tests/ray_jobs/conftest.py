@@ -36,7 +36,8 @@ def ray_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     ray = _ray_command()
     if ray is None:
         if os.environ.get("BRAIN_REQUIRE_RAY") == "1":
-            pytest.fail("BRAIN_REQUIRE_RAY=1 but Ray is not installed (pip install 'brain[ray]')")
+            pytest.fail("BRAIN_REQUIRE_RAY=1 but Ray is not installed "
+                        "(pip install 'brain-cli[ray]')")
         pytest.skip("Ray is not installed")
     # A short path: Ray's socket names must fit in 107 bytes.
     folder = Path(tmp_path_factory.mktemp("ray")).resolve()

@@ -21,8 +21,6 @@ HOSTILE = [
     "x\ntouch SENTINEL",
     "a && touch SENTINEL || touch SENTINEL",
     "> SENTINEL",
-    "-rf",
-    "--help",
     "ünïcödé ☃ 日本語",
     "a=b=c",
     "  spaces  ",
@@ -80,13 +78,25 @@ def test_value_arrives_verbatim_as_one_argument(brain: Callable[..., Result], pr
     argv = received(project, record)
     if entry in ("shell", "bash"):
         assert argv == [value]
-    elif value.startswith("-"):
-        assert argv == [f"--v={value}"]  # one argument: argparse cannot mistake it for an option
     else:
         assert argv == ["--v", value]
     assert not (project / "SENTINEL").exists()
     assert record["parameters"] == {"v": value}
     assert record["status"] == "succeeded"
+
+
+@pytest.mark.parametrize("entry", ["shell", "bash", "python", "appended"])
+@pytest.mark.parametrize("value", ["-rf", "--help", "-"])
+def test_text_that_would_read_as_an_option_is_refused(brain: Callable[..., Result],
+                                                      project: Path, entry: str,
+                                                      value: str) -> None:
+    """A `str` value starting with '-' would be an option of the command: refused, exit 2."""
+    dumps = project / "dumps"
+    before = sorted(dumps.iterdir()) if dumps.exists() else []
+    result = brain("run", str(project), "--no-setup", "-e", entry, "-P", f"v={value}")
+    assert result.exit_code == 2, result.output
+    assert "begins with '-'" in result.stderr
+    assert (sorted(dumps.iterdir()) if dumps.exists() else []) == before  # nothing ran
 
 
 @pytest.mark.parametrize(("args", "message"), [

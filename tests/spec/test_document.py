@@ -17,10 +17,12 @@ def test_values_and_keys_keep_their_positions() -> None:
 
 
 def test_numbers_remember_how_they_were_written() -> None:
-    document = parse("a: 3.10\nb: 0.1\nc: 007\nd: 1_000\n")
+    document = parse("a: 3.10\nb: 0.1\nc: 007\nd: 0x1F\n")
     assert [getattr(document.data[k], "yaml_source", None) for k in "abcd"] == [
-        "3.10", "0.1", "007", "1_000"]
+        "3.10", "0.1", "007", "0x1F"]
     assert document.data["a"] == 3.1
+    assert document.data["c"] == 7  # YAML 1.2: decimal, not YAML 1.1's octal
+    assert parse("d: 1_000\n").data["d"] == "1_000"  # not a number in YAML 1.2
 
 
 def test_keys_are_the_text_as_written() -> None:

@@ -67,7 +67,8 @@ def parameters(draw: st.DrawFn) -> dict[str, Any]:
     elif canonical == "bool":
         default = draw(st.booleans())
     elif canonical == "str":
-        default = draw(texts.filter(lambda t: "\x00" not in t))
+        # a str value cannot begin with '-' (it would read as an option)
+        default = draw(texts.filter(lambda t: "\x00" not in t and not t.startswith("-")))
     elif canonical == "path":
         default = draw(relative_paths)
     elif canonical == "uri":
@@ -128,8 +129,9 @@ def specs(draw: st.DrawFn) -> dict[str, Any]:
         spec["authors"] = draw(st.lists(texts, max_size=3))
     if draw(st.booleans()):
         spec["build_enabled"] = draw(st.booleans())
-    names = draw(st.lists(st.from_regex(r"[a-z][a-z0-9 _-]{0,10}", fullmatch=True),
-                          max_size=4, unique_by=normalize_entry_name))
+    # the names grammar: no trailing space
+    names = draw(st.lists(st.from_regex(r"[a-z][a-z0-9 _-]{0,10}", fullmatch=True).map(
+        str.rstrip), max_size=4, unique_by=normalize_entry_name))
     entries: dict[str, Any] = {}
     for name in names:
         entries[name] = draw(entry_points(name, list(entries)))

@@ -12,7 +12,7 @@ import pytest
 
 from brain.runs.record import GitState, RunRecord
 from brain.runs.store import RunStore, new_run_id
-from brain.vcs import commit_before_run
+from brain.vcs.sync import commit_before_run
 from tests.workspace.helpers import git, spec_text, write_project
 
 T0 = 1_750_000_000

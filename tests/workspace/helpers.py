@@ -7,7 +7,7 @@ from pathlib import Path
 
 
 def git(cwd: Path, *args: str) -> str:
-    """Run git in `cwd` (test setup only; brain itself goes through gitpython)."""
+    """Run git in `cwd` (test setup only; brain itself goes through brain.vcs.gateway)."""
     done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True)
     return done.stdout.strip()
 

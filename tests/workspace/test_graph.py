@@ -129,3 +129,31 @@ def test_a_workspace_below_the_git_root(tmp_path: Path, brain) -> None:
     data = json.loads(brain("affected", "--since", "HEAD", "--json", cwd=workspace).stdout)
     assert data["changed_files"] == ["a/run.py"]
     assert [p["path"] for p in data["projects"]] == ["a"]
+
+
+def _graph_of(edges: dict[str, set[str]]):
+    from brain.workspace.graph import ProjectGraph
+    from brain.workspace.index import ProjectEntry
+
+    projects = {key: ProjectEntry("ns", key.split("/")[1], "0.1.0", key) for key in edges}
+    dependents: dict[str, set[str]] = {key: set() for key in edges}
+    for key, deps in edges.items():
+        for dep in deps:
+            dependents[dep].add(key)
+    return ProjectGraph(projects, edges, dependents)
+
+
+def test_cycles_are_whole_groups_and_only_groups() -> None:
+    """Two separate circles, one with a chord; projects that merely hang off a circle (or
+    that a circle needs) are not part of it; a 2,000-long chain needs no recursion."""
+    edges: dict[str, set[str]] = {
+        "ns/a": {"ns/b"}, "ns/b": {"ns/c"}, "ns/c": {"ns/a", "ns/b"},
+        "ns/x": {"ns/y"}, "ns/y": {"ns/x", "ns/leaf"}, "ns/leaf": set(),
+        "ns/user": {"ns/a"},
+    }
+    chain = [f"ns/n{i}" for i in range(2000)]
+    edges |= {key: {chain[i + 1]} if i + 1 < len(chain) else set()
+              for i, key in enumerate(chain)}
+    assert _graph_of(edges).cycles() == [["ns/a", "ns/b", "ns/c"], ["ns/x", "ns/y"]]
+    edges[chain[-1]] = {chain[0]}
+    assert _graph_of(edges).cycles() == [["ns/a", "ns/b", "ns/c"], sorted(chain), ["ns/x", "ns/y"]]

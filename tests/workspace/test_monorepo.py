@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from brain.monorepo import canonical_name, find_workspace_root, glob_match, load_index
+from brain.workspace.discovery import find_workspace_root, glob_match
+from brain.workspace.index import canonical_name, load_index
 
 from .helpers import git, spec_text, write_project
 
@@ -118,7 +119,7 @@ def test_names_and_globs() -> None:
 
 
 def test_a_damaged_cache_is_ignored(tmp_path: Path, brain) -> None:
-    from brain.monorepo import _cache_file
+    from brain.workspace.index import _cache_file
 
     write_project(tmp_path, "a", spec_text("a"))
     assert len(load_index(tmp_path).projects) == 1
@@ -130,3 +131,12 @@ def test_a_damaged_cache_is_ignored(tmp_path: Path, brain) -> None:
     cache.write_text("{not json")
     result = brain("list", cwd=tmp_path)
     assert result.exit_code == 0 and "default/a" in result.stdout
+
+
+def test_requirement_names_follow_pep_508_and_503() -> None:
+    from brain.workspace.index import requirement_names
+
+    lines = ["My_Lib.Core>=1", "numpy[extra] ==1.26.4 ; python_version>'3'", "pandas",
+             "dep @ https://example.com/dep.whl", "git+https://example.com/x.git", "./local",
+             "-r other.txt", "", "Lib_0>=0.1"]
+    assert requirement_names(lines) == ("dep", "lib-0", "my-lib-core", "numpy", "pandas")

@@ -1,4 +1,4 @@
-"""A monorepo workspace: its root, its settings (`brain-workspace.yml`) and its project index.
+"""A workspace's project index: every valid project under the root, and finding one by name.
 
 The index is built from every spec under the root. Loading a spec costs about 2 ms (located
 YAML parsing plus validation), so 1,000 projects are loaded in parallel processes, and the
@@ -9,49 +9,22 @@ and does not even import pydantic.
 from __future__ import annotations
 
 import contextlib
-import fnmatch
 import hashlib
 import json
 import os
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
-from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 
 from brain import __version__, paths
-from brain.errors import InvalidInput, SpecInvalid
+from brain.errors import InvalidInput
+from brain.statefs import UnsafeState, read_text, safe_dir, write_atomic
+from brain.workspace.discovery import discover_spec_files, included, relative_folder
+from brain.workspace.settings import Workspace, open_workspace
 
-if TYPE_CHECKING:
-    from brain.spec.document import Document
-
-WORKSPACE_FILENAME = "brain-workspace.yml"
 _CACHE_FORMAT = 1
 _PARALLEL_FROM = 48  # below this many uncached specs a process pool costs more than it saves
-_SEPARATORS = re.compile(r"[-_.]+")
-# A PEP 508 name at the start of a requirement, followed by what may follow a name (so that
-# `git+https://...` or `./local` are not read as names).
-_REQUIREMENT_NAME = re.compile(
-    r"([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?=$|[\[(;<>=!~@ ])")
-
-
-@dataclass(frozen=True)
-class WorkspaceSettings:
-    """Validated `brain-workspace.yml` (see `_settings_model` for the schema)."""
-
-    projects: tuple[str, ...] = ("**",)
-    exclude: tuple[str, ...] = ()
-    index: str | None = None
-    hub: str | None = None
-
-
-@dataclass(frozen=True)
-class Workspace:
-    """A workspace root, its settings file (when there is one) and its settings."""
-
-    root: Path
-    settings_file: Path | None
-    settings: WorkspaceSettings
 
 
 @dataclass(frozen=True)
@@ -98,98 +71,34 @@ class WorkspaceIndex:
 
 def canonical_name(name: str) -> str:
     """A distribution name normalised as PEP 503 says: runs of `-_.` become `-`, lowercase."""
-    return _SEPARATORS.sub("-", name).lower()
+    from packaging.utils import canonicalize_name
+
+    return str(canonicalize_name(name))
 
 
-# -- the root -------------------------------------------------------------------------------
+def find_project(index: WorkspaceIndex, name: str) -> ProjectEntry:
+    """The project called `namespace/name`, or `name` alone when that is unique.
 
-
-def find_workspace_root(start: Path) -> Path:
-    """The nearest folder at or above `start` holding `brain-workspace.yml`, else the git
-    root, else `start` itself."""
-    start = start.resolve()
-    candidates = (start, *start.parents)
-    for directory in candidates:
-        if (directory / WORKSPACE_FILENAME).is_file():
-            return directory
-    for directory in candidates:
-        if (directory / ".git").exists():
-            return directory
-    return start
-
-
-def open_workspace(start: Path) -> Workspace:
-    """The workspace `start` is in, with its settings validated."""
-    root = find_workspace_root(start)
-    settings_file = root / WORKSPACE_FILENAME
-    if not settings_file.is_file():
-        return Workspace(root, None, WorkspaceSettings())
-    return Workspace(root, settings_file, load_settings(settings_file))
-
-
-def load_settings(settings_file: Path) -> WorkspaceSettings:
-    """Parse and validate a `brain-workspace.yml`; problems are located like a spec's."""
-    from pydantic import ValidationError
-
-    from brain.spec.document import YamlProblem, decode, parse
-    from brain.spec.loader import display_path
-
-    shown = display_path(settings_file)
-    try:
-        document = parse(decode(settings_file.read_bytes()))
-    except OSError as error:
-        raise InvalidInput(f"{shown}: cannot read the file: {error.strerror}") from None
-    except YamlProblem as problem:
-        where = f"{shown}:{problem.mark.line}:{problem.mark.column}" if problem.mark else shown
-        raise SpecInvalid([f"{where}: {problem.message}"],
-                          hint=f"fix {WORKSPACE_FILENAME}") from None
-    data = document.data if document.data is not None else {}
-    model = _settings_model()
-    try:
-        validated = model.model_validate(data)
-    except ValidationError as error:
-        raise SpecInvalid(_settings_problems(error, document, model, shown),
-                          hint=f"allowed keys in {WORKSPACE_FILENAME}: "
-                          f"{', '.join(sorted(model.model_fields))}") from None
-    return WorkspaceSettings(**validated.model_dump())
-
-
-def _settings_model() -> Any:
-    from pydantic import BaseModel, ConfigDict, Field
-
-    class Settings(BaseModel):
-        model_config = ConfigDict(extra="forbid", frozen=True)
-
-        projects: tuple[str, ...] = Field(
-            ("**",),
-            description="Globs of project folders, relative to the root (`**` spans folders).")
-        exclude: tuple[str, ...] = Field((), description="Globs of folders to leave out.")
-        index: str | None = Field(None, description="Default package index URL.")
-        hub: str | None = Field(None, description="URL of the team's brain hub.")
-
-    return Settings
-
-
-def _settings_problems(error: Any, document: Document, model: Any, shown: str) -> list[str]:
+    InvalidInput when no project or several match (naming them, with a did-you-mean).
+    """
     import difflib
 
-    lines = []
-    for item in error.errors(include_url=False):
-        loc = tuple(item["loc"])
-        field_path = ".".join(str(part) for part in loc) or "(top level)"
-        if item["type"] == "extra_forbidden":
-            mark = document.keys.get(loc, document.mark(loc))
-            guess = difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1)
-            suggestion = f" (did you mean {guess[0]!r}?)" if guess else ""
-            message = f"unknown key {loc[-1]!r}{suggestion}"
-        else:
-            mark = document.mark(loc if loc in document.values else loc[:-1])
-            message = f"{item['msg'][0].lower()}{item['msg'][1:]}"
-        lines.append(f"{shown}:{mark.line}:{mark.column}: {field_path}: {message}")
-    return lines
-
-
-# -- the index ------------------------------------------------------------------------------
+    namespace, _, short = name.rpartition("/")
+    matches = [project for project in index.projects
+               if (project.key == name if namespace else project.name == short)]
+    if len(matches) == 1:
+        return matches[0]
+    root = index.workspace.root
+    if matches:
+        listed = ", ".join(f"{project.key} ({root / project.path})" for project in matches)
+        raise InvalidInput(f"{name!r} matches several projects: {listed}",
+                           hint="write namespace/name, or pass the project's folder")
+    keys = [project.key for project in index.projects]
+    guess = difflib.get_close_matches(name, keys + [p.name for p in index.projects], n=1)
+    tip = f"did you mean {guess[0]!r}? " if guess else ""
+    raise InvalidInput(f"no project {name!r} in the workspace {root}",
+                       hint=f"{tip}pass namespace/name, a name or a project folder; "
+                       "`brain list` shows the projects")
 
 
 def load_index(start: Path, *, use_cache: bool = True) -> WorkspaceIndex:
@@ -198,22 +107,23 @@ def load_index(start: Path, *, use_cache: bool = True) -> WorkspaceIndex:
     Invalid specs are left out and their problems kept in `problems`; two projects with the
     same `namespace/name` are an error naming both folders.
     """
-    from brain.workspace import discover_spec_files
+    from brain.inputfs import read_spec_bytes
 
     workspace = open_workspace(start)
     root = workspace.root
-    spec_files = [f for f in discover_spec_files(root)
-                  if _included(_relative(f.parent, root), workspace.settings)]
+    settings = workspace.settings
+    spec_files = [f for f in discover_spec_files(root) if included(
+        relative_folder(f.parent, root), settings.projects, settings.exclude)]
     cache_file = _cache_file(root)
     cached = _read_cache(cache_file) if use_cache else {}
     contents: dict[str, tuple[Path, str]] = {}
     entries: dict[str, ProjectEntry] = {}
     for spec_file in spec_files:
         try:
-            digest = hashlib.sha256(spec_file.read_bytes()).hexdigest()
-        except OSError:
-            digest = ""  # unreadable: loading it reports why
-        relative = _relative(spec_file.parent, root)
+            digest = hashlib.sha256(read_spec_bytes(spec_file)).hexdigest()
+        except InvalidInput:
+            digest = ""  # refused or unreadable: loading it reports why
+        relative = relative_folder(spec_file.parent, root)
         entry = _cached_entry(cached.get(relative), digest)
         if entry is not None:
             entries[relative] = entry
@@ -298,12 +208,16 @@ def _load_chunk(items: list[tuple[str, Path]]) -> list[tuple[str, ProjectEntry |
 
 
 def requirement_names(lines: Iterable[str]) -> tuple[str, ...]:
-    """The PEP 503-normalised distribution names of requirement strings (sorted, unique)."""
+    """The PEP 503-normalised distribution names of PEP 508 requirement strings (sorted,
+    unique); lines that are not requirements (`git+https://...`, `./local`) name nothing."""
+    from packaging.requirements import InvalidRequirement, Requirement
+
     names = set()
     for line in lines:
-        found = _REQUIREMENT_NAME.match(line.strip())
-        if found:
-            names.add(canonical_name(found.group(1)))
+        try:
+            names.add(canonical_name(Requirement(line.strip()).name))
+        except InvalidRequirement:
+            continue
     return tuple(sorted(names))
 
 
@@ -319,36 +233,6 @@ def _cached_entry(hit: Any, digest: str) -> ProjectEntry | None:
         return None
 
 
-# -- selection globs ------------------------------------------------------------------------
-
-
-def _included(relative: str, settings: WorkspaceSettings) -> bool:
-    return (any(glob_match(pattern, relative) for pattern in settings.projects)
-            and not any(glob_match(pattern, relative) for pattern in settings.exclude))
-
-
-def glob_match(pattern: str, relative: str) -> bool:
-    """Whether folder `relative` (POSIX, "." for the root) matches `pattern`: segments are
-    fnmatch patterns, and `**` spans any number of folders (none included)."""
-    parts = [] if relative == "." else relative.split("/")
-    wanted = [p for p in pattern.strip("/").split("/") if p not in ("", ".")]
-    return _match_parts(wanted, parts)
-
-
-def _match_parts(pattern: list[str], parts: list[str]) -> bool:
-    if not pattern:
-        return not parts
-    head, rest = pattern[0], pattern[1:]
-    if head == "**":
-        return any(_match_parts(rest, parts[i:]) for i in range(len(parts) + 1))
-    return bool(parts) and fnmatch.fnmatchcase(parts[0], head) and _match_parts(rest, parts[1:])
-
-
-def _relative(folder: Path, root: Path) -> str:
-    relative = PurePosixPath(Path(os.path.relpath(folder, root)).as_posix())
-    return str(relative)
-
-
 # -- the cache ------------------------------------------------------------------------------
 
 
@@ -359,7 +243,7 @@ def _cache_file(root: Path) -> Path:
 
 def _cache_stamp() -> str:
     """Changes whenever the spec models could validate differently (a new brain)."""
-    spec_dir = Path(__file__).parent / "spec"
+    spec_dir = Path(__file__).parent.parent / "spec"
     mtimes = sorted(str(p.stat().st_mtime_ns) for p in spec_dir.glob("*.py"))
     digest = hashlib.sha256("".join(mtimes).encode()).hexdigest()[:16]
     return f"{_CACHE_FORMAT}:{__version__}:{digest}"
@@ -367,8 +251,8 @@ def _cache_stamp() -> str:
 
 def _read_cache(cache_file: Path) -> dict[str, Any]:
     try:
-        data = json.loads(cache_file.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = json.loads(read_text(cache_file, limit=1 << 30))
+    except (OSError, ValueError, UnsafeState):
         return {}
     if not isinstance(data, dict) or data.get("stamp") != _cache_stamp():
         return {}
@@ -378,10 +262,8 @@ def _read_cache(cache_file: Path) -> dict[str, Any]:
 
 def _write_cache(cache_file: Path, entries: dict[str, Any]) -> None:
     # A cache that cannot be written only costs speed; write-then-rename keeps it whole.
-    with contextlib.suppress(OSError):
-        cache_file.parent.mkdir(parents=True, exist_ok=True)
-        temporary = cache_file.with_name(f"{cache_file.name}.{os.getpid()}.tmp")
-        temporary.write_text(json.dumps({"stamp": _cache_stamp(), "entries": entries}),
-                             encoding="utf-8")
-        os.replace(temporary, cache_file)
+    with contextlib.suppress(OSError, UnsafeState):
+        folder = safe_dir(paths.cache_dir(), cache_file.parent.name)
+        write_atomic(folder / cache_file.name,
+                     json.dumps({"stamp": _cache_stamp(), "entries": entries}))
 

@@ -10,7 +10,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from brain.monorepo import ProjectEntry, WorkspaceIndex, canonical_name
+from brain.workspace.index import ProjectEntry, WorkspaceIndex, canonical_name
 
 
 @dataclass
@@ -39,9 +39,21 @@ class ProjectGraph:
 
     def cycles(self) -> list[list[str]]:
         """Groups of projects that depend on each other in a circle (strongly connected)."""
+        from graphlib import CycleError, TopologicalSorter
+
         # Self-references are never edges (see build_graph), so a cycle has two members or more.
-        groups = _strongly_connected(self.projects, self.dependencies)
-        return sorted(sorted(group) for group in groups if len(group) > 1)
+        remaining = {key: set(deps) for key, deps in self.dependencies.items()}
+        groups = []
+        while True:
+            try:
+                TopologicalSorter(remaining).prepare()
+            except CycleError as error:
+                group = _circle_through(error.args[1][0], remaining)
+                groups.append(sorted(group))
+                remaining = {key: deps - group for key, deps in remaining.items()
+                             if key not in group}
+            else:
+                return sorted(groups)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -103,7 +115,7 @@ def affected(index: WorkspaceIndex, since_ref: str) -> tuple[list[Affected], lis
     """Projects with files changed since `since_ref` (committed since the merge base, staged,
     unstaged or untracked), plus everything that depends on them. Returns (affected, changed
     files relative to the workspace root)."""
-    from brain.vcs import changed_files
+    from brain.vcs.repository import changed_files
 
     root = index.workspace.root
     files = changed_files(root, since_ref)
@@ -140,50 +152,21 @@ def _dot_id(key: str) -> str:
     return '"' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _strongly_connected(nodes: dict[str, Any], edges: dict[str, set[str]]) -> list[set[str]]:
-    """Tarjan's algorithm, iterative: a chain of 1,000 projects must not hit the recursion
-    limit."""
-    index_of: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    groups: list[set[str]] = []
-    counter = 0
-    for start in sorted(nodes):
-        if start in index_of:
-            continue
-        work = [(start, iter(sorted(edges.get(start, ()))))]
-        index_of[start] = low[start] = counter
-        counter += 1
-        stack.append(start)
-        on_stack.add(start)
-        while work:
-            node, children = work[-1]
-            advanced = False
-            for child in children:
-                if child not in index_of:
-                    index_of[child] = low[child] = counter
-                    counter += 1
-                    stack.append(child)
-                    on_stack.add(child)
-                    work.append((child, iter(sorted(edges.get(child, ())))))
-                    advanced = True
-                    break
-                if child in on_stack:
-                    low[node] = min(low[node], index_of[child])
-            if advanced:
-                continue
-            work.pop()
-            if work:
-                low[work[-1][0]] = min(low[work[-1][0]], low[node])
-            if low[node] == index_of[node]:
-                group = set()
-                while True:
-                    member = stack.pop()
-                    on_stack.discard(member)
-                    group.add(member)
-                    if member == node:
-                        break
-                groups.append(group)
-    return groups
+def _circle_through(start: str, edges: dict[str, set[str]]) -> set[str]:
+    """Every project both reachable from `start` and reaching it: its whole circle."""
+    reverse: dict[str, set[str]] = {}
+    for key, deps in edges.items():
+        for dep in deps:
+            reverse.setdefault(dep, set()).add(key)
+    return _reachable(start, edges) & _reachable(start, reverse)
 
+
+def _reachable(start: str, edges: dict[str, set[str]]) -> set[str]:
+    seen = {start}
+    queue = deque([start])
+    while queue:
+        for following in edges.get(queue.popleft(), ()):
+            if following not in seen:
+                seen.add(following)
+                queue.append(following)
+    return seen

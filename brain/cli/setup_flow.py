@@ -1,0 +1,40 @@
+"""What `brain setup-deps` does once its options are typed (click-free, so that
+`brain.cli.quick` answers `brain setup-deps [PROJECT]` without loading click)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from brain.cli import output
+
+
+def set_up_environment(project: Path | None, *, backend: str = "venv", installer: str = "uv",
+                       frozen: bool = False, wait: float | None = None,
+                       as_json: bool = False) -> None:
+    """Create or refresh the environment of `project` and say what happened."""
+    from brain.envs.select import EnvironmentOptions, ensure_environment
+    from brain.runs.provenance import source_revision
+
+    target = output.project_folder(project)
+    folder = target if target.is_dir() else target.parent
+    options = EnvironmentOptions(installer=installer, frozen=frozen, lock_timeout=wait,
+                                 revision=lambda: source_revision(folder))
+    with output.progress("setup-deps", quiet=False) as progress:
+        result = ensure_environment(target, backend=backend, options=options, progress=progress)
+    if as_json:
+        from dataclasses import asdict
+
+        output.print_json({"backend": backend, **asdict(result)})
+    elif result.changed:
+        output.success(f"environment ready: {shown_location(result.location)} "
+                       f"(identity {result.identity[:12]}, {result.seconds:.1f}s)")
+    else:
+        output.echo(f"environment up to date: {shown_location(result.location)}")
+
+
+def shown_location(location: str) -> str:
+    """`location` relative to the working directory when inside it (no spec import: fast)."""
+    import os
+
+    relative = os.path.relpath(location)
+    return location if relative.startswith("..") else relative

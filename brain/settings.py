@@ -1,0 +1,141 @@
+"""Every setting brain reads, declared once: its environment variable or config key, its type,
+its default and what it means, and one error for a bad value.
+
+Two sources: `BRAIN_*` environment variables (machine and session settings, listed in
+ENVIRONMENT) and the user file `config.toml` (keys declared in brain.config.KEYS, written by
+`brain config set`). Locations (`BRAIN_HOME`, `BRAIN_STORE`, ...) are declared here and
+resolved by brain.paths. `brain config list` shows them all with where each value came from
+(brain.config.describe).
+
+Variables brain sets for its own children (BRAIN_RUN_ID, BRAIN_PORT, BRAIN_PROJECT_DIR,
+BRAIN_RUN_DIR, BRAIN_CONTAINER_REQUEST) are a protocol, not settings, and are not listed.
+
+This module is imported on every `brain run`: standard library only.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from brain.errors import InvalidInput
+
+Kind = Literal["path", "paths", "seconds", "flag", "text", "secret"]
+_KIND_WORDS = {
+    "path": "a path", "paths": f"paths separated by {os.pathsep!r}",
+    "seconds": "a number of seconds (0 or more)", "flag": "1/true/yes or 0/false/no",
+    "text": "text", "secret": "text (never shown)",
+}
+_FALSE = ("", "0", "false", "no", "off")
+_TRUE = ("1", "true", "yes", "on")
+
+
+@dataclass(frozen=True)
+class Variable:
+    """One `BRAIN_*` environment variable."""
+
+    name: str
+    kind: Kind
+    default: str  # as shown to people ("" = none)
+    help: str
+
+
+ENVIRONMENT: dict[str, Variable] = {v.name: v for v in (
+    Variable("BRAIN_HOME", "path", "~/.brain", "Root of brain's user state."),
+    Variable("BRAIN_STORE", "path", "BRAIN_HOME/brain.db", "The SQLite run store."),
+    Variable("BRAIN_CONFIG", "path", "BRAIN_HOME/config.toml", "The user settings file."),
+    Variable("BRAIN_CACHE_DIR", "path", "BRAIN_HOME/cache",
+             "Caches: the package cache, fetched repositories, workspace indexes."),
+    Variable("BRAIN_INDEX_DIR", "path", "BRAIN_HOME/index",
+             "The local package index `brain publish` writes."),
+    Variable("BRAIN_TEMPLATES_PATH", "paths", "",
+             "Folders of user templates for `brain generate`, searched after the built-ins."),
+    Variable("BRAIN_LOCK_TIMEOUT", "seconds", "900",
+             "How long a command waits for a busy project before giving up."),
+    Variable("BRAIN_STORE_TIMEOUT", "seconds", "10",
+             "How long a write waits for another writer of the run store."),
+    Variable("BRAIN_DEBUG", "flag", "0", "Show tracebacks of errors (same as --debug)."),
+    Variable("BRAIN_SCHEMA_URL", "text", "",
+             "The JSON schema address written into new specs (default: the shipped file)."),
+    Variable("BRAIN_HUB_SECRET", "secret", "",
+             "The secret that signs launch links (`generate-url --sign`, `brain hub`)."),
+    Variable("BRAIN_DOCKER_BASE_IMAGE", "text", "",
+             "Base image of project images (default: python:X.Y-slim per project)."),
+    Variable("BRAIN_DOCKER_NETWORK", "text", "host", "Network mode of image builds."),
+    Variable("BRAIN_DOCKER_CA_BUNDLE", "text", "",
+             "CA bundle copied into images: a PEM file, or `none` (default: the system's)."),
+    Variable("BRAIN_DOCKER_PUBLISH_HOST", "text", "127.0.0.1",
+             "The host address a container's app port is published on."),
+    Variable("BRAIN_DOCKER_BUILDER", "text", "",
+             "`sdk` builds images with the Docker SDK's classic builder instead of BuildKit."),
+    Variable("BRAIN_RAY_ADDRESS", "text", "",
+             "The Ray cluster of --backend ray (default: the ray_address setting, else "
+             "http://127.0.0.1:8265)."),
+    Variable("BRAIN_RAY_START_TIMEOUT", "seconds", "600",
+             "How long a Ray job may wait for resources and its runtime environment."),
+    Variable("BRAIN_REMOTES", "path", "BRAIN_HOME/remotes.json",
+             "The remotes `brain remote add` keeps."),
+    Variable("BRAIN_SSH_CONFIG", "path", "", "An ssh config file passed to ssh as -F."),
+    Variable("BRAIN_BUILD_FOLDER", "text", "",
+             "Set by brain in its installers' environment (the build they write): not a "
+             "setting to change."),
+)}
+
+
+def raw(name: str) -> str:
+    """The environment's text for variable `name` ("" when unset); `name` must be declared."""
+    if name not in ENVIRONMENT:
+        raise KeyError(f"undeclared setting {name}")  # a bug in brain, not a user error
+    return os.environ.get(name, "")
+
+
+def text(name: str) -> str | None:
+    """A text variable, stripped; None when unset or blank."""
+    value = raw(name).strip()
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise _bad(name, value)
+    return value or None
+
+
+def path(name: str) -> Path | None:
+    """A path variable (`~` expanded); None when unset."""
+    value = text(name)
+    return Path(value).expanduser() if value else None
+
+
+def paths(name: str) -> list[Path]:
+    """A list-of-paths variable, in order; blank parts are skipped."""
+    return [Path(part).expanduser() for part in raw(name).split(os.pathsep) if part.strip()]
+
+
+def seconds(name: str) -> float:
+    """A duration variable; its declared default when unset; InvalidInput when not a finite
+    number of seconds, 0 or more."""
+    value = raw(name).strip() or ENVIRONMENT[name].default
+    try:
+        number = float(value)
+    except ValueError:
+        raise _bad(name, value) from None
+    if not (number >= 0 and math.isfinite(number)):
+        raise _bad(name, value)
+    return number
+
+
+def flag(name: str) -> bool:
+    """A yes/no variable; InvalidInput for anything but the usual spellings."""
+    value = raw(name).strip().lower()
+    if value in _FALSE:
+        return False
+    if value in _TRUE:
+        return True
+    raise _bad(name, value)
+
+
+def _bad(name: str, value: str) -> InvalidInput:
+    variable = ENVIRONMENT[name]
+    return InvalidInput(f"{name} must be {_KIND_WORDS[variable.kind]}, got {value[:80]!r}",
+                        hint=f"{name}: {variable.help} Unset it for the default"
+                        + (f" ({variable.default})." if variable.default else "."))

@@ -1,0 +1,1 @@
+"""A workspace: discovery of projects, the index, the dependency graph, `affected`."""
