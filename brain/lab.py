@@ -96,12 +96,12 @@ def install_kernel(root: Path, *, prefix: Path | None = None) -> Kernel:
 def lab_command(root: Path, *, port: int, token: str | None = None,
                 open_browser: bool = False) -> LabCommand:
     """Register the project kernel privately and say how to start JupyterLab on it."""
-    from brain.paths import project_state_dir
+    from brain.statefs import state_folder
 
     if importlib.util.find_spec("jupyterlab") is None:
         raise EnvironmentFailure("JupyterLab is not installed where brain runs",
                                  hint=LAB_EXTRA_HINT)
-    prefix = project_state_dir(root.resolve()) / "jupyter"
+    prefix = state_folder(root.resolve(), "jupyter")  # brain's own state: made safely, marked
     kernel = install_kernel(root, prefix=prefix)
     token = token or secrets.token_urlsafe(24)
     argv = [sys.executable, "-m", "jupyterlab", "--ServerApp.ip=127.0.0.1",

@@ -2,7 +2,7 @@
 and stopping what brain started there.
 
 The lab runs detached on the remote (`nohup brain lab`, 127.0.0.1 only) with its pid in
-`.brain/remote/lab.pid`; its token travels on ssh's stdin, never on a command line another
+`.brain-remote/lab.pid`; its token travels on ssh's stdin, never on a command line another
 user could read. Locally, `ssh -N -L` forwards a port of 127.0.0.1 to it.
 """
 
@@ -22,17 +22,19 @@ from brain.remote.ssh import run_ssh, shell_command, ssh_argv
 if TYPE_CHECKING:
     from brain.remote.sync import SyncResult
 
-PID_FOLDER = ".brain/remote"
+# Not under `.brain/`: that folder is the remote brain's own state, which it creates itself
+# (and refuses when something else made it first).
+PID_FOLDER = ".brain-remote"
 
 # Started on the remote as `sh -c SCRIPT brain-lab FOLDER BRAIN PORT`: the values arrive as
 # positional parameters, so none of them is ever parsed as shell text.
 _START = r"""
 cd -- "$1" || exit 90
-mkdir -p -- .brain/remote || exit 90
+mkdir -p -- .brain-remote || exit 90
 IFS= read -r JUPYTER_TOKEN || exit 93
 export JUPYTER_TOKEN
-nohup "$2" lab --no-browser --port "$3" >.brain/remote/lab.log 2>&1 </dev/null &
-echo "$!" >.brain/remote/lab.pid
+nohup "$2" lab --no-browser --port "$3" >.brain-remote/lab.log 2>&1 </dev/null &
+echo "$!" >.brain-remote/lab.pid
 """
 
 # `sh -c SCRIPT brain-stop FOLDER`: SIGTERM each live process named by a pid file that is
@@ -40,7 +42,7 @@ echo "$!" >.brain/remote/lab.pid
 # `stopped NAME PID` per process stopped, then removes the pid files.
 _STOP = r"""
 cd -- "$1" 2>/dev/null || exit 0
-for file in .brain/remote/*.pid; do
+for file in .brain-remote/*.pid; do
     [ -f "$file" ] || continue
     pid=$(cat -- "$file")
     case "$pid" in ''|*[!0-9]*) rm -f -- "$file"; continue ;; esac
@@ -58,8 +60,8 @@ for file in .brain/remote/*.pid; do
 done
 """
 
-_LOG_TAIL = 'cd -- "$1" 2>/dev/null && tail -n 20 -- .brain/remote/lab.log 2>/dev/null'
-_ALIVE = ('cd -- "$1" 2>/dev/null && kill -0 "$(cat -- .brain/remote/lab.pid 2>/dev/null)"'
+_LOG_TAIL = 'cd -- "$1" 2>/dev/null && tail -n 20 -- .brain-remote/lab.log 2>/dev/null'
+_ALIVE = ('cd -- "$1" 2>/dev/null && kill -0 "$(cat -- .brain-remote/lab.pid 2>/dev/null)"'
           ' 2>/dev/null')
 
 

@@ -3,7 +3,7 @@
 The parameters are checked here first (a typo fails before anything moves). On the remote,
 brain runs the entry point in the pushed folder, building its environment there when needed,
 with `--json` so its run record comes back as data on stdout while the entry point's output
-streams (on stderr). The remote shell writes its pid to `.brain/remote/run-<id>.pid` before
+streams (on stderr). The remote shell writes its pid to `.brain-remote/run-<id>.pid` before
 it becomes brain, so a local Ctrl-C is forwarded as SIGINT to that brain over a second ssh;
 it stops the entry point the way a local Ctrl-C would, and the exit code comes back through
 ssh. The local record (backend `ssh`) carries the remote's host, folder and run id.
@@ -30,7 +30,9 @@ if TYPE_CHECKING:
     from brain.runs.record import RunRecord
 
 BACKEND = "ssh"
-PID_FOLDER = ".brain/remote"
+# Not under `.brain/`: that folder is the remote brain's own state, which it creates itself
+# (and refuses when something else made it first).
+PID_FOLDER = ".brain-remote"
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,9 @@ from brain.remote.url import check_project_path
 
 # rsync's own exit codes that mean "the other side is not there or not rsync".
 _RSYNC_REMOTE_FAILURES = {12: "the remote rsync stopped talking", 255: "ssh failed"}
-NEVER_COPIED = (".brain/", "/.git/")
+# `.brain-remote/` is what brain keeps on a remote about its own processes there (pid files,
+# the lab log): never copied either way.
+NEVER_COPIED = (".brain/", "/.brain-remote/", "/.git/")
 
 
 @dataclass(frozen=True)

@@ -51,7 +51,7 @@ ENTRIES = """\
 SLEEPER = "import time\nprint('started', flush=True)\ntime.sleep(300)\n"
 HOSTILE = ["$(touch /tmp/pwned)", "; touch /tmp/pwned", "' ; touch /tmp/pwned; '",
            '"; touch /tmp/pwned #', "`touch /tmp/pwned`", "a && touch /tmp/pwned",
-           "--text=x", "it's \"quoted\""]
+           "it's \"quoted\""]
 
 
 @pytest.fixture(scope="module")
@@ -101,6 +101,14 @@ def test_hostile_values_reach_the_program_verbatim(docker_client: Any, image: st
     code, output = docker_run(docker_client, image, "echo", "-P", f"text={value}")
     assert code == 0, output
     assert output.splitlines() == [value, "SAFE"]
+
+
+def test_option_like_values_are_refused_in_the_image(docker_client: Any, image: str) -> None:
+    """A text value starting with '-' would be an option of the command: the image's
+    dispatcher refuses it as brain run does (exit 2), and the entry point never runs."""
+    code, output = docker_run(docker_client, image, "echo", "-P", "text=--text=x")
+    assert code == 2, output
+    assert "cannot begin with '-'" in output and "SAFE" not in output
 
 
 def test_exit_code_passes_through_docker_run(docker_client: Any, image: str) -> None:

@@ -56,13 +56,20 @@ def test_one_entry_help(project: Path) -> None:
 
 
 @pytest.mark.parametrize("value", [
-    "$(touch /tmp/brain-pwned)", "; rm -rf /", "it's", '"; echo hi #', "`id`", "-x=1",
+    "$(touch /tmp/brain-pwned)", "; rm -rf /", "it's", '"; echo hi #', "`id`", "x=-1",
     "a\nb", "  spaces  ",
 ])
 def test_values_reach_the_program_verbatim(project: Path, value: str) -> None:
     done = dispatch(project, "echo", "-P", f"text={value}")
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == repr([value, "--n", "3"])
+
+
+def test_option_like_values_are_refused(project: Path) -> None:
+    """A text value starting with '-' would be an option of the command: refused (exit 2)."""
+    done = dispatch(project, "echo", "-P", "text=-x=1")
+    assert done.returncode == 2
+    assert "cannot begin with '-'" in done.stderr and done.stdout == ""
 
 
 def test_exit_code_passes_through(project: Path) -> None:

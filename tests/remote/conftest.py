@@ -80,9 +80,13 @@ def project(tmp_path: Path) -> Path:
     for relative, text in {
         "onebrain.yml": PROJECT_SPEC, "fit.py": FIT_SCRIPT, "sleeper.py": SLEEP_SCRIPT,
         ".gitignore": "models/\n*.log\n", "data/train.csv": "x,y\n1,2\n",
-        "debug.log": "ignored by git\n", ".brain/secret-state": "never copied\n",
+        "debug.log": "ignored by git\n",
     }.items():
         target = root / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(textwrap.dedent(text).lstrip("\n"))
+    # brain's own state, made by brain (marked), with something in it that must never move
+    from brain.statefs import project_state
+
+    (project_state(root) / "secret-state").write_text("never copied\n")
     return root

@@ -141,7 +141,7 @@ def test_remote_lab_through_the_tunnel(brain: Brain, sshd: Sshd, remote_folder: 
     token = line.split("token=", 1)[1]
     check_project_kernel(port, token, "demo",
                          remote_folder / ".brain" / "venv" / "bin" / "python")
-    lab_pid = int((remote_folder / ".brain" / "remote" / "lab.pid").read_text())
+    lab_pid = int((remote_folder / ".brain-remote" / "lab.pid").read_text())
     tunnel.send_signal(signal.SIGINT)
     tunnel.wait(timeout=30)
     assert not answers(port, token)  # the tunnel is closed...

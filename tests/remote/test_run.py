@@ -137,14 +137,14 @@ def test_stop_ends_what_brain_started(brain: Brain, sshd: Sshd, added: Path,
     assert brain("remote", "stop", "box", cwd=project).stdout.startswith("nothing")
     assert brain("remote", "push", "box", cwd=project).exit_code == 0
     # a remote run left running (as when the laptop's brain was killed)
-    (added / ".brain" / "remote").mkdir(parents=True)
+    (added / ".brain-remote").mkdir(parents=True)
     runner = subprocess.Popen(
         [str(Path(sys.executable).parent / "brain"), "run", "-e", "sleep"], cwd=added,
         env={**os.environ, "BRAIN_HOME": str(sshd.remote_home)},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    (added / ".brain" / "remote" / "run-test.pid").write_text(str(runner.pid))
+    (added / ".brain-remote" / "run-test.pid").write_text(str(runner.pid))
     unrelated = subprocess.Popen(["sleep", "60"])
-    (added / ".brain" / "remote" / "run-other.pid").write_text(str(unrelated.pid))
+    (added / ".brain-remote" / "run-other.pid").write_text(str(unrelated.pid))
     try:
         result = brain("remote", "stop", "box", cwd=project)
         assert result.exit_code == 0, result.output
