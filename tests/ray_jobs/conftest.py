@@ -56,15 +56,25 @@ def ray_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             "--max-worker-port", str(low + 99),
             *(item for pair in ports.items() for item in pair)]
     env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
-    # Its own session: every process of this cluster carries the session id of `ray start`,
-    # so the teardown ends those and nothing else (`ray stop` would stop every cluster).
-    starter = subprocess.Popen(argv, cwd=folder, env=env, start_new_session=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    session = starter.pid
+    session = 0
     try:
-        out, _ = starter.communicate(timeout=240)
-        if starter.returncode != 0:
-            pytest.fail(f"ray start failed:\n{out[-3000:]}")
+        # Ray gives its raylet 30 s to register (hard-coded): on a loaded machine the first
+        # start can miss that, so a failed start is cleaned up and tried once more.
+        for attempt in (1, 2):
+            # Its own session: every process of this cluster carries the session id of `ray
+            # start`, so the teardown ends those and nothing else (`ray stop` would stop
+            # every cluster on the machine).
+            starter = subprocess.Popen(argv, cwd=folder, env=env, start_new_session=True,
+                                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                       text=True)
+            session = starter.pid
+            out, _ = starter.communicate(timeout=240)
+            if starter.returncode == 0:
+                break
+            _end_session(session)
+            shutil.rmtree(temp, ignore_errors=True)
+            if attempt == 2:
+                pytest.fail(f"ray start failed:\n{out[-3000:]}")
         address = f"http://127.0.0.1:{dashboard}"
         _wait_for_jobs_api(address)
         yield address
