@@ -43,6 +43,8 @@ KEYS: dict[str, Key] = {
             "Default target of `brain publish`: a local index folder or an upload URL."),
         # Limits on each launch of `brain hub` (defaults in brain.share.limits, documented in
         # docs/sharing.md).
+        Key("ray_address", False,
+            "Ray cluster (dashboard) address for --backend ray, e.g. http://HEAD:8265."),
         Key("hub_timeout", False, "Wall-clock seconds a hub launch may run (default 1800)."),
         Key("hub_cpu_seconds", False, "CPU seconds per process of a hub launch (default 1800)."),
         Key("hub_memory", False, "Memory a hub launch may use, e.g. 2GiB (default 2GiB)."),

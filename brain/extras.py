@@ -18,6 +18,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "docker": ("docker",),
     "hub": ("fastapi", "uvicorn"),
     "publish": ("twine", "hatchling"),
+    "ray": ("ray",),
 }
 
 

@@ -17,6 +17,11 @@ if TYPE_CHECKING:
     from brain.params import Value
 
 
+# A folder of the run's own that brain names in this variable (its logs' folder; on a cluster
+# its working copy), so runs sharing a project at the same time (sweep points) write apart.
+RUN_DIR_VARIABLE = "BRAIN_RUN_DIR"
+
+
 @dataclass(frozen=True)
 class ParameterSnapshot:
     """A declared parameter (the fields coercion reads)."""
@@ -50,6 +55,7 @@ class EntrySnapshot:
     notebook: str | None = None
     kernel: str | None = None  # notebook: the Jupyter kernel (None: python3)
     depends_on: tuple[str, ...] = ()
+    metrics: str | None = None
 
 
 class ProjectView(Protocol):

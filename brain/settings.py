@@ -8,7 +8,7 @@ resolved by brain.paths. `brain config list` shows them all with where each valu
 (brain.config.describe).
 
 Variables brain sets for its own children (BRAIN_RUN_ID, BRAIN_PORT, BRAIN_PROJECT_DIR,
-BRAIN_CONTAINER_REQUEST) are a protocol, not settings, and are not listed.
+BRAIN_RUN_DIR, BRAIN_CONTAINER_REQUEST) are a protocol, not settings, and are not listed.
 
 This module is imported on every `brain run`: standard library only.
 """
@@ -71,6 +71,11 @@ ENVIRONMENT: dict[str, Variable] = {v.name: v for v in (
              "The host address a container's app port is published on."),
     Variable("BRAIN_DOCKER_BUILDER", "text", "",
              "`sdk` builds images with the Docker SDK's classic builder instead of BuildKit."),
+    Variable("BRAIN_RAY_ADDRESS", "text", "",
+             "The Ray cluster of --backend ray (default: the ray_address setting, else "
+             "http://127.0.0.1:8265)."),
+    Variable("BRAIN_RAY_START_TIMEOUT", "seconds", "600",
+             "How long a Ray job may wait for resources and its runtime environment."),
     Variable("BRAIN_REMOTES", "path", "BRAIN_HOME/remotes.json",
              "The remotes `brain remote add` keeps."),
     Variable("BRAIN_SSH_CONFIG", "path", "", "An ssh config file passed to ssh as -F."),
@@ -143,6 +148,7 @@ def _bad(name: str, value: str) -> InvalidInput:
 # not a setting a user changes, so `brain config list` does not show them.
 PROTOCOL = frozenset({
     "BRAIN_RUN_ID", "BRAIN_PORT", "BRAIN_PROJECT_DIR", "BRAIN_CONTAINER_REQUEST", "BRAIN_DIR",
+    "BRAIN_RUN_DIR",  # the run's own folder (outputs, metrics) under .brain/runs/<id>
     "BRAIN_BASE_PATH",  # the path prefix the hub serves an app under
     "BRAIN_BUILD_FOLDER",  # the build an installer writes (stops leftovers of a killed brain)
     "BRAIN_PARAM_TYPES",  # r entry points: parameter types for brain.R (plus BRAIN_PARAM_<name>)

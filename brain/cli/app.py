@@ -62,6 +62,8 @@ COMMANDS: dict[str, list[tuple[str, str, str]]] = {
          "Build the library and publish it to a package index."),
         ("index", "brain.cli.publish_commands:index",
          "The local package index: serve it, list it."),
+        ("export", "brain.cli.export_commands:export",
+         "A Kubernetes Job or an Airflow DAG running the project image."),
     ],
     "Share": [
         ("generate-url", "brain.cli.share_commands:generate_url",

@@ -31,9 +31,17 @@ from brain.envs.select import DEFAULT_BACKEND, backend_names
               help="Run even when the declared outputs are up to date (prerequisites too).")
 @click.option("--start-timeout", type=click.FloatRange(min=0.1), default=60.0,
               metavar="SECONDS", help="Apps: how long to wait for the port to answer.")
+@click.option("--sweep", "sweeps", multiple=True, metavar="NAME=V1,V2,...",
+              help="Run every combination of these values (repeatable), then compare them.")
+@click.option("--parallel", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Sweeps: points run at once (default 1; every point on ray).")
+@click.option("--address", metavar="URL", default=None,
+              help="ray: the cluster's dashboard address (default: BRAIN_RAY_ADDRESS, the "
+              "ray_address setting, else http://127.0.0.1:8265).")
 def run(project: Path | None, entry: str | None, params: tuple[str, ...], backend: str,
         dry_run: bool, no_setup: bool, as_json: bool, commit_first: bool, force: bool,
-        start_timeout: float) -> None:
+        start_timeout: float, sweeps: tuple[str, ...] = (), parallel: int | None = None,
+        address: str | None = None) -> None:
     """Run an entry point with typed parameters, live output, logs, and a run record.
 
     The environment is set up first when it is missing or stale (unless --no-setup).
@@ -51,12 +59,15 @@ def run(project: Path | None, entry: str | None, params: tuple[str, ...], backen
       brain run -e main --dry-run
       brain run --commit -e fit-models     # commit the code first: exact provenance
       brain run -e report -P ds=2024-01-01 --force
+      brain run -e fit --sweep alpha=0.1,0.3,0.9 --sweep mode=fast,full --parallel 2
+      brain run -e fit -P alpha=0.3 --backend ray --address http://127.0.0.1:8265
     """
     from brain.cli.run_flow import run_entry_point
 
     run_entry_point(project, entry, params, backend=backend, dry_run=dry_run, no_setup=no_setup,
                     as_json=as_json, commit_first=commit_first, force=force,
-                    start_timeout=start_timeout)
+                    start_timeout=start_timeout, sweeps=sweeps, parallel=parallel,
+                    address=address)
 
 
 __all__ = ["run"]

@@ -26,7 +26,8 @@ DEFAULT_START_TIMEOUT = 60.0
 def run_entry_point(project: Path | None, entry: str | None, params: tuple[str, ...], *,
                     backend: str = "venv", dry_run: bool = False, no_setup: bool = False,
                     as_json: bool = False, commit_first: bool = False, force: bool = False,
-                    start_timeout: float = DEFAULT_START_TIMEOUT) -> None:
+                    start_timeout: float = DEFAULT_START_TIMEOUT, sweeps: tuple[str, ...] = (),
+                    parallel: int | None = None, address: str | None = None) -> None:
     """Run `entry` of `project` (prerequisites first) and leave with its exit code."""
     from brain.params import parse_assignments
     from brain.runs.plan import needs_pipeline, plan_pipeline
@@ -34,6 +35,18 @@ def run_entry_point(project: Path | None, entry: str | None, params: tuple[str, 
 
     loaded = load_snapshot(output.project_folder(
         project, hint="pass a project folder: brain run PATH -e ENTRY"))
+    if address is not None:
+        import os
+
+        # The ray backend reads its address from here (brain.envs.ray_backend); the option
+        # overrides it for this brain process and the runs it starts.
+        os.environ["BRAIN_RAY_ADDRESS"] = address
+    if sweeps:
+        from brain.cli.run_sweep import run_sweep_command
+
+        _exit(run_sweep_command(loaded, entry, parse_assignments(params), sweeps,
+                                backend=backend, parallel=parallel, setup=not no_setup,
+                                as_json=as_json))
     plans = plan_pipeline(loaded, entry, parse_assignments(params))  # prerequisites first
     plan = plans[-1]
     if dry_run:
@@ -87,6 +100,8 @@ def _execute(plan: RunPlan, *, backend: str, setup: bool, as_json: bool,
         stdout=sys.stderr if as_json else None,
     )
     record = result.record
+    for warning in record.extra.get("metrics_warnings") or ():
+        output.warn(str(warning))
     took = f"{(record.duration or 0):.2f}s"
     if result.message:
         output.note(f"run {record.id} {record.status} after {took}: {result.message}")

@@ -27,6 +27,7 @@ def _list_options(function: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--namespace", metavar="NAMESPACE", help="Only runs of this namespace."),
         click.option("-e", "--entry", metavar="ENTRY", help="Only runs of this entry point."),
         click.option("--status", type=click.Choice(STATUSES), help="Only runs that ended so."),
+        click.option("--sweep", metavar="ID", help="Only the points of this sweep."),
         click.option("-n", "--limit", type=click.IntRange(1, 1_000_000_000), default=20,
                      show_default=True, help="How many runs to show, newest first."),
         click.option("--json", "as_json", is_flag=True, help="Print the runs as JSON."),
@@ -62,7 +63,7 @@ def runs(ctx: click.Context, /, **filters: Any) -> None:
 @runs.command("list")
 @_list_options
 def list_runs(project: str | None, namespace: str | None, entry: str | None,
-              status: str | None, limit: int, as_json: bool) -> None:
+              status: str | None, limit: int, as_json: bool, sweep: str | None = None) -> None:
     """List runs, newest first.
 
     \b
@@ -70,14 +71,15 @@ def list_runs(project: str | None, namespace: str | None, entry: str | None,
       brain runs list
       brain runs list --project prototypes/my-cool-api -e main --limit 5
       brain runs list --status failed --json
+      brain runs list --sweep 1a2115042633
     """
     records = recent_runs(project=project, namespace=namespace, entry=entry, status=status,
-                          limit=limit)
+                          limit=limit, sweep=sweep)
     if as_json:
         output.print_json([record.as_dict() for record in records])
         return
     if not records:
-        filtered = any(value is not None for value in (project, namespace, entry, status))
+        filtered = any(value is not None for value in (project, namespace, entry, status, sweep))
         output.echo("No runs match these filters." if filtered else
                     "No runs recorded yet: `brain run -e ENTRY` records one.", err=True)
         return
@@ -223,6 +225,14 @@ def _describe(record: RunRecord) -> list[tuple[str, str]]:
     for key in ("inputs", "outputs"):
         if record.extra.get(key):
             rows.append((key, _value(record.extra[key])))
+    if record.metrics:
+        rows.append(("metrics", _parameters(record.metrics)))
+    for warning in record.extra.get("metrics_warnings") or ():
+        rows.append(("metrics warning", str(warning)))
+    if record.sweep:
+        rows.append(("sweep", record.sweep))
+    if record.extra.get("ray"):
+        rows.append(("ray", _value(record.extra["ray"])))
     return rows
 
 

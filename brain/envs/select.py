@@ -26,6 +26,7 @@ DEFAULT_BACKEND = "venv"  # what `--backend` defaults to, and what launches use
 BUILTIN: dict[str, str] = {
     "venv": "brain.envs.venv_backend:VENV",
     "docker": "brain.envs.docker_backend:DOCKER",
+    "ray": "brain.envs.ray_backend:RAY",
 }
 _registered: dict[str, Backend] = {}
 

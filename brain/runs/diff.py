@@ -3,7 +3,7 @@
 Aspects, in the order a reader asks about them: code (commit, dirty, branch, remote),
 parameters (per name), environment (identity, Python, backend), command, project (spec,
 version, path), inputs and outputs (content hashes from `record.extra`, when the runner put
-them there), and how each run ended.
+them there), the metrics each reported, and how each run ended.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 from brain.runs.record import RunRecord
 
 ASPECTS = ("code", "parameters", "environment", "command", "project", "inputs", "outputs",
-           "exit")
+           "metrics", "exit")
 ABSENT = "(absent)"  # the value shown for a name only one run has
 
 
@@ -92,6 +92,7 @@ def diff_runs(a: RunRecord, b: RunRecord) -> RunDiff:
         "inputs": _mapping(file_hashes(a.extra.get("inputs")), file_hashes(b.extra.get("inputs"))),
         "outputs": _mapping(file_hashes(a.extra.get("outputs")),
                             file_hashes(b.extra.get("outputs"))),
+        "metrics": _mapping(a.metrics, b.metrics),
         "exit": _fields(a, b, {
             "status": lambda r: r.status,
             "exit_code": lambda r: r.exit_code,

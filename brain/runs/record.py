@@ -42,6 +42,18 @@ class RunRecord:
     extra: dict[str, Any] = field(default_factory=dict)  # inputs/outputs hashes, cache info
 
     @property
+    def metrics(self) -> dict[str, float | int]:
+        """The numbers the run reported in its declared metrics file (brain.runs.metrics)."""
+        found = self.extra.get("metrics")
+        return dict(found) if isinstance(found, dict) else {}
+
+    @property
+    def sweep(self) -> str | None:
+        """The id of the sweep this run is a point of (brain.runs.sweep), if any."""
+        found = self.extra.get("sweep")
+        return found if isinstance(found, str) else None
+
+    @property
     def duration(self) -> float | None:
         """Seconds from start to end, when ended."""
         return None if self.ended_at is None else self.ended_at - self.started_at
@@ -50,6 +62,8 @@ class RunRecord:
         """JSON-ready form."""
         data = asdict(self)
         data["duration"] = self.duration
+        data["metrics"] = self.metrics
+        data["sweep"] = self.sweep
         return data
 
 

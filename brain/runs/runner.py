@@ -17,8 +17,11 @@ from typing import IO, TYPE_CHECKING, Any
 from brain.envs.select import DEFAULT_BACKEND
 from brain.errors import EXIT_INTERRUPTED, BrainError, EnvironmentFailure, InvalidInput
 from brain.file_hashes import hash_files
+from brain.run_plan import RUN_DIR_VARIABLE
 
 if TYPE_CHECKING:
+    import subprocess
+
     from brain.envs.base import Environment, Progress
     from brain.run_plan import RunPlan
     from brain.runs.app import PortWatcher
@@ -63,20 +66,26 @@ def execute(
     stdout: IO[str] | None = None,
     origin: str | None = None,
     extra: dict[str, Any] | None = None,
+    on_process: Callable[[subprocess.Popen[bytes]], None] | None = None,
 ) -> RunResult:
     """Run `plan`: ensure its environment, record it, stream it, finish the record.
 
     With `setup=False` a missing or stale environment is an EnvironmentFailure (exit 3)
     instead of being built. Apps (`plan.port`) run until interrupted; `on_ready(url)` is
     called once their port answers. `origin` (e.g. a launch URL) is stored in the record,
-    and `extra` (e.g. the run cache key) merged into its `extra`.
+    and `extra` (e.g. the run cache key) merged into its `extra`. `on_process` is given the
+    child once started (a sweep stops its points with it).
     """
     from brain.process import run_live
     from brain.runs.store import RunStore
 
     git = _Background(_git_state, plan.project.root)  # two git processes, run meanwhile
     env, identity = _ready_environment(plan, backend, setup, progress)
-    invocation = env.invocation(list(plan.argv), dict(plan.variables))
+    # BRAIN_RUN_DIR: a folder of this run's own (its logs' folder), where runs that share a
+    # project folder at the same time (sweep points) write their files and metrics apart.
+    variables = {**plan.variables,
+                 RUN_DIR_VARIABLE: str(_log_dir(plan.project.root, plan.run_id))}
+    invocation = env.invocation(list(plan.argv), variables)
     watcher: PortWatcher | None = None
     if plan.port is not None:
         from brain.runs.app import DEFAULT_START_TIMEOUT, PortWatcher, port_answers
@@ -88,7 +97,10 @@ def execute(
         watcher = PortWatcher(plan.port, timeout=start_timeout or DEFAULT_START_TIMEOUT,
                               on_ready=on_ready)
     record = _new_record(plan, env, identity, git.result())
-    record = replace(record, origin=origin, extra={**record.extra, **(extra or {})})
+    # A backend may name where the run went (the ray backend: its address and job id).
+    details = getattr(env, "record_details", None)
+    extra = {**(details(plan.run_id) if details is not None else {}), **(extra or {})}
+    record = replace(record, origin=origin, extra={**record.extra, **extra})
     with RunStore() as store:
         store.insert(record)
         if on_started is not None:
@@ -97,7 +109,7 @@ def execute(
             code, stopped_by = run_live(
                 invocation.argv, cwd=plan.cwd, env=invocation.env,
                 stdout_log=Path(str(record.stdout_log)), stderr_log=Path(str(record.stderr_log)),
-                on_start=watcher.start if watcher is not None else None, stdout=stdout,
+                on_start=_started(watcher, on_process), stdout=stdout,
             )
         except BrainError as error:
             store.finish(record.id, "failed", 127, time.time(), extra={"error": error.message})
@@ -106,6 +118,20 @@ def execute(
             store.finish(record.id, "interrupted", None, time.time())
             raise
         return _finish(store, plan, record, code, stopped_by, watcher)
+
+
+def _started(watcher: PortWatcher | None,
+             on_process: Callable[[subprocess.Popen[bytes]], None] | None,
+             ) -> Callable[[subprocess.Popen[bytes]], None] | None:
+    """What run_live calls with the started child: the port watcher and `on_process`."""
+    if watcher is None or on_process is None:
+        return on_process if watcher is None else watcher.start
+
+    def both(child: subprocess.Popen[bytes]) -> None:
+        on_process(child)
+        watcher.start(child)
+
+    return both
 
 
 def _finish(store: RunStore, plan: RunPlan, record: RunRecord, code: int,
@@ -119,6 +145,9 @@ def _finish(store: RunStore, plan: RunPlan, record: RunRecord, code: int,
         extra["error"] = message
     if status == "succeeded" and plan.outputs:
         extra["outputs"] = hash_files(plan.cwd, plan.outputs)
+    declared = getattr(plan.project.entry_points.get(plan.entry_name), "metrics", None)
+    if status == "succeeded" and declared:
+        extra.update(_metrics(plan, record, declared))
     ended = time.time()
     store.finish(record.id, status, code, ended, extra=extra)
     finished = replace(record, status=status, exit_code=code, ended_at=ended,
@@ -129,6 +158,18 @@ def _finish(store: RunStore, plan: RunPlan, record: RunRecord, code: int,
 
         url = url_for(watcher.port)
     return RunResult(finished, exit_code, url, message)
+
+
+def _metrics(plan: RunPlan, record: RunRecord, declared: str) -> dict[str, Any]:
+    """The run's metrics for its record, and the warnings a bad metrics file earned."""
+    from brain.runs.metrics import read_metrics
+
+    found = read_metrics(declared, plan.cwd, plan.project.root,
+                         str(Path(str(record.stdout_log)).parent))
+    extra: dict[str, Any] = {"metrics": found.values}
+    if found.warnings:
+        extra["metrics_warnings"] = list(found.warnings)
+    return extra
 
 
 def _ready_environment(plan: RunPlan, backend: str, setup: bool,

@@ -179,8 +179,9 @@ class RunStore:
 
     def list(self, project: str | None = None, namespace: str | None = None,
              entry: str | None = None, status: str | None = None,
-             limit: int = 20) -> list[RunRecord]:
-        """Records newest first, filtered. `project` may be `name` or `namespace/name`."""
+             limit: int = 20, sweep: str | None = None) -> list[RunRecord]:
+        """Records newest first, filtered. `project` may be `name` or `namespace/name`;
+        `sweep` keeps the points of one sweep (brain.runs.sweep)."""
         clauses: list[str] = []
         values: list[Any] = []
         if project is not None:
@@ -198,6 +199,10 @@ class RunStore:
             _check_status(status)
             clauses.append("status = ?")
             values.append(status)
+        if sweep is not None:
+            # The sweep id lives in `extra` (no column: a sweep is rare, a schema change is not)
+            clauses.append("json_extract(extra, '$.sweep') = ?")
+            values.append(sweep.strip())
         if not 1 <= limit <= _MAX_LIMIT:
             raise InvalidInput(f"limit must be between 1 and {_MAX_LIMIT}, got {limit}")
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""

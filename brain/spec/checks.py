@@ -87,7 +87,7 @@ def check_entry(name: str, entry: EntryPoint, declared: list[str], entry_names: 
     for problem in kind.check(entry):
         at = (*base, problem.field) if problem.field is not None else base
         problems.append(_at(document, at, problem.message, key=problem.key))
-    for field in ("script", "notebook"):
+    for field in ("script", "notebook", "metrics"):
         value = getattr(entry, field)
         if value:
             problems += _check_relative(document, (*base, field), value)

@@ -209,6 +209,9 @@ class EntryPoint(_Model):
     depends_on: tuple[str, ...] = Field((), description="Entry points to run first.")
     inputs: tuple[str, ...] = Field((), description="Files hashed into the run cache key.")
     outputs: tuple[str, ...] = Field((), description="Files recorded with hashes after a run.")
+    metrics: str | None = Field(
+        None, description="A JSON file of numbers the run writes ({\"rmse\": 0.3}), recorded "
+        "with the run; relative to the project, or to $BRAIN_RUN_DIR when written there.")
 
 
 PipSpecifier = Annotated[
