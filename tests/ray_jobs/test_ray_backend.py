@@ -65,8 +65,9 @@ def project(make_project: Callable[..., Path]) -> Path:
     """A git repository with an ignored file and brain state that must not be shipped."""
     root = make_project({"onebrain.yml": SPEC, "fit.py": FIT, ".gitignore": "secret.txt\n",
                          "secret.txt": "do not ship\n", "data/new.csv": "a,b\n"})
-    (root / ".brain").mkdir()
-    (root / ".brain" / "junk").write_text("state\n")
+    from brain.statefs import project_state
+
+    (project_state(root) / "junk").write_text("state\n")  # brain's own state, made by brain
     for args in (["init", "-q"], ["add", "onebrain.yml", "fit.py", ".gitignore"],
                  ["commit", "-q", "-m", "first"]):
         subprocess.run(["git", *args], cwd=root, check=True, capture_output=True)
