@@ -129,7 +129,7 @@ def generate_from_project(
     result = GenerateResult(target, files, origin, replaced, entry_points=entries)
     if git:
         commit_new_project(result, f"New project {name} from {origin['name']}",
-                           author=answers.author, everything=fresh)
+                           everything=fresh)
     return result
 
 

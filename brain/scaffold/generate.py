@@ -122,7 +122,7 @@ def generate_from_template(
                             hooks_skipped=[] if trust else hooks, entry_points=entries)
     if git:
         commit_new_project(result, f"New project from brain template {template.name}",
-                           author=answers.author, everything=fresh)
+                           everything=fresh)
     return result
 
 
@@ -177,8 +177,7 @@ def validate_generated(root: Path, *, what: str) -> list[str]:
                                       "written") from None
 
 
-def commit_new_project(result: GenerateResult, message: str, *, author: str,
-                       everything: bool) -> None:
+def commit_new_project(result: GenerateResult, message: str, *, everything: bool) -> None:
     """`git init` and a first commit, unless the target already lives in a git work tree."""
     from brain.vcs import verbs as git
 
@@ -188,7 +187,10 @@ def commit_new_project(result: GenerateResult, message: str, *, author: str,
                            "created and nothing was committed")
         return
     try:
-        result.commit = git.init_and_commit(result.target, message, author=author,
+        result.commit = git.init_and_commit(result.target, message,
                                             paths=None if everything else result.files)
     except BrainError as error:
-        result.git_note = f"the project was written, but git failed: {error.message}"
+        hint = f"; {error.hint}" if error.hint else ""
+        result.git_note = (f"the project was written but not committed: {error.message}{hint}"
+                           f" (then commit it yourself: cd {result.target} && git init && "
+                           "git add -A && git commit -m 'New project')")
