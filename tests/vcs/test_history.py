@@ -74,6 +74,26 @@ def test_checkout_creates_a_branch_at_the_runs_commit(project: Path, brain) -> N
     assert result.exit_code == 0 and "switched to branch" in result.stdout
 
 
+def test_checkout_refuses_another_repository_unless_told(project: Path, tmp_path: Path,
+                                                          brain) -> None:
+    root = project.parent.parent
+    first = commit_at(root, "first", T0)
+    run = store_run(project, commit=first)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    git(elsewhere, "init", "--quiet")
+    for cwd in (elsewhere, tmp_path):  # another repository, then no repository at all
+        result = brain("checkout", run.id, cwd=cwd)
+        assert result.exit_code == 2, result.output
+        assert f"ran in the repository {root.resolve()}" in result.stderr
+        assert "--project" in result.stderr
+        assert git(root, "branch", "--show-current") == "main"
+    result = brain("checkout", run.id, "--project", cwd=elsewhere)
+    assert result.exit_code == 0, result.output
+    assert f"in {root.resolve()}" in result.stdout
+    assert git(root, "branch", "--show-current") == f"brain/run-{run.id}"
+
+
 def test_checkout_refuses_a_dirty_tree_and_keeps_it(project: Path, brain) -> None:
     root = project.parent.parent
     first = commit_at(root, "first", T0)
