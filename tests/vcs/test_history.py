@@ -156,9 +156,14 @@ def test_log_interleaves_commits_and_runs_newest_first(project: Path, brain) -> 
     text = brain("log", "ml/demand", cwd=root).stdout.splitlines()
     assert [line.split("\t")[1] for line in text[1:]] == ["run", "commit", "run", "commit"]
     assert "run main: failed (exit 1)" in text[3]
-    # The workspace root: every commit, every run.
+    # The workspace root: every commit, every run of its projects, none from elsewhere.
+    outside = root.parent / "repo-elsewhere"  # shares the prefix "repo" as text
+    outside.mkdir()
+    store_run(outside, commit=second, started_at=T0 + 60, project="stranger")
     everything = json.loads(brain("log", "--json", cwd=root).stdout)
     assert len(everything) == 3 + 3
+    assert all(item["project"] != "ml/stranger" for item in everything
+               if item["kind"] == "run")
 
 
 @pytest.mark.parametrize("target", ["../..", "/", "no/such", "ml/nope", "--limit=0"])
