@@ -21,6 +21,7 @@ from brain.scaffold.placement import (
 )
 from brain.scaffold.sandbox import needs_rendering, render_text
 from brain.scaffold.tree import TreeWriter, is_inside
+from brain.spec.schema import place_schema
 
 TEMPLATE_SUFFIX = ".jinja"
 _SKIPPED_DIRS = frozenset({".git", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache",
@@ -114,6 +115,7 @@ def generate_from_template(
         if trust:
             run_hooks(hooks, staging)
         write_answers_file(staging, origin=origin, answers=answers)
+        place_schema(staging)
         entries = validate_generated(staging, what=f"template {template.name!r}")
         files = staged_files(staging)
         replaced = move_into_place(staging, target)
