@@ -18,6 +18,7 @@ class PythonEntry(EntryType):
 
     name = "python"
     fields = frozenset({"script", "module"})
+    schema_rule = {"oneOf": [{"required": ["script"]}, {"required": ["module"]}]}
 
     def check(self, entry: EntryFields) -> list[EntryProblem]:
         """Exactly one of `script` and `module`."""

@@ -115,6 +115,24 @@ ParamType = Annotated[
 VersionText = Annotated[
     str, BeforeValidator(_source_text), WithJsonSchema({"type": ["string", "number"]})
 ]
+
+
+def _any_case(pattern: str) -> str:
+    """`pattern` matching its letters in either case (JSON Schema patterns have no flags)."""
+    return re.sub(r"[a-z]", lambda m: f"[{m.group(0)}{m.group(0).upper()}]", pattern)
+
+
+# PEP 440 (its appendix's regular expression, without named groups), for editors; the
+# validator itself asks `packaging`.
+PEP440_PATTERN = r"^\s*" + _any_case(
+    r"v?(?:[0-9]+!)?[0-9]+(?:\.[0-9]+)*"
+    r"(?:[-_.]?(?:alpha|beta|preview|pre|rc|a|b|c)[-_.]?[0-9]*)?"
+    r"(?:-[0-9]+|[-_.]?(?:post|rev|r)[-_.]?[0-9]*)?"
+    r"(?:[-_.]?dev[-_.]?[0-9]*)?") + r"(?:\+[a-zA-Z0-9]+(?:[-_.][a-zA-Z0-9]+)*)?\s*$"
+ProjectVersion = Annotated[
+    str, BeforeValidator(_source_text),
+    WithJsonSchema({"type": ["string", "number"], "pattern": PEP440_PATTERN}),
+]
 Scalar = str | int | float | bool | date
 # `tags: llm` means `tags: [llm]` (see Spec._one_or_many).
 OneOrMany = Annotated[
@@ -153,6 +171,10 @@ class Parameter(_Model):
         False, description="path: accept absolute paths and paths leading out of the project "
         "(by default a path must stay inside it).")
 
+    model_config = ConfigDict(json_schema_extra={"allOf": [{
+        "if": {"properties": {"type": {"enum": ["choice", "enum"]}}, "required": ["type"]},
+        "then": {"required": ["choices"]}}]})
+
     @property
     def required(self) -> bool:
         """True when the parameter has no default."""
@@ -185,6 +207,19 @@ class EntryPoint(_Model):
     depends_on: tuple[str, ...] = Field((), description="Entry points to run first.")
     inputs: tuple[str, ...] = Field((), description="Files hashed into the run cache key.")
     outputs: tuple[str, ...] = Field((), description="Files recorded with hashes after a run.")
+
+    model_config = ConfigDict(json_schema_extra=lambda schema: _add_type_rules(schema))
+
+
+def _add_type_rules(schema: dict[str, Any]) -> None:
+    """Each built-in type's `schema_rule`, applied when `type` names it."""
+    from brain.entrypoints import BUILTIN, entry_type
+
+    rules = [{"if": {"properties": {"type": {"const": name}}, "required": ["type"]},
+              "then": rule} for name in BUILTIN
+             if (rule := entry_type(name).schema_rule) is not None]
+    if rules:
+        schema["allOf"] = rules
 
 
 PipSpecifier = Annotated[
@@ -266,7 +301,7 @@ class Spec(_Model):
     """The whole onebrain.yml."""
 
     name: str = Field(pattern=NAME_PATTERN, description="Lowercase slug.")
-    version: VersionText = Field(description="PEP 440 version.")
+    version: ProjectVersion = Field(description="PEP 440 version.")
     namespace: str = Field("default", pattern=NAME_PATTERN)
     description: Text | None = None
     tags: OneOrMany = Field((), validation_alias=AliasChoices("tags", "tag"))
