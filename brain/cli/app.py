@@ -22,6 +22,8 @@ COMMANDS: dict[str, list[tuple[str, str, str]]] = {
         ("generate", "brain.cli.generate_commands:generate",
          "Create a project from a template or an existing project."),
         ("templates", "brain.cli.generate_commands:templates", "List the project templates."),
+        ("import", "brain.cli.import_commands:import_project",
+         "An onebrain.yml from an MLproject, dvc.yaml or notebooks."),
     ],
     "Projects": [
         ("validate", "brain.cli.spec_commands:validate", "Check specs: every problem, located."),
