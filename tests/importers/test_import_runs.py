@@ -145,3 +145,38 @@ def test_a_folder_of_notebooks(brain: Brain, tmp_path: Path) -> None:
     assert spec["entry_points"] == {
         "explore": {"type": "notebook", "notebook": "explore.ipynb"},
         "report v2": {"type": "notebook", "notebook": "notebooks/report v2.ipynb"}}
+
+
+PYPROJECT = """
+[project]
+name = "Churn_Tools"
+dependencies = ["numpy>=1.26"]
+
+[project.scripts]
+churn-fit = "churn_tools.cli:main"
+"bad" = "os; rm -rf /:x"
+
+[tool.hatch.envs.default.scripts]
+test = "pytest -q"
+lint = ["ruff check .", "mypy"]
+
+[tool.pixi.tasks]
+prepare = "python prepare.py"
+train = { cmd = "python train.py", depends-on = ["prepare"] }
+"""
+
+
+def test_pyproject_scripts_and_tasks(brain: Brain, tmp_path: Path) -> None:
+    project = _write(tmp_path / "py", {"pyproject.toml": PYPROJECT})
+    result = brain("import", str(project), "--dry-run")
+    assert result.exit_code == 0, result.output
+    spec = yaml.safe_load(result.stdout)
+    assert spec["name"] == "churn_tools"
+    assert spec["env"]["python"]["pip"] == ["numpy>=1.26"]
+    entries = spec["entry_points"]
+    assert entries["churn-fit"]["command"] == (
+        'python -c "import sys; from churn_tools.cli import main; sys.exit(main())"')
+    assert entries["lint"]["command"] == "ruff check . && mypy"
+    assert entries["train"] == {"type": "bash", "command": "python train.py",
+                                "depends_on": ["prepare"]}
+    assert "bad" not in entries and "is not module:function" in result.stderr
