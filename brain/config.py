@@ -199,7 +199,8 @@ def check_index_url(value: str, *, setting: str = "index URL") -> str:
     if parts.scheme not in ("http", "https", "file") or (
             parts.scheme != "file" and not parts.netloc):
         raise InvalidInput(f"{setting} {value!r} is not an http(s):// or file:// URL",
-                           hint="e.g. https://pypi.org/simple or `local` for brain's own index")
+                           hint="e.g. https://packages.example.com/simple, or `local` for "
+                           "brain's own index")
     return value
 
 
