@@ -172,6 +172,15 @@ def click_failure(error: BaseException) -> int | None:
     if isinstance(error, click.exceptions.Abort):
         click.echo("Aborted.", err=True)
         return EXIT_INTERRUPTED
+    if isinstance(error, click.UsageError):  # said as brain says every error, with a hint
+        from brain.cli import output
+        from brain.errors import InvalidInput
+
+        where = error.ctx.command_path if error.ctx is not None else "brain"
+        message = error.format_message().rstrip(".")
+        output.print_error(InvalidInput(message[:1].lower() + message[1:],
+                                        hint=f"`{where} --help` lists what it takes"))
+        return error.exit_code
     if isinstance(error, click.ClickException):
         error.show()
         return error.exit_code
