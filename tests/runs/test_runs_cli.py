@@ -102,7 +102,7 @@ def test_list_json(brain, three_runs):
 def test_list_bad_options_exit_2(brain, options):
     result = brain("runs", "list", *options)
     assert result.exit_code == 2 and "Traceback" not in result.output
-    assert "Error" in result.stderr
+    assert result.stderr.startswith("error: ")
 
 
 def test_show_record_and_log_tails(brain, three_runs):
