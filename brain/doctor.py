@@ -94,7 +94,13 @@ def _git() -> Check:
     except BrainError as error:
         return Check("git", FAIL, error.message,
                      "install git: runs record their commit, and sync/checkout/launch need it")
-    return Check("git", OK, version.strip())
+    from brain.vcs.verbs import IDENTITY_HINT, commit_identity
+
+    identity = commit_identity()
+    if identity is None:
+        return Check("git", WARN, f"{version.strip()}, but git does not know who you are "
+                     "(generate, sync and run --commit need it to commit)", IDENTITY_HINT)
+    return Check("git", OK, f"{version.strip()}, committing as {identity}")
 
 
 def _home() -> Check:

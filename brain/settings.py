@@ -59,7 +59,8 @@ ENVIRONMENT: dict[str, Variable] = {v.name: v for v in (
              "How long a write waits for another writer of the run store."),
     Variable("BRAIN_DEBUG", "flag", "0", "Show tracebacks of errors (same as --debug)."),
     Variable("BRAIN_SCHEMA_URL", "text", "",
-             "The JSON schema address written into new specs (default: the shipped file)."),
+             "The JSON schema address written into new specs, `{version}` for brain's "
+             "version (default: a copy of the schema in the project)."),
     Variable("BRAIN_HUB_SECRET", "secret", "",
              "The secret that signs launch links (`generate-url --sign`, `brain hub`)."),
     Variable("BRAIN_DOCKER_BASE_IMAGE", "text", "",

@@ -22,6 +22,8 @@ COMMANDS: dict[str, list[tuple[str, str, str]]] = {
         ("generate", "brain.cli.generate_commands:generate",
          "Create a project from a template or an existing project."),
         ("templates", "brain.cli.generate_commands:templates", "List the project templates."),
+        ("import", "brain.cli.import_commands:import_project",
+         "An onebrain.yml from an MLproject, dvc.yaml or notebooks."),
     ],
     "Projects": [
         ("validate", "brain.cli.spec_commands:validate", "Check specs: every problem, located."),
@@ -174,6 +176,15 @@ def click_failure(error: BaseException) -> int | None:
     if isinstance(error, click.exceptions.Abort):
         click.echo("Aborted.", err=True)
         return EXIT_INTERRUPTED
+    if isinstance(error, click.UsageError):  # said as brain says every error, with a hint
+        from brain.cli import output
+        from brain.errors import InvalidInput
+
+        where = error.ctx.command_path if error.ctx is not None else "brain"
+        message = error.format_message().rstrip(".")
+        output.print_error(InvalidInput(message[:1].lower() + message[1:],
+                                        hint=f"`{where} --help` lists what it takes"))
+        return error.exit_code
     if isinstance(error, click.ClickException):
         error.show()
         return error.exit_code

@@ -123,6 +123,9 @@ def _show_help() -> int:
             temporary = kept.with_name(f".{kept.name}.{os.getpid()}")
             temporary.write_text(text, encoding="utf-8")
             temporary.replace(kept)
+            for stale in kept.parent.glob(f"*-{_columns()}.txt"):  # of an earlier brain
+                if stale != kept:
+                    stale.unlink(missing_ok=True)
     sys.stdout.write(f"{text}\n")
     return 0
 

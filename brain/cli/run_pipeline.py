@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from brain.runs.plan import RunPlan
     from brain.runs.record import RunRecord
 
+REUSED_LINES = 10  # lines of an earlier run's output shown on a cache hit
+
 
 def run_steps(plans: list[RunPlan], *, backend: str, setup: bool, force: bool,
               as_json: bool, start_timeout: float) -> int:
@@ -27,6 +29,7 @@ def run_steps(plans: list[RunPlan], *, backend: str, setup: bool, force: bool,
     def cached(plan: RunPlan, earlier: RunRecord) -> None:
         output.note(f"{plan.entry_name} is up to date: its outputs come from run {earlier.id} "
               f"({_when(earlier.started_at)}); --force runs it again")
+        _show_reused(plan, earlier)
 
     def ready(url: str) -> None:
         output.note(f"the app is up at {url} (Ctrl-C to stop)")
@@ -40,6 +43,20 @@ def run_steps(plans: list[RunPlan], *, backend: str, setup: bool, force: bool,
     if as_json:
         output.print_json(_json(result))
     return result.exit_code
+
+
+def _show_reused(plan: RunPlan, earlier: RunRecord) -> None:
+    """What a cache hit reused and the end of the earlier run's output, so a repeated command
+    still shows its result."""
+    from brain.runs.record import tail_lines
+
+    output.note(f"reused: {', '.join(plan.outputs)}")
+    shown = tail_lines(earlier.stdout_log, REUSED_LINES)
+    if shown:
+        output.note(f"output of run {earlier.id} (last {len(shown)} lines; "
+                    f"`brain runs show {earlier.id}` has more):")
+        for line in shown:
+            output.echo(f"  {line}", err=True)
 
 
 def _report_step(step: Step) -> None:

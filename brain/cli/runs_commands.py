@@ -94,9 +94,13 @@ def list_runs(project: str | None, namespace: str | None, entry: str | None,
 
 
 def _terminal_table(records: list[RunRecord]) -> None:
-    """The list for humans: shorter cells, and the least useful columns left out until the
-    table fits the terminal, so that ids never fold (`brain runs show` has everything)."""
+    """The list for humans: every column, shorter cells, and long ones wrapped over several
+    lines so the table fits the terminal; ids never wrap (`brain runs show` takes them)."""
     import shutil
+
+    from rich import box
+    from rich.markup import escape
+    from rich.table import Table
 
     columns: list[tuple[str, list[str]]] = [
         ("ID", [r.id for r in records]),
@@ -106,19 +110,42 @@ def _terminal_table(records: list[RunRecord]) -> None:
         ("STATUS", [r.status if not r.exit_code else f"{r.status} ({r.exit_code})"
                     for r in records]),
         ("TIME", [_duration(r.duration) for r in records]),
-        ("COMMIT", [_commit(r) for r in records]),
-        ("PARAMETERS", [_shorten(_parameters(r.parameters), _PARAMETERS_WIDTH // 2)
+        ("COMMIT", [_commit(r).replace("+", " +") for r in records]),  # wraps before +dirty
+        ("PARAMETERS", [_shorten(_parameters(r.parameters), _PARAMETERS_WIDTH)
                         for r in records]),
     ]
-    width = shutil.get_terminal_size().columns
-    for optional in ("PARAMETERS", "STARTED", "TIME", "COMMIT"):
-        # A rich table needs each column's widest cell plus 3 characters, plus 1.
-        needed = 1 + sum(3 + max(len(header), *map(len, cells)) for header, cells in columns)
-        if needed <= width:
+    cells = [[output.printable(cell, lines=False) for cell in column] for _, column in columns]
+    natural = [max(len(header), *map(len, column))
+               for (header, _), column in zip(columns, cells, strict=True)]
+    narrowest = [natural[0], *(_NARROWEST.get(header, len(header)) for header, _ in columns[1:])]
+    terminal = shutil.get_terminal_size().columns
+    gap = 2 if sum(natural) + 2 * (len(columns) - 1) <= terminal else 1  # tighter when narrow
+    widths = fit_widths(natural, narrowest, terminal - gap * (len(columns) - 1))
+    grid = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False,
+                 padding=(0, gap - 1, 0, 0), header_style="bold")
+    for (header, _), width in zip(columns, widths, strict=True):
+        grid.add_column(header, width=width, no_wrap=header == "ID", overflow="fold")
+    for row in zip(*cells, strict=True):
+        grid.add_row(*(escape(cell) for cell in row))
+    output.console().print(grid)
+
+
+# The narrowest each column gets beyond its header's length (an id is never cut).
+_NARROWEST = {"STATUS": 9, "COMMIT": 8, "TIME": 5}
+
+
+def fit_widths(natural: list[int], narrowest: list[int], available: int) -> list[int]:
+    """Column widths summing to at most `available` where possible: the widest columns give
+    up characters first, none below its narrowest."""
+    widths = [max(n, low) for n, low in zip(natural, narrowest, strict=True)]
+    while sum(widths) > available:
+        shrinkable = [i for i, (w, low) in enumerate(zip(widths, narrowest, strict=True))
+                      if w > low]
+        if not shrinkable:
             break
-        columns = [column for column in columns if column[0] != optional]
-    output.table(None, [header for header, _ in columns],
-                 list(zip(*(cells for _, cells in columns), strict=True)))
+        widest = max(shrinkable, key=lambda i: widths[i])
+        widths[widest] -= 1
+    return widths
 
 
 @runs.command("show")
@@ -268,7 +295,7 @@ def _commit(record: RunRecord) -> str:
     commit = record.git.commit
     if commit is None:
         return "-"
-    return f"{commit[:8]}-dirty" if record.git.dirty else commit[:8]
+    return f"{commit[:8]}+dirty" if record.git.dirty else commit[:8]  # as `brain log` shows it
 
 
 def _parameters(parameters: dict[str, Any]) -> str:

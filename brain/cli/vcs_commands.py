@@ -131,7 +131,10 @@ def sync(message: str | None, merge: bool) -> None:
 
 @click.command()
 @click.argument("run_id", metavar="RUN_ID")
-def checkout(run_id: str) -> None:
+@click.option("--project", "elsewhere", is_flag=True,
+              help="Switch the repository the run's project is in, even when it is not the "
+              "one around the current folder.")
+def checkout(run_id: str, elsewhere: bool) -> None:
     """Put the code back as it was for a run, on a new branch `brain/run-RUN_ID`.
 
     Refuses when the working tree has uncommitted changes; warns when the run itself had
@@ -140,15 +143,16 @@ def checkout(run_id: str) -> None:
     \b
     Examples:
       brain checkout 18c2f3a9b1
+      brain checkout 18c2f3a9b1 --project   # the run's repository, from anywhere
       git switch -    # back to where you were
     """
     from brain.runs.history import find_runs
     from brain.vcs.sync import checkout_run
 
     (run,) = find_runs(run_id, reconcile=False)
-    result = checkout_run(run, Path.cwd())
+    result = checkout_run(run, Path.cwd(), elsewhere=elsewhere)
     verb = "switched to new branch" if result.created else "switched to branch"
-    output.success(f"{verb} {result.branch} at {result.commit[:8]} "
+    output.success(f"{verb} {result.branch} at {result.commit[:8]} in {result.repository} "
                    f"(run {run.id}: {run.entry_point}, {run.status})")
     if result.run_was_dirty:
         output.warn(f"run {run.id} ran with uncommitted changes: this is its last commit, "

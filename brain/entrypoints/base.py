@@ -80,6 +80,9 @@ class EntryType(ABC):
 
     name: ClassVar[str]
     fields: ClassVar[frozenset[str]]  # the members of TYPED_FIELDS this type takes
+    # What JSON Schema can say of those fields (onebrain.schema.json applies it when `type`
+    # names this type), so an editor flags what `check` would: e.g. {"required": [...]}.
+    schema_rule: ClassVar[dict[str, object] | None] = None
     long_running: ClassVar[bool] = False  # runs until stopped: never a prerequisite
     produces_report: ClassVar[bool] = False  # after_run leaves a report
     # How the rendered `command` is read: by `bash -c` (True) or split like `shlex.split`

@@ -21,6 +21,7 @@ class NotebookEntry(EntryType):
 
     name = "notebook"
     fields = frozenset({"notebook", "kernel"})
+    schema_rule: ClassVar[dict[str, object] | None] = {"required": ["notebook"]}
     produces_report = True
     # Pinned versions that install from wheels on Python 3.11, added to the environment (and
     # so to its identity and lock) only when a notebook entry point is declared.

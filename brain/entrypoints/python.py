@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from brain.entrypoints.base import EntryFields, EntryProblem, EntryType
 
@@ -18,6 +18,8 @@ class PythonEntry(EntryType):
 
     name = "python"
     fields = frozenset({"script", "module"})
+    schema_rule: ClassVar[dict[str, object] | None] = {
+        "oneOf": [{"required": ["script"]}, {"required": ["module"]}]}
 
     def check(self, entry: EntryFields) -> list[EntryProblem]:
         """Exactly one of `script` and `module`."""

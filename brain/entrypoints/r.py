@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from brain.entrypoints.base import EntryFields, EntryProblem, EntryType
 
@@ -23,6 +23,7 @@ class REntry(EntryType):
 
     name = "r"
     fields = frozenset({"script"})
+    schema_rule: ClassVar[dict[str, object] | None] = {"required": ["script"]}
 
     def check(self, entry: EntryFields) -> list[EntryProblem]:
         """A `script:` naming an .R file."""

@@ -270,12 +270,12 @@ def _build_with_uv(root: Path, target: Path, interpreter: Interpreter,
     if lock is not None or inputs.all_pinned:
         # uv re-checks the index even with a warm cache (and can stall on it); exact pins
         # that are all cached install offline, and only a miss goes to the network.
-        report(f"{what} (from the cache)")
+        report(what)  # said before knowing whether the cache holds everything
         try:
             _installer_step([*argv[:3], "--offline", *argv[3:]], root, env, what, target)
             return
         except EnvironmentFailure:
-            report(f"{what}: downloading what the cache lacks")
+            report(f"{what}: not all in the cache, downloading")
     else:
         report(what)
     _installer_step(argv, root, env, what, target)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import tempfile
 import time
@@ -55,6 +56,9 @@ def main(argv: list[str]) -> int:
     (report_dir / "timings.json").write_text(json.dumps(timings, indent=2), encoding="utf-8")
     if error is not None:
         cell = f"cell In [{error['cell']}]" if error.get("cell") is not None else "the notebook"
+        if error["name"] == "KeyboardInterrupt":  # Ctrl-C reached the kernel: no traceback
+            print(f"\ninterrupted in {cell}", file=sys.stderr)
+            return INTERRUPTED
         print(f"\n{cell} failed: {error['name']}: {error['value']}", file=sys.stderr)
         for line in error.get("traceback", []):
             print(line, file=sys.stderr)
@@ -90,7 +94,7 @@ def _show_cell_output() -> None:
     class CellOutput(logging.Filter):
         def filter(self, record: logging.LogRecord) -> bool:
             text = record.getMessage()
-            return not text.startswith(_PAPERMILL_CHATTER)
+            return not text.startswith(_PAPERMILL_CHATTER) and not _BARE_REPR.match(text)
 
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(logging.Formatter("%(message)s"))
@@ -103,6 +107,10 @@ def _show_cell_output() -> None:
 
 _PAPERMILL_CHATTER = ("Executing Cell", "Ending Cell", "Executing notebook", "Input Notebook",
                       "Output Notebook", "Working directory")
+# What a rich output (HTML, a figure) says as plain text: `<IPython.core.display.HTML object>`,
+# `<Figure size 640x480 with 1 Axes>`. Noise on a terminal; the report shows the real thing.
+_BARE_REPR = re.compile(r"\s*<(?:[A-Za-z_][\w.]* object|Figure size [^<>]*)>\s*\Z")
+INTERRUPTED = 130  # as a shell reports a command stopped by Ctrl-C
 
 
 def _render(executed: Path, html: Path) -> None:
@@ -116,10 +124,22 @@ def _render(executed: Path, html: Path) -> None:
 
 def _plain(text: str) -> str:
     """A traceback line without its ANSI colours."""
-    import re
-
     return re.sub(r"\x1b\[[0-9;]*m", "", text)
 
 
+def _main_interruptible(argv: list[str]) -> int:
+    """`main`, where Ctrl-C outside a cell (starting the kernel, rendering) is one line."""
+    try:
+        return main(argv)
+    except KeyboardInterrupt:
+        import logging
+
+        # nbclient's cell task ends with the kernel's KeyboardInterrupt; asyncio would log
+        # it ("Task exception was never retrieved") with two tracebacks as Python exits.
+        logging.getLogger("asyncio").disabled = True
+        print("\ninterrupted", file=sys.stderr)
+        return INTERRUPTED
+
+
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
+    raise SystemExit(_main_interruptible(sys.argv[1:]))

@@ -34,7 +34,9 @@ def activity(folder: Path, project: str | None, *, limit: int = 20) -> list[Acti
     interleaved, newest first, at most `limit`."""
     if limit < 1:
         raise InvalidInput(f"--limit must be at least 1, got {limit}")
-    items = _commits(folder, limit) + _runs(project, limit)
+    # Every run of the workspace at its root: runs of projects elsewhere are not its history.
+    items = _commits(folder, limit) + _runs(project, limit,
+                                            under=folder.resolve() if project is None else None)
     # Newest first; at the same second a run follows the commit it ran (it comes later).
     items.sort(key=lambda item: (item.time, item.kind == "run"), reverse=True)
     return items[:limit]
@@ -47,11 +49,11 @@ def _commits(folder: Path, limit: int) -> list[Activity]:
                      {"short": commit.sha[:8]}) for commit in recent_commits(folder, limit)]
 
 
-def _runs(project: str | None, limit: int) -> list[Activity]:
+def _runs(project: str | None, limit: int, *, under: Path | None) -> list[Activity]:
     from brain.runs.store import RunStore
 
     with RunStore() as store:
-        records = store.list(project=project, limit=limit)
+        records = store.list(project=project, limit=limit, under=under)
     items = []
     for run in records:
         commit = run.git.commit[:8] if run.git.commit else "no commit"

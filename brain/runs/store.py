@@ -179,11 +179,17 @@ class RunStore:
 
     def list(self, project: str | None = None, namespace: str | None = None,
              entry: str | None = None, status: str | None = None,
-             limit: int = 20, sweep: str | None = None) -> list[RunRecord]:
+             limit: int = 20, sweep: str | None = None,
+             under: Path | None = None) -> list[RunRecord]:
         """Records newest first, filtered. `project` may be `name` or `namespace/name`;
-        `sweep` keeps the points of one sweep (brain.runs.sweep)."""
+        `sweep` keeps the points of one sweep (brain.runs.sweep); `under`: only runs of
+        projects in that folder (a workspace)."""
         clauses: list[str] = []
         values: list[Any] = []
+        if under is not None:  # a prefix compared as text: no LIKE wildcards in a path
+            top = str(under).rstrip(os.sep)
+            clauses.append("(project_path = ? OR substr(project_path, 1, ?) = ?)")
+            values += [top, len(top) + 1, top + os.sep]
         if project is not None:
             if "/" in project:
                 namespace, project = project.split("/", 1)

@@ -8,6 +8,7 @@ paths, Python package and module names, identifiers, README title) and its versi
 from __future__ import annotations
 
 import fnmatch
+import os
 import posixpath
 import re
 from collections.abc import Callable
@@ -27,6 +28,7 @@ from brain.scaffold.placement import (
 )
 from brain.scaffold.sandbox import yaml_scalar
 from brain.scaffold.tree import MAX_MAPPED_BYTES, TreeWriter, is_inside
+from brain.spec.schema import place_schema, repoint_schema
 
 RESET_VERSION = "0.1.0"
 STATE_DIRS = frozenset({".git", ".hg", ".svn", ".brain", "__pycache__", ".pytest_cache",
@@ -80,6 +82,31 @@ class Renamer:
         return self.text(text).encode("utf-8")
 
 
+def _moved_paths(source: Path, target: Path, renamer: Renamer) -> Callable[[bytes], bytes]:
+    """Rewrites the source's path in its repository (`examples/fit-model`, in a README's
+    `brain run examples/fit-model ...`) to where the copy lives: its path in its own
+    repository, else `.` (commands read from the project folder). Renaming alone would
+    leave `examples/my-fit`, a folder that does not exist."""
+    from brain.vcs.verbs import work_tree_of
+
+    top = work_tree_of(source)
+    old = Path(os.path.relpath(source.resolve(), top.resolve())).as_posix() if top else "."
+    if old == "." or old.startswith(".."):
+        return lambda data: data
+    existing = next(folder for folder in (target, *target.parents) if folder.is_dir())
+    new_top = work_tree_of(existing)
+    new = Path(os.path.relpath(target, new_top.resolve())).as_posix() if new_top else "."
+    pattern = re.compile(rb"(?<![\w./-])" + re.escape(renamer.text(old).encode()) + rb"(?![\w.-])")
+    replacement = new.encode()
+
+    def rewrite(data: bytes) -> bytes:
+        if b"\x00" in data:
+            return data
+        return pattern.sub(lambda _: replacement, data)
+
+    return rewrite
+
+
 def _words(name: str) -> list[str]:
     return [word for word in re.split(r"[-_.]+", name) if word]
 
@@ -115,8 +142,10 @@ def generate_from_project(
         origin = {**source.origin, "name": f"{spec.namespace}/{spec.name}",
                   "version": spec.version}
         with staging_folder(target) as staging:
+            moved = _moved_paths(source.root, target, renamer)
             writer = TreeWriter(source.root, staging, _path_mapper(renamer, outputs),
-                                renamer.content, _skip_dir, kind="project")
+                                lambda rel, data: moved(renamer.content(rel, data)),
+                                _skip_dir, kind="project")
             writer.run()
             spec_file = staging / renamer.text(project.spec_file.name)
             _rewrite_spec(spec_file, answers, description=description, author=author)
@@ -129,7 +158,7 @@ def generate_from_project(
     result = GenerateResult(target, files, origin, replaced, entry_points=entries)
     if git:
         commit_new_project(result, f"New project {name} from {origin['name']}",
-                           author=answers.author, everything=fresh)
+                           everything=fresh)
     return result
 
 
@@ -156,6 +185,9 @@ def _rewrite_spec(spec_file: Path, answers: Answers, *, description: str | None,
     from brain.inputfs import read_spec_bytes
 
     text = read_spec_bytes(spec_file).decode("utf-8")
+    text, repointed = repoint_schema(text)  # a local path pointed where the source lived
+    if repointed:
+        place_schema(spec_file.parent)
     text = set_top_level(text, "name", yaml_scalar(answers.name))
     text = set_top_level(text, "version", RESET_VERSION)
     text = set_top_level(text, "namespace", yaml_scalar(answers.namespace))

@@ -21,6 +21,7 @@ from brain.scaffold.placement import (
 )
 from brain.scaffold.sandbox import needs_rendering, render_text
 from brain.scaffold.tree import TreeWriter, is_inside
+from brain.spec.schema import place_schema
 
 TEMPLATE_SUFFIX = ".jinja"
 _SKIPPED_DIRS = frozenset({".git", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache",
@@ -114,6 +115,7 @@ def generate_from_template(
         if trust:
             run_hooks(hooks, staging)
         write_answers_file(staging, origin=origin, answers=answers)
+        place_schema(staging)
         entries = validate_generated(staging, what=f"template {template.name!r}")
         files = staged_files(staging)
         replaced = move_into_place(staging, target)
@@ -122,7 +124,7 @@ def generate_from_template(
                             hooks_skipped=[] if trust else hooks, entry_points=entries)
     if git:
         commit_new_project(result, f"New project from brain template {template.name}",
-                           author=answers.author, everything=fresh)
+                           everything=fresh)
     return result
 
 
@@ -177,8 +179,7 @@ def validate_generated(root: Path, *, what: str) -> list[str]:
                                       "written") from None
 
 
-def commit_new_project(result: GenerateResult, message: str, *, author: str,
-                       everything: bool) -> None:
+def commit_new_project(result: GenerateResult, message: str, *, everything: bool) -> None:
     """`git init` and a first commit, unless the target already lives in a git work tree."""
     from brain.vcs import verbs as git
 
@@ -188,7 +189,10 @@ def commit_new_project(result: GenerateResult, message: str, *, author: str,
                            "created and nothing was committed")
         return
     try:
-        result.commit = git.init_and_commit(result.target, message, author=author,
+        result.commit = git.init_and_commit(result.target, message,
                                             paths=None if everything else result.files)
     except BrainError as error:
-        result.git_note = f"the project was written, but git failed: {error.message}"
+        hint = f"; {error.hint}" if error.hint else ""
+        result.git_note = (f"the project was written but not committed: {error.message}{hint}"
+                           f" (then commit it yourself: cd {result.target} && git init && "
+                           "git add -A && git commit -m 'New project')")

@@ -109,6 +109,7 @@ def check_entry(name: str, entry: EntryPoint, declared: list[str], entry_names: 
                 problems.append(_at(document, (*base, "command"), (
                     f"the command uses {{{{ {unknown} }}}} but {unknown!r} is not a declared "
                     f"parameter ({hint}declared: {', '.join(declared) or 'none'})")))
+            problems += _single_braces(entry.command, declared, document, (*base, "command"))
             if names <= set(declared):
                 problems += _check_rendering(name, entry, document)
     known = {normalize_entry_name(n) for n in entry_names}
@@ -117,6 +118,21 @@ def check_entry(name: str, entry: EntryPoint, declared: list[str], entry_names: 
             problems.append(_at(document, (*base, "depends_on", index), (
                 f"unknown entry point {dependency!r} (declared: {', '.join(entry_names)})")))
     return problems
+
+
+# MLflow's `{alpha}`: single braces, not `${alpha}` (a shell variable) nor inside `{{ }}`.
+_SINGLE_BRACES = re.compile(r"(?<![{$])\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}(?!\})")
+
+
+def _single_braces(command: str, declared: list[str], document: Document,
+                   path: tuple[str | int, ...]) -> list[Problem]:
+    """`{alpha}` where `alpha` is a parameter: MLflow's placeholder, which brain would pass
+    on as the literal text `{alpha}`."""
+    found = sorted({match.group(1) for match in _SINGLE_BRACES.finditer(command)}
+                   & set(declared))
+    return [_at(document, path, (
+        f"{{{name}}} is MLflow's placeholder and would reach the command as the text "
+        f"'{{{name}}}'; brain's is {{{{ {name} }}}}")) for name in found]
 
 
 _MAX_DRY_RENDERS = 8

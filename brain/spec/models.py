@@ -32,47 +32,19 @@ from brain.entry_names import normalize_entry_name as normalize_entry_name
 from brain.entrypoints import BUILTIN, type_names
 from brain.rlang.specifiers import NAME_PATTERN as R_NAME_PATTERN
 
-# The names grammar (README, "Names"). Names are printed in tables and logs and used in
-# paths, URLs and options, so none can hold a control character, a path separator, a bidi
-# override or a zero-width character: each pattern is plain ASCII.
-# Project names and namespaces: a lowercase slug.
-NAME_PATTERN = r"^[a-z0-9](?:[a-z0-9._-]{0,62}[a-z0-9])?$"
-# Entry point names: letters, digits, space, '.', '_', '-'; a letter or digit first; no
-# trailing space; at most 64 characters (`fit models`, `query_historical_data`).
-ENTRY_NAME_PATTERN = r"^[A-Za-z0-9](?:[A-Za-z0-9 ._-]{0,62}[A-Za-z0-9._-])?$"
-# Parameter names become template names and `--name` options; variable names go to `env`.
-IDENTIFIER_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]{0,63}$"
-ENV_VAR_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
+# The names grammar (brain.spec.names), re-exported: callers import it from here.
+from brain.spec.names import ENTRY_NAME_PATTERN as ENTRY_NAME_PATTERN
+from brain.spec.names import ENV_VAR_PATTERN as ENV_VAR_PATTERN
+from brain.spec.names import IDENTIFIER_PATTERN as IDENTIFIER_PATTERN
+from brain.spec.names import NAME_PATTERN as NAME_PATTERN
+from brain.spec.names import entry_name_problem as entry_name_problem
+from brain.spec.schema_extras import add_tag_alias, add_type_rules
+
+# The names grammar lives in brain.spec.names (re-exported: callers import it from here).
 
 PARAM_TYPES = ("str", "int", "float", "bool", "path", "uri", "date", "choice")
-PARAM_TYPE_ALIASES = {
-    "string": "str",
-    "integer": "int",
-    "number": "float",
-    "boolean": "bool",
-    "enum": "choice",
-}
-def entry_name_problem(name: str) -> str | None:
-    """Why `name` is not a valid entry point name, or None when it is."""
-    if re.fullmatch(ENTRY_NAME_PATTERN, name):
-        return None
-    for char in name:
-        code = f"U+{ord(char):04X}"
-        if char in "/\\":
-            return f"it holds a path separator ({char!r})"
-        if 0x202A <= ord(char) <= 0x202E or 0x2066 <= ord(char) <= 0x2069:
-            return f"it holds a bidirectional override ({code})"
-        if char in "\u200b\u200c\u200d\u2060\ufeff":
-            return f"it holds a zero-width character ({code})"
-        if not char.isprintable():
-            return f"it holds a control character ({code})"
-    if len(name) > 64:
-        return "it is longer than 64 characters"
-    return ("use letters, digits, spaces, '.', '_' and '-', starting with a letter or digit "
-            "and not ending with a space")
-
-
-
+PARAM_TYPE_ALIASES = {"string": "str", "integer": "int", "number": "float", "boolean": "bool",
+                      "enum": "choice"}
 def _canonical_param_type(value: Any) -> Any:
     if isinstance(value, str):
         return PARAM_TYPE_ALIASES.get(value, value)
@@ -137,6 +109,24 @@ ParamType = Annotated[
 VersionText = Annotated[
     str, BeforeValidator(_source_text), WithJsonSchema({"type": ["string", "number"]})
 ]
+
+
+def _any_case(pattern: str) -> str:
+    """`pattern` matching its letters in either case (JSON Schema patterns have no flags)."""
+    return re.sub(r"[a-z]", lambda m: f"[{m.group(0)}{m.group(0).upper()}]", pattern)
+
+
+# PEP 440 (its appendix's regular expression, without named groups), for editors; the
+# validator itself asks `packaging`.
+PEP440_PATTERN = r"^\s*" + _any_case(
+    r"v?(?:[0-9]+!)?[0-9]+(?:\.[0-9]+)*"
+    r"(?:[-_.]?(?:alpha|beta|preview|pre|rc|a|b|c)[-_.]?[0-9]*)?"
+    r"(?:-[0-9]+|[-_.]?(?:post|rev|r)[-_.]?[0-9]*)?"
+    r"(?:[-_.]?dev[-_.]?[0-9]*)?") + r"(?:\+[a-zA-Z0-9]+(?:[-_.][a-zA-Z0-9]+)*)?\s*$"
+ProjectVersion = Annotated[
+    str, BeforeValidator(_source_text),
+    WithJsonSchema({"type": ["string", "number"], "pattern": PEP440_PATTERN}),
+]
 Scalar = str | int | float | bool | date
 # `tags: llm` means `tags: [llm]` (see Spec._one_or_many).
 OneOrMany = Annotated[
@@ -175,6 +165,10 @@ class Parameter(_Model):
         False, description="path: accept absolute paths and paths leading out of the project "
         "(by default a path must stay inside it).")
 
+    model_config = ConfigDict(json_schema_extra={"allOf": [{
+        "if": {"properties": {"type": {"enum": ["choice", "enum"]}}, "required": ["type"]},
+        "then": {"required": ["choices"]}}]})
+
     @property
     def required(self) -> bool:
         """True when the parameter has no default."""
@@ -212,6 +206,8 @@ class EntryPoint(_Model):
     metrics: str | None = Field(
         None, description="A JSON file of numbers the run writes ({\"rmse\": 0.3}), recorded "
         "with the run; relative to the project, or to $BRAIN_RUN_DIR when written there.")
+
+    model_config = ConfigDict(json_schema_extra=lambda schema: add_type_rules(schema))
 
 
 PipSpecifier = Annotated[
@@ -353,7 +349,7 @@ class Spec(_Model):
     """The whole onebrain.yml."""
 
     name: str = Field(pattern=NAME_PATTERN, description="Lowercase slug.")
-    version: VersionText = Field(description="PEP 440 version.")
+    version: ProjectVersion = Field(description="PEP 440 version.")
     namespace: str = Field("default", pattern=NAME_PATTERN)
     description: Text | None = None
     tags: OneOrMany = Field((), validation_alias=AliasChoices("tags", "tag"))
@@ -366,7 +362,7 @@ class Spec(_Model):
     hardware: Hardware = Field(default_factory=Hardware)
 
     model_config = ConfigDict(
-        json_schema_extra=lambda schema: _add_tag_alias(schema),
+        json_schema_extra=lambda schema: add_tag_alias(schema),
         title="onebrain.yml",
     )
 
@@ -389,9 +385,3 @@ class Spec(_Model):
     def entry_point(self, name: str) -> tuple[str, EntryPoint] | None:
         """The entry point whose name matches `name` after normalisation."""
         return find_declared(self.entry_points, name)
-
-
-def _add_tag_alias(schema: dict[str, Any]) -> None:
-    properties = schema.setdefault("properties", {})
-    if "tags" in properties:
-        properties["tag"] = {**properties["tags"], "description": "Alias of `tags`."}

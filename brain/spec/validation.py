@@ -117,13 +117,14 @@ def _problems(spec_file: Path) -> list[Problem]:
     """The problems of one spec. A spec this brain validated before (same bytes) is answered
     from the run cache without loading pydantic: the rules read nothing but the spec."""
     from brain.runs.snapshot import load_snapshot
+    from brain.spec.files import missing_files
 
     try:
-        load_snapshot(spec_file)  # loads, validates and caches a spec it has not seen
-        return []
+        snapshot = load_snapshot(spec_file)  # loads, validates and caches a spec it has not seen
     except BrainError:
         # The located problems; the models are built already, so this second look is cheap.
         from brain.spec.loader import problems_for
 
         problems, _ = problems_for(spec_file)
         return problems
+    return missing_files(snapshot.root, snapshot.entry_points, spec_file)

@@ -146,17 +146,31 @@ def _refuse_unfinished(repo: Repository) -> None:
 
 
 def _commit_all(repo: Repository, message: str, pathspec: str) -> str | None:
-    """Stage and commit every change under `pathspec`; the new SHA, or None if none."""
+    """Stage and commit every change under `pathspec`; the new SHA, or None if none.
+
+    Asks git who commits before staging anything; when the commit fails (a hook, a signing
+    key), the index is put back as it was and git's whole message is shown.
+    """
+    from brain.vcs.gateway import attempt
+    from brain.vcs.verbs import require_identity
+
     if not message.strip():
         raise InvalidInput("the commit message is empty", hint="pass -m 'what changed'")
+    require_identity(repo.top, doing="brain")
+    before = repo.run("write-tree", what="reading the index").strip()
     repo.run("add", "--all", "--", pathspec, _STATE_EXCLUDE, what="staging changes")
     staged = repo.run("diff", "--cached", "--name-only", "-z", "--", pathspec,
                       what="listing staged changes")
     if not staged.strip("\0"):
         return None
-    repo.run("commit", "--quiet", "-m", message, "--", pathspec, _STATE_EXCLUDE,
-             what="committing", hint="your changes are staged and untouched; "
-             "fix what git says (a hook?) and try again")
+    result = attempt("commit", "--quiet", "-m", message, "--", pathspec, _STATE_EXCLUDE,
+                     cwd=repo.top, what="git commit", interactive=repo.interactive)
+    if not result.ok:
+        repo.run("read-tree", before, what="unstaging")  # leave the index as it was
+        said = (result.stderr or result.stdout).strip()
+        raise EnvironmentFailure(f"git commit failed, nothing was committed and your changes "
+                                 f"are as they were:\n{said}" if said else
+                                 "git commit failed; nothing was committed")
     return repo.commit_of("HEAD")
 
 
@@ -185,17 +199,27 @@ class RecordedRun(Protocol):
     def project_path(self) -> str: ...
 
 
-def checkout_run(run: RecordedRun, fallback: Path) -> CheckoutResult:
+def checkout_run(run: RecordedRun, fallback: Path, *, elsewhere: bool = False
+                 ) -> CheckoutResult:
     """Put the code back as it was for `run`: a new branch `brain/run-<id>` at its commit.
 
     Refuses when the working tree has uncommitted changes (they would be mixed in). The
-    repository is the one the run's project lives in, else the one `fallback` is in.
+    repository is the one the run's project lives in, else the one `fallback` is in; one
+    other than `fallback`'s is switched only when `elsewhere` says so.
     """
+    from brain.vcs.repository import work_tree_of
+
     if not run.git.commit:
         raise InvalidInput(f"run {run.id} has no recorded commit: it ran outside a git "
                            "repository, so its code state cannot be restored")
     project_path = Path(run.project_path)
     repo = open_repository(project_path if project_path.is_dir() else fallback)
+    here = work_tree_of(fallback)
+    if not elsewhere and (here is None or here.resolve() != repo.top):
+        shown = f"the one here ({here})" if here is not None else "here (no repository)"
+        raise InvalidInput(f"run {run.id} ran in the repository {repo.top}, not {shown}; "
+                           "checking it out would switch that repository to a new branch",
+                           hint=f"pass --project to switch {repo.top}, or cd there first")
     _refuse_unfinished(repo)
     sha = run.git.commit
     if not re.fullmatch(r"[0-9a-f]{7,64}", sha) or not repo.has_commit(sha):

@@ -31,14 +31,33 @@ def is_dirty(path: Path) -> bool:
         return False
 
 
-def init_and_commit(root: Path, message: str, *, author: str,
-                    paths: list[str] | None = None) -> str:
-    """`git init` plus a first commit of `paths` (default: everything not ignored) in `root`."""
-    identity: list[str] = []
-    if not _configured("user.name") or not _configured("user.email"):
-        name, _, email = author.partition("<")
-        identity = ["-c", f"user.name={name.strip() or 'brain'}",
-                    "-c", f"user.email={email.rstrip('>').strip() or 'brain@localhost'}"]
+IDENTITY_HINT = ('tell git who you are: git config --global user.name "Your Name" && '
+                 "git config --global user.email you@example.com")
+
+
+def commit_identity(cwd: Path | None = None) -> str | None:
+    """`Name <email>` git commits as in `cwd` (config or GIT_AUTHOR_*/GIT_COMMITTER_*), or
+    None when git would have to guess or give up: brain never commits under a made-up name."""
+    shown = None
+    for variable in ("GIT_COMMITTER_IDENT", "GIT_AUTHOR_IDENT"):
+        found = quietly("-c", "user.useConfigOnly=true", "var", variable, cwd=cwd, timeout=30)
+        if found is None:
+            return None
+        shown = found.strip().rsplit(" ", 2)[0]  # drop git's timestamp and zone
+    return shown
+
+
+def require_identity(cwd: Path | None, *, doing: str) -> None:
+    """EnvironmentFailure, saying how to set it, unless git knows who commits in `cwd`."""
+    if commit_identity(cwd) is None:
+        raise EnvironmentFailure(f"git does not know who you are (user.name and user.email "
+                                 f"are not set), so {doing} cannot commit", hint=IDENTITY_HINT)
+
+
+def init_and_commit(root: Path, message: str, *, paths: list[str] | None = None) -> str:
+    """`git init` plus a first commit of `paths` (default: everything not ignored) in `root`,
+    as the user git knows (EnvironmentFailure, before anything happens, when it knows none)."""
+    require_identity(root, doing="the new project's first commit")
     _git(["init", "--quiet"], cwd=root, what="git init")
     if paths is None:
         _git(["add", "--all"], cwd=root, what="git add")
@@ -47,7 +66,7 @@ def init_and_commit(root: Path, message: str, *, author: str,
                       what="git ls-files").splitlines()
         if wanted:
             _git(["add", "--", *wanted], cwd=root, what="git add")
-    _git([*identity, "commit", "--quiet", "--no-verify", "-m", message], cwd=root,
+    _git(["commit", "--quiet", "--no-verify", "-m", message], cwd=root,
          what="git commit")
     commit = head_commit(root)
     if commit is None:

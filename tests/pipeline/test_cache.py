@@ -37,6 +37,7 @@ alpha = parser.parse_args().alpha
 rows = Path("data/train.csv").read_text().splitlines()
 Path("models").mkdir(exist_ok=True)
 Path("models/model.json").write_text(json.dumps({"alpha": alpha, "rows": len(rows)}))
+print(f"fitted alpha={alpha} on {len(rows)} rows")
 # How many times the script really ran, counted outside the project (not a source file).
 with open(os.environ["BRAIN_PROJECT_DIR"] + ".calls", "a") as log:
     log.write(os.environ["BRAIN_RUN_ID"] + "\\n")
@@ -72,6 +73,9 @@ def test_a_second_identical_run_is_skipped_naming_the_run_it_reuses(
     result = brain("run", str(project), "-e", "fit")
     assert result.exit_code == 0, result.output
     assert f"fit is up to date: its outputs come from run {first['id']}" in result.stderr
+    # A repeated command still shows its result: what was reused and the earlier output.
+    assert "reused: models/model.json" in result.stderr
+    assert "fitted alpha=0.5 on 2 rows" in result.stderr
     assert calls(project) == 1
 
     forced = run(brain, project, "--force")

@@ -94,6 +94,8 @@ CASES: list[tuple[str, str | bytes, int, str, str]] = [
      "entry_points.main.command", "template syntax error"),
     ("undeclared-name", entry("command: run {{ alpah }}\nparameters:\n  alpha: {type: float}"), 5,
      "entry_points.main.command", "'alpah' is not a declared parameter (did you mean 'alpha'?"),
+    ("mlflow-placeholder", entry("command: python train.py --alpha {alpha} --l1 {{ l1 }}\nparameters:\n  alpha: {type: float}\n  l1: {type: float}"), 5,
+     "entry_points.main.command", "{alpha} is MLflow's placeholder and would reach the command as the text '{alpha}'; brain's is {{ alpha }}"),
     ("depends-unknown", entry("command: run\ndepends_on: [prepare]"), 6,
      "entry_points.main.depends_on.0", "unknown entry point 'prepare'"),
     ("depends-self", entry("command: run\ndepends_on: [main]"), 6, "entry_points.main.depends_on",

@@ -143,7 +143,7 @@ def test_a_spec_with_r_validates_and_reads_numbers_as_text(brain, make_project) 
             version: 4.2
             packages: {jsonlite: 1.8.4, airforecaster: "==0.1.0", shiny: "*", remotes: null}
             repos: [local]
-        """})
+        """, "R/fit.R": "cat('fit')\n"})
     assert brain("validate", str(root)).exit_code == 0
     from brain.spec.loader import load_project
 

@@ -74,6 +74,26 @@ def test_checkout_creates_a_branch_at_the_runs_commit(project: Path, brain) -> N
     assert result.exit_code == 0 and "switched to branch" in result.stdout
 
 
+def test_checkout_refuses_another_repository_unless_told(project: Path, tmp_path: Path,
+                                                          brain) -> None:
+    root = project.parent.parent
+    first = commit_at(root, "first", T0)
+    run = store_run(project, commit=first)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    git(elsewhere, "init", "--quiet")
+    for cwd in (elsewhere, tmp_path):  # another repository, then no repository at all
+        result = brain("checkout", run.id, cwd=cwd)
+        assert result.exit_code == 2, result.output
+        assert f"ran in the repository {root.resolve()}" in result.stderr
+        assert "--project" in result.stderr
+        assert git(root, "branch", "--show-current") == "main"
+    result = brain("checkout", run.id, "--project", cwd=elsewhere)
+    assert result.exit_code == 0, result.output
+    assert f"in {root.resolve()}" in result.stdout
+    assert git(root, "branch", "--show-current") == f"brain/run-{run.id}"
+
+
 def test_checkout_refuses_a_dirty_tree_and_keeps_it(project: Path, brain) -> None:
     root = project.parent.parent
     first = commit_at(root, "first", T0)
@@ -136,9 +156,14 @@ def test_log_interleaves_commits_and_runs_newest_first(project: Path, brain) -> 
     text = brain("log", "ml/demand", cwd=root).stdout.splitlines()
     assert [line.split("\t")[1] for line in text[1:]] == ["run", "commit", "run", "commit"]
     assert "run main: failed (exit 1)" in text[3]
-    # The workspace root: every commit, every run.
+    # The workspace root: every commit, every run of its projects, none from elsewhere.
+    outside = root.parent / "repo-elsewhere"  # shares the prefix "repo" as text
+    outside.mkdir()
+    store_run(outside, commit=second, started_at=T0 + 60, project="stranger")
     everything = json.loads(brain("log", "--json", cwd=root).stdout)
     assert len(everything) == 3 + 3
+    assert all(item["project"] != "ml/stranger" for item in everything
+               if item["kind"] == "run")
 
 
 @pytest.mark.parametrize("target", ["../..", "/", "no/such", "ml/nope", "--limit=0"])
