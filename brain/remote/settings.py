@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -132,16 +131,10 @@ def _save(remotes: dict[str, Remote]) -> None:
                                if key != "name" and value is not None}
                         for name, remote in sorted(remotes.items())}}
     path = remotes_path()
+    from brain.statefs import write_atomic  # the one atomic writer (never through a link)
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".remotes-", suffix=".json")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                json.dump(data, stream, indent=2)
-                stream.write("\n")
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        write_atomic(path, json.dumps(data, indent=2) + "\n")
     except OSError as error:
         raise InvalidInput(f"cannot write {path}: {error.strerror}") from None
