@@ -96,7 +96,7 @@ def create_app(settings: HubSettings) -> FastAPI:
     history = LaunchHistory(state / "launches.db")
     history.abandon_running()
     launcher = Launcher(LauncherSettings(state, settings.max_concurrent, limits, user), history)
-    policy = Policy(allow=settings.allow, secret=settings.secret)
+    policy = Policy(allow=settings.allow, secret=settings.secret, local_only_when_allowed=True)
 
     from brain.share.proxy import AppProxy, base_path
 

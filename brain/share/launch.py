@@ -35,6 +35,9 @@ class Policy:
 
     allow: tuple[str, ...] = ()  # fnmatch patterns on the repo URL; empty allows any
     secret: str | None = None  # when set, links must carry a valid signature
+    # A hub serves strangers: a repository on its own disk (file://) is followed only when
+    # `allow` names it, never by default.
+    local_only_when_allowed: bool = False
 
 
 @dataclass(frozen=True)
@@ -95,14 +98,23 @@ class LaunchResult:
 
 def admit(link: LaunchLink, policy: Policy) -> None:
     """Refuse a link the policy does not allow: checked before anything is fetched."""
-    if policy.allow and not any(fnmatch.fnmatchcase(link.repo, pattern)
-                                for pattern in policy.allow):
-        from brain.share.url import NotAllowed
+    from brain.share.url import NotAllowed
 
+    allowed = any(fnmatch.fnmatchcase(link.repo, pattern) for pattern in policy.allow)
+    if policy.allow and not allowed:
         raise NotAllowed(f"repository {link.repo} is not allowed on this hub",
-                           hint="allowed: " + ", ".join(policy.allow))
+                         hint="allowed: " + ", ".join(policy.allow))
+    if policy.local_only_when_allowed and _is_local(link.repo) and not allowed:
+        raise NotAllowed("a link may not name a repository on this hub's own disk",
+                         hint="to serve one, start the hub with --allow naming it "
+                         "(e.g. --allow 'file:///srv/repos/*')")
     if policy.secret:
         link.verify(policy.secret)
+
+
+def _is_local(repo: str) -> bool:
+    """True for a repository on this machine's disk (file:// or a plain path)."""
+    return repo.lower().startswith("file:") or repo.startswith(("/", "."))
 
 
 def project_folder(checkout_root: Path, path: str) -> Path:

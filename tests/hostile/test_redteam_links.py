@@ -208,3 +208,17 @@ def test_the_hub_does_not_hold_a_body_it_will_refuse(hub: tuple[str, int]) -> No
         assert b" 414 " in raw.recv(4096).split(b"\r\n", 1)[0]
     assert hub_peak_kib(pid) - before < 100_000
     assert httpx.get(f"{url}/api/launches", timeout=30).status_code == 200
+
+
+def test_a_default_hub_refuses_a_repository_on_its_own_disk(hub: tuple[str, int],
+                                                            make_remote) -> None:
+    """A stranger's link may not make a hub (started without --allow) run a repository from
+    the hub's own disk; refused before anything is fetched."""
+    from brain.share.url import make_link
+
+    remote = make_remote()
+    link = make_link(remote.url, remote.commit, path="projects/hello", entry="main",
+                     hub=hub[0])
+    answer = httpx.post(hub[0] + "/api/launches", json={"link": link.to_url()}, timeout=30)
+    assert answer.status_code == 403, answer.text
+    assert "own disk" in answer.text

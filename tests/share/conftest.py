@@ -168,8 +168,11 @@ def start_hub(tmp_path: Path, launch_python: str | None) -> Iterator[Callable[..
                   **(settings or {})}
         config = tmp_path / f"hub-{port}.toml"
         config.write_text("".join(f'{key} = "{value}"\n' for key, value in chosen.items()))
+        # Test repositories live on this disk: a hub follows those only when --allow names
+        # them (tests of the allow list pass their own).
+        allow = () if "--allow" in args else ("--allow", "file://*")
         process = subprocess.Popen(
-            [sys.executable, "-m", "brain", "hub", "--port", str(port), *args],
+            [sys.executable, "-m", "brain", "hub", "--port", str(port), *allow, *args],
             stdout=handle, stderr=subprocess.STDOUT,
             env={**os.environ, "BRAIN_CONFIG": str(config), **(env or {})})
         hub = Hub(f"http://127.0.0.1:{port}", process, log)
