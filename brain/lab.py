@@ -9,6 +9,7 @@ Jupyter for `brain kernel install`. JupyterLab itself runs from brain's `lab` ex
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import secrets
@@ -139,11 +140,9 @@ def wait_for_lab(port: int, token: str, *, timeout: float,
         if alive is not None and not alive():
             return False
         request = urllib.request.Request(url, headers={"Authorization": f"token {token}"})
-        try:
-            with urllib.request.urlopen(request, timeout=2) as answer:
-                if answer.status == 200:
-                    return True
-        except OSError:
-            pass
+        # Not answering yet (refused, reset, timed out): ask again until the deadline.
+        with contextlib.suppress(OSError), urllib.request.urlopen(request, timeout=2) as answer:
+            if answer.status == 200:
+                return True
         time.sleep(0.3)
     return False
