@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -129,9 +130,8 @@ def serve(port: int, host: str, folder: Path | None, log_requests: bool) -> None
     output.echo(f"  pip install --extra-index-url {server.url} NAME")
     output.echo(f"  R: install.packages(\"NAME\", repos = \"{server.url[:-len('simple')]}r\")")
     try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass  # Ctrl-C is how a server is meant to stop
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how a server is meant to stop
+            server.serve_forever()
     finally:
         server.server_close()
 

@@ -58,11 +58,11 @@ def process_alive(pid: int, started_at: float) -> bool:
     if pid <= 0:
         return False
     try:
-        os.kill(pid, 0)
+        # PermissionError: it exists, owned by another user.
+        with contextlib.suppress(PermissionError):
+            os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:
-        pass  # exists, owned by another user
     stat = _proc_stat(pid)
     if stat is None:
         return True  # no /proc (macOS): trust kill(0)

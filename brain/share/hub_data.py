@@ -5,6 +5,7 @@ notebook report."""
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -41,13 +42,12 @@ def write_summary(launch: Launch, prepared: Any, *, source_link: str) -> None:
         # Every value the run gets, defaults included (the link carries only those it sets).
         "values": {name: format_value(value)
                    for name, value in prepared.plan.parameters.items()}}
-    try:
+    # Without the commit's message the page still works: reading it may fail quietly.
+    with contextlib.suppress(BrainError, ValueError):
         shown = run_checked(["git", "log", "-1", "--format=%s%x00%cI", launch.commit_sha],
                             cwd=prepared.checkout.root, what="reading the commit", timeout=30)
         summary["commit_message"], summary["commit_date"] = \
             shown.stdout.strip().split("\x00", 1)
-    except (BrainError, ValueError):
-        pass  # the page does without the commit's message
     Path(launch.log_path).with_name("summary.json").write_text(json.dumps(summary),
                                                                  encoding="utf-8")
 
