@@ -12,7 +12,7 @@ import difflib
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -37,6 +37,10 @@ class TemplateInfo(BaseModel):
     )
     hooks: tuple[tuple[str, ...], ...] = Field(
         (), description="Commands (argv lists) run in the new project, only with --trust."
+    )
+    helpers: dict[str, Literal["brain.R"]] = Field(
+        default_factory=dict,
+        description="Files brain ships, written into the new project: path -> helper name.",
     )
 
 
@@ -126,7 +130,8 @@ def load_template(folder: Path, *, builtin: bool) -> Template:
         lines = [f"{'.'.join(str(p) for p in item['loc']) or '(top)'}: {item['msg']}"
                  for item in error.errors(include_url=False)]
         raise InvalidInput(f"{metadata}: " + "; ".join(lines),
-                           hint="template.yml takes description, questions and hooks") from None
+                           hint="template.yml takes description, questions, hooks and "
+                                "helpers") from None
     clashes = sorted(set(info.questions) & {*BUILT_IN_ANSWERS, *DERIVED_NAMES})
     if clashes:
         raise InvalidInput(f"{metadata}: questions may not be named {', '.join(clashes)} "

@@ -150,7 +150,18 @@ def render_tree(template: Template, staging: Path, context: Mapping[str, Any]) -
     def skip_dir(rel: str, path: Path) -> bool:
         return path.name in _SKIPPED_DIRS
 
-    return TreeWriter(template.root, staging, map_path, map_content, skip_dir).run()
+    writer = TreeWriter(template.root, staging, map_path, map_content, skip_dir)
+    writer.run()
+    for out, helper in template.info.helpers.items():
+        writer.add(out, helper_bytes(helper), what=f"{template.name}: helper {out}")
+    return sorted(writer.written)
+
+
+def helper_bytes(name: str) -> bytes:
+    """One of the files brain ships for projects to use (one copy, kept in the package)."""
+    from importlib import resources
+
+    return resources.files("brain.rlang").joinpath(name).read_bytes()
 
 
 def run_hooks(hooks: list[list[str]], cwd: Path) -> None:

@@ -121,6 +121,11 @@ class TreeWriter:
             return None
         return str(check_relative_path(mapped, where=f"{self.kind} file {rel}"))
 
+    def add(self, out: str, data: bytes, *, what: str) -> None:
+        """Write one more file that comes from brain, not from the source tree."""
+        checked = str(check_relative_path(out, where=what))
+        self._write_file(checked, what, data, executable=False)
+
     def _mkdir(self, out: str, rel: str) -> None:
         target = self.staging / out
         self._check_parent(target, rel)

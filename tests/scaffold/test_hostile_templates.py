@@ -259,3 +259,27 @@ def test_interrupted_generation_leaves_nothing(user_templates, tmp_path: Path) -
     process.send_signal(signal.SIGINT)
     assert process.wait(timeout=30) == 130
     assert os.listdir(work) == []
+
+
+@pytest.mark.parametrize(("metadata", "words"), [
+    ("helpers: {'../escaped.R': brain.R}\n", ("unsafe path", "'..'")),
+    ("helpers: {'/tmp/x.R': brain.R}\n", ("unsafe path", "absolute")),
+    ("helpers: {'.git/hooks/post-commit': brain.R}\n", ("unsafe path", ".git")),
+    ("helpers: {'x.R': ../../etc/passwd}\n", ("template.yml",)),
+    ("helpers: {'onebrain.yml': brain.R}\n", ("both become onebrain.yml",)),
+])
+def test_a_template_asks_only_for_brains_helpers_inside_the_project(
+        brain, user_templates, tmp_path: Path, metadata: str, words: tuple[str, ...]) -> None:
+    user_templates("evil", {"onebrain.yml.jinja": MINIMAL_SPEC}, metadata=metadata)
+    before = snapshot(tmp_path)
+    _refused(_generate(brain, tmp_path, "evil"), before, tmp_path, *words)
+
+
+def test_a_helper_is_written_where_the_template_asks(brain, user_templates,
+                                                     tmp_path: Path) -> None:
+    user_templates("helped", {"onebrain.yml.jinja": MINIMAL_SPEC},
+                   metadata="helpers: {'lib/brain.R': brain.R}\n")
+    result = _generate(brain, tmp_path, "helped")
+    assert result.exit_code == 0, result.output
+    assert "brain_params" in (tmp_path / "out" / "lib" / "brain.R").read_text()
+    assert "lib/brain.R" in git("ls-files", cwd=tmp_path / "out")
