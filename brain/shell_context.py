@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import re
 
-_UNVISITED = "where brain cannot tell how bash reads it"
+from brain.shell_cursor import UNVISITED, Confused, SpanCursor
+
 IN_DOUBLE_QUOTES = "inside double quotes"
 IN_SINGLE_QUOTES = "inside single quotes"
 IN_ANSI_C_QUOTES = "inside $'...' quotes"
@@ -35,10 +36,6 @@ _SUBSCRIPT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\[")
 _WORD_END = frozenset(" \t\n;&|()<>")
 
 
-class _Confused(Exception):
-    """The lexer lost track; every value is refused."""
-
-
 def placements(text: str, spans: list[tuple[int, int]], *, bash: bool) -> list[str | None]:
     """For each (start, end) value span of `text`: None for a plain word, else where it
     landed: one of QUOTED, or a place where it is refused (`bash` False reads the text as
@@ -48,11 +45,11 @@ def placements(text: str, spans: list[tuple[int, int]], *, bash: bool) -> list[s
         if bash:
             lexer.command(closer=None, reason=None)
             if lexer.i < len(text) or lexer.heredocs:
-                raise _Confused
+                raise Confused
         else:
             lexer.argv()
-    except _Confused:
-        return [_UNVISITED] * len(spans)
+    except Confused:
+        return [UNVISITED] * len(spans)
     return [reason if reason != "" else None for reason in lexer.reasons]
 
 
@@ -66,42 +63,8 @@ def escape_for(place: str, text: str, *, bash: bool) -> str:
     return "".join("\\" + char if char in specials else char for char in text)
 
 
-class _Lexer:
-    def __init__(self, text: str, spans: list[tuple[int, int]]) -> None:
-        self.text = text
-        self.spans = spans
-        self.starts = {start: index for index, (start, _) in enumerate(spans)}
-        self.reasons: list[str] = [_UNVISITED] * len(spans)
-        self.visited: set[int] = set()
-        self.heredocs: list[tuple[str, bool]] = []
-        self.i = 0
-
-    def mark(self, index: int, reason: str | None) -> None:
-        """First verdict wins; `reason` None means a plain word ("" internally)."""
-        if index not in self.visited:
-            self.visited.add(index)
-            self.reasons[index] = "" if reason is None else reason
-
-    def skip_to(self, end: int, reason: str) -> None:
-        for start, index in self.starts.items():
-            if self.i <= start < end:
-                self.mark(index, reason)
-        self.i = end
-
-    def at_value(self) -> int | None:
-        return self.starts.get(self.i)
-
-    def take_value(self, reason: str | None) -> bool:
-        """Mark and step over the value that starts here, if one does."""
-        value = self.starts.get(self.i)
-        if value is not None:
-            self.mark(value, reason)
-            self.i = self.spans[value][1]
-        return value is not None
-
-    def peek(self, offset: int = 0) -> str:
-        position = self.i + offset
-        return self.text[position] if position < len(self.text) else ""
+class _Lexer(SpanCursor):
+    """Bash's (or shlex's) reading of the text, one quoting state at a time."""
 
     def argv(self) -> None:
         text = self.text
@@ -114,13 +77,13 @@ class _Lexer:
             elif char == "'":
                 end = text.find("'", self.i + 1)
                 if end < 0:
-                    raise _Confused
+                    raise Confused
                 self.skip_to(end + 1, IN_SINGLE_QUOTES)
             elif char == '"':
                 self.i += 1
                 while self.peek() != '"':
                     if self.i >= len(text):
-                        raise _Confused
+                        raise Confused
                     value = self.at_value()
                     if value is not None:
                         self.mark(value, IN_DOUBLE_QUOTES)
@@ -128,14 +91,6 @@ class _Lexer:
                 self.i += 1
             else:
                 self.i += 1
-
-    def escape(self, reason: str) -> None:
-        """A backslash: the next character is literal (a value's opening quote too)."""
-        self.i += 1
-        value = self.at_value()
-        if value is not None:
-            self.mark(value, reason)
-        self.i += 1
 
     def command(self, closer: str | None, reason: str | None) -> None:
         """A command list until `closer` (`)` or the word `]]`); values here are words when
@@ -184,7 +139,7 @@ class _Lexer:
             elif char == "'":
                 end = text.find("'", self.i + 1)
                 if end < 0:
-                    raise _Confused
+                    raise Confused
                 outer = reason or self.word_reason(word, command_name, flags)
                 self.skip_to(end + 1, outer or IN_SINGLE_QUOTES)
                 word += "\0"
@@ -231,14 +186,14 @@ class _Lexer:
                     self.i += 1
                     return
                 else:
-                    raise _Confused
+                    raise Confused
             elif char in "<>":
                 self.redirection(reason)
             else:
                 word += char
                 self.i += 1
         if closer is not None:
-            raise _Confused
+            raise Confused
 
     def word_reason(self, word: str, command_name: str, flags: str) -> str | None:
         if _SUBSCRIPT.match(word) and "]" not in word:
@@ -272,12 +227,12 @@ class _Lexer:
         delimiter = ""
         while self.i < len(text) and text[self.i] not in _WORD_END:
             if self.at_value() is not None:
-                raise _Confused  # a value deciding where a here-document ends
+                raise Confused  # a value deciding where a here-document ends
             char = text[self.i]
             if char in "'\"":
                 end = text.find(char, self.i + 1)
                 if end < 0:
-                    raise _Confused
+                    raise Confused
                 delimiter += text[self.i + 1:end]
                 self.i = end + 1
             elif char == "\\":
@@ -287,7 +242,7 @@ class _Lexer:
                 delimiter += char
                 self.i += 1
         if not delimiter or self.i == start or any(c in delimiter for c in "$`\\\n"):
-            raise _Confused
+            raise Confused
         self.heredocs.append((delimiter, strip))
 
     def heredoc_bodies(self) -> None:
@@ -313,7 +268,7 @@ class _Lexer:
         self.i += 1
         while True:
             if self.i >= len(text):
-                raise _Confused
+                raise Confused
             if self.take_value(reason or IN_DOUBLE_QUOTES):
                 continue
             char = text[self.i]
@@ -335,7 +290,7 @@ class _Lexer:
         while end < len(text) and text[end] != "`":
             end += 2 if text[end] == "\\" else 1
         if end >= len(text):
-            raise _Confused
+            raise Confused
         self.skip_to(end + 1, "inside backticks")
 
     def dollar(self, reason: str | None, *, quoted: bool) -> None:
@@ -362,7 +317,7 @@ class _Lexer:
             while end < len(text) and text[end] != "'":
                 end += 2 if text[end] == "\\" else 1
             if end >= len(text):
-                raise _Confused
+                raise Confused
             self.skip_to(end + 1, reason or IN_ANSI_C_QUOTES)
         elif following == '"' and not quoted:
             self.i += 1
@@ -379,10 +334,10 @@ class _Lexer:
             self.escape(reason)
         elif char == "'":
             if quoted:  # bash's rules for ' inside "${...}" vary by operator: do not guess
-                raise _Confused
+                raise Confused
             end = self.text.find("'", self.i + 1)
             if end < 0:
-                raise _Confused
+                raise Confused
             self.skip_to(end + 1, reason)
         elif char == '"':
             self.double_quoted(reason)
@@ -410,7 +365,7 @@ class _Lexer:
                 if not depth:
                     return
                 depth -= 1
-        raise _Confused
+        raise Confused
 
     def arithmetic(self, closer: str, *, nested: bool) -> None:
         """`$(( ))`, `(( ))` (closer `)` twice) or `$[ ]`."""
@@ -431,7 +386,7 @@ class _Lexer:
                 return
             elif char == ")" and closer == ")":
                 if self.peek() != ")":
-                    raise _Confused
+                    raise Confused
                 self.i += 1
                 return
-        raise _Confused
+        raise Confused
