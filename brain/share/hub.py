@@ -124,7 +124,7 @@ def create_app(settings: HubSettings) -> FastAPI:
     app = FastAPI(title="brain hub", lifespan=lifespan, docs_url=None, redoc_url=None)
     from brain.ci.hub_routes import add_ci_routes
 
-    add_ci_routes(app)  # /api/ci/...: per-commit statuses of `brain ci`
+    add_ci_routes(app, policy, history)  # /ci, /api/ci: per-commit results of `brain ci`
 
     def refusal(error: BrainError, *, html: bool) -> Response:
         from brain.errors import SpecInvalid
