@@ -6,6 +6,7 @@ manual trigger's parameters validated by the launch route it posts to."""
 from __future__ import annotations
 
 import html
+import json
 import os
 import re
 import subprocess
@@ -205,9 +206,16 @@ def test_the_trigger_is_the_launch_route_only(pushed: dict[str, str], hub: str) 
         for path in ("/ci", "/ci/projects/default/solo",
                      f"/ci/projects/default/solo/commits/{pushed['first']}"):
             assert client.post(path, json={}).status_code == 405
-        # A cross-site form cannot send JSON: a form-encoded post is refused.
-        form = client.post("/api/launches", data={"link": "x"})
-        assert form.status_code == 400
+        # What a form on another site can send is refused, even a JSON text in a text/plain
+        # body; a JSON request needs a CORS preflight the hub never answers.
+        link = trigger_link(client, pushed["first"])
+        before = len(client.get("/api/launches").json())
+        assert client.post("/api/launches", data={"link": link}).status_code == 400
+        plain = client.post("/api/launches", content=json.dumps({"link": link}),
+                            headers={"content-type": "text/plain"})
+        assert plain.status_code == 400 and "Content-Type" in plain.json()["error"]
+        assert client.options("/api/launches").status_code == 405  # no preflight answered
+        assert len(client.get("/api/launches").json()) == before  # nothing launched
 
 
 def test_a_commit_recorded_without_its_repository_offers_no_trigger(
