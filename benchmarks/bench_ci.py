@@ -178,6 +178,11 @@ def main() -> None:
                 get(url + path)
                 times.append(time.monotonic() - began)
             renders[name] = statistics.median(times)
+        steps = json.loads(get(f"{url}/api/ci/commits/{sha}"))["results"]
+        print("\nthe last push, step by step:")
+        for item in steps:
+            print(f"  {item['project']:<28} {item['step']:<18} {item['status']:<8} "
+                  f"{item['seconds']:6.1f} s")
         print(f"\nmedians over {args.runs} pushes (library bumped + report changed):")
         print(f"  push (CI in the hook):   {statistics.median(pushes):.1f} s")
         print(f"  push end to page:        {statistics.median(pages) * 1000:.0f} ms")

@@ -45,7 +45,7 @@ class StepView:
 
 
 @dataclass(frozen=True)
-class Tests:
+class EntryTests:
     """The test entry points of one commit: counts and the names of those that failed."""
 
     passed: int
@@ -92,7 +92,7 @@ class CommitView:
     branch: str
     status: str
     steps: list[StepView]
-    tests: Tests
+    tests: EntryTests
     reports: list[ReportView]
     metrics: dict[str, float | int]
     repository: str | None
@@ -199,7 +199,8 @@ def trends(commits: list[CommitView]) -> list[Trend]:
 
 def _chart(name: str, values: list[tuple[str, float | int]]) -> Trend:
     width, height, pad = _CHART
-    numbers = [float(value) for _, value in values]
+    largest = max(abs(float(value)) for _, value in values) or 1.0
+    numbers = [float(value) / largest for _, value in values]  # huge values: no inf span
     low, high = min(numbers), max(numbers)
     span = (high - low) or 1.0
     step = (width - 2 * pad) / max(1, len(numbers) - 1)
@@ -248,9 +249,9 @@ def _step(result: dict[str, Any], outputs: bool) -> StepView:
                     _number(result.get("seconds")) or 0.0, _text(result.get("note")), output)
 
 
-def _tests(results: list[dict[str, Any]]) -> Tests:
+def _tests(results: list[dict[str, Any]]) -> EntryTests:
     tests = [r for r in results if r.get("kind") == "test"]
-    return Tests(passed=sum(r.get("status") == "passed" for r in tests),
+    return EntryTests(passed=sum(r.get("status") == "passed" for r in tests),
                  failed=[_text(r.get("entry")) for r in tests if r.get("status") == "failed"],
                  skipped=sum(r.get("status") == "skipped" for r in tests))
 
