@@ -113,12 +113,20 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="pushes measured")
     parser.add_argument("--cache", type=Path, default=Path(__file__).resolve().parent.parent /
                         ".test-cache", help="BRAIN_CACHE_DIR (the uv package cache)")
+    parser.add_argument("--hub-python", help="as root: a Python with brain installed that "
+                        "the hub's launch user can run (the hub_python setting); default: the "
+                        "test suite's .test-cache/launch-python when it exists")
     args = parser.parse_args()
     base = Path(tempfile.mkdtemp(prefix="bench-ci-"))
     gitconfig = base / "gitconfig"
     gitconfig.write_text("[user]\n\tname = Bench\n\temail = bench@example.com\n")
     env = {**os.environ, "BRAIN_HOME": str(base / "home"), "GIT_CONFIG_GLOBAL": str(gitconfig),
            "GIT_CONFIG_NOSYSTEM": "1", "NO_COLOR": "1", "BRAIN_CACHE_DIR": str(args.cache)}
+    launch_python = args.hub_python or next(
+        (str(p) for p in [args.cache / "launch-python" / "bin" / "python"] if p.exists()), None)
+    if os.geteuid() == 0 and launch_python:
+        (base / "config.toml").write_text(f'hub_python = "{launch_python}"\n')
+        env["BRAIN_CONFIG"] = str(base / "config.toml")
     server, work = base / "server.git", base / "ws"
     work.mkdir()
     run(["git", "init", "--bare", "--quiet", "-b", "main", str(server)], base, env)
@@ -138,12 +146,16 @@ def main() -> None:
     print(f"first push (every project, environments built): {time.monotonic() - started:.1f} s")
 
     port = free_port()
+    log = (base / "hub.log").open("wb")
     hub = subprocess.Popen([sys.executable, "-m", "brain", "hub", "--port", str(port),
-                            "--allow", server.as_uri()],
-                           env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            "--allow", server.as_uri()], env=env, stdout=log,
+                           stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(200):
+        deadline = time.monotonic() + 120
+        while True:
+            if hub.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"the hub did not start:\n{(base / 'hub.log').read_text()}")
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
                 break
