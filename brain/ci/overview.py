@@ -5,6 +5,7 @@ pages themselves are templates of the hub (autoescaped), so nothing here makes m
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -173,7 +174,8 @@ def commit_view(status: dict[str, Any], key: str, *, outputs: bool = False
         found = result.get("metrics")
         if isinstance(found, dict):
             metrics.update({str(name): value for name, value in found.items()
-                            if isinstance(value, int | float) and not isinstance(value, bool)})
+                            if isinstance(value, int | float) and not isinstance(value, bool)
+                            and math.isfinite(value)})
     failed = any(step.status == "failed" for step in steps)
     return CommitView(
         sha=sha, subject=_text(status.get("subject")) or "(no message recorded)",
