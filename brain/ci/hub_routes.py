@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from brain.share.history import Launch, LaunchHistory
     from brain.share.launch import Policy
     from brain.share.pages import FormField
+    from brain.share.url import LaunchLink
 
 _MANUAL_LISTED = 20
 
@@ -147,7 +148,8 @@ def trigger_forms(view: CommitView, policy: Policy, hub: str
     if view.repository is None:
         return [], ("this commit was recorded without its repository (`brain ci run "
                     "--record`): reports can be run here for commits pushed through the hook")
-    def signed(link: Any) -> Any:
+
+    def signed(link: LaunchLink) -> LaunchLink:  # the hub vouches for links of its own pages
         return link.sign(policy.secret) if policy.secret else link
 
     try:

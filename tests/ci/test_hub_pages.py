@@ -233,3 +233,18 @@ def test_a_commit_recorded_without_its_repository_offers_no_trigger(
         page = client.get(f"/ci/projects/default/solo/commits/{sha}")
         assert page.status_code == 200 and 'id="no-trigger"' in page.text
         assert 'class="trigger' not in page.text
+
+
+def test_a_signing_hub_signs_its_own_trigger_links_and_refuses_a_changed_one(
+        pushed: dict[str, str], start_hub: Callable[..., Hub],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BRAIN_HOME", pushed["home"])
+    with httpx.Client(base_url=start_hub("--secret", "s3cret").url, timeout=120) as client:
+        link = trigger_link(client, pushed["first"])
+        assert "sig=" in link
+        other = link.replace(pushed["first"], pushed["hostile"])  # the signature no longer fits
+        refused = client.post("/api/launches", json={"link": other, "params": {}})
+        assert refused.status_code == 403
+        accepted = client.post("/api/launches", json={"link": link,
+                                                      "params": {"label": "signed"}})
+        assert accepted.status_code == 202, accepted.text
