@@ -14,12 +14,13 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from tests.ci.conftest import write
-from tests.share.conftest import Hub
+from tests.share.conftest import CHROMIUM, Hub
 from tests.workspace.helpers import commit_all, git
 
 HOSTILE = '<script>alert("pwned")</script> & <img src=x onerror=alert(1)>'
@@ -248,3 +249,32 @@ def test_a_signing_hub_signs_its_own_trigger_links_and_refuses_a_changed_one(
         accepted = client.post("/api/launches", json={"link": link,
                                                       "params": {"label": "signed"}})
         assert accepted.status_code == 202, accepted.text
+
+
+@pytest.mark.skipif(not CHROMIUM.exists() and os.environ.get("BRAIN_REQUIRE_BROWSER") != "1",
+                    reason="needs Debian's chromium: run scripts/browser-setup")
+def test_the_pages_read_well_on_a_phone_and_the_trigger_runs(
+        pushed: dict[str, str], hub: str, page: Any, axe_script: str) -> None:
+    from playwright.sync_api import expect
+
+    from tests.share.test_hub_pages_browser import PHONE, fits_the_phone, serious_violations
+
+    page.set_viewport_size(PHONE)
+    for path in ("/ci", "/ci/projects/default/solo",
+                 f"/ci/projects/default/solo/commits/{pushed['failing']}",
+                 f"/ci/projects/default/solo/commits/{pushed['hostile']}"):
+        page.goto(hub + path)
+        assert fits_the_phone(page), path
+        assert serious_violations(page, axe_script) == [], path
+    expect(page.locator("#subject")).to_have_text(HOSTILE)  # text, never markup
+    form = page.locator("form.trigger")
+    weeks = form.locator('input[name="weeks"]')
+    weeks.fill("99")
+    form.locator("button.run-report").click()  # the browser checks the range first
+    expect(form.locator('[data-field="weeks"] .field-error')).to_contain_text("52")
+    weeks.fill("3")
+    form.locator('input[name="label"]').fill("from the phone")
+    form.locator("button.run-report").click()
+    expect(form.locator(".progress")).to_contain_text("Done", timeout=300_000)
+    page.reload()
+    expect(page.locator("#manual")).to_contain_text("label = from the phone")
