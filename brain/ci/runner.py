@@ -52,13 +52,14 @@ class StepResult:
     seconds: float = 0.0
     note: str = ""
     output: str = ""
+    metrics: dict[str, float | int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form (the output's tail only)."""
         return {"project": self.project, "step": self.step.label, "kind": self.step.kind,
                 "entry": self.step.entry, "status": self.status,
                 "seconds": round(self.seconds, 3), "note": self.note,
-                "output_tail": self.output[-4000:]}
+                "output_tail": self.output[-4000:], "metrics": dict(self.metrics)}
 
 
 @dataclass
@@ -123,11 +124,12 @@ def _run_step(plan: CiPlan, project: ProjectPlan, step: Step, index: str | None)
                           "its output is not UTF-8 text")
     seconds = time.monotonic() - started
     output = ((completed.stdout or "") + (completed.stderr or ""))[-OUTPUT_KEPT:]
+    metrics = _metrics(step, completed.stdout)
     if completed.returncode == 0:
         return StepResult(project.key, step, "passed", seconds, _note(step, completed.stdout),
-                          output)
+                          output, metrics)
     note = f"exit {completed.returncode}"
-    return StepResult(project.key, step, "failed", seconds, note, output)
+    return StepResult(project.key, step, "failed", seconds, note, output, metrics)
 
 
 def _argv(step: Step, folder: str, index: str | None) -> list[str]:
@@ -155,6 +157,22 @@ def _note(step: Step, stdout: str) -> str:
     if step.kind == "report":
         return f"run {data.get('run_id') or data.get('id') or '?'}"
     return f"published {data.get('name')} {data.get('version')}"
+
+
+def _metrics(step: Step, stdout: str) -> dict[str, float | int]:
+    """The numbers a test or report run recorded from its entry point's `metrics:` file
+    (`brain run --json` prints the record, brain.runs.metrics has checked them)."""
+    from brain.runs.metrics import parse_metrics
+
+    if step.kind not in ("test", "report"):
+        return {}
+    try:
+        data = json.loads(stdout)
+    except ValueError:
+        return {}
+    found = data.get("metrics") if isinstance(data, dict) else None
+    # Checked again: a status file is read by the hub, so only finite numbers go in.
+    return parse_metrics(json.dumps(found)).values if isinstance(found, dict) else {}
 
 
 def _already_published(project: ProjectPlan, folder: str, index: str | None) -> str | None:

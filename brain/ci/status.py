@@ -40,10 +40,23 @@ def record_data(data: dict[str, Any], *, ref: str | None = None,
     if not isinstance(commit, str) or not _SHA.fullmatch(commit):
         return None
     record = {**data, "recorded_at": time.time(), "ref": ref, "repository": repository,
-              "hub": hub}
+              "hub": hub, **_commit_words(data.get("root"), commit)}
     path = status_folder() / f"{commit}.json"
     write_atomic(path, json.dumps(record, indent=2, sort_keys=True))
     return path
+
+
+def _commit_words(root: object, commit: str) -> dict[str, Any]:
+    """The commit's subject, author and time, as the hub shows them ({} when unknown)."""
+    from brain.vcs.verbs import commit_summary
+
+    if not isinstance(root, str):
+        return {}
+    found = commit_summary(Path(root), commit)
+    if found is None:
+        return {}
+    subject, author, when = found
+    return {"subject": subject[:500], "author": author[:200], "committed_at": when}
 
 
 def read_statuses(limit: int = MAX_LISTED) -> list[dict[str, Any]]:
@@ -80,6 +93,12 @@ def read_status(commit: str) -> dict[str, Any] | None:
     except (OSError, ValueError, UnsafeState):
         return None
     return data if isinstance(data, dict) else None
+
+
+def has_project(key: str) -> bool:
+    """Whether some recorded commit ran project `key` (its CI page exists)."""
+    return any(isinstance(p, dict) and p.get("key") == key and not p.get("skipped")
+               for commit in read_statuses() for p in commit.get("projects", []))
 
 
 def project_statuses(limit: int = MAX_LISTED) -> dict[str, list[dict[str, Any]]]:

@@ -62,6 +62,12 @@ def report_of(project_root: Path, run_id: str) -> Report | None:
     return _read(reports_root(project_root) / run_id)
 
 
+def read_report(directory: Path) -> Report | None:
+    """The report kept in `directory` (one run's folder, wherever it was copied); None if
+    it holds no readable provenance record."""
+    return _read(directory)
+
+
 def find_report(project_root: Path, run_id: str) -> Report:
     """The report of the run whose id is `run_id` or starts with it."""
     wanted = run_id.strip().lower()

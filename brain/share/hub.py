@@ -78,6 +78,7 @@ def create_app(settings: HubSettings) -> FastAPI:
         launch_request,
         read_summary,
         report_file,
+        require_json,
         status_of,
         write_summary,
     )
@@ -124,7 +125,7 @@ def create_app(settings: HubSettings) -> FastAPI:
     app = FastAPI(title="brain hub", lifespan=lifespan, docs_url=None, redoc_url=None)
     from brain.ci.hub_routes import add_ci_routes
 
-    add_ci_routes(app)  # /api/ci/...: per-commit statuses of `brain ci`
+    add_ci_routes(app, policy, history)  # /ci, /api/ci: per-commit results of `brain ci`
 
     def refusal(error: BrainError, *, html: bool) -> Response:
         from brain.errors import SpecInvalid
@@ -190,6 +191,7 @@ def create_app(settings: HubSettings) -> FastAPI:
     async def create(request: Request) -> Response:
         try:
             body = await capped_body(request, 2 * MAX_URL_BYTES)
+            require_json(request)  # no cross-site form can post a launch (or a CI trigger)
             link_text, params = launch_request(body)
             link = admitted(link_text)
             launch = await run_in_threadpool(start, link, params)

@@ -131,6 +131,18 @@ def status_of(error: BrainError) -> int:
     return 502  # the remote or the environment failed: not the client's doing
 
 
+def require_json(request: Request) -> None:
+    """InvalidInput unless the request says its body is JSON. A page on another site can
+    make a browser post a form (urlencoded, multipart or text/plain) here without asking,
+    but not a JSON request: that needs a CORS preflight this hub never answers."""
+    from brain.errors import InvalidInput
+
+    declared = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if declared != "application/json":
+        raise InvalidInput("the request must be JSON (Content-Type: application/json)",
+                           hint='send {"link": URL, "params": {"name": "value"}}')
+
+
 async def capped_body(request: Request, cap: int) -> bytes:
     """The request body, refused (TooLong) past `cap` bytes before more is read: a client
     announcing or streaming gigabytes must not make the hub hold them."""

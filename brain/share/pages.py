@@ -43,6 +43,11 @@ def _render(name: str, **values: Any) -> str:
     return _templates().get_template(name).render(**values)
 
 
+def render_page(name: str, **values: Any) -> str:
+    """Template `name` of the hub's layout, autoescaped (for pages other modules own)."""
+    return _render(name, **values)
+
+
 @dataclass(frozen=True)
 class When:
     """A moment, as ISO text with its offset (for `<time datetime>`) and as words."""
@@ -196,9 +201,13 @@ def error_page(status: int, message: str, hint: str | None = None,
 
 def project_page(link: LaunchLink, page: ProjectPage, description: str | None = None) -> str:
     """The page a launch link opens: the project, its parameters in a form, Launch."""
+    from brain.ci.status import has_project
+
+    key = f"{page.namespace}/{page.name}"
     return _render("project.html", title=page.name, page=page, link=link,
                    link_url=link.to_url(), fields=[form_field(item) for item in page.fields],
-                   what=in_words(page.entry, page.entry_type, description))
+                   what=in_words(page.entry, page.entry_type, description),
+                   ci_url=f"/ci/projects/{key}" if has_project(key) else None)
 
 
 def launch_page(launch: Launch, summary: dict[str, Any], *, phase: str | None, log: str,

@@ -177,3 +177,14 @@ def is_bare(path: Path) -> bool:
     found = quietly(f"--git-dir={path}", "rev-parse", "--is-bare-repository",
                     timeout=GIT_TIMEOUT)
     return found is not None and found.strip() == "true"
+
+
+def commit_summary(path: Path, commit: str) -> tuple[str, str, float] | None:
+    """(subject, author name, commit time) of `commit` in the repository at `path`, or None
+    when git cannot say."""
+    shown = quietly("log", "-1", "--format=%s%x00%an%x00%ct", "--end-of-options",
+                    check_ref(commit), cwd=path, timeout=30)
+    parts = (shown or "").rstrip("\n").split("\x00")
+    if len(parts) != 3 or not parts[2].isdigit():
+        return None
+    return parts[0], parts[1], float(parts[2])

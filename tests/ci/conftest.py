@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.share.conftest import launch_python, page, start_hub  # noqa: F401 (fixtures)
+from tests.share.test_hub_pages_browser import axe_script  # noqa: F401 (a fixture)
 from tests.workspace.helpers import commit_all, git
 
 LIB = "zz-brain-ci-lib"  # a name nobody publishes, so only the local index can provide it
