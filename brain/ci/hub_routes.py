@@ -18,12 +18,18 @@ def add_ci_routes(app: FastAPI) -> None:
     from fastapi.responses import JSONResponse
 
     from brain.ci.status import project_statuses, read_status
+    from brain.share.accounts import Role
+    from brain.share.hub_auth import requires
 
+    # Every hub route declares its role (brain.share.hub_auth); a route that starts work
+    # (a manual CI trigger) would need Role.LAUNCHER.
     @app.get("/api/ci/projects")
+    @requires(Role.VIEWER)
     def ci_projects() -> dict[str, Any]:
         return {"projects": project_statuses()}
 
     @app.get("/api/ci/commits/{sha}", response_model=None)
+    @requires(Role.VIEWER)
     def ci_commit(sha: str) -> JSONResponse:
         if not _SHA.fullmatch(sha):
             return JSONResponse({"error": "not a full commit id"}, 400)
