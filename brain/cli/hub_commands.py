@@ -64,8 +64,9 @@ def hub(context: click.Context, host: str, port: int, allow: tuple[str, ...],
     from brain.extras import require_extra
 
     require_extra("hub", "brain hub")
-    from brain.share.hub import HubSettings, serve
+    from brain.share.hub import HubSettings
     from brain.share.hub_auth import check_root_path, proxy_networks
+    from brain.share.hub_server import serve
 
     settings = HubSettings(host=host, port=port, allow=allow, secret=secret or None,
                            max_concurrent=max_concurrent, timeout=timeout,

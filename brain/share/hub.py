@@ -45,11 +45,6 @@ from brain.share.hub_auth import requires
 if TYPE_CHECKING:
     from brain.share.history import Launch
 
-# h11 refuses longer request heads with a bare 400; above our own limit, so that an
-# oversized link still gets brain's clear 414.
-_MAX_REQUEST_HEAD = 256 * 1024
-
-
 @dataclass(frozen=True)
 class HubSettings:
     """How the hub runs and what it accepts."""
@@ -417,30 +412,3 @@ def create_app(settings: HubSettings) -> FastAPI:
     app.state.history = history
     app.state.accounts = accounts
     return app
-
-
-def serve(settings: HubSettings) -> None:
-    """Run the hub until interrupted."""
-    import socket
-
-    import uvicorn
-
-    from brain.errors import EnvironmentFailure
-
-    # uvicorn would log a bind failure and exit 1; say it as brain says things instead.
-    try:
-        with socket.socket() as probe:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            probe.bind((settings.host, settings.port))
-    except OSError as error:
-        raise EnvironmentFailure(f"cannot listen on {settings.host}:{settings.port}: "
-                                 f"{error.strerror}",
-                                 hint="pick another --port, or stop what listens there") \
-            from None
-    app = create_app(settings)
-    config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning",
-                            http="h11", h11_max_incomplete_event_size=_MAX_REQUEST_HEAD,
-                            # X-Forwarded-* are the gate's to judge (--trusted-proxy), never
-                            # uvicorn's: it would believe any local peer by default.
-                            proxy_headers=False, lifespan="on")
-    uvicorn.Server(config).run()

@@ -145,18 +145,27 @@ def add_account_routes(app: FastAPI, accounts: HubAccounts, launcher: Launcher) 
             data = json.loads(await capped_body(request, _FORM_LIMIT) or b"{}")
         except (ValueError, BrainError):
             return JSONResponse({"error": "the body is not JSON"}, 400)
-        changes: dict[str, int | None] = {}
-        for key, field in (("max_concurrent", "max_concurrent"),
-                           ("max_launches_per_user", "max_per_user")):
-            value = data.get(key) if isinstance(data, dict) else None
-            if key in (data if isinstance(data, dict) else {}):
-                if not (value is None and field == "max_per_user") and (
-                        not isinstance(value, int) or isinstance(value, bool) or value < 1):
-                    return JSONResponse({"error": f"{key} must be a whole number >= 1"}, 400)
-                changes[field] = value
-        launcher.settings = replace(launcher.settings, **changes)  # type: ignore[arg-type]
+        if not isinstance(data, dict) or set(data) - {"max_concurrent", "max_launches_per_user"}:
+            return JSONResponse({"error": 'expected {"max_concurrent": N, '
+                                          '"max_launches_per_user": N or null}'}, 400)
+        settings = launcher.settings
+        if "max_concurrent" in data:
+            if not _count(data["max_concurrent"]):
+                return JSONResponse({"error": "max_concurrent must be a whole number >= 1"}, 400)
+            settings = replace(settings, max_concurrent=data["max_concurrent"])
+        if "max_launches_per_user" in data:
+            value = data["max_launches_per_user"]
+            if value is not None and not _count(value):
+                return JSONResponse({"error": "max_launches_per_user must be a whole number "
+                                              ">= 1 or null"}, 400)
+            settings = replace(settings, max_per_user=value)
+        launcher.settings = settings
         audit(accounts, request, "limits", json.dumps(_limits(launcher)))
         return JSONResponse(_limits(launcher))
+
+
+def _count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
 
 def _limits(launcher: Launcher) -> dict[str, Any]:

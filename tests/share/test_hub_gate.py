@@ -122,7 +122,7 @@ def test_no_credential_header_makes_the_hub_fail(
     hub = start_hub("--auth", "tokens")
     address = hub.url.removeprefix("http://")
 
-    @settings(max_examples=120, deadline=None,
+    @settings(max_examples=80, deadline=None,
               suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(authorization=st.one_of(_HEADER_TEXT, _HEADER_TEXT.map("Bearer ".__add__)),
            cookie=st.one_of(_HEADER_TEXT, _HEADER_TEXT.map(f"{COOKIE}=".__add__)),
