@@ -223,7 +223,8 @@ def create_app(settings: HubSettings) -> FastAPI:
 
     def start(link: Any, params: dict[str, str] | None, request: Any) -> Launch:
         """Prepare and start a launch for whoever sent `request` (audited); an app gets a
-        free port the hub chooses."""
+        free port the hub chooses. Past a launch limit, refused before anything is fetched."""
+        launcher.check_room(visitor_of(request).name)
         prepared = prepare(link, params=params)
         port = prepared.plan.port
         if prepared.plan.entry_type == "app" and has_port_parameter(prepared):

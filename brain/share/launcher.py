@@ -122,15 +122,7 @@ class Launcher:
         launch_id = secrets.token_hex(8)
         folder = self.root / launch_id
         with self._lock:
-            if len(self._children) >= self.settings.max_concurrent:
-                raise TooBusy(f"the hub already runs {len(self._children)} launches "
-                              f"(limit {self.settings.max_concurrent})",
-                              hint="wait for one to finish and try again")
-            mine = sum(1 for who in self._owners.values() if who == owner)
-            if self.settings.max_per_user is not None and mine >= self.settings.max_per_user:
-                raise TooBusy(f"{owner} already runs {mine} launches (limit "
-                              f"{self.settings.max_per_user} per user)",
-                              hint="wait for one of yours to finish, or stop one")
+            self._check_room(owner)
             user = self._user_for(launch_id)
             self._children[launch_id] = None
             self._owners[launch_id] = owner
@@ -159,6 +151,24 @@ class Launcher:
                                   daemon=True, name=f"launch-{launch_id}")
         thread.start()
         return launch
+
+    def check_room(self, owner: str) -> None:
+        """TooBusy when a launch for `owner` would be refused now: asked before any work
+        (fetch, checkout); `start` asks again, atomically."""
+        with self._lock:
+            self._check_room(owner)
+
+    def _check_room(self, owner: str) -> None:
+        """TooBusy past the hub's cap or the owner's (called with the lock held)."""
+        if len(self._children) >= self.settings.max_concurrent:
+            raise TooBusy(f"the hub already runs {len(self._children)} launches "
+                          f"(limit {self.settings.max_concurrent})",
+                          hint="wait for one to finish and try again")
+        mine = sum(1 for who in self._owners.values() if who == owner)
+        if self.settings.max_per_user is not None and mine >= self.settings.max_per_user:
+            raise TooBusy(f"{owner} already runs {mine} launches (limit "
+                          f"{self.settings.max_per_user} per user)",
+                          hint="wait for one of yours to finish, or stop one")
 
     def _user_for(self, launch_id: str) -> LaunchUser | None:
         """The user a new launch runs as: with hub_uid_range, an id no running launch has

@@ -43,11 +43,10 @@ def clients() -> Iterator[Callable[..., httpx.Client]]:
         client.close()
 
 
-def no_work_done() -> bool:
-    """Nothing fetched, no launch folder made."""
-    launches = brain_home() / "hub" / "launches"
+def no_work_done(client: httpx.Client) -> bool:
+    """Nothing fetched (this test's own cache), no launch recorded (`client` may see them)."""
     fetched = repos_dir().exists() and any(repos_dir().iterdir())
-    return not fetched and not (launches.exists() and any(launches.iterdir()))
+    return not fetched and client.get("/api/launches").json() == []
 
 
 def launch_body(remote: Remote, hub: Hub, entry: str = "write") -> dict[str, object]:
@@ -77,7 +76,7 @@ def test_every_refusal_comes_before_any_work(
             assert answer.headers["WWW-Authenticate"].startswith("Bearer")
     assert "needs the launcher role" in clients(hub, viewer).post(
         "/api/launches", json=body).json()["error"]
-    assert no_work_done()
+    assert no_work_done(clients(hub, viewer))
     # A garbled header is refused as well, never an error of the hub's own.
     for header in ("Bearer", "Basic dXNlcjpwYXNz", "bearer x y", "Token abc"):
         answer = httpx.get(f"{hub.url}/api/launches", headers={"Authorization": header})
@@ -98,7 +97,7 @@ def test_a_viewer_cannot_launch_a_launcher_can_and_revoking_is_immediate(
     hub = start_hub("--auth", "tokens")
     body = launch_body(remote, hub)
     assert clients(hub, vic).post("/api/launches", json=body).status_code == 403
-    assert no_work_done()
+    assert no_work_done(clients(hub, vic))
     launcher = clients(hub, ana)
     created = launcher.post("/api/launches", json=body)
     assert created.status_code == 202, created.text
@@ -143,6 +142,7 @@ def test_per_user_limit_is_429_and_leaves_others_alone(
     second = clients(hub, ana).post("/api/launches", json=body)
     assert second.status_code == 429, second.text
     assert second.json()["error"] == "ana already runs 1 launches (limit 1 per user)"
+    assert len(clients(hub, bob).get("/api/launches").json()) == 1  # no second launch
     other = clients(hub, bob).post("/api/launches", json=body)
     assert other.status_code == 202, other.text
     for created in (first, other):
