@@ -104,6 +104,18 @@ def launch_python() -> str | None:
     return str(python)
 
 
+def cpu_seconds(pid: int) -> tuple[float, float]:
+    """CPU time of process `pid` itself, and of its finished children (the launches), from
+    /proc (Linux); zeros elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0, 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    # After the command's ")": state is field 3, utime/stime 14/15, cutime/cstime 16/17.
+    return (int(fields[11]) + int(fields[12])) / tick, (int(fields[13]) + int(fields[14])) / tick
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -233,14 +245,19 @@ def main() -> None:
             if status["status"] != "succeeded":
                 raise SystemExit(f"the warm-up launch failed: {status['message']}")
             started = time.perf_counter()
+            cpu_before = cpu_seconds(hub.pid)
             figures = asyncio.run(load(hub_url, link, warm["id"], viewer, launchers,
                                        options.pollers, options.polls))
             wall = time.perf_counter() - started
+            cpu_after = cpu_seconds(hub.pid)
         finally:
             hub.terminate()
             hub.wait()
     print(f"hub with --auth {options.auth}: {options.pollers} concurrent pollers x {options.polls} "
           f"requests, {options.launches} concurrent launches (one per user); {wall:.1f}s")
+    print(f"CPU during the load: hub {cpu_after[0] - cpu_before[0]:.1f}s, its launches "
+          f"{cpu_after[1] - cpu_before[1]:.1f}s; load average {os.getloadavg()[0]:.1f} on "
+          f"{os.cpu_count()} CPUs")
     print(f"{'what':<38} {'count':>6} {'errors':>6} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
     for name, samples in figures.items():
         print(samples.row(name))
