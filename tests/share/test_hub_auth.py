@@ -240,3 +240,38 @@ def test_accounts_file_that_is_a_symlink_is_refused(brain: Brain, tmp_path: Path
     made = brain("hub", "token", "create", "ana", "--role", "viewer")
     assert made.exit_code == 3 and "symlink" in made.output
     assert not (tmp_path / "elsewhere.db").exists()
+
+
+def test_apps_never_see_the_hubs_credentials_and_only_launchers_restart_them(
+        brain: Brain, start_hub: Callable[..., Hub], make_remote: Callable[..., Remote],
+        clients: Callable[..., httpx.Client]) -> None:
+    from tests.share.apps import WS_FILES
+
+    remote = make_remote(WS_FILES, subdir="")
+    ana = make_token(brain, "ana", "launcher")
+    vic = make_token(brain, "vic", "viewer")
+    hub = start_hub("--auth", "tokens")
+    launcher, viewer = clients(hub, ana), clients(hub, vic)
+    link = make_link(remote.url, remote.commit, entry="app", hub=hub.url)
+    launch_id = launcher.post("/api/launches", json={"link": link.to_url()}).json()["id"]
+    deadline = time.monotonic() + 90
+    while not launcher.get(f"/api/launches/{launch_id}").json()["app_url"]:
+        assert time.monotonic() < deadline, "the app did not answer"
+        time.sleep(0.1)
+    session = httpx.post(f"{hub.url}/login", data={"token": vic, "next": "/"}) \
+        .cookies["brain_hub_session"]
+    seen = httpx.get(f"{hub.url}/apps/{launch_id}/headers", headers={
+        "Cookie": f"theme=dark; brain_hub_session={session}"}).json()
+    assert seen["cookie"] == "theme=dark"  # the app's own cookie passes, the hub's does not
+    seen = viewer.get(f"/apps/{launch_id}/headers").json()
+    assert "authorization" not in seen and vic not in json.dumps(seen)
+    assert launcher.post(f"/api/launches/{launch_id}/stop").status_code == 200
+    wait_finished(launcher, launch_id)
+    refused = viewer.get(f"/apps/{launch_id}/")
+    assert refused.status_code == 403 and "needs the launcher role" in refused.text
+    assert len(viewer.get("/api/launches").json()) == 1  # nothing restarted
+    restarted = launcher.get(f"/apps/{launch_id}/")
+    assert restarted.status_code == 503  # starting again, for a launcher
+    again = [item for item in launcher.get("/api/launches").json() if item["id"] != launch_id]
+    assert len(again) == 1
+    assert launcher.post(f"/api/launches/{again[0]['id']}/stop").status_code in (200, 409)
