@@ -4,6 +4,7 @@ different roles, per-user limits, the admin API, the audit log and trusted proxi
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Callable, Iterator
@@ -47,6 +48,17 @@ def no_work_done(client: httpx.Client) -> bool:
     """Nothing fetched (this test's own cache), no launch recorded (`client` may see them)."""
     fetched = repos_dir().exists() and any(repos_dir().iterdir())
     return not fetched and client.get("/api/launches").json() == []
+
+
+async def echo(hub: Hub, path: str, token: str | None) -> str:
+    """Say `hi` over the app's WebSocket through the hub, with `token` if given."""
+    from websockets.asyncio.client import connect
+
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    url = hub.url.replace("http://", "ws://") + path
+    async with connect(url, proxy=None, additional_headers=headers) as socket:
+        await socket.send("hi")
+        return str(await socket.recv())
 
 
 def launch_body(remote: Remote, hub: Hub, entry: str = "write") -> dict[str, object]:
@@ -265,6 +277,13 @@ def test_apps_never_see_the_hubs_credentials_and_only_launchers_restart_them(
     assert seen["cookie"] == "theme=dark"  # the app's own cookie passes, the hub's does not
     seen = viewer.get(f"/apps/{launch_id}/headers").json()
     assert "authorization" not in seen and vic not in json.dumps(seen)
+    # The app's WebSocket too: refused at the handshake without a token, relayed with one.
+    from websockets.exceptions import InvalidStatus
+
+    with pytest.raises(InvalidStatus) as refused_socket:
+        asyncio.run(echo(hub, f"/apps/{launch_id}/ws", None))
+    assert refused_socket.value.response.status_code == 403
+    assert asyncio.run(echo(hub, f"/apps/{launch_id}/ws", vic)) == "echo: hi"
     assert launcher.post(f"/api/launches/{launch_id}/stop").status_code == 200
     wait_finished(launcher, launch_id)
     refused = viewer.get(f"/apps/{launch_id}/")
