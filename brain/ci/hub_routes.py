@@ -72,11 +72,18 @@ def add_ci_routes(app: FastAPI, policy: Policy, history: LaunchHistory) -> None:
                            "push to a repository whose hook is `brain ci hook install`")
         return key, commits
 
+    from brain.share.accounts import Role
+    from brain.share.hub_auth import requires
+
+    # Every hub route declares its role (brain.share.hub_auth). These only read; the manual
+    # trigger posts to the hub's launch route, which needs Role.LAUNCHER.
     @app.get("/api/ci/projects")
+    @requires(Role.VIEWER)
     def ci_projects() -> dict[str, Any]:
         return {"projects": project_statuses()}
 
     @app.get("/api/ci/commits/{sha}", response_model=None)
+    @requires(Role.VIEWER)
     def ci_commit(sha: str) -> JSONResponse:
         if not SHA.fullmatch(sha):
             return JSONResponse({"error": "not a full commit id"}, 400)
@@ -86,11 +93,13 @@ def add_ci_routes(app: FastAPI, policy: Policy, history: LaunchHistory) -> None:
         return JSONResponse(status)
 
     @app.get("/ci", response_class=HTMLResponse)
+    @requires(Role.VIEWER)
     def ci_index() -> str:
         return pages.render_page("ci_index.html", title="tested commits",
                                  projects=overview.project_keys(read_statuses()))
 
     @app.get("/ci/projects/{namespace}/{name}", response_model=None)
+    @requires(Role.VIEWER)
     def ci_project(namespace: str, name: str) -> Response:
         found = known(namespace, name)
         if isinstance(found, HTMLResponse):
@@ -101,6 +110,7 @@ def add_ci_routes(app: FastAPI, policy: Policy, history: LaunchHistory) -> None:
             trends=overview.trends(commits), when=pages.when))
 
     @app.get("/ci/projects/{namespace}/{name}/commits/{sha}", response_model=None)
+    @requires(Role.VIEWER)
     def ci_commit_page(namespace: str, name: str, sha: str, request: Request) -> Response:
         found = known(namespace, name)
         if isinstance(found, HTMLResponse):
@@ -120,6 +130,7 @@ def add_ci_routes(app: FastAPI, policy: Policy, history: LaunchHistory) -> None:
 
     @app.get("/ci/projects/{namespace}/{name}/commits/{sha}/reports/{run_id}",
              response_model=None)
+    @requires(Role.VIEWER)
     def ci_report(namespace: str, name: str, sha: str, run_id: str) -> Response:
         if not (overview.is_project_key(namespace, name) and SHA.fullmatch(sha)
                 and RUN_ID.fullmatch(run_id)):

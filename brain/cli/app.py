@@ -72,8 +72,8 @@ COMMANDS: dict[str, list[tuple[str, str, str]]] = {
          "A link that re-runs this exact commit with these params."),
         ("launch", "brain.cli.share_commands:launch",
          "Follow a launch link here: fetch, set up, run, record."),
-        ("hub", "brain.cli.share_commands:hub",
-         "The web server behind launch links: pages, live logs, apps."),
+        ("hub", "brain.cli.hub_commands:hub",
+         "The web server behind launch links: pages, logs, apps, accounts."),
     ],
     "Remote work": [
         ("remote", "brain.cli.remote_commands:remote",

@@ -1,4 +1,5 @@
-"""`brain generate-url`, `brain launch URL`, `brain hub`: sharing a project by a link."""
+"""`brain generate-url`, `brain launch URL`: sharing a project by a link (`brain hub` is in
+brain.cli.hub_commands)."""
 
 from __future__ import annotations
 
@@ -163,43 +164,4 @@ def _rendered(event: object) -> list[str]:
     return []
 
 
-@click.command("hub", context_settings={"show_default": True})
-@click.option("--host", default="127.0.0.1", help="Address to listen on.")
-@click.option("--port", default=8765, type=click.IntRange(1, 65535), help="Port to listen on.")
-@click.option("--allow", "allow", multiple=True, metavar="PATTERN",
-              help="Only launch repositories matching this pattern (fnmatch; repeatable). "
-              "Default: any.")
-@click.option("--secret", envvar="BRAIN_HUB_SECRET", metavar="SECRET", show_envvar=True,
-              help="Require links signed with this secret (`generate-url --sign`).")
-@click.option("--max-concurrent", default=2, type=click.IntRange(min=1), metavar="N",
-              help="Launches running at once; more get HTTP 429.")
-@click.option("--timeout", default=None, type=click.FloatRange(min=1), metavar="SECONDS",
-              help="A launch is stopped after this long (environment build included). "
-              "Default: the hub_timeout setting (1800).")
-def hub(host: str, port: int, allow: tuple[str, ...], secret: str | None, max_concurrent: int,
-        timeout: float | None) -> None:
-    """Serve launch links: a page per link, live logs, launch history, hosted apps.
-
-    Each launch runs in its own working copy, with a scrubbed environment, under the limits
-    of the hub_* settings (`brain config list`); a hub run as root runs launches as hub_user.
-
-    \b
-    Examples:
-      brain hub
-      brain hub --allow 'https://github.com/acme/*' --secret "$BRAIN_HUB_SECRET"
-    """
-    from brain.extras import require_extra
-
-    require_extra("hub", "brain hub")
-    from brain.share.hub import HubSettings, serve
-
-    settings = HubSettings(host=host, port=port, allow=allow, secret=secret or None,
-                           max_concurrent=max_concurrent, timeout=timeout)
-    if host not in ("127.0.0.1", "localhost", "::1") and not allow and not secret:
-        output.warn(f"listening on {host} with no --allow and no --secret: anyone who reaches "
-                    "this port can run any repository's code on this machine")
-    output.note(f"hub listening on http://{host}:{port} (Ctrl-C to stop)")
-    serve(settings)
-
-
-__all__ = ["generate_url", "hub", "launch"]
+__all__ = ["generate_url", "launch"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import asdict, dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -102,10 +103,11 @@ def decode(line: bytes | str) -> Event | None:
         return None
     if not isinstance(data, dict):
         return None
-    cls = _KINDS.get(str(data.pop("kind", "")))
+    kind = str(data.pop("kind", ""))
+    cls = _KINDS.get(kind)
     if cls is None:
         return None
-    hints = _hints(cls)
+    hints = _hints(kind)
     if set(data) - set(hints) or not all(_fits(value, hints[name])
                                          for name, value in data.items()):
         return None
@@ -116,10 +118,12 @@ def decode(line: bytes | str) -> Event | None:
     return event
 
 
-def _hints(cls: type[Any]) -> dict[str, Any]:
+@cache  # get_type_hints evaluates every annotation anew: the hub decodes events per poll
+def _hints(kind: str) -> dict[str, Any]:
     from typing import get_type_hints
 
-    return {name: hint for name, hint in get_type_hints(cls).items() if name != "kind"}
+    return {name: hint for name, hint in get_type_hints(_KINDS[kind]).items()
+            if name != "kind"}
 
 
 def _fits(value: object, hint: Any) -> bool:

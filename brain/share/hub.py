@@ -13,6 +13,12 @@ Routes:
   *    /apps/{id}/{path}                a running app, proxied (HTTP and WebSockets); a
                                       stopped app is started again (a new launch) on a visit
   POST /api/launches/{id}/stop        stop a running launch (apps run until stopped or idle)
+  GET|POST /login, POST /logout       the sign-in form (a session cookie) with --auth tokens
+  /api/tokens, /api/audit, /api/limits  accounts, audit log and limits (admins; hub_admin.py)
+
+Every route declares the role it needs (brain.share.hub_auth.requires); the gate in front of the
+app refuses a request without it (401/403) before the route runs. Anonymous mode (the default)
+makes everyone an admin.
 
 Every refusal is a 4xx with a one-line reason (JSON for /api, HTML for pages): 414 for an
 oversized link, 400 for a malformed one or invalid parameters, 403 when the repository is not
@@ -33,14 +39,11 @@ from fastapi import FastAPI, Request, WebSocket
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
 from brain.errors import BrainError
+from brain.share.accounts import Role
+from brain.share.hub_auth import requires
 
 if TYPE_CHECKING:
     from brain.share.history import Launch
-
-# h11 refuses longer request heads with a bare 400; above our own limit, so that an
-# oversized link still gets brain's clear 414.
-_MAX_REQUEST_HEAD = 256 * 1024
-
 
 @dataclass(frozen=True)
 class HubSettings:
@@ -53,6 +56,10 @@ class HubSettings:
     max_concurrent: int = 2
     timeout: float | None = None  # default: the hub_timeout setting
     state_dir: Path | None = None  # default BRAIN_HOME/hub
+    tokens: bool = False  # --auth tokens: every request needs a token (else anonymous)
+    max_per_user: int | None = None
+    trusted_proxies: tuple[Any, ...] = ()  # ip networks whose X-Forwarded-* are believed
+    root_path: str = ""  # the path prefix behind a reverse proxy, e.g. /brain
 
 
 def hub_dir() -> Path:
@@ -70,7 +77,10 @@ def create_app(settings: HubSettings) -> FastAPI:
 
     from brain.errors import InvalidInput
     from brain.share import pages
+    from brain.share.accounts import HubAccounts, accounts_file
     from brain.share.history import FINAL_STATUSES, LaunchHistory
+    from brain.share.hub_admin import add_account_routes, audit
+    from brain.share.hub_auth import HubGate, permits, visitor_of
     from brain.share.hub_data import (
         capped_body,
         field_errors,
@@ -96,12 +106,14 @@ def create_app(settings: HubSettings) -> FastAPI:
     state = settings.state_dir or hub_dir()
     history = LaunchHistory(state / "launches.db")
     history.abandon_running()
-    launcher = Launcher(LauncherSettings(state, settings.max_concurrent, limits, user), history)
+    launcher = Launcher(LauncherSettings(state, settings.max_concurrent, settings.max_per_user,
+                                         limits, user), history)
+    accounts = HubAccounts(accounts_file(state))  # the audit log is kept in anonymous mode too
     policy = Policy(allow=settings.allow, secret=settings.secret, local_only_when_allowed=True)
 
     from brain.share.proxy import AppProxy, base_path
 
-    proxy = AppProxy(launcher.app_port, launcher.visited)
+    proxy = AppProxy(launcher.app_port, launcher.visited, keep_authorization=not settings.tokens)
     restarted: dict[str, str] = {}  # a stopped app's launch -> the launch that restarted it
 
     async def sweep_idle_apps() -> None:
@@ -122,10 +134,16 @@ def create_app(settings: HubSettings) -> FastAPI:
         await proxy.close()
         await run_in_threadpool(launcher.stop_all)
 
-    app = FastAPI(title="brain hub", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app = FastAPI(title="brain hub", lifespan=lifespan, docs_url=None, redoc_url=None,
+                  openapi_url=None)
+    # The one gate: who is asking, and whether the route they reach allows their role.
+    app.add_middleware(HubGate, routes=lambda: app.router.routes,
+                       accounts=accounts if settings.tokens else None,
+                       trusted=settings.trusted_proxies, root_path=settings.root_path)
     from brain.ci.hub_routes import add_ci_routes
 
     add_ci_routes(app, policy, history)  # /ci, /api/ci: per-commit results of `brain ci`
+    add_account_routes(app, accounts, launcher)
 
     def refusal(error: BrainError, *, html: bool) -> Response:
         from brain.errors import SpecInvalid
@@ -146,16 +164,19 @@ def create_app(settings: HubSettings) -> FastAPI:
         return link
 
     @app.get("/", response_class=HTMLResponse)
+    @requires(Role.VIEWER)
     def index() -> str:
         return pages.index_page([(item, read_summary(item)) for item in history.recent()])
 
     @app.get("/favicon.svg", response_model=None)
     @app.get("/favicon.ico", response_model=None)
+    @requires(Role.PUBLIC)
     def favicon() -> Response:
         return Response(pages.FAVICON, media_type="image/svg+xml",
                         headers={"Cache-Control": "max-age=86400"})
 
     @app.get("/launch", response_model=None)
+    @requires(Role.VIEWER)
     def project(request: Request) -> Response:
         query = request.url.query
         try:
@@ -171,6 +192,7 @@ def create_app(settings: HubSettings) -> FastAPI:
             return refusal(error, html=True)
 
     @app.get("/launches/{launch_id}/again", response_model=None)
+    @requires(Role.VIEWER)
     def again(launch_id: str, request: Request) -> Response:
         """The project page of a launch's link, its form filled with that launch's values."""
         launch = history.get(launch_id)
@@ -188,19 +210,23 @@ def create_app(settings: HubSettings) -> FastAPI:
             return refusal(error, html=True)
 
     @app.post("/api/launches", response_model=None)
+    @requires(Role.LAUNCHER)
     async def create(request: Request) -> Response:
         try:
             body = await capped_body(request, 2 * MAX_URL_BYTES)
             require_json(request)  # no cross-site form can post a launch (or a CI trigger)
             link_text, params = launch_request(body)
             link = admitted(link_text)
-            launch = await run_in_threadpool(start, link, params)
+            launch = await run_in_threadpool(start, link, params, request)
         except BrainError as error:
             return refusal(error, html=False)
-        return JSONResponse({**_status(launch.id), "page": f"/launches/{launch.id}"}, 202)
+        return JSONResponse({**_status(launch.id),
+                             "page": f"{pages.root()}/launches/{launch.id}"}, 202)
 
-    def start(link: Any, params: dict[str, str] | None) -> Launch:
-        """Prepare and start a launch; an app gets a free port the hub chooses."""
+    def start(link: Any, params: dict[str, str] | None, request: Any) -> Launch:
+        """Prepare and start a launch for whoever sent `request` (audited); an app gets a
+        free port the hub chooses. Past a launch limit, refused before anything is fetched."""
+        launcher.check_room(visitor_of(request).name)
         prepared = prepare(link, params=params)
         port = prepared.plan.port
         if prepared.plan.entry_type == "app" and has_port_parameter(prepared):
@@ -208,11 +234,15 @@ def create_app(settings: HubSettings) -> FastAPI:
             chosen = {**(params if params is not None else prepared.link.params),
                       "port": str(port)}
             prepared = prepare(link, params=chosen)
-        launch = launcher.start(prepared.link, prepared.checkout.root, app_port=port)
+        launch = launcher.start(prepared.link, prepared.checkout.root, app_port=port,
+                                owner=visitor_of(request).name, root=pages.root())
         write_summary(launch, prepared, source_link=link.to_url())
+        audit(accounts, request, "launch", f"{launch.id} {link.repo}@{link.commit[:12]} "
+              f"{prepared.plan.entry_name}")
         return launch
 
     @app.get("/api/launches")
+    @requires(Role.VIEWER)
     def listing() -> list[dict[str, Any]]:
         return [item.as_dict() for item in history.recent()]
 
@@ -224,14 +254,17 @@ def create_app(settings: HubSettings) -> FastAPI:
         finished = launch.status in FINAL_STATUSES
         phase = "done" if launch.status == "succeeded" else progress.phase
         # A report exists only once a launch has ended: no file system look-up while it runs.
-        report = f"/launches/{launch.id}/report" if finished and report_file(launch) else None
+        root = pages.root()
+        report = f"{root}/launches/{launch.id}/report" if finished and report_file(launch) \
+            else None
         # An app is reached on the hub itself, never at the address it reported.
-        app_url = base_path(launch.id) if launch.app_url or progress.app_url else None
+        app_url = base_path(launch.id, root) if launch.app_url or progress.app_url else None
         return {**launch.as_dict(), "phase": phase, "finished": finished,
                 "phases": pages.phase_states(launch.status, phase),
                 "app_url": app_url, "report": report, "restarted_as": restarted.get(launch.id)}
 
     @app.get("/api/launches/{launch_id}", response_model=None)
+    @requires(Role.VIEWER)
     def status(launch_id: str) -> Response:
         try:
             return JSONResponse(_status(launch_id))
@@ -239,6 +272,7 @@ def create_app(settings: HubSettings) -> FastAPI:
             return JSONResponse({"error": error.message}, 404)
 
     @app.get("/api/launches/{launch_id}/logs", response_model=None)
+    @requires(Role.VIEWER)
     def logs(launch_id: str, offset: int = 0) -> Response:
         launch = history.get(launch_id)
         if launch is None:
@@ -249,14 +283,17 @@ def create_app(settings: HubSettings) -> FastAPI:
                                           "X-Launch-Status": launch.status})
 
     @app.post("/api/launches/{launch_id}/stop", response_model=None)
-    async def stop(launch_id: str) -> Response:
+    @requires(Role.LAUNCHER)
+    async def stop(launch_id: str, request: Request) -> Response:
         if history.get(launch_id) is None:
             return JSONResponse({"error": f"no launch {launch_id!r} on this hub"}, 404)
         if not await run_in_threadpool(launcher.stop, launch_id):
             return JSONResponse({"error": f"launch {launch_id} is not running"}, 409)
+        audit(accounts, request, "stop", launch_id)
         return JSONResponse(_status(launch_id))
 
     @app.get("/launches/{launch_id}/app", response_model=None)
+    @requires(Role.VIEWER)
     def app_redirect(launch_id: str) -> Response:
         from fastapi.responses import RedirectResponse
 
@@ -268,23 +305,26 @@ def create_app(settings: HubSettings) -> FastAPI:
             return HTMLResponse(pages.error_page(
                 409, f"launch {launch_id} has no running app", "wait for its port to answer"),
                 409)
-        return RedirectResponse(base_path(launch_id), 307)
+        return RedirectResponse(base_path(launch_id, pages.root()), 307)
 
     @app.api_route("/apps/{launch_id}", methods=["GET", "HEAD"], response_model=None)
+    @requires(Role.VIEWER)
     def app_root(launch_id: str) -> Response:
         from fastapi.responses import RedirectResponse
 
-        return RedirectResponse(base_path(launch_id), 307)
+        return RedirectResponse(base_path(launch_id, pages.root()), 307)
 
     @app.api_route("/apps/{launch_id}/{path:path}", response_model=None,
                    methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"])
+    @requires(Role.VIEWER)
     async def app_http(request: Request, launch_id: str, path: str) -> Response:
         port = launcher.app_port(launch_id)
         if port is None:
-            return await run_in_threadpool(app_not_running, launch_id)
+            return await run_in_threadpool(app_not_running, launch_id, request)
         return await proxy.http(request, launch_id, path, port)
 
     @app.websocket("/apps/{launch_id}/{path:path}")
+    @requires(Role.VIEWER)
     async def app_socket(socket: WebSocket, launch_id: str, path: str) -> None:
         port = launcher.app_port(launch_id)
         if port is None:
@@ -292,9 +332,9 @@ def create_app(settings: HubSettings) -> FastAPI:
             return
         await proxy.websocket(socket, launch_id, path, port)
 
-    def app_not_running(launch_id: str) -> Response:
-        """A page for an app that is not running: starting, stopped (then started again), or
-        never an app."""
+    def app_not_running(launch_id: str, request: Request) -> Response:
+        """A page for an app that is not running: starting, stopped (then started again, for
+        someone who may launch), or never an app."""
         launch = history.get(launch_id)
         if launch is None:
             return HTMLResponse(pages.error_page(404, f"no launch {launch_id!r} on this hub"),
@@ -306,15 +346,20 @@ def create_app(settings: HubSettings) -> FastAPI:
             return HTMLResponse(pages.error_page(
                 409, f"launch {launch_id} has no running app", "open its launch page"), 409)
         again = restarted.get(launch_id)
+        if again is None and not permits(visitor_of(request), Role.LAUNCHER):
+            return HTMLResponse(pages.error_page(
+                403, f"the app of launch {launch_id} was stopped; starting it again needs the "
+                "launcher role", "ask someone who may launch to open it"), 403)
         if again is None:
             try:
-                again = start(parse_link(launch.link), None).id  # admitted before
+                again = start(parse_link(launch.link), None, request).id  # admitted before
             except BrainError as error:
                 return refusal(error, html=True)
             restarted[launch_id] = again
         return HTMLResponse(pages.app_waiting(launch, again), 503, headers={"Retry-After": "2"})
 
     @app.get("/launches/{launch_id}", response_class=HTMLResponse, response_model=None)
+    @requires(Role.VIEWER)
     def launch_page(launch_id: str) -> Response:
         launch = history.get(launch_id)
         if launch is None:
@@ -330,13 +375,15 @@ def create_app(settings: HubSettings) -> FastAPI:
         sandbox = Path(launch.log_path).parent / "sandbox"
         roots = [launch.project_dir or "", str(sandbox / "repo" / launch.path),
                  str(sandbox / "repo"), str(sandbox)]
-        report = f"/launches/{launch.id}/report" if finished and report_file(launch) else None
+        report = f"{pages.root()}/launches/{launch.id}/report" \
+            if finished and report_file(launch) else None
         return HTMLResponse(pages.launch_page(
             launch, read_summary(launch), phase=progress.phase, log=log, roots=roots,
             report=report, app_running=bool(progress.app_url)))
 
     @app.get("/launches/{launch_id}/outputs/{name:path}", response_model=None)
-    def output_file(launch_id: str, name: str) -> Response:
+    @requires(Role.VIEWER)
+    def output_file(launch_id: str, name: str, request: Request) -> Response:
         from fastapi.responses import FileResponse
 
         launch = history.get(launch_id)
@@ -347,10 +394,12 @@ def create_app(settings: HubSettings) -> FastAPI:
         target = (root / name).resolve()
         if root not in target.parents or not target.is_file():
             return JSONResponse({"error": f"output {name!r} is not a file"}, 404)
+        audit(accounts, request, "download", f"{launch_id} {name}")
         return FileResponse(target)
 
     @app.get("/launches/{launch_id}/report", response_model=None)
-    def report(launch_id: str) -> Response:
+    @requires(Role.VIEWER)
+    def report(launch_id: str, request: Request) -> Response:
         from fastapi.responses import FileResponse
 
         launch = history.get(launch_id)
@@ -359,33 +408,10 @@ def create_app(settings: HubSettings) -> FastAPI:
             return HTMLResponse(pages.error_page(
                 404, f"launch {launch_id} has no notebook report",
                 "only notebook entry points render one, once they finish"), 404)
+        audit(accounts, request, "download", f"{launch_id} report")
         return FileResponse(found, media_type="text/html")
 
     app.state.launcher = launcher
     app.state.history = history
+    app.state.accounts = accounts
     return app
-
-
-def serve(settings: HubSettings) -> None:
-    """Run the hub until interrupted."""
-    import socket
-
-    import uvicorn
-
-    from brain.errors import EnvironmentFailure
-
-    # uvicorn would log a bind failure and exit 1; say it as brain says things instead.
-    try:
-        with socket.socket() as probe:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            probe.bind((settings.host, settings.port))
-    except OSError as error:
-        raise EnvironmentFailure(f"cannot listen on {settings.host}:{settings.port}: "
-                                 f"{error.strerror}",
-                                 hint="pick another --port, or stop what listens there") \
-            from None
-    app = create_app(settings)
-    config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level="warning",
-                            http="h11", h11_max_incomplete_event_size=_MAX_REQUEST_HEAD,
-                            lifespan="on")
-    uvicorn.Server(config).run()

@@ -41,6 +41,7 @@ class LauncherSettings:
 
     state_dir: Path  # BRAIN_HOME/hub: launches.db and one folder per launch
     max_concurrent: int = 2
+    max_per_user: int | None = None  # launches one user (a token's name) may run at once
     limits: HubLimits = field(default_factory=HubLimits)
     user: LaunchUser | None = None  # who launches run as (None: the hub's own user)
 
@@ -65,6 +66,8 @@ class Launcher:
         self._ports: dict[str, int] = {}  # running apps: the port the hub gave each one
         self._visits: dict[str, float] = {}  # running apps: when the proxy last relayed
         self._stopped: dict[str, str] = {}  # launches stopped by the hub: why
+        self._owners: dict[str, str] = {}  # running launches: who started each one
+        self._bases: dict[str, str] = {}  # running apps: the public path they are served at
 
     def free_port(self) -> int:
         """A port for a new app: free now on 127.0.0.1 and not given to a running app."""
@@ -111,18 +114,19 @@ class Launcher:
         with self._lock:
             return len(self._children)
 
-    def start(self, link: LaunchLink, checkout: Path, *, app_port: int | None = None) -> Launch:
+    def start(self, link: LaunchLink, checkout: Path, *, app_port: int | None = None,
+              owner: str = "anonymous", root: str = "") -> Launch:
         """Start `link` (already admitted and validated, its commit checked out in the cache
-        at `checkout`; an app listening on `app_port`); TooBusy past the cap."""
+        at `checkout`; an app listening on `app_port`, served under the hub's path `root`)
+        for `owner`; TooBusy past the hub's cap or the owner's."""
         launch_id = secrets.token_hex(8)
         folder = self.root / launch_id
         with self._lock:
-            if len(self._children) >= self.settings.max_concurrent:
-                raise TooBusy(f"the hub already runs {len(self._children)} launches "
-                              f"(limit {self.settings.max_concurrent})",
-                              hint="wait for one to finish and try again")
+            self._check_room(owner)
             user = self._user_for(launch_id)
             self._children[launch_id] = None
+            self._owners[launch_id] = owner
+            self._bases[launch_id] = root
             if app_port is not None:
                 self._ports[launch_id] = app_port
                 self._visits[launch_id] = time.monotonic()
@@ -137,6 +141,8 @@ class Launcher:
         except BaseException:
             with self._lock:
                 self._children.pop(launch_id, None)
+                self._owners.pop(launch_id, None)
+                self._bases.pop(launch_id, None)
                 self._users.pop(launch_id, None)
                 self._ports.pop(launch_id, None)
                 self._visits.pop(launch_id, None)
@@ -145,6 +151,24 @@ class Launcher:
                                   daemon=True, name=f"launch-{launch_id}")
         thread.start()
         return launch
+
+    def check_room(self, owner: str) -> None:
+        """TooBusy when a launch for `owner` would be refused now: asked before any work
+        (fetch, checkout); `start` asks again, atomically."""
+        with self._lock:
+            self._check_room(owner)
+
+    def _check_room(self, owner: str) -> None:
+        """TooBusy past the hub's cap or the owner's (called with the lock held)."""
+        if len(self._children) >= self.settings.max_concurrent:
+            raise TooBusy(f"the hub already runs {len(self._children)} launches "
+                          f"(limit {self.settings.max_concurrent})",
+                          hint="wait for one to finish and try again")
+        mine = sum(1 for who in self._owners.values() if who == owner)
+        if self.settings.max_per_user is not None and mine >= self.settings.max_per_user:
+            raise TooBusy(f"{owner} already runs {mine} launches (limit "
+                          f"{self.settings.max_per_user} per user)",
+                          hint="wait for one of yours to finish, or stop one")
 
     def _user_for(self, launch_id: str) -> LaunchUser | None:
         """The user a new launch runs as: with hub_uid_range, an id no running launch has
@@ -253,7 +277,7 @@ class Launcher:
                          cgroups=cgroups.procs)
             env = launch_environment(sandbox, limits.pass_env, user)
             if launch.id in self._ports:
-                env.update(app_environment(launch.id))
+                env.update(app_environment(launch.id, self._bases.get(launch.id, "")))
             code, _ = run_live(argv, cwd=sandbox, env=env,
                                stdout_log=folder / "result.json",
                                stderr_log=Path(launch.log_path), on_start=started,
@@ -271,6 +295,8 @@ class Launcher:
             cgroups.kill_all()  # whatever the launch left running ends with it
             with self._lock:
                 self._children.pop(launch.id, None)
+                self._owners.pop(launch.id, None)
+                self._bases.pop(launch.id, None)
                 self._ports.pop(launch.id, None)
                 self._visits.pop(launch.id, None)
                 stopped = self._stopped.pop(launch.id, None)
@@ -294,12 +320,12 @@ class Launcher:
         self.history.update(launch.id, **changes)
 
 
-def app_environment(launch_id: str) -> dict[str, str]:
+def app_environment(launch_id: str, root: str = "") -> dict[str, str]:
     """What tells an app where the hub serves it (the proxy strips that prefix): BRAIN_BASE_PATH,
     and Dash's own variable for it; uvicorn takes `--root-path "$BRAIN_BASE_PATH"`."""
     from brain.share.proxy import base_path
 
-    path = base_path(launch_id)
+    path = base_path(launch_id, root)
     return {"BRAIN_BASE_PATH": path, "DASH_REQUESTS_PATHNAME_PREFIX": path}
 
 

@@ -8,6 +8,7 @@ external assets: the pages work offline and on a phone.
 from __future__ import annotations
 
 import re
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -28,6 +29,19 @@ _KIND_WORDS = {"app": "an interactive app", "notebook": "a notebook that makes a
                "python": "a Python program", "bash": "a script", "shell": "a command",
                "r": "an R script"}
 _FAILURE_LINES = 8
+# Where the hub is served (its path prefix behind a proxy) and who is signed in, for every
+# link a page writes; set per request by the hub's gate (brain.share.hub_auth).
+_CONTEXT: ContextVar[tuple[str, str | None]] = ContextVar("hub_page_context", default=("", None))
+
+
+def set_context(root: str, who: str | None) -> None:
+    """The path prefix links start with, and the signed-in name (None: no accounts)."""
+    _CONTEXT.set((root, who))
+
+
+def root() -> str:
+    """The hub's path prefix for this request: '' or e.g. `/brain`."""
+    return _CONTEXT.get()[0]
 
 
 @cache
@@ -40,7 +54,8 @@ def _templates() -> Environment:
 
 
 def _render(name: str, **values: Any) -> str:
-    return _templates().get_template(name).render(**values)
+    prefix, who = _CONTEXT.get()
+    return _templates().get_template(name).render(root=prefix, who=who, **values)
 
 
 def render_page(name: str, **values: Any) -> str:
@@ -207,7 +222,7 @@ def project_page(link: LaunchLink, page: ProjectPage, description: str | None = 
     return _render("project.html", title=page.name, page=page, link=link,
                    link_url=link.to_url(), fields=[form_field(item) for item in page.fields],
                    what=in_words(page.entry, page.entry_type, description),
-                   ci_url=f"/ci/projects/{key}" if has_project(key) else None)
+                   ci_url=f"{root()}/ci/projects/{key}" if has_project(key) else None)
 
 
 def launch_page(launch: Launch, summary: dict[str, Any], *, phase: str | None, log: str,
@@ -243,6 +258,11 @@ def index_page(launches: list[tuple[Launch, dict[str, Any]]]) -> str:
                                str(summary.get("entry_type") or "entry"))}
              for launch, summary in launches]
     return _render("index.html", title="launches", launches=items)
+
+
+def login_page(next_path: str, message: str | None = None) -> str:
+    """The sign-in form: a token, sent once, for a session cookie."""
+    return _render("login.html", title="sign in", next_path=next_path, message=message)
 
 
 def app_waiting(launch: Launch, target: str) -> str:

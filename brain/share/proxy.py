@@ -34,9 +34,10 @@ _WS_OWN = frozenset({"sec-websocket-key", "sec-websocket-version", "sec-websocke
                      "sec-websocket-protocol", "sec-websocket-accept", "origin", "cookie"})
 
 
-def base_path(launch_id: str) -> str:
-    """Where a launch's app is reached on the hub: `/apps/<id>/`."""
-    return f"/apps/{launch_id}/"
+def base_path(launch_id: str, root: str = "") -> str:
+    """Where a launch's app is reached on the hub: `<root>/apps/<id>/` (root: the hub's own
+    path prefix behind a reverse proxy, or '')."""
+    return f"{root}/apps/{launch_id}/"
 
 
 def upstream_path(launch_id: str, path: str) -> str | None:
@@ -54,17 +55,32 @@ def upstream_path(launch_id: str, path: str) -> str | None:
 
 def forwarded_headers(headers: list[tuple[bytes, bytes]], *, drop: frozenset[str],
                       client: str, hub_host: str, scheme: str) -> list[tuple[str, str]]:
-    """The request headers an app is given: without hop-by-hop ones, with X-Forwarded-*."""
+    """The request headers an app is given: without hop-by-hop ones, without the hub's own
+    credentials (its session cookie; a bearer token when `drop` names authorization), with
+    X-Forwarded-*."""
     kept: list[tuple[str, str]] = []
     for raw_name, raw_value in headers:
         name = raw_name.decode("latin-1").lower()
         value = raw_value.decode("latin-1")
         if name in drop or name.startswith("x-forwarded-") or "\r" in value or "\n" in value:
             continue
+        if name == "cookie":
+            value = without_hub_cookie(value)
+            if not value:
+                continue
         kept.append((name, value))
     kept += [("x-forwarded-for", client), ("x-forwarded-host", hub_host),
              ("x-forwarded-proto", scheme)]
     return kept
+
+
+def without_hub_cookie(header: str) -> str:
+    """A Cookie header without the hub's session: an app is someone else's code."""
+    from brain.share.hub_auth import COOKIE
+
+    kept = [chunk for chunk in header.split(";")
+            if chunk.split("=", 1)[0].strip() != COOKIE]
+    return ";".join(kept).strip()
 
 
 def same_origin(origin: str | None, host: str | None) -> bool:
@@ -78,9 +94,11 @@ class AppProxy:
     """Relays requests for `/apps/<id>/` to 127.0.0.1:<the port the hub gave that launch>."""
 
     def __init__(self, port_of: Callable[[str], int | None],
-                 visited: Callable[[str], None]) -> None:
+                 visited: Callable[[str], None], *, keep_authorization: bool = True) -> None:
         self.port_of = port_of  # the launch's assigned port while its app runs, else None
         self.visited = visited
+        # With hub accounts, an Authorization header is the hub's token: never an app's.
+        self._drop = _HOP if keep_authorization else _HOP | {"authorization"}
         self._client: Any = None
         self.sockets: dict[str, int] = {}  # open WebSockets per launch: a page in use
 
@@ -122,7 +140,8 @@ class AppProxy:
                 return Response(f"the request body is over {MAX_BODY >> 20} MiB\n", 413,
                                 media_type="text/plain")
         self.visited(launch_id)
-        headers = forwarded_headers(request.scope["headers"], drop=_HOP, scheme=request.url.scheme,
+        headers = forwarded_headers(request.scope["headers"], drop=self._drop,
+                                    scheme=request.url.scheme,
                                     client=request.client.host if request.client else "",
                                     hub_host=request.headers.get("host", ""))
         headers.append(("host", f"127.0.0.1:{port}"))
@@ -137,8 +156,9 @@ class AppProxy:
             return Response("the app does not answer\n", 502, media_type="text/plain")
         kept = [(name, value) for name, value in answer.headers.multi_items()
                 if name.lower() not in _HOP]
-        kept = [(name, _local_location(value, port, launch_id) if name.lower() == "location"
-                 else value) for name, value in kept]
+        root = request.scope.get("root_path", "")
+        kept = [(name, _local_location(value, port, base_path(launch_id, root))
+                 if name.lower() == "location" else value) for name, value in kept]
         response = StreamingResponse(_relay(answer), status_code=answer.status_code)
         response.raw_headers = [(name.lower().encode("latin-1"), value.encode("latin-1"))
                                 for name, value in kept]
@@ -158,10 +178,11 @@ class AppProxy:
         query = socket.url.query
         protocols = [item.strip() for item in
                      socket.headers.get("sec-websocket-protocol", "").split(",") if item.strip()]
-        headers = forwarded_headers(socket.scope["headers"], drop=_HOP | _WS_OWN, scheme="http",
+        headers = forwarded_headers(socket.scope["headers"], drop=self._drop | _WS_OWN,
+                                    scheme="http",
                                     client=socket.client.host if socket.client else "",
                                     hub_host=socket.headers.get("host", ""))
-        cookie = socket.headers.get("cookie")
+        cookie = without_hub_cookie(socket.headers.get("cookie") or "")
         if cookie:
             headers.append(("cookie", cookie))
         url = f"ws://127.0.0.1:{port}{target}" + ("?" + query if query else "")
@@ -193,14 +214,14 @@ async def _relay(answer: Any) -> AsyncIterator[bytes]:
         await answer.aclose()
 
 
-def _local_location(value: str, port: int, launch_id: str) -> str:
-    """A redirect to the app's own address, turned into the hub's path for it."""
+def _local_location(value: str, port: int, base: str) -> str:
+    """A redirect to the app's own address, turned into the hub's path for it (`base`)."""
     parts = urlsplit(value)
     own = parts.hostname in ("127.0.0.1", "localhost") and parts.port == port
     if own or (not parts.scheme and not parts.netloc and value.startswith("/")):
         path = parts.path
-        if not path.startswith(base_path(launch_id)):
-            path = base_path(launch_id) + path.lstrip("/")
+        if not path.startswith(base):
+            path = base + path.lstrip("/")
         return path + ("?" + parts.query if parts.query else "")
     return value  # relative, or another site: the browser resolves it
 

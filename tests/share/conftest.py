@@ -221,3 +221,62 @@ def page() -> Iterator[Any]:
             yield browser.new_page()
         finally:
             browser.close()
+
+
+NGINX = Path("/usr/sbin/nginx")
+
+
+@dataclass
+class Proxy:
+    """A running nginx in front of hubs."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+    folder: Path
+
+
+@pytest.fixture
+def nginx(tmp_path: Path) -> Iterator[Callable[[str], Proxy]]:
+    """nginx(locations) -> a real nginx (Debian's) on a free port of 127.0.0.1 serving the
+    given `location` blocks; stopped by PID afterwards. Skipped without nginx, unless
+    BRAIN_REQUIRE_NGINX=1 (scripts/test installs it with scripts/nginx-setup)."""
+    if not NGINX.exists():
+        if os.environ.get("BRAIN_REQUIRE_NGINX") == "1":
+            pytest.fail("nginx is missing and BRAIN_REQUIRE_NGINX=1: run scripts/nginx-setup")
+        pytest.skip("nginx is not installed (scripts/nginx-setup)")
+    started: list[Proxy] = []
+
+    def start(locations: str) -> Proxy:
+        port = free_port()
+        folder = tmp_path / f"nginx-{port}"
+        (folder / "temp").mkdir(parents=True)
+        user = "user root root;\n" if os.geteuid() == 0 else ""
+        temps = "".join(f"{kind}_temp_path {folder}/temp/{kind};\n"
+                        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+        (folder / "nginx.conf").write_text(
+            f"{user}daemon off;\nworker_processes 1;\npid {folder}/nginx.pid;\n"
+            f"error_log {folder}/error.log warn;\nevents {{ worker_connections 512; }}\n"
+            f"http {{\naccess_log off;\n{temps}"
+            "map $http_upgrade $connection_upgrade { default upgrade; '' close; }\n"
+            f"server {{\nlisten 127.0.0.1:{port};\n{locations}\n}}\n}}\n")
+        process = subprocess.Popen([str(NGINX), "-p", str(folder), "-c",
+                                    str(folder / "nginx.conf")],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        proxy = Proxy(f"http://127.0.0.1:{port}", process, folder)
+        started.append(proxy)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise AssertionError("nginx exited: " + (folder / "error.log").read_text())
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    return proxy
+            except OSError:
+                time.sleep(0.05)
+        raise AssertionError("nginx did not listen within 20s")
+
+    yield start
+    for proxy in started:
+        if proxy.process.poll() is None:
+            proxy.process.terminate()
+            proxy.process.wait(timeout=15)

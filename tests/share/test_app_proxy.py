@@ -180,9 +180,9 @@ def test_upstream_paths_never_climb(path: str) -> None:
 
 
 def test_redirects_and_origins() -> None:
-    assert _local_location("http://127.0.0.1:9000/x?a=1", 9000, "id") == "/apps/id/x?a=1"
-    assert _local_location("/x", 9000, "id") == "/apps/id/x"
-    assert _local_location("http://127.0.0.1:9001/x", 9000, "id") == "http://127.0.0.1:9001/x"
-    assert _local_location("https://example.com/", 9000, "id") == "https://example.com/"
+    assert _local_location("http://127.0.0.1:9000/x?a=1", 9000, "/apps/id/") == "/apps/id/x?a=1"
+    assert _local_location("/x", 9000, "/apps/id/") == "/apps/id/x"
+    assert _local_location("http://127.0.0.1:9001/x", 9000, "/apps/id/") == "http://127.0.0.1:9001/x"
+    assert _local_location("https://example.com/", 9000, "/apps/id/") == "https://example.com/"
     assert same_origin(None, "hub:1") and same_origin("http://hub:1", "hub:1")
     assert not same_origin("http://evil.example.com", "hub:1")

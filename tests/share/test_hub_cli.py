@@ -16,6 +16,11 @@ from tests.conftest import Result
     (["--max-concurrent", "0"], "--max-concurrent"),
     (["--port", "70000"], "--port"),
     (["--timeout", "0"], "--timeout"),
+    (["--auth", "bogus"], "--auth"),
+    (["--max-launches-per-user", "0"], "--max-launches-per-user"),
+    (["--root-path", "/../x"], "--root-path"),
+    (["--root-path", "/a b"], "--root-path"),
+    (["--trusted-proxy", "proxy.example.com"], "--trusted-proxy"),
 ])
 def test_bad_options(brain: Callable[..., Result], args: list[str], message: str) -> None:
     result = brain("hub", *args)
