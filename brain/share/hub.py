@@ -7,8 +7,8 @@ Routes:
   GET  /api/launches/{id}             status, phase, exit code, run id, outputs, app URL
   GET  /api/launches/{id}/logs        the log from ?offset=N (text; X-Next-Offset header)
   GET  /launches/{id}                 the launch page: phases, live log, status, outputs, app
-  GET  /launches/{id}/outputs/{name}  a declared output file of a finished launch
-  GET  /launches/{id}/report          a notebook entry point's rendered HTML report
+  GET  /launches/{id}/outputs/{name}  a declared output file of a finished launch (hub_files.py)
+  GET  /launches/{id}/report          a notebook entry point's rendered HTML report (hub_files.py)
   GET  /launches/{id}/app             redirect to the app, on the hub: /apps/{id}/
   *    /apps/{id}/{path}                a running app, proxied (HTTP and WebSockets); a
                                       stopped app is started again (a new launch) on a visit
@@ -92,8 +92,10 @@ def create_app(settings: HubSettings) -> FastAPI:
         status_of,
         write_summary,
     )
+    from brain.share.hub_files import add_file_routes
     from brain.share.launch import Policy, admit, describe, prepare
-    from brain.share.launcher import Launcher, LauncherSettings, read_log, read_progress
+    from brain.share.launch_result import read_progress
+    from brain.share.launcher import Launcher, LauncherSettings, read_log
     from brain.share.limits import check_launch_python, launch_user, limits_from_settings
     from brain.share.url import MAX_URL_BYTES, TooLong, parse_link
 
@@ -381,35 +383,7 @@ def create_app(settings: HubSettings) -> FastAPI:
             launch, read_summary(launch), phase=progress.phase, log=log, roots=roots,
             report=report, app_running=bool(progress.app_url)))
 
-    @app.get("/launches/{launch_id}/outputs/{name:path}", response_model=None)
-    @requires(Role.VIEWER)
-    def output_file(launch_id: str, name: str, request: Request) -> Response:
-        from fastapi.responses import FileResponse
-
-        launch = history.get(launch_id)
-        # Only files the spec declared as outputs, inside the run's project folder.
-        if launch is None or launch.project_dir is None or name not in launch.outputs:
-            return JSONResponse({"error": f"no output {name!r} for launch {launch_id!r}"}, 404)
-        root = Path(launch.project_dir).resolve()
-        target = (root / name).resolve()
-        if root not in target.parents or not target.is_file():
-            return JSONResponse({"error": f"output {name!r} is not a file"}, 404)
-        audit(accounts, request, "download", f"{launch_id} {name}")
-        return FileResponse(target)
-
-    @app.get("/launches/{launch_id}/report", response_model=None)
-    @requires(Role.VIEWER)
-    def report(launch_id: str, request: Request) -> Response:
-        from fastapi.responses import FileResponse
-
-        launch = history.get(launch_id)
-        found = report_file(launch) if launch is not None else None
-        if found is None:
-            return HTMLResponse(pages.error_page(
-                404, f"launch {launch_id} has no notebook report",
-                "only notebook entry points render one, once they finish"), 404)
-        audit(accounts, request, "download", f"{launch_id} report")
-        return FileResponse(found, media_type="text/html")
+    add_file_routes(app, history, accounts)
 
     app.state.launcher = launcher
     app.state.history = history

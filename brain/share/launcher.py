@@ -12,18 +12,17 @@ file descriptor of its own (brain.share.events), which the hub keeps in `events.
 from __future__ import annotations
 
 import io
-import json
 import os
 import secrets
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from brain.errors import BrainError
-from brain.share.events import Progress, progress_of, read_events
 from brain.share.history import Launch, LaunchHistory
+from brain.share.launch_result import keep_record, outcome, read_progress
 from brain.share.limits import HubLimits, LaunchUser
 
 if TYPE_CHECKING:
@@ -300,7 +299,7 @@ class Launcher:
                 self._ports.pop(launch.id, None)
                 self._visits.pop(launch.id, None)
                 stopped = self._stopped.pop(launch.id, None)
-        changes = _outcome(folder, launch, code, message, limits)
+        changes = outcome(folder, launch, code, message, limits)
         if stopped is not None and changes["status"] in ("interrupted", "failed"):
             changes.update(status="stopped", message=stopped)
         elif timed_out.is_set():
@@ -314,7 +313,7 @@ class Launcher:
         cgroups.remove()
         if sandbox is not None and user is not None:
             seal(sandbox)
-        _keep_record(folder, launch)  # before the launch shows as finished; never raises
+        keep_record(folder, launch)  # before the launch shows as finished; never raises
         with self._lock:  # sealed: its id may serve the next launch
             self._users.pop(launch.id, None)
         self.history.update(launch.id, **changes)
@@ -329,48 +328,6 @@ def app_environment(launch_id: str, root: str = "") -> dict[str, str]:
     return {"BRAIN_BASE_PATH": path, "DASH_REQUESTS_PATHNAME_PREFIX": path}
 
 
-def events_file(launch: Launch) -> Path:
-    """The launch's events (JSON lines), beside its log."""
-    return Path(launch.log_path).with_name("events.jsonl")
-
-
-def read_progress(launch: Launch) -> Progress:
-    """What the launch's events say so far."""
-    return progress_of(read_events(events_file(launch)))
-
-
-def _outcome(folder: Path, launch: Launch, code: int | None, message: str | None,
-             limits: HubLimits) -> dict[str, Any]:
-    """The history fields of a finished launch, from its exit code, result and events."""
-    from brain.share.limits import signal_limit
-
-    changes: dict[str, Any] = {"ended_at": time.time(), "exit_code": code}
-    record = _read_json(folder / "result.json")
-    if record:
-        changes["run_id"] = record.get("id")
-        changes["project_dir"] = _inside(folder / "sandbox", record.get("project_path"))
-        changes["outputs"] = dict((record.get("extra") or {}).get("outputs") or {})
-    progress = read_progress(launch)
-    if progress.app_url:
-        changes["app_url"] = progress.app_url
-    limit = signal_limit(code, limits)
-    if message is not None:
-        changes["status"] = "failed"
-        changes["message"] = message
-    elif limit is not None:
-        changes["status"] = "failed"
-        changes["message"] = limit
-    elif record and record.get("status") in ("succeeded", "failed", "interrupted"):
-        changes["status"] = record["status"]
-        if record["status"] != "succeeded":
-            changes["message"] = (record.get("extra") or {}).get("error") or progress.error
-    else:
-        changes["status"] = "succeeded" if code == 0 else "failed"
-        if code != 0:
-            changes["message"] = progress.error or f"brain launch exited with code {code}"
-    return changes
-
-
 def read_log(log: Path, offset: int, limit: int = 1 << 20) -> tuple[bytes, int]:
     """Bytes of `log` from `offset` (at most `limit`), and the offset to ask for next."""
     try:
@@ -380,44 +337,3 @@ def read_log(log: Path, offset: int, limit: int = 1 << 20) -> tuple[bytes, int]:
     except OSError:
         return b"", offset
     return data, max(0, offset) + len(data)
-
-
-def _keep_record(folder: Path, launch: Launch) -> None:
-    """Copy the launch's run record (from its own store, in its sandbox) into the hub user's
-    run store, as `brain run` records into it; a record that does not read back is left out."""
-    from dataclasses import fields
-
-    from brain.runs.record import GitState, RunRecord
-    from brain.runs.store import RunStore
-
-    data = _read_json(folder / "result.json")
-    if data is None:
-        return
-    names = {item.name for item in fields(RunRecord)}
-    try:
-        git = data.get("git")
-        record = RunRecord(**{key: value for key, value in data.items()
-                              if key in names and key != "git"},
-                           git=GitState(**git) if isinstance(git, dict) else GitState())
-        record.origin = launch.link  # what the hub launched, whatever the child says
-        with RunStore() as store:
-            store.insert(record)
-    except Exception:  # the record came from the launch: a malformed one is only left out
-        return
-
-
-def _inside(sandbox: Path, project: object) -> str | None:
-    """The launch's project folder when it lies in its own sandbox (outputs and reports are
-    served from it), else None."""
-    if not isinstance(project, str):
-        return None
-    root, folder = sandbox.resolve(), Path(project).resolve()
-    return str(folder) if folder == root or root in folder.parents else None
-
-
-def _read_json(path: Path) -> dict[str, Any] | None:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
