@@ -171,6 +171,10 @@ def show(run_id: str, tail: int, as_json: bool) -> None:
         return
     for label, value in _describe(record):
         output.echo(f"{label + ':':<13}{value}")
+    if record.extra.get("checks"):
+        from brain.cli.checks_output import show_checks
+
+        show_checks(record.extra["checks"], err=False)
     if tail == 0:
         return
     for name, path in (("stdout", record.stdout_log), ("stderr", record.stderr_log)):
