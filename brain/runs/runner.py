@@ -16,7 +16,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from brain.envs.select import DEFAULT_BACKEND
 from brain.errors import EXIT_INTERRUPTED, BrainError, EnvironmentFailure, InvalidInput
-from brain.file_hashes import hash_files
+from brain.file_hashes import file_sizes, hash_files
 from brain.run_plan import RUN_DIR_VARIABLE
 
 if TYPE_CHECKING:
@@ -164,6 +164,7 @@ def _finish(store: RunStore, plan: RunPlan, record: RunRecord, code: int,
     if made and plan.outputs:
         # Hashed when output checks failed too: the record says which files they refused.
         extra["outputs"] = hash_files(plan.cwd, plan.outputs)
+        extra["output_sizes"] = file_sizes(plan.cwd, plan.outputs)  # `runs reproduce` says how
     declared = getattr(plan.project.entry_points.get(plan.entry_name), "metrics", None)
     if status == "succeeded" and declared:
         extra.update(_metrics(plan, record, declared))

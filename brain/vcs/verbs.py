@@ -177,3 +177,16 @@ def is_bare(path: Path) -> bool:
     found = quietly(f"--git-dir={path}", "rev-parse", "--is-bare-repository",
                     timeout=GIT_TIMEOUT)
     return found is not None and found.strip() == "true"
+
+
+def clean_copy(repository: Path, destination: Path, commit: str) -> None:
+    """A clean working copy of the local `repository` at `destination`, checked out at
+    `commit` (detached), sharing its objects: nothing of the repository's own work tree
+    (changes, untracked or ignored files) comes along, and nothing in it is touched."""
+    commit = check_ref(commit)
+    git("clone", "--quiet", "--shared", "--no-checkout", "--no-hardlinks", "--",
+        str(repository), str(destination), what="preparing a clean working copy",
+        timeout=GIT_TIMEOUT)
+    git(f"--git-dir={destination / '.git'}", f"--work-tree={destination}",
+        "-c", "advice.detachedHead=false", "checkout", "--quiet", "--detach", commit, "--",
+        what=f"checking out {commit[:12]}", timeout=GIT_TIMEOUT)
