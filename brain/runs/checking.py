@@ -17,10 +17,12 @@ from brain.errors import EXIT_CHECK_FAILED
 
 if TYPE_CHECKING:
     from brain.checks.base import CheckItem, CheckOutcome
-    from brain.envs.base import Environment
+    from brain.envs.base import Environment, Progress
     from brain.run_plan import RunPlan
     from brain.runs.record import RunRecord
+    from brain.runs.snapshot import ProjectSnapshot
     from brain.runs.store import RunStore
+    from brain.spec.loader import Project
 
 
 def declared(plan: RunPlan) -> list[CheckItem]:
@@ -106,3 +108,44 @@ class RunChecks:
         store.finish(record.id, "failed", code, ended, extra=extra)
         return replace(record, status="failed", exit_code=code, ended_at=ended,
                        extra={**record.extra, **extra})
+
+
+def check_project(project: ProjectSnapshot, entry_name: str | None, when: str | None, *,
+                  progress: Progress | None = None) -> dict[str, CheckOutcome]:
+    """Run the declared data checks of one entry point (or of every one that declares some)
+    against the files as they are now, without running anything else; the stage `when`
+    ("before" or "after") only, when given. Outcomes by entry point name."""
+    from typing import cast
+
+    from brain.checks import declared_checks
+    from brain.checks.base import CheckOutcome as Outcome
+    from brain.checks.running import run_stage
+    from brain.envs.select import environment_for
+    from brain.errors import InvalidInput
+    from brain.runs.plan import find_entry
+    from brain.statefs import state_folder
+
+    if entry_name is not None:
+        chosen = dict([find_entry(project, entry_name)])
+    else:
+        chosen = {name: entry for name, entry in project.entry_points.items() if entry.checks}
+    chosen = {name: entry for name, entry in chosen.items() if entry.checks}
+    if not chosen:
+        raise InvalidInput(f"{project.name} declares no data checks"
+                           + (f" on entry point {entry_name!r}" if entry_name else ""),
+                           hint="add `checks:` to an entry point in onebrain.yml")
+    env = environment_for(cast("Project", project), "venv")
+    env.ensure(progress)
+    folder = state_folder(project.root, "checks")
+    variables = {**project.variables, "BRAIN_PROJECT_DIR": str(project.root)}
+
+    outcomes: dict[str, CheckOutcome] = {}
+    for name, entry in chosen.items():
+        items = declared_checks(entry.checks, entry.inputs, entry.outputs)
+        found = []
+        for stage in ("before", "after"):
+            if when in (None, stage):
+                found += run_stage(items, stage, root=project.root, folder=folder,
+                                   invoke=env.invocation, variables=variables).results
+        outcomes[name] = Outcome(found)
+    return outcomes

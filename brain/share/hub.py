@@ -76,6 +76,7 @@ def create_app(settings: HubSettings) -> FastAPI:
         field_errors,
         has_port_parameter,
         launch_request,
+        read_checks,
         read_summary,
         report_file,
         status_of,
@@ -331,7 +332,8 @@ def create_app(settings: HubSettings) -> FastAPI:
         report = f"/launches/{launch.id}/report" if finished and report_file(launch) else None
         return HTMLResponse(pages.launch_page(
             launch, read_summary(launch), phase=progress.phase, log=log, roots=roots,
-            report=report, app_running=bool(progress.app_url)))
+            report=report, app_running=bool(progress.app_url),
+            checks=read_checks(launch) if finished else None))
 
     @app.get("/launches/{launch_id}/outputs/{name:path}", response_model=None)
     def output_file(launch_id: str, name: str) -> Response:
