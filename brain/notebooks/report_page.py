@@ -69,8 +69,8 @@ def check_rows(raw: Any) -> list[dict[str, str]]:
         if not isinstance(item, Mapping):
             continue
         result = CheckResult.from_dict(item)
-        failing = sorted({f"{failure.column or '-'}: {failure.check}"
-                          for failure in result.failures})
+        failing = sorted({f"{failure.column}: {failure.check}" if failure.column
+                          else failure.check for failure in result.failures})
         detail = result.message or ""
         if result.failure_count:
             detail = (f"{result.failure_count} failing value(s): " + "; ".join(failing[:6])
