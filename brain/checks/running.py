@@ -54,8 +54,14 @@ def run_stage(items: Sequence[CheckItem], when: str, *, root: Path, folder: Path
     with open(os.devnull, "w") as quiet:
         code, stopped_by = run_live(invocation.argv, cwd=root, env=invocation.env,
                                     stdout_log=log, stderr_log=log, stdout=quiet, stderr=quiet)
-    if stopped_by is not None:
-        raise KeyboardInterrupt  # the run is being stopped: no verdict on its data
+    if stopped_by is not None:  # the run is being stopped: no verdict on its data
+        import signal
+
+        from brain.errors import Terminated
+
+        if stopped_by == signal.SIGINT:
+            raise KeyboardInterrupt
+        raise Terminated(stopped_by)
     found = _read(result_file)
     if found is None:
         message = f"the check driver exited {code} without results (see {log})"
