@@ -45,6 +45,10 @@ def _show(result: Reproduction) -> None:
     if result.exit_code != 0:
         output.echo(f"reproduction failed: run {result.reproduced.id} exited "
                     f"{result.exit_code}; `brain runs show {result.reproduced.id}` says why")
+    if not result.same_environment:
+        was, now = result.original.env_identity[:12], result.reproduced.env_identity[:12]
+        output.echo(f"note: the environment differs from the run's ({was} -> {now}); "
+                    "`brain lock` pins it")
     if result.identical:
         output.echo(f"reproduced: identical ({len(result.outputs)} output(s) match run "
                     f"{result.original.id}; new run {result.reproduced.id})")

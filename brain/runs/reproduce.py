@@ -69,7 +69,14 @@ class Reproduction:
             "data": {name: {"recorded": old, "reproduced": new}
                      for name, (old, new) in self.data.items()},
             "folder": str(self.folder) if self.folder is not None else None,
+            "same_environment": self.same_environment,
         }
+
+    @property
+    def same_environment(self) -> bool:
+        """True when the environment was built to the recorded identity (a lock pins it;
+        without one, a newer release may have been installed)."""
+        return self.original.env_identity == self.reproduced.env_identity
 
 
 def reproducible(record: RunRecord) -> tuple[str, dict[str, str]]:

@@ -84,6 +84,7 @@ def test_a_deterministic_run_reproduces_identical(project: Path, brain: Brain) -
     # The reproduction is a recorded run of its own, naming the original.
     data = json.loads(brain("runs", "reproduce", run_id, "--json").stdout)
     assert data["identical"] is True and data["run"] == run_id
+    assert data["same_environment"] is True  # the same (empty) requirement set, rebuilt
     new = json.loads(brain("runs", "show", data["reproduction"], "--json").stdout)
     assert new["extra"]["reproduces"] == run_id
     assert new["parameters"] == {"scale": 2.5, "noisy": False}
