@@ -34,6 +34,7 @@ def templates() -> Environment:
 
 def header(provenance: dict[str, Any]) -> str:
     """The provenance header of one report."""
+    from brain.checks.summary import check_rows
     from brain.share.pages import duration, when
 
     found = provenance.get("timings")
@@ -56,28 +57,6 @@ def header(provenance: dict[str, Any]) -> str:
                     (parameters.items() if isinstance(parameters, dict) else ())],
         checks=check_rows(provenance.get("checks")))
 
-
-def check_rows(raw: Any) -> list[dict[str, str]]:
-    """The data checks of a run as table rows (label, when, status, what failed), for the
-    report header and the hub's launch page."""
-    from collections.abc import Mapping
-
-    from brain.checks.base import CheckResult
-
-    rows = []
-    for item in raw if isinstance(raw, list) else ():
-        if not isinstance(item, Mapping):
-            continue
-        result = CheckResult.from_dict(item)
-        failing = sorted({f"{failure.column}: {failure.check}" if failure.column
-                          else failure.check for failure in result.failures})
-        detail = result.message or ""
-        if result.failure_count:
-            detail = (f"{result.failure_count} failing value(s): " + "; ".join(failing[:6])
-                      + (" ..." if len(failing) > 6 else ""))
-        rows.append({"label": result.label, "when": result.when, "status": result.status,
-                     "detail": detail})
-    return rows
 
 
 def _shown(value: Any) -> str:

@@ -208,7 +208,7 @@ def launch_page(launch: Launch, summary: dict[str, Any], *, phase: str | None, l
     its data checks went."""
     import time
 
-    from brain.notebooks.report_page import check_rows
+    from brain.checks.summary import check_rows
     from brain.share.history import FINAL_STATUSES
 
     finished = launch.status in FINAL_STATUSES
