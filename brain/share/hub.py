@@ -228,7 +228,8 @@ def create_app(settings: HubSettings) -> FastAPI:
         app_url = base_path(launch.id) if launch.app_url or progress.app_url else None
         return {**launch.as_dict(), "phase": phase, "finished": finished,
                 "phases": pages.phase_states(launch.status, phase),
-                "app_url": app_url, "report": report, "restarted_as": restarted.get(launch.id)}
+                "app_url": app_url, "report": report, "restarted_as": restarted.get(launch.id),
+                "checks": read_checks(launch) if finished else []}
 
     @app.get("/api/launches/{launch_id}", response_model=None)
     def status(launch_id: str) -> Response:

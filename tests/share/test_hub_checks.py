@@ -42,6 +42,9 @@ def test_the_launch_page_shows_the_runs_data_checks(start_hub: Callable[..., Hub
         launch_id = created.json()["id"]
         final = wait_finished(client, launch_id, timeout=600)
         assert final["status"] == "failed", final
+        (check,) = final["checks"]  # type: ignore[misc]
+        assert (check["label"], check["status"], check["failure_count"]) == \
+            ("checks/test_count.py", "failed", 1)
         page = html.unescape(client.get(f"/launches/{launch_id}").text)
     assert 'id="check-table"' in page
     assert "checks/test_count.py" in page and "after the run" in page
