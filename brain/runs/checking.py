@@ -71,6 +71,12 @@ class RunChecks:
 
     def __init__(self, plan: RunPlan, env: Environment, items: list[CheckItem],
                  variables: Mapping[str, str], folder: Path) -> None:
+        """InvalidInput now (before the run is recorded) for a check whose files leave the
+        project or are missing."""
+        from brain.checks import check_kind
+
+        for item in items:
+            check_kind(item.kind).job(item, plan.project.root)
         self.plan, self.env, self.items = plan, env, items
         self.variables, self.folder = variables, folder
         self.outcomes: list[CheckOutcome] = []

@@ -102,6 +102,9 @@ def execute(
         watcher = PortWatcher(plan.port, timeout=start_timeout or DEFAULT_START_TIMEOUT,
                               on_ready=on_ready)
     record = _new_record(plan, env, identity, git.result())
+    # Refuses checks naming files outside the project before the run is recorded.
+    stages = checking.RunChecks(plan, env, checks, variables,
+                                Path(str(record.stdout_log)).parent)
     # A backend may name where the run went (the ray backend: its address and job id).
     details = getattr(env, "record_details", None)
     extra = {**(details(plan.run_id) if details is not None else {}), **(extra or {})}
@@ -111,8 +114,6 @@ def execute(
         if on_started is not None:
             on_started(record)
         try:
-            stages = checking.RunChecks(plan, env, checks, variables,
-                                       Path(str(record.stdout_log)).parent)
             if not stages.before():
                 finished = stages.stopped(store, record)
                 return RunResult(finished, finished.exit_code or 1, None,

@@ -140,6 +140,7 @@ def test_a_schema_linked_from_outside_the_project_is_refused(checked_project: Pa
     assert done.exit_code == 2, done.output
     assert "symlink to a file outside" in done.stderr
     assert _ran(checked_project) == before
+    assert json.loads(brain("runs", "list", "--json").stdout) == []  # refused before a record
 
 
 def test_a_check_module_runs_under_the_runs_limits(checked_project: Path,
