@@ -1,8 +1,9 @@
 """The one exception family; the CLI turns each into a message and an exit code.
 
 Exit codes (DESIGN.md section 7): 0 ok, 1 internal error, 2 invalid input, 3 environment or
-dependency failure, 4 lock/busy timeout, 130 interrupted. `brain run` passes the entry
-point's own exit code through.
+dependency failure, 4 lock/busy timeout, 5 a data check failed (brain.checks), 6 a
+reproduced run's outputs differ from its record (`brain runs reproduce`), 130 interrupted.
+`brain run` passes the entry point's own exit code through.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ EXIT_INTERNAL = 1
 EXIT_INVALID = 2
 EXIT_ENVIRONMENT = 3
 EXIT_BUSY = 4
+EXIT_CHECK_FAILED = 5  # a data check on a run's inputs or outputs failed
+EXIT_DIFFERENT = 6  # `brain runs reproduce`: the outputs differ from the record
 EXIT_INTERRUPTED = 130
 
 

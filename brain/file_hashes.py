@@ -39,3 +39,17 @@ def _sha256(path: Path) -> str:
         for chunk in iter(lambda: handle.read(_HASH_CHUNK), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def file_sizes(root: Path, relative: tuple[str, ...] | list[str]) -> dict[str, int | None]:
+    """Bytes of each declared file under `root` (folders: of their files; None when missing)."""
+    sizes: dict[str, int | None] = {}
+    for name in relative:
+        target = root / name
+        if target.is_file():
+            sizes[name] = target.stat().st_size
+        elif target.is_dir():
+            sizes[name] = sum(p.stat().st_size for p in target.rglob("*") if p.is_file())
+        else:
+            sizes[name] = None
+    return sizes

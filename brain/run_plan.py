@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from brain.params import Value
@@ -56,6 +56,8 @@ class EntrySnapshot:
     kernel: str | None = None  # notebook: the Jupyter kernel (None: python3)
     depends_on: tuple[str, ...] = ()
     metrics: str | None = None
+    # Data checks as validated JSON (brain.spec.data_checks); brain.checks types them.
+    checks: tuple[Mapping[str, Any], ...] = ()
 
 
 class ProjectView(Protocol):

@@ -18,7 +18,7 @@ from brain.errors import InvalidInput
 if TYPE_CHECKING:
     from brain.workspace.index import ProjectEntry, WorkspaceIndex
 
-StepKind = Literal["validate", "setup", "test", "build", "publish", "report"]
+StepKind = Literal["validate", "setup", "checks", "test", "build", "publish", "report"]
 _NULL_SHA = re.compile(r"0{40}(0{24})?")
 _TEST_WORDS = ("test", "tests")
 _REPORT_WORDS = ("report",)
@@ -155,6 +155,13 @@ def _dependency_order(index: WorkspaceIndex, dependencies: dict[str, set[str]]) 
     return order
 
 
+def _checks_before(check: Any, inputs: tuple[str, ...], outputs: tuple[str, ...]) -> bool:
+    from brain.checks import kind_of
+
+    declared = check.as_json()
+    return bool(kind_of(declared).item(declared, inputs, outputs).when == "before")
+
+
 def _project_plan(index: WorkspaceIndex, project: ProjectEntry, reason: str,
                   on_main: bool) -> ProjectPlan:
     from brain.spec.loader import load_project
@@ -168,6 +175,11 @@ def _project_plan(index: WorkspaceIndex, project: ProjectEntry, reason: str,
         return plan  # the validate step fails and says why
     entries = loaded.spec.entry_points
     plan.steps.append(Step("setup"))
+    # Input data checks of every entry point that declares some (`brain check --when
+    # before`); output checks run with the entry points that tests and reports run.
+    plan.steps += [Step("checks", name) for name, entry in entries.items()
+                   if any(_checks_before(check, entry.inputs, entry.outputs)
+                          for check in entry.checks)]
     plan.steps += [Step("test", name) for name in entries if is_test_entry(name)]
     if project.build_enabled:
         plan.steps.append(Step("build"))

@@ -128,7 +128,11 @@ def _run_step(plan: CiPlan, project: ProjectPlan, step: Step, index: str | None)
     if completed.returncode == 0:
         return StepResult(project.key, step, "passed", seconds, _note(step, completed.stdout),
                           output, metrics)
+    from brain.errors import EXIT_CHECK_FAILED
+
     note = f"exit {completed.returncode}"
+    if completed.returncode == EXIT_CHECK_FAILED:
+        note += ": a data check failed"
     return StepResult(project.key, step, "failed", seconds, note, output, metrics)
 
 
@@ -141,7 +145,9 @@ def _argv(step: Step, folder: str, index: str | None) -> list[str]:
         return ["build", "--wheel", folder]
     if step.kind == "publish":
         return ["publish", folder, "--json", *(["--index", index] if index else [])]
-    assert step.entry is not None  # test and report steps name their entry point
+    assert step.entry is not None  # checks, test and report steps name their entry point
+    if step.kind == "checks":
+        return ["check", folder, "-e", step.entry, "--when", "before"]
     # --json: the run record on stdout (its id names the report), the entry's output on stderr.
     return ["run", folder, "-e", step.entry, "--no-setup", "--json"]
 

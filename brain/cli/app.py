@@ -38,6 +38,8 @@ COMMANDS: dict[str, list[tuple[str, str, str]]] = {
     ],
     "Running": [
         ("run", "brain.cli.run_commands:run", "Run an entry point with typed params; record it."),
+        ("check", "brain.cli.check_commands:check",
+         "Run the data checks (pandera, data tests) on the files as they are."),
         ("report", "brain.cli.report_commands:report",
          "Notebook reports with provenance: list, open, index."),
     ],
@@ -117,7 +119,8 @@ class LazyGroup(click.Group):
     epilog="Examples:\n\n\b\n  brain validate\n  brain setup-deps\n"
     "  brain run -e fit-models -P alpha=0.7\n  brain runs list\n\n"
     "Exit codes: 0 ok, 1 internal error, 2 invalid input, 3 environment failure, "
-    "4 busy/lock timeout, 130 interrupted (Ctrl-C), 143/129 terminated (SIGTERM/SIGHUP); "
+    "4 busy/lock timeout, 5 a data check failed, 6 reproduced outputs differ, "
+    "130 interrupted (Ctrl-C), 143/129 terminated (SIGTERM/SIGHUP); "
     "`brain run` passes the entry point's code through.",
 )
 @click.version_option(__version__, "--version", prog_name="brain")

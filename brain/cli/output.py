@@ -128,9 +128,10 @@ def warn(text: str) -> None:
         _write(f"warning: {printable(text)}", err=True)
 
 
-def table(title: str | None, headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    """A table on a terminal; tab-separated columns when piped."""
-    if is_rich():
+def table(title: str | None, headers: Sequence[str], rows: Sequence[Sequence[Any]], *,
+          err: bool = False) -> None:
+    """A table on a terminal; tab-separated columns when piped (on stderr with `err`)."""
+    if is_rich(sys.stderr if err else None):
         from rich.table import Table
 
         grid = Table(title=title, title_justify="left", header_style="bold")
@@ -138,13 +139,13 @@ def table(title: str | None, headers: Sequence[str], rows: Sequence[Sequence[Any
             grid.add_column(header, overflow="fold")
         for row in rows:
             grid.add_row(*(_escape(_cell(cell)) for cell in row))
-        console().print(grid)
+        console(stderr=err).print(grid)
         return
     if title:
-        _write(printable(title))
-    _write("\t".join(headers))
+        _write(printable(title), err=err)
+    _write("\t".join(headers), err=err)
     for row in rows:
-        _write("\t".join(_cell(cell) for cell in row))
+        _write("\t".join(_cell(cell) for cell in row), err=err)
 
 
 def print_error(error: BrainError) -> None:

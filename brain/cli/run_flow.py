@@ -102,6 +102,10 @@ def _execute(plan: RunPlan, *, backend: str, setup: bool, as_json: bool,
     record = result.record
     for warning in record.extra.get("metrics_warnings") or ():
         output.warn(str(warning))
+    if record.extra.get("checks"):
+        from brain.cli.checks_output import show_checks
+
+        show_checks(record.extra["checks"])
     took = f"{(record.duration or 0):.2f}s"
     if result.message:
         output.note(f"run {record.id} {record.status} after {took}: {result.message}")

@@ -63,6 +63,10 @@ def _report_step(step: Step) -> None:
     record = step.record
     if record is None or step.cached:
         return
+    if record.extra.get("checks"):
+        from brain.cli.checks_output import show_checks
+
+        show_checks(record.extra["checks"])
     took = f"{(record.duration or 0):.2f}s"
     if step.message:
         output.note(f"run {record.id} ({step.plan.entry_name}) {record.status} after {took}: "

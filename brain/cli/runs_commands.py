@@ -51,6 +51,7 @@ def runs(ctx: click.Context, /, **filters: Any) -> None:
       brain runs list --project fit-model --status failed
       brain runs show 1a2115042633
       brain runs diff 1a2115042633 1a21150424a7
+      brain runs reproduce 1a2115042633
     """
     if ctx.invoked_subcommand is None:
         ctx.invoke(list_runs, **filters)
@@ -171,6 +172,10 @@ def show(run_id: str, tail: int, as_json: bool) -> None:
         return
     for label, value in _describe(record):
         output.echo(f"{label + ':':<13}{value}")
+    if record.extra.get("checks"):
+        from brain.cli.checks_output import show_checks
+
+        show_checks(record.extra["checks"], err=False)
     if tail == 0:
         return
     for name, path in (("stdout", record.stdout_log), ("stderr", record.stderr_log)):
@@ -218,6 +223,29 @@ def diff(run_a: str, run_b: str, as_json: bool) -> None:
                         for value in (change.old, change.new))
             output.echo(f"  {change.name}: {old} -> {new}")
     output.echo(f"same: {', '.join(result.same()) or 'nothing'}")
+
+
+@runs.command("reproduce")
+@click.argument("run_id", metavar="ID")
+@click.option("--keep", is_flag=True, help="Keep the clean working copy (its path is shown).")
+@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
+def reproduce(run_id: str, keep: bool, as_json: bool) -> None:
+    """Re-create a run from its record alone and compare its outputs with the record.
+
+    Checks out the run's commit into a clean temporary copy (your working tree is never
+    touched), builds its environment from that commit's spec and lock, runs the entry point
+    with the recorded parameters, and compares every declared output's hash. Exit 0 when
+    identical, 6 when outputs differ, the run's own code when it fails, 2 when the record
+    cannot be reproduced (no commit, uncommitted changes, no recorded outputs).
+
+    \b
+    Examples:
+      brain runs reproduce 1a2115042633
+      brain runs reproduce 1a2115042633 --json
+    """
+    from brain.cli.reproduce_output import reproduce_command
+
+    raise SystemExit(reproduce_command(run_id, keep=keep, as_json=as_json))
 
 
 def _describe(record: RunRecord) -> list[tuple[str, str]]:

@@ -91,6 +91,7 @@ def collect_inputs(project: Project) -> RequirementInputs:
     # What the declared entry point types need to run here (papermill for notebooks).
     declared += environment_requirements(
         (entry.type for entry in project.spec.entry_points.values()), declared)
+    declared += _check_requirements(project, declared)
     lines = sorted({_normalise(line) for line in declared})
     files: list[tuple[str, str]] = []
     if python_env.requirements:
@@ -102,6 +103,19 @@ def collect_inputs(project: Project) -> RequirementInputs:
         index_url=index_url, extra_index_urls=extra_index_urls,
         python=python_env.version or default_version(),
     )
+
+
+def _check_requirements(project: Project, declared: list[str]) -> list[str]:
+    """What the declared data checks need (pandera, pytest), only when some are declared."""
+    entries = [entry for entry in project.spec.entry_points.values() if entry.checks]
+    if not entries:
+        return []
+    from brain.checks import check_requirements, declared_checks
+
+    items = [item for entry in entries
+             for item in declared_checks([check.as_json() for check in entry.checks],
+                                         entry.inputs, entry.outputs)]
+    return check_requirements(items, declared)
 
 
 def platform_tag() -> str:

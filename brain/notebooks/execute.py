@@ -142,6 +142,7 @@ def write_provenance(plan: RunPlan, notebook: str, record: RunRecord) -> Noteboo
         "host": record.host,
         "user": record.user,
         "brain": __version__,
+        "checks": list(record.extra.get("checks") or []),  # data checks (brain.checks)
     }
     target = directory / PROVENANCE_NAME
     write_atomic(target, json.dumps(provenance, indent=2, default=str))

@@ -34,6 +34,7 @@ def templates() -> Environment:
 
 def header(provenance: dict[str, Any]) -> str:
     """The provenance header of one report."""
+    from brain.checks.summary import check_rows
     from brain.share.pages import duration, when
 
     found = provenance.get("timings")
@@ -53,7 +54,9 @@ def header(provenance: dict[str, Any]) -> str:
         environment=" · ".join(str(item) for item in (
             environment.get("backend"), identity[:16], environment.get("python")) if item),
         parameters=[(str(name), _shown(value)) for name, value in
-                    (parameters.items() if isinstance(parameters, dict) else ())])
+                    (parameters.items() if isinstance(parameters, dict) else ())],
+        checks=check_rows(provenance.get("checks")))
+
 
 
 def _shown(value: Any) -> str:

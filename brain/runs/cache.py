@@ -76,6 +76,9 @@ def cache_key(plan: RunPlan, environment_identity: str,
         "inputs": hash_files(plan.cwd, plan.inputs),
         "source": source,
     }
+    checks = getattr(plan.project.entry_points.get(plan.entry_name), "checks", ())
+    if checks:  # a changed rule must check the data again (keys of other runs unchanged)
+        payload["checks"] = [dict(check) for check in checks]
     encoded = json.dumps(payload, sort_keys=True, default=str).encode("utf-8")
     return CacheKey(hashlib.sha256(encoded).hexdigest(), source)
 

@@ -16,7 +16,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from brain.envs.select import DEFAULT_BACKEND
 from brain.errors import EXIT_INTERRUPTED, BrainError, EnvironmentFailure, InvalidInput
-from brain.file_hashes import hash_files
+from brain.file_hashes import file_sizes, hash_files
 from brain.run_plan import RUN_DIR_VARIABLE
 
 if TYPE_CHECKING:
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from brain.envs.base import Environment, Progress
     from brain.run_plan import RunPlan
     from brain.runs.app import PortWatcher
+    from brain.runs.checking import RunChecks
     from brain.runs.record import GitState, RunRecord
     from brain.runs.store import RunStore
     from brain.spec.loader import Project
@@ -77,8 +78,12 @@ def execute(
     child once started (a sweep stops its points with it).
     """
     from brain.process import run_live
+    from brain.runs import checking
     from brain.runs.store import RunStore
 
+    checks = checking.declared(plan)
+    if checks:
+        checking.require_backend(plan, backend)
     git = _Background(_git_state, plan.project.root)  # two git processes, run meanwhile
     env, identity = _ready_environment(plan, backend, setup, progress)
     # BRAIN_RUN_DIR: a folder of this run's own (its logs' folder), where runs that share a
@@ -97,6 +102,9 @@ def execute(
         watcher = PortWatcher(plan.port, timeout=start_timeout or DEFAULT_START_TIMEOUT,
                               on_ready=on_ready)
     record = _new_record(plan, env, identity, git.result())
+    # Refuses checks naming files outside the project before the run is recorded.
+    stages = checking.RunChecks(plan, env, checks, variables,
+                                Path(str(record.stdout_log)).parent)
     # A backend may name where the run went (the ray backend: its address and job id).
     details = getattr(env, "record_details", None)
     extra = {**(details(plan.run_id) if details is not None else {}), **(extra or {})}
@@ -106,6 +114,10 @@ def execute(
         if on_started is not None:
             on_started(record)
         try:
+            if not stages.before():
+                finished = stages.stopped(store, record)
+                return RunResult(finished, finished.exit_code or 1, None,
+                                 finished.extra.get("error"))
             code, stopped_by = run_live(
                 invocation.argv, cwd=plan.cwd, env=invocation.env,
                 stdout_log=Path(str(record.stdout_log)), stderr_log=Path(str(record.stderr_log)),
@@ -117,7 +129,7 @@ def execute(
         except BaseException:
             store.finish(record.id, "interrupted", None, time.time())
             raise
-        return _finish(store, plan, record, code, stopped_by, watcher)
+        return _finish(store, plan, record, code, stopped_by, watcher, stages)
 
 
 def _started(watcher: PortWatcher | None,
@@ -135,16 +147,25 @@ def _started(watcher: PortWatcher | None,
 
 
 def _finish(store: RunStore, plan: RunPlan, record: RunRecord, code: int,
-            stopped_by: int | None, watcher: PortWatcher | None) -> RunResult:
-    """Record how the run ended (hashing declared outputs of a success) and say so."""
+            stopped_by: int | None, watcher: PortWatcher | None, stages: RunChecks) -> RunResult:
+    """Record how the run ended (hashing declared outputs of a success, checking them) and
+    say so."""
     status, exit_code, message = _outcome(plan, code, stopped_by, watcher)
+    made = status == "succeeded"  # the entry point itself succeeded: its outputs count
+    if made and not stages.after():
+        status = "failed"
+        exit_code, message = stages.failure()
+        code = exit_code
     if stopped_by is not None and exit_code != EXIT_INTERRUPTED:
         code = exit_code  # SIGTERM/SIGHUP: the record says what brain exits with (143, 129)
     extra: dict[str, Any] = {}
     if message:
         extra["error"] = message
-    if status == "succeeded" and plan.outputs:
+    extra.update(stages.extra())
+    if made and plan.outputs:
+        # Hashed when output checks failed too: the record says which files they refused.
         extra["outputs"] = hash_files(plan.cwd, plan.outputs)
+        extra["output_sizes"] = file_sizes(plan.cwd, plan.outputs)  # `runs reproduce` says how
     declared = getattr(plan.project.entry_points.get(plan.entry_name), "metrics", None)
     if status == "succeeded" and declared:
         extra.update(_metrics(plan, record, declared))

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from brain.spec.loader import Project
     from brain.spec.models import Spec
 
-_FORMAT = 3  # bump when the snapshot's shape changes
+_FORMAT = 4  # bump when the snapshot's shape changes
 
 
 class ProjectSnapshot:

@@ -86,6 +86,7 @@ def create_app(settings: HubSettings) -> FastAPI:
         field_errors,
         has_port_parameter,
         launch_request,
+        read_checks,
         read_summary,
         report_file,
         require_json,
@@ -263,7 +264,8 @@ def create_app(settings: HubSettings) -> FastAPI:
         app_url = base_path(launch.id, root) if launch.app_url or progress.app_url else None
         return {**launch.as_dict(), "phase": phase, "finished": finished,
                 "phases": pages.phase_states(launch.status, phase),
-                "app_url": app_url, "report": report, "restarted_as": restarted.get(launch.id)}
+                "app_url": app_url, "report": report, "restarted_as": restarted.get(launch.id),
+                "checks": read_checks(launch) if finished else []}
 
     @app.get("/api/launches/{launch_id}", response_model=None)
     @requires(Role.VIEWER)
@@ -381,7 +383,8 @@ def create_app(settings: HubSettings) -> FastAPI:
             if finished and report_file(launch) else None
         return HTMLResponse(pages.launch_page(
             launch, read_summary(launch), phase=progress.phase, log=log, roots=roots,
-            report=report, app_running=bool(progress.app_url)))
+            report=report, app_running=bool(progress.app_url),
+            checks=read_checks(launch) if finished else None))
 
     add_file_routes(app, history, accounts)
 

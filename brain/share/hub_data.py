@@ -63,6 +63,23 @@ def read_summary(launch: Launch) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+def read_checks(launch: Launch) -> list[Any]:
+    """The data checks the launch's run recorded (its `result.json`), [] when none."""
+    import json
+
+    try:
+        with Path(launch.log_path).with_name("result.json").open("rb") as handle:
+            data = json.loads(handle.read(_RESULT_CAP))
+    except (OSError, ValueError):
+        return []
+    extra = data.get("extra") if isinstance(data, dict) else None
+    checks = extra.get("checks") if isinstance(extra, dict) else None
+    return checks if isinstance(checks, list) else []
+
+
+_RESULT_CAP = 16_000_000  # bytes of a launch's run record read back
+
+
 def has_port_parameter(prepared: Any) -> bool:
     spec = prepared.project.spec
     return "port" in spec.entry_points[prepared.plan.entry_name].parameters

@@ -226,10 +226,13 @@ def project_page(link: LaunchLink, page: ProjectPage, description: str | None = 
 
 
 def launch_page(launch: Launch, summary: dict[str, Any], *, phase: str | None, log: str,
-                roots: list[str], report: str | None, app_running: bool) -> str:
-    """A launch: what it runs, with which values, how far it got, why it failed."""
+                roots: list[str], report: str | None, app_running: bool,
+                checks: list[Any] | None = None) -> str:
+    """A launch: what it runs, with which values, how far it got, why it failed, and how
+    its data checks went."""
     import time
 
+    from brain.checks.summary import check_rows
     from brain.share.history import FINAL_STATUSES
 
     finished = launch.status in FINAL_STATUSES
@@ -247,7 +250,8 @@ def launch_page(launch: Launch, summary: dict[str, Any], *, phase: str | None, l
         phases=phase_states(launch.status, phase), app_running=app_running and not finished,
         failure=failure_of(launch, log, roots) if finished else None,
         started=when(launch.created_at),
-        duration=duration((launch.ended_at or time.time()) - launch.created_at))
+        duration=duration((launch.ended_at or time.time()) - launch.created_at),
+        checks=check_rows(checks or []))
 
 
 def index_page(launches: list[tuple[Launch, dict[str, Any]]]) -> str:

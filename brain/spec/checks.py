@@ -95,6 +95,7 @@ def check_entry(name: str, entry: EntryPoint, declared: list[str], entry_names: 
         problems += _check_relative(document, (*base, "inputs", index), item)
     for index, item in enumerate(entry.outputs):
         problems += _check_relative(document, (*base, "outputs", index), item)
+    problems += _check_data_checks(entry, document, base)
     if entry.command:
         try:
             names = referenced_names(entry.command)
@@ -117,6 +118,27 @@ def check_entry(name: str, entry: EntryPoint, declared: list[str], entry_names: 
         if normalize_entry_name(dependency) not in known:
             problems.append(_at(document, (*base, "depends_on", index), (
                 f"unknown entry point {dependency!r} (declared: {', '.join(entry_names)})")))
+    return problems
+
+
+def _check_data_checks(entry: EntryPoint, document: Document,
+                       base: tuple[str | int, ...]) -> list[Problem]:
+    """Each declared data check: its kind's own rules, and paths that stay in the project."""
+    from brain.checks import kind_of
+    from brain.checks.table import split_schema
+
+    problems: list[Problem] = []
+    for index, check in enumerate(entry.checks):
+        at: tuple[str | int, ...] = (*base, "checks", index)
+        declared = check.as_json()
+        for problem in kind_of(declared).problems(declared, entry.inputs, entry.outputs):
+            problems.append(_at(document, (*at, problem.field) if problem.field else at,
+                                problem.message))
+        for field, value in (("table", check.table), ("tests", check.tests),
+                             ("schema", split_schema(check.schema_file)[0]
+                              if check.schema_file else None)):
+            if value:
+                problems += _check_relative(document, (*at, field), value)
     return problems
 
 

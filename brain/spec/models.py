@@ -31,6 +31,7 @@ from brain.entry_names import find_declared
 from brain.entry_names import normalize_entry_name as normalize_entry_name
 from brain.entrypoints import BUILTIN, type_names
 from brain.rlang.specifiers import NAME_PATTERN as R_NAME_PATTERN
+from brain.spec.data_checks import DataCheck
 
 # The names grammar (brain.spec.names), re-exported: callers import it from here.
 from brain.spec.names import ENTRY_NAME_PATTERN as ENTRY_NAME_PATTERN
@@ -206,6 +207,9 @@ class EntryPoint(_Model):
     metrics: str | None = Field(
         None, description="A JSON file of numbers the run writes ({\"rmse\": 0.3}), recorded "
         "with the run; relative to the project, or to $BRAIN_RUN_DIR when written there.")
+    checks: tuple[DataCheck, ...] = Field(
+        (), description="Data checks on the inputs (before the run) and outputs (after it): "
+        "a table against a pandera schema, or a pytest module of data tests.")
 
     model_config = ConfigDict(json_schema_extra=lambda schema: add_type_rules(schema))
 

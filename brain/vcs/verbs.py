@@ -188,3 +188,16 @@ def commit_summary(path: Path, commit: str) -> tuple[str, str, float] | None:
     if len(parts) != 3 or not parts[2].isdigit():
         return None
     return parts[0], parts[1], float(parts[2])
+
+
+def clean_copy(repository: Path, destination: Path, commit: str) -> None:
+    """A clean working copy of the local `repository` at `destination`, checked out at
+    `commit` (detached), sharing its objects: nothing of the repository's own work tree
+    (changes, untracked or ignored files) comes along, and nothing in it is touched."""
+    commit = check_ref(commit)
+    git("clone", "--quiet", "--shared", "--no-checkout", "--no-hardlinks", "--",
+        str(repository), str(destination), what="preparing a clean working copy",
+        timeout=GIT_TIMEOUT)
+    git(f"--git-dir={destination / '.git'}", f"--work-tree={destination}",
+        "-c", "advice.detachedHead=false", "checkout", "--quiet", "--detach", commit, "--",
+        what=f"checking out {commit[:12]}", timeout=GIT_TIMEOUT)
