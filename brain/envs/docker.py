@@ -126,7 +126,10 @@ class DockerEnvironment:
         request = {
             "image": image,
             "argv": list(argv),
-            "environment": {**variables, "BRAIN_PROJECT_DIR": APP_DIR},
+            # An app listens on every address of the container's own network: only the
+            # published port (on the host's 127.0.0.1 by default) reaches it.
+            "environment": {**variables, "BRAIN_PROJECT_DIR": APP_DIR,
+                            "BRAIN_APP_HOST": "0.0.0.0"},
             "workdir": APP_DIR,
             "nano_cpus": int(hardware.cpu * 1e9) if hardware.cpu else None,
             "mem_limit": memory_bytes(hardware.memory) if hardware.memory else None,
