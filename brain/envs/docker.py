@@ -308,7 +308,7 @@ class DockerEnvironment:
             raise EnvironmentFailure(
                 f"image build of {self.project.spec.name} failed at "
                 f"{_failure_summary(log, str(error))}",
-                hint=_build_hint(str(error), self.project),
+                hint=_build_hint("\n".join([str(error), *log[-12:]]), self.project),
             ) from None
         except APIError as error:
             raise EnvironmentFailure(f"image build failed: {_reason(error)}",
@@ -364,6 +364,9 @@ def _build_hint(message: str, project: Project) -> str:
                "repository does not exist")
     if any(phrase in lowered for phrase in missing):
         return _BASE_IMAGE_HINT
+    if "env.r" in lowered or "r-base-core" in lowered:
+        return ("check env.r in onebrain.yml: R packages come from the base image's Debian "
+                "r-cran-* packages and from env.r.repos (docs/r.md, In Docker)")
     if "pip" in lowered or "requirements" in lowered:
         return ("check env.python in onebrain.yml; builds use the host's pip index settings "
                 "and CA bundle (BRAIN_DOCKER_CA_BUNDLE)")

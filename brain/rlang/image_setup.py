@@ -139,8 +139,11 @@ def _exact(specifier: str) -> bool:
 
 
 def _candidate(package: str) -> str | None:
-    done = subprocess.run(["apt-cache", "show", "--no-all-versions", package],
-                          capture_output=True, text=True, check=False)
+    try:
+        done = subprocess.run(["apt-cache", "show", "--no-all-versions", package],
+                              capture_output=True, text=True, check=False)
+    except FileNotFoundError:
+        return None  # no apt here: `apt-get update` has said so already
     if done.returncode != 0:
         return None
     for line in done.stdout.splitlines():
@@ -171,8 +174,12 @@ def _name_versions(lines: str | list[str]) -> dict[str, str]:
 
 
 def _run(argv: list[str], environment: dict[str, str], *, capture: bool = False) -> str:
-    done = subprocess.run(argv, env=environment, text=True, check=False,
-                          stdout=subprocess.PIPE if capture else None)
+    try:
+        done = subprocess.run(argv, env=environment, text=True, check=False,
+                              stdout=subprocess.PIPE if capture else None)
+    except FileNotFoundError:
+        raise SystemExit(_fail(f"{argv[0]} is not in the base image: env.r needs a Debian-like "
+                               "base image (apt-get), e.g. python:3.11-slim")) from None
     if done.returncode != 0:
         raise SystemExit(_fail(f"{argv[0]} {argv[1] if len(argv) > 1 else ''} failed "
                                f"(exit {done.returncode})"))

@@ -244,3 +244,17 @@ def test_debian_versions_read_as_r_versions(debian: str, upstream: str) -> None:
     from brain.rlang.image_setup import debian_upstream
 
     assert debian_upstream(debian) == upstream
+
+
+def test_an_r_package_nowhere_to_be_found_fails_the_build_in_one_message(
+        docker_client: Any, make_project: Callable[..., Path], brain: Callable[..., Any]
+) -> None:
+    root = make_project({"onebrain.yml": yaml.safe_dump({
+        "name": "missing-r", "version": "0.1.0", "namespace": NAMESPACE,
+        "entry_points": {"main": {"type": "r", "script": "main.R"}},
+        "env": {"r": {"packages": {"jsonlite": ">=99"}}}}), "main.R": "cat('hi')\n"})
+    result = brain("setup-deps", "--backend", "docker", str(root))
+    assert result.exit_code == 3, result.output
+    assert "env.r.packages: jsonlite not in the base image's distribution" in result.output
+    assert "check env.r in onebrain.yml" in result.output
+    assert docker_client.images.list(name=f"{NAMESPACE}/missing-r") == []
