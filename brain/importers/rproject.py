@@ -232,7 +232,7 @@ def _arguments(tokens: list[tuple[str, str]], start: int
     current: list[tuple[str, str]] = []
     depth = 0
     for token in tokens[start:]:
-        if token == ("punct", "(") :
+        if token == ("punct", "("):
             depth += 1
         elif token == ("punct", ")"):
             if depth == 0:

@@ -35,11 +35,6 @@ _SCRIPTS = (("setup.py", "image_setup.py"), ("specifiers.py", "specifiers.py"),
 ContextItem = tuple[str, bytes | Path]  # a file of the build context: its name, bytes or source
 
 
-def declares_r(project: Project) -> bool:
-    """True when the spec has an `env.r` section."""
-    return project.spec.env.r is not None
-
-
 def dockerfile_lines(project: Project, *, ca_bundle: str | None) -> list[str]:
     """The R steps of the Dockerfile (none without `env.r`)."""
     declared = project.spec.env.r
