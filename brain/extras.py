@@ -19,6 +19,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "hub": ("fastapi", "uvicorn"),
     "publish": ("twine", "hatchling"),
     "ray": ("ray",),
+    "r": ("debian",),
 }
 
 

@@ -151,6 +151,7 @@ PROTOCOL = frozenset({
     "BRAIN_RUN_ID", "BRAIN_PORT", "BRAIN_PROJECT_DIR", "BRAIN_CONTAINER_REQUEST", "BRAIN_DIR",
     "BRAIN_RUN_DIR",  # the run's own folder (outputs, metrics) under .brain/runs/<id>
     "BRAIN_BASE_PATH",  # the path prefix the hub serves an app under
+    "BRAIN_APP_HOST",  # the address an app listens on (0.0.0.0 inside a container)
     "BRAIN_BUILD_FOLDER",  # the build an installer writes (stops leftovers of a killed brain)
     "BRAIN_PARAM_TYPES",  # r entry points: parameter types for brain.R (plus BRAIN_PARAM_<name>)
     "BRAIN_R_LIB", "BRAIN_R_REPOS", "BRAIN_R_PINNED", "BRAIN_R_PACKAGES", "BRAIN_R_CONTRIB",

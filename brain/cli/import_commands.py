@@ -1,5 +1,5 @@
 """`brain import`: an onebrain.yml from an MLflow project, a DVC pipeline, pyproject.toml
-scripts and tasks, or notebooks."""
+scripts and tasks, an R project (DESCRIPTION, install.R, renv.lock, scripts), or notebooks."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from brain.cli import output
 
 @click.command("import")
 @click.argument("path", required=False, type=click.Path(path_type=Path), default=Path("."))
-@click.option("--from", "source", type=click.Choice(["mlproject", "dvc", "pyproject", "notebooks"]),
+@click.option("--from", "source",
+              type=click.Choice(["mlproject", "dvc", "pyproject", "r", "notebooks"]),
               help="What the project is (default: the first found, in this order).")
 @click.option("--dry-run", is_flag=True, help="Print the spec instead of writing it.")
 @click.option("--force", is_flag=True, help="Replace an existing onebrain.yml.")
@@ -22,7 +23,7 @@ def import_project(path: Path, source: str | None, dry_run: bool, force: bool) -
 
     \b
     Examples:
-      brain import                      # MLproject, dvc.yaml, pyproject.toml, notebooks
+      brain import                      # MLproject, dvc.yaml, pyproject.toml, R, notebooks
       brain import ../wine --from mlproject --dry-run
     """
     from brain.errors import InvalidInput

@@ -4,6 +4,7 @@ assembled in memory as a tar, with a content hash that names the image it produc
 Layout of the tar:
   _brain/Dockerfile, _brain/requirements.txt, _brain/dispatcher-requirements.txt,
   _brain/ca-certificates.crt, _brain/src/brain/...   (generated; see brain.envs.dockerfile)
+  _brain/r/..., _brain/r-repo/...                    (env.r; see brain.rlang.image)
   project/...                                        (the project, minus .dockerignore matches)
 
 Times, owners and permissions other than the executable bit are normalised, so the hash and
@@ -103,6 +104,11 @@ def build_context(project: Project, settings: BuildSettings, *, brain_version: s
     if settings.ca_bundle is not None:
         files.append(ContextFile("_brain/ca-certificates.crt",
                                  data=_read_bytes(settings.ca_bundle)))
+    from brain.rlang.image import context_files as r_files
+
+    for name, content in r_files(project):
+        files.append(ContextFile(name, data=content) if isinstance(content, bytes)
+                     else ContextFile(name, source=content))
     env_digest = hashlib.sha256()
     for member in files:
         _feed(env_digest, member)

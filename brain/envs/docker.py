@@ -126,7 +126,10 @@ class DockerEnvironment:
         request = {
             "image": image,
             "argv": list(argv),
-            "environment": {**variables, "BRAIN_PROJECT_DIR": APP_DIR},
+            # An app listens on every address of the container's own network: only the
+            # published port (on the host's 127.0.0.1 by default) reaches it.
+            "environment": {**variables, "BRAIN_PROJECT_DIR": APP_DIR,
+                            "BRAIN_APP_HOST": "0.0.0.0"},
             "workdir": APP_DIR,
             "nano_cpus": int(hardware.cpu * 1e9) if hardware.cpu else None,
             "mem_limit": memory_bytes(hardware.memory) if hardware.memory else None,
@@ -305,7 +308,7 @@ class DockerEnvironment:
             raise EnvironmentFailure(
                 f"image build of {self.project.spec.name} failed at "
                 f"{_failure_summary(log, str(error))}",
-                hint=_build_hint(str(error), self.project),
+                hint=_build_hint("\n".join([str(error), *log[-12:]]), self.project),
             ) from None
         except APIError as error:
             raise EnvironmentFailure(f"image build failed: {_reason(error)}",
@@ -361,6 +364,9 @@ def _build_hint(message: str, project: Project) -> str:
                "repository does not exist")
     if any(phrase in lowered for phrase in missing):
         return _BASE_IMAGE_HINT
+    if "env.r" in lowered or "r-base-core" in lowered:
+        return ("check env.r in onebrain.yml: R packages come from the base image's Debian "
+                "r-cran-* packages and from env.r.repos (docs/r.md, In Docker)")
     if "pip" in lowered or "requirements" in lowered:
         return ("check env.python in onebrain.yml; builds use the host's pip index settings "
                 "and CA bundle (BRAIN_DOCKER_CA_BUNDLE)")

@@ -4,8 +4,9 @@ The Dockerfile is layered from the least to the most often changed input, so a c
 change rebuilds only the last layer:
 
   base image -> build settings (index, CA) -> dispatcher venv -> apt packages
-  -> project dependencies (lock, else requirement lines) -> image settings (ENV, WORKDIR,
-  ENTRYPOINT) -> brain's source -> project code -> provenance labels (added at build time)
+  -> R and its packages (env.r, brain.rlang.image) -> project dependencies (lock, else
+  requirement lines) -> image settings (ENV, WORKDIR, ENTRYPOINT) -> brain's source
+  -> project code -> provenance labels (added at build time)
 
 The build context is assembled by `brain.envs.docker` as a tar with three parts: the
 generated files under `_brain/` (this Dockerfile, requirements, CA bundle, brain's source)
@@ -255,6 +256,9 @@ def dockerfile_text(project: Project, settings: BuildSettings, *, brain_version:
             f"--no-install-recommends {shlex.join(packages)} \\",
             " && rm -rf /var/lib/apt/lists/*",
         ]
+    from brain.rlang.image import dockerfile_lines as r_lines
+
+    out += r_lines(project, ca_bundle=CA_IN_IMAGE if has_ca else None)
     out += [
         "",
         f"# Python dependencies ({LOCK_FILENAME} when present, else env.python).",

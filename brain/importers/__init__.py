@@ -1,7 +1,7 @@
 """`brain import`: an onebrain.yml from another tool's project files (MLflow's MLproject,
-DVC's dvc.yaml, pyproject.toml scripts and tasks, a folder of notebooks). One module per
-source format, each an `Importer` (brain.importers.base); the files read are untrusted:
-bounded, contained, parsed safely."""
+DVC's dvc.yaml, pyproject.toml scripts and tasks, an R project, a folder of notebooks). One
+module per source format, each an `Importer` (brain.importers.base); the files read are
+untrusted: bounded, contained, parsed safely."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ SOURCES: dict[str, str] = {
     "mlproject": "brain.importers.mlproject:MLprojectImporter",
     "dvc": "brain.importers.dvc:DvcImporter",
     "pyproject": "brain.importers.pyproject:PyprojectImporter",
+    "r": "brain.importers.rproject:RImporter",
     "notebooks": "brain.importers.notebooks:NotebooksImporter",
 }
 
@@ -43,8 +44,8 @@ def import_project(root: Path, source: str | None = None) -> Imported:
     if source is not None:
         raise InvalidInput(f"{root}: no {source} project here ({importer(source).looks_for})")
     raise InvalidInput(f"{root}: nothing to import (no MLproject, dvc.yaml, "
-                       "pyproject.toml scripts or notebooks)",
-                       hint="pass --from mlproject|dvc|pyproject|notebooks to say what it is")
+                       "pyproject.toml scripts, R project files or notebooks)",
+                       hint="pass --from mlproject|dvc|pyproject|r|notebooks to say what it is")
 
 
 def spec_text(imported: Imported) -> str:

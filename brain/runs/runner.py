@@ -90,6 +90,8 @@ def execute(
     # project folder at the same time (sweep points) write their files and metrics apart.
     variables = {**plan.variables,
                  RUN_DIR_VARIABLE: str(_log_dir(plan.project.root, plan.run_id))}
+    if plan.port is not None:  # the app's port: a container backend publishes it
+        variables["BRAIN_PORT"] = str(plan.port)
     invocation = env.invocation(list(plan.argv), variables)
     watcher: PortWatcher | None = None
     if plan.port is not None:
