@@ -131,8 +131,7 @@ def add(project: Project, path: Path, *, name: str | None = None, remote: str | 
 def _name_for(location: Path) -> str:
     import re
 
-    stem = location.stem if location.is_file() else location.name
-    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip("-._")[:64]
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", location.name).strip("-._")[:64]
     return cleaned or "data"
 
 

@@ -96,7 +96,15 @@ def execute(
                                "port=N")
         watcher = PortWatcher(plan.port, timeout=start_timeout or DEFAULT_START_TIMEOUT,
                               on_ready=on_ready)
+    data: dict[str, str] | None = None
+    if plan.project.datasets:
+        from brain.data.run_data import before_run
+
+        # Missing input datasets are pulled first; every dataset's version is recorded.
+        data = before_run(plan.project, plan.inputs, progress)
     record = _new_record(plan, env, identity, git.result())
+    if data is not None:
+        record.extra["data"] = data
     # A backend may name where the run went (the ray backend: its address and job id).
     details = getattr(env, "record_details", None)
     extra = {**(details(plan.run_id) if details is not None else {}), **(extra or {})}
@@ -145,6 +153,10 @@ def _finish(store: RunStore, plan: RunPlan, record: RunRecord, code: int,
         extra["error"] = message
     if status == "succeeded" and plan.outputs:
         extra["outputs"] = hash_files(plan.cwd, plan.outputs)
+        if plan.project.datasets:
+            from brain.data.run_data import after_run
+
+            extra["data_written"] = after_run(plan.project, plan.outputs)
     declared = getattr(plan.project.entry_points.get(plan.entry_name), "metrics", None)
     if status == "succeeded" and declared:
         extra.update(_metrics(plan, record, declared))
