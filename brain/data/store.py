@@ -58,10 +58,10 @@ def open_store(root: Path) -> Store:
     from brain.statefs import safe_dir, state_folder
 
     shared = settings.path("BRAIN_DATA_CACHE")
-    objects = safe_dir(shared, *OBJECTS) if shared else state_folder(root, "data", "cache",
-                                                                     *OBJECTS)
+    data = state_folder(root, "data")  # marked: brain's; the folders below are dvc-data's
+    objects = safe_dir(shared or data / "cache", *OBJECTS)
     # The hash state (inode, mtime, size -> md5) spares hashing unchanged files again.
-    state = State(root_dir=str(root), tmp_dir=str(state_folder(root, "data", "state")))
+    state = State(root_dir=str(root), tmp_dir=str(safe_dir(data, "state")))
     # Cache files are written read-only (0444) by dvc-data; checkouts copy (or reflink),
     # never hardlink, so editing a dataset can never edit the cache.
     cache = LocalHashFileDB(LocalFileSystem(), str(objects), hash_name=HASH_NAME,

@@ -64,7 +64,7 @@ def data_project(tmp_path: Path) -> Callable[..., Path]:
     def make(remote: str | None = None, *, name: str = "demo") -> Path:
         root = tmp_path / name
         (root / "data").mkdir(parents=True)
-        remote = remote or "{url: %s}" % (tmp_path / "remote-store")
+        remote = remote or f"{{url: {tmp_path / 'remote-store'}}}"
         (root / "onebrain.yml").write_text(textwrap.dedent(SPEC.format(remote=remote)).lstrip())
         (root / "count.py").write_text(textwrap.dedent(COUNT).lstrip())
         (root / "data" / "train.csv").write_text("x,y\n1,2\n3,4\n")
@@ -90,7 +90,7 @@ def data_sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sshd]:
 def ssh_remote(data_sshd: Sshd, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """An ssh:// remote URL on the test sshd (its keys through BRAIN_SSH_CONFIG)."""
     monkeypatch.setenv("BRAIN_SSH_CONFIG", str(data_sshd.client_config))
-    return "{url: %s}" % data_sshd.url(tmp_path / "ssh-store")
+    return f"{{url: {data_sshd.url(tmp_path / 'ssh-store')}}}"
 
 
 def _free_port() -> int:
