@@ -151,6 +151,11 @@ def checkout(run_id: str, elsewhere: bool) -> None:
     from brain.vcs.sync import checkout_run
 
     (run,) = find_runs(run_id, reconcile=False)
+    versions = run.extra.get("data")
+    if isinstance(versions, dict) and versions and Path(run.project_path).is_dir():
+        from brain.data.run_data import check_restorable
+
+        check_restorable(Path(run.project_path), versions)
     result = checkout_run(run, Path.cwd(), elsewhere=elsewhere)
     verb = "switched to new branch" if result.created else "switched to branch"
     output.success(f"{verb} {result.branch} at {result.commit[:8]} in {result.repository} "
@@ -158,7 +163,6 @@ def checkout(run_id: str, elsewhere: bool) -> None:
     if result.run_was_dirty:
         output.warn(f"run {run.id} ran with uncommitted changes: this is its last commit, "
                     "not exactly the code it ran (use `brain run --commit` next time)")
-    versions = run.extra.get("data")
     if isinstance(versions, dict) and versions:
         from brain.cli.data_progress import transfer_progress
         from brain.data.run_data import restore_run_data

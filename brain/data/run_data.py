@@ -78,3 +78,17 @@ def restore_run_data(project_dir: Path, versions: Mapping[str, object],
         return []
     project = load_project(project_dir)
     return [moved.name for moved in restore_versions(project, wanted, callback)]
+
+
+def check_restorable(project_dir: Path, versions: Mapping[str, object]) -> None:
+    """InvalidInput when putting a run's datasets back would lose changes in no cache
+    (checked before the code is switched, so a refusal changes nothing)."""
+    from brain.data.service import unsaved
+    from brain.errors import InvalidInput
+    from brain.spec.loader import load_project
+
+    lost = unsaved(load_project(project_dir), tuple(str(name) for name in versions))
+    if lost:
+        raise InvalidInput(f"dataset(s) {', '.join(lost)} have changes in no cache; "
+                           "restoring the run's data would lose them",
+                           hint="`brain data add` them first (or move them away)")

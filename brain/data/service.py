@@ -249,6 +249,21 @@ def restore_versions(project: Project, versions: Mapping[str, str],
     return restored
 
 
+def unsaved(project: Project, names: tuple[str, ...]) -> list[str]:
+    """The datasets among `names` whose copy in the project has changes in no cache (a
+    restore would lose them)."""
+    from brain.data.store import current_md5, in_cache
+
+    found = []
+    declared = tuple(name for name in names if name in project.spec.data.datasets)
+    with opened(project.root) as store:
+        for dataset in datasets_of(project.root, project.spec.data, declared):
+            now = current_md5(store, dataset.location)
+            if now is not None and not in_cache(store, now):
+                found.append(dataset.name)
+    return found
+
+
 def _recorded(project: Project, names: tuple[str, ...]
               ) -> Iterator[tuple[TrackedDataset, Pointer]]:
     for dataset in datasets_of(project.root, project.spec.data, names):
