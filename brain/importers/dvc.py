@@ -31,6 +31,7 @@ class DvcImporter(Importer):
             section = data_section(root, [], unmapped)
             if section is None:
                 raise InvalidInput("no dvc.yaml and no .dvc pointer files or remotes to import")
+            spec["entry_points"] = {}
             spec["data"] = section
             return Imported(spec, unmapped, self.name)
         data = read_yaml(root, "dvc.yaml")
