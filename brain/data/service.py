@@ -202,7 +202,7 @@ def _fetch(store: Store, remotes: _Remotes, dataset: TrackedDataset, md5: str,
     from brain.data.store import checkout, in_cache, missing_objects, transfer_objects
 
     copied = 0
-    remote = dataset.remote
+    remote = "the cache"
     if not in_cache(store, md5):
         remote = _remote_name(dataset)
         db = remotes.get(remote)
@@ -214,7 +214,7 @@ def _fetch(store: Store, remotes: _Remotes, dataset: TrackedDataset, md5: str,
                                   "fetched intact (missing on the remote, or damaged there: "
                                   "a copy that does not match its hash is refused)")
     checkout(store, dataset.location, md5, dataset.name, callback=callback)
-    return Moved(dataset.name, remote or "(cache)", copied, True)
+    return Moved(dataset.name, remote, copied, True)
 
 
 def pull_inputs(project: Project, inputs: tuple[str, ...] | None,
