@@ -30,7 +30,7 @@ class _Bytes(Callback):  # type: ignore[misc]  # fsspec ships no types
         if self.size and not self._sized:
             self._sized = True
             self._bar.update(self._task, total=(self._bar.tasks[self._task].total or 0)
-                             + self.size)
+                             + self.size, visible=True)
         if self.value > self._seen:
             self._bar.advance(self._task, self.value - self._seen)
             self._seen = self.value
@@ -43,7 +43,8 @@ class TransferProgress(Callback):  # type: ignore[misc]
         super().__init__()
         self._bar = bar
         self._files = bar.add_task(f"{title}: files", total=None)
-        self._bytes = bar.add_task(f"{title}: bytes", total=0)
+        # Shown once a file reports its size (a local copy by sendfile reports none).
+        self._bytes = bar.add_task(f"{title}: bytes", total=0, visible=False)
 
     def call(self, *args: Any, **kwargs: Any) -> None:
         self._bar.update(self._files, total=self.size, completed=self.value)
