@@ -15,6 +15,7 @@ DISTRIBUTION = "brain-cli"
 
 # extra -> the top-level modules it provides (as pyproject.toml's optional-dependencies say)
 EXTRAS: dict[str, tuple[str, ...]] = {
+    "data": ("dvc_data", "dvc_objects", "sshfs", "s3fs"),
     "docker": ("docker",),
     "hub": ("fastapi", "uvicorn"),
     "publish": ("twine", "hatchling"),

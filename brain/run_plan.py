@@ -79,6 +79,10 @@ class ProjectView(Protocol):
     def variables(self) -> dict[str, str]: ...
     @property
     def entry_points(self) -> dict[str, EntrySnapshot]: ...
+    @property
+    def datasets(self) -> dict[str, str]:
+        """Dataset name -> path in the project (the spec's `data.datasets`)."""
+        ...
 
     def entry_point(self, name: str) -> tuple[str, EntrySnapshot] | None:
         """The entry point whose name matches `name` after normalisation."""

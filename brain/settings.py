@@ -49,6 +49,8 @@ ENVIRONMENT: dict[str, Variable] = {v.name: v for v in (
     Variable("BRAIN_CONFIG", "path", "BRAIN_HOME/config.toml", "The user settings file."),
     Variable("BRAIN_CACHE_DIR", "path", "BRAIN_HOME/cache",
              "Caches: the package cache, fetched repositories, workspace indexes."),
+    Variable("BRAIN_DATA_CACHE", "path", "",
+             "A dataset cache shared by projects (default: each project's .brain/data)."),
     Variable("BRAIN_INDEX_DIR", "path", "BRAIN_HOME/index",
              "The local package index `brain publish` writes."),
     Variable("BRAIN_TEMPLATES_PATH", "paths", "",

@@ -43,6 +43,10 @@ COMMANDS: dict[str, list[tuple[str, str, str]]] = {
         ("report", "brain.cli.report_commands:report",
          "Notebook reports with provenance: list, open, index."),
     ],
+    "Data": [
+        ("data", "brain.cli.data_commands:data",
+         "Datasets outside git: add, push, pull, status."),
+    ],
     "Runs": [
         ("runs", "brain.cli.runs_commands:runs", "The run history: list, show, diff runs."),
     ],

@@ -216,6 +216,8 @@ def diff(run_a: str, run_b: str, as_json: bool) -> None:
         output.echo(f"runs {a} and {b} match in every recorded aspect")
         return
     output.echo(f"runs {a} -> {b} differ in: {', '.join(result.differing())}")
+    if result.changes.get("data"):
+        output.echo(f"data differ: {', '.join(c.name for c in result.changes['data'])}")
     for aspect in result.differing():
         output.echo(f"{aspect}:")
         for change in result.changes[aspect]:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from brain.cli import output
@@ -21,15 +22,29 @@ def set_up_environment(project: Path | None, *, backend: str = "venv", installer
                                  revision=lambda: source_revision(folder))
     with output.progress("setup-deps", quiet=False) as progress:
         result = ensure_environment(target, backend=backend, options=options, progress=progress)
+        pulled = _pull_inputs(folder, progress)
     if as_json:
         from dataclasses import asdict
 
-        output.print_json({"backend": backend, **asdict(result)})
+        output.print_json({"backend": backend, **asdict(result), "pulled": list(pulled)})
     elif result.changed:
         output.success(f"environment ready: {shown_location(result.location)} "
                        f"(identity {result.identity[:12]}, {result.seconds:.1f}s)")
     else:
         output.echo(f"environment up to date: {shown_location(result.location)}")
+
+
+def _pull_inputs(folder: Path, progress: Callable[[str], None]) -> tuple[str, ...]:
+    """The datasets any entry point's inputs need and the project lacks, pulled."""
+    from brain.runs.snapshot import load_snapshot
+
+    project = load_snapshot(folder)
+    if not project.datasets:
+        return ()
+    from brain.data.run_data import pull_missing
+
+    inputs = tuple(path for entry in project.entry_points.values() for path in entry.inputs)
+    return pull_missing(project, inputs, progress)
 
 
 def shown_location(location: str) -> str:

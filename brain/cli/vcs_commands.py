@@ -135,7 +135,8 @@ def sync(message: str | None, merge: bool) -> None:
               help="Switch the repository the run's project is in, even when it is not the "
               "one around the current folder.")
 def checkout(run_id: str, elsewhere: bool) -> None:
-    """Put the code back as it was for a run, on a new branch `brain/run-RUN_ID`.
+    """Put the code back as it was for a run, on a new branch `brain/run-RUN_ID`, and its
+    datasets as the run saw them (from the cache, else their remote).
 
     Refuses when the working tree has uncommitted changes; warns when the run itself had
     uncommitted changes (the branch then holds its last commit, not exactly what it ran).
@@ -150,6 +151,11 @@ def checkout(run_id: str, elsewhere: bool) -> None:
     from brain.vcs.sync import checkout_run
 
     (run,) = find_runs(run_id, reconcile=False)
+    versions = run.extra.get("data")
+    if isinstance(versions, dict) and versions and Path(run.project_path).is_dir():
+        from brain.data.run_data import check_restorable
+
+        check_restorable(Path(run.project_path), versions)
     result = checkout_run(run, Path.cwd(), elsewhere=elsewhere)
     verb = "switched to new branch" if result.created else "switched to branch"
     output.success(f"{verb} {result.branch} at {result.commit[:8]} in {result.repository} "
@@ -157,6 +163,14 @@ def checkout(run_id: str, elsewhere: bool) -> None:
     if result.run_was_dirty:
         output.warn(f"run {run.id} ran with uncommitted changes: this is its last commit, "
                     "not exactly the code it ran (use `brain run --commit` next time)")
+    if isinstance(versions, dict) and versions:
+        from brain.cli.data_progress import transfer_progress
+        from brain.data.run_data import restore_run_data
+
+        with transfer_progress("data") as callback:
+            restored = restore_run_data(Path(run.project_path), versions, callback)
+        if restored:
+            output.success(f"data restored as run {run.id} saw it: {', '.join(restored)}")
 
 
 __all__ = ["checkout", "log", "sync"]

@@ -14,19 +14,30 @@ class DvcImporter(Importer):
     """A DVC pipeline."""
 
     name = "dvc"
-    looks_for = "a dvc.yaml file"
+    looks_for = "a dvc.yaml file or a .dvc folder"
 
     def detect(self, root: Path) -> bool:
-        """A `dvc.yaml` at the top."""
-        return (root / "dvc.yaml").is_file()
+        """A `dvc.yaml` or a `.dvc` folder at the top."""
+        return (root / "dvc.yaml").is_file() or (root / ".dvc").is_dir()
 
     def read(self, root: Path) -> Imported:
-        """The spec of the pipeline at `root`: one entry point per stage."""
+        """The spec of the project at `root`: one entry point per stage, its `.dvc` files,
+        stage outs and remotes as `data:`."""
+        from brain.importers.dvc_data import data_section
+
+        unmapped: list[str] = []
+        if not (root / "dvc.yaml").is_file():
+            spec = spec_head(root, None)
+            section = data_section(root, [], unmapped)
+            if section is None:
+                raise InvalidInput("no dvc.yaml and no .dvc pointer files or remotes to import")
+            spec["entry_points"] = {}
+            spec["data"] = section
+            return Imported(spec, unmapped, self.name)
         data = read_yaml(root, "dvc.yaml")
         stages = data.get("stages")
         if not isinstance(stages, dict) or not stages:
             raise InvalidInput("dvc.yaml declares no stages")
-        unmapped: list[str] = []
         spec = spec_head(root, None)
         entries: dict[str, Any] = {}
         produced: dict[str, str] = {}  # an output path -> the stage writing it
@@ -42,12 +53,30 @@ class DvcImporter(Importer):
         if not entries:
             raise InvalidInput("no stage of dvc.yaml could be imported")
         spec["entry_points"] = entries
+        outs = [out for name, stage in entries.items() for out in stage.get("outputs", ())
+                if out in _cached_outs(stages.get(name))]
+        section = data_section(root, outs, unmapped)
+        if section is not None:
+            spec["data"] = section
         if (root / "params.yaml").is_file():
             unmapped.append("params.yaml: the scripts read it themselves, as under DVC; it is "
                             "an input of the stages that use it (editing it reruns them)")
         for key in sorted(set(data) - {"stages"}):
             unmapped.append(f"{key}: DVC's, no brain equivalent")
         return Imported(spec, unmapped, self.name)
+
+
+def _cached_outs(stage: Any) -> set[str]:
+    """The `outs` of a stage that DVC caches (not `cache: false`), as written."""
+    found: set[str] = set()
+    for item in stage.get("outs", ()) if isinstance(stage, dict) else ():
+        if isinstance(item, str):
+            found.add(item)
+        elif isinstance(item, dict) and len(item) == 1:
+            path, options = next(iter(item.items()))
+            if not (isinstance(options, dict) and options.get("cache") is False):
+                found.add(str(path))
+    return found
 
 
 def _stage(name: str, stage: dict[str, Any], produced: dict[str, str],

@@ -2,8 +2,9 @@
 
 Aspects, in the order a reader asks about them: code (commit, dirty, branch, remote),
 parameters (per name), environment (identity, Python, backend), command, project (spec,
-version, path), inputs and outputs (content hashes from `record.extra`, when the runner put
-them there), the metrics each reported, and how each run ended.
+version, path), data (dataset versions, brain.data), inputs and outputs (content hashes
+from `record.extra`, when the runner put them there), the metrics each reported, and how
+each run ended.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from typing import Any
 
 from brain.runs.record import RunRecord
 
-ASPECTS = ("code", "parameters", "environment", "command", "project", "inputs", "outputs",
-           "metrics", "exit")
+ASPECTS = ("code", "parameters", "environment", "command", "project", "data", "inputs",
+           "outputs", "metrics", "exit")
 ABSENT = "(absent)"  # the value shown for a name only one run has
 
 
@@ -89,6 +90,8 @@ def diff_runs(a: RunRecord, b: RunRecord) -> RunDiff:
             "spec_hash": lambda r: r.spec_hash,
             "project_path": lambda r: r.project_path,
         }),
+        # Dataset versions (brain.data): those the run saw, and those it wrote.
+        "data": _mapping(_versions(a), _versions(b)),
         "inputs": _mapping(file_hashes(a.extra.get("inputs")), file_hashes(b.extra.get("inputs"))),
         "outputs": _mapping(file_hashes(a.extra.get("outputs")),
                             file_hashes(b.extra.get("outputs"))),
@@ -117,6 +120,16 @@ def file_hashes(value: Any) -> dict[str, Any]:
             elif isinstance(item, str):
                 hashes[item] = None
     return hashes
+
+
+def _versions(record: RunRecord) -> dict[str, Any]:
+    """Dataset name -> md5 from the record's `data`, and `name (written)` from what it wrote."""
+    versions: dict[str, Any] = {}
+    for key, suffix in (("data", ""), ("data_written", " (written)")):
+        found = record.extra.get(key)
+        if isinstance(found, dict):
+            versions.update({f"{name}{suffix}": md5 for name, md5 in found.items()})
+    return versions
 
 
 def _fields(a: RunRecord, b: RunRecord, getters: dict[str, Any]) -> list[Change]:

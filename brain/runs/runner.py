@@ -103,10 +103,18 @@ def execute(
                                "port=N")
         watcher = PortWatcher(plan.port, timeout=start_timeout or DEFAULT_START_TIMEOUT,
                               on_ready=on_ready)
+    data: dict[str, str] | None = None
+    if plan.project.datasets:
+        from brain.data.run_data import before_run
+
+        # Missing input datasets are pulled first; every dataset's version is recorded.
+        data = before_run(plan.project, plan.inputs, progress)
     record = _new_record(plan, env, identity, git.result())
     # Refuses checks naming files outside the project before the run is recorded.
     stages = checking.RunChecks(plan, env, checks, variables,
                                 Path(str(record.stdout_log)).parent)
+    if data is not None:
+        record.extra["data"] = data
     # A backend may name where the run went (the ray backend: its address and job id).
     details = getattr(env, "record_details", None)
     extra = {**(details(plan.run_id) if details is not None else {}), **(extra or {})}
@@ -168,6 +176,10 @@ def _finish(store: RunStore, plan: RunPlan, record: RunRecord, code: int,
         # Hashed when output checks failed too: the record says which files they refused.
         extra["outputs"] = hash_files(plan.cwd, plan.outputs)
         extra["output_sizes"] = file_sizes(plan.cwd, plan.outputs)  # `runs reproduce` says how
+        if plan.project.datasets and status == "succeeded":
+            from brain.data.run_data import after_run
+
+            extra["data_written"] = after_run(plan.project, plan.outputs)
     declared = getattr(plan.project.entry_points.get(plan.entry_name), "metrics", None)
     if status == "succeeded" and declared:
         extra.update(_metrics(plan, record, declared))

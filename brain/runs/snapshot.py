@@ -42,6 +42,8 @@ class ProjectSnapshot:
         self.variables: dict[str, str] = dict(data["variables"])
         self.entry_points: dict[str, EntrySnapshot] = {
             name: _entry(entry) for name, entry in data["entry_points"].items()}
+        # Dataset name -> path (brain.data): what a run records the versions of.
+        self.datasets: dict[str, str] = dict(data.get("datasets", {}))
         if project is not None:
             self.__dict__["project"] = project  # already loaded: no second validation
 
@@ -125,6 +127,7 @@ def _data_of(project: Project) -> dict[str, Any]:
         "variables": dict(spec.env.variables),
         "entry_points": {name: entry.model_dump(mode="json", include=kept)
                          for name, entry in spec.entry_points.items()},
+        "datasets": {name: dataset.path for name, dataset in spec.data.datasets.items()},
     }
 
 

@@ -32,6 +32,7 @@ from brain.entry_names import normalize_entry_name as normalize_entry_name
 from brain.entrypoints import BUILTIN, type_names
 from brain.rlang.specifiers import NAME_PATTERN as R_NAME_PATTERN
 from brain.spec.data_checks import DataCheck
+from brain.spec.data_models import DataSection
 
 # The names grammar (brain.spec.names), re-exported: callers import it from here.
 from brain.spec.names import ENTRY_NAME_PATTERN as ENTRY_NAME_PATTERN
@@ -364,6 +365,10 @@ class Spec(_Model):
         json_schema_extra={"propertyNames": {"pattern": ENTRY_NAME_PATTERN}})
     env: Env = Field(default_factory=Env)
     hardware: Hardware = Field(default_factory=Hardware)
+    data: DataSection = Field(
+        default_factory=DataSection,
+        description="Datasets kept out of git (pointer files in git, bytes in a cache and on "
+        "a remote) and the remotes holding them; see docs/data.md.")
 
     model_config = ConfigDict(
         json_schema_extra=lambda schema: add_tag_alias(schema),

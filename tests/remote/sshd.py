@@ -116,6 +116,7 @@ def private_sshd(folder: Path) -> Iterator[Sshd]:
         AllowTcpForwarding yes
         X11Forwarding no
         PrintMotd no
+        Subsystem sftp internal-sftp
         LogLevel ERROR
         """))
     known_hosts = folder / "known_hosts"
