@@ -45,6 +45,9 @@ KEYS: dict[str, Key] = {
         # docs/sharing.md).
         Key("ray_address", False,
             "Ray cluster (dashboard) address for --backend ray, e.g. http://HEAD:8265."),
+        Key("mlflow_tracking_uri", False,
+            "MLflow tracking server every `brain run` logs an MLflow run to, e.g. "
+            "http://127.0.0.1:5000 (MLFLOW_TRACKING_URI wins when set)."),
         Key("hub_timeout", False, "Wall-clock seconds a hub launch may run (default 1800)."),
         Key("hub_cpu_seconds", False, "CPU seconds per process of a hub launch (default 1800)."),
         Key("hub_memory", False, "Memory a hub launch may use, e.g. 2GiB (default 2GiB)."),
@@ -225,6 +228,10 @@ def _checked(key: Key, value: Any, *, where: str) -> str | list[str]:
 def _checked_value(key: Key, value: str) -> str:
     if key.name in ("index_url", "extra_index_urls"):
         return check_index_url(value, setting=key.name)
+    if key.name == "mlflow_tracking_uri" and not value.startswith(("http://", "https://")):
+        raise InvalidInput(f"mlflow_tracking_uri {value!r} is not an http(s) URL",
+                           hint="brain links runs through a tracking server's REST API, "
+                           "e.g. http://127.0.0.1:5000")
     if key.name in ("hub_memory", "hub_file_size", "hub_log_size"):
         parse_size(value, setting=key.name)
     elif key.name in ("hub_timeout", "hub_cpu_seconds", "hub_processes", "hub_app_idle"):

@@ -22,7 +22,7 @@ PROTOCOL = settings.PROTOCOL
 def test_every_variable_brain_mentions_is_declared() -> None:
     mentioned = set()
     for source in (REPO / "brain").rglob("*.py"):
-        mentioned |= set(re.findall(r"\bBRAIN_[A-Z][A-Z_]*[A-Z]\b", source.read_text()))
+        mentioned |= set(re.findall(r"\b(?:BRAIN|MLFLOW)_[A-Z][A-Z_]*[A-Z]\b", source.read_text()))
     assert mentioned - PROTOCOL - set(settings.ENVIRONMENT) == set()
     assert all(variable.help.endswith(".") for variable in settings.ENVIRONMENT.values())
 

@@ -9,6 +9,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from brain.cli import output
+from brain.cli.run_notes import ended, note_mlflow, note_mlflow_end
 
 if TYPE_CHECKING:
     from brain.runs.pipeline import PipelineResult, Step
@@ -25,6 +26,7 @@ def run_steps(plans: list[RunPlan], *, backend: str, setup: bool, force: bool,
 
     def started(plan: RunPlan, record: RunRecord) -> None:
         output.note(f"run {record.id}: {plan.entry_name} ({plan.entry_type}): {plan.command}")
+        note_mlflow(record)
 
     def cached(plan: RunPlan, earlier: RunRecord) -> None:
         output.note(f"{plan.entry_name} is up to date: its outputs come from run {earlier.id} "
@@ -63,10 +65,13 @@ def _report_step(step: Step) -> None:
     record = step.record
     if record is None or step.cached:
         return
+    note_mlflow_end(record)
     took = f"{(record.duration or 0):.2f}s"
     if step.message:
         output.note(f"run {record.id} ({step.plan.entry_name}) {record.status} after {took}: "
               f"{step.message}")
+    elif record.status == "interrupted":
+        output.note(f"run {record.id} ({step.plan.entry_name}) {ended(record)} after {took}")
     else:
         output.note(f"run {record.id} ({step.plan.entry_name}) {record.status} after {took} "
               f"(exit {record.exit_code})")

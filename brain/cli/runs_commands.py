@@ -260,6 +260,12 @@ def _describe(record: RunRecord) -> list[tuple[str, str]]:
         rows.append(("sweep", record.sweep))
     if record.extra.get("ray"):
         rows.append(("ray", _value(record.extra["ray"])))
+    linked = record.extra.get("mlflow")
+    if isinstance(linked, dict):
+        rows.append(("mlflow", f"run {linked.get('run_id')} {linked.get('url')}"
+                     if linked.get("linked") else f"not linked: {linked.get('error')}"))
+        if linked.get("end_error"):
+            rows.append(("mlflow warning", f"not ended: {linked['end_error']}"))
     return rows
 
 
