@@ -265,28 +265,31 @@ def _save(settings: dict[str, str | list[str]]) -> None:
 
 @dataclass(frozen=True)
 class Shown:
-    """One setting as `brain config list` shows it."""
+    """One setting as `brain config list` shows it. `key` is what `brain config get/set`
+    takes (a config file key) or the environment variable's name."""
 
-    name: str
+    key: str
     value: Any
     source: Literal["default", "env", "config file"]
     kind: str
-    help: str
+    meaning: str
+    set_with: str  # how a person changes it
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return {"name": self.name, "value": self.value, "source": self.source,
-                "kind": self.kind, "help": self.help}
+        """JSON-ready form: the table's columns (key, value, source, meaning), kind, set_with."""
+        return {"key": self.key, "value": self.value, "source": self.source,
+                "meaning": self.meaning, "kind": self.kind, "set_with": self.set_with}
 
 
 def describe() -> list[Shown]:
-    """Every setting: the config file's keys, then the BRAIN_* environment variables
+    """Every setting: the config file's keys, then the environment variables
     (brain.settings), with the value in force and where it came from (secrets never shown)."""
     from brain import settings
 
     stored = load_settings()
     shown = [Shown(key.name, stored.get(key.name), "config file" if key.name in stored
-                   else "default", "list" if key.is_list else "text", key.help)
+                   else "default", "list" if key.is_list else "text", key.help,
+                   f"brain config set {key.name} VALUE{' ...' if key.is_list else ''}")
              for key in KEYS.values()]
     locations = {"BRAIN_HOME": paths.brain_home, "BRAIN_STORE": paths.store_path,
                  "BRAIN_CONFIG": paths.config_path, "BRAIN_CACHE_DIR": paths.cache_dir,
@@ -299,5 +302,6 @@ def describe() -> list[Shown]:
         resolved = locations.get(variable.name)
         default = str(resolved()) if resolved is not None else variable.default
         shown.append(Shown(variable.name, value if is_set else default,
-                           "env" if is_set else "default", variable.kind, variable.help))
+                           "env" if is_set else "default", variable.kind, variable.help,
+                           f"export {variable.name}=VALUE"))
     return shown
