@@ -1,6 +1,7 @@
 """Every YAML example in README.md and docs/*.md is a spec `brain validate` and the JSON
-schema accept, so the documentation cannot drift from what brain reads. A fragment (no `name:`) is checked inside the
-smallest spec around it; files the example names (scripts, notebooks) are created empty."""
+schema accept, so the documentation cannot drift from what brain reads. A fragment (no
+`name:`) is checked inside the smallest spec around it; files the example names (scripts,
+notebooks) are created empty."""
 
 from __future__ import annotations
 
