@@ -173,14 +173,18 @@ class _Client:
     def __init__(self, uri: str) -> None:
         from urllib.parse import urlsplit
 
-        parts = urlsplit(uri)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        try:
+            parts = urlsplit(uri)
+            port = parts.port  # ValueError when not a number
+            usable = parts.scheme in ("http", "https") and bool(parts.hostname)
+        except ValueError:  # e.g. an unclosed IPv6 bracket
+            usable = False
+        if not usable or parts.hostname is None:
             raise LinkFailure(f"{shown_uri(uri)} is not an http(s) tracking server (brain links "
                               "runs only through a server's REST API)")
         self._headers = {"Content-Type": "application/json", **request_auth(uri)}
-        netloc = parts.hostname if parts.port is None else f"{parts.hostname}:{parts.port}"
-        if ":" in parts.hostname:  # an IPv6 literal keeps its brackets
-            netloc = f"[{parts.hostname}]" + (f":{parts.port}" if parts.port else "")
+        host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname  # IPv6
+        netloc = host if port is None else f"{host}:{port}"
         self._base = f"{parts.scheme}://{netloc}{parts.path.rstrip('/')}/api/2.0/mlflow/"
 
     def experiment_id(self, name: str) -> str:

@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from brain.runs.store import RunStore
 from tests.conftest import Result
@@ -215,3 +217,42 @@ def test_the_setting_takes_only_http_urls(brain: Callable[..., Result]) -> None:
     result = brain("config", "set", "mlflow_tracking_uri", "file:///tmp/mlruns")
     assert result.exit_code == 2
     assert "mlflow_tracking_uri 'file:///tmp/mlruns' is not an http(s) URL" in result.stderr
+
+
+@pytest.mark.parametrize("uri", ["http://127.0.0.1:notaport", "http://", "databricks",
+                                 "http://[::1", "ftp://127.0.0.1/"])
+def test_odd_tracking_uris_leave_the_run_unlinked(brain: Callable[..., Result],
+                                                  make_project: Callable[..., Path],
+                                                  monkeypatch, uri: str) -> None:
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    root = make_project({"onebrain.yml": "name: plain\nversion: 0.1.0\nentry_points:\n"
+                         "  main: {type: bash, command: 'echo hi'}\n"})
+    result = brain("run", str(root), "-e", "main")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "hi\n"
+    assert RunStore().list()[0].extra["mlflow"]["linked"] is False
+
+
+def test_the_authorization_header_is_what_mlflow_sends(monkeypatch) -> None:
+    from brain.runs.mlflow_link import request_auth
+
+    for name in ("MLFLOW_TRACKING_TOKEN", "MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)
+    assert request_auth("http://127.0.0.1:5000") == {}
+    assert request_auth("http://ada:p%40ss@127.0.0.1:5000") == {
+        "Authorization": "Basic YWRhOnBAc3M="}  # base64 of ada:p@ss
+    monkeypatch.setenv("MLFLOW_TRACKING_USERNAME", "bob")
+    monkeypatch.setenv("MLFLOW_TRACKING_PASSWORD", "pw")
+    assert request_auth("http://127.0.0.1:5000") == {"Authorization": "Basic Ym9iOnB3"}
+    monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", "t0ken")
+    assert request_auth("http://127.0.0.1:5000") == {"Authorization": "Bearer t0ken"}
+
+
+@given(st.text(max_size=60) | st.from_regex(r"https?://[^\s]{0,40}", fullmatch=True))
+def test_any_tracking_uri_is_usable_or_one_link_failure(uri: str) -> None:
+    from brain.runs.mlflow_link import LinkFailure, _Client
+
+    try:
+        _Client(uri)
+    except LinkFailure as failure:
+        assert "is not an http(s) tracking server" in str(failure)
