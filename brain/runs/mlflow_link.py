@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from brain.runs.record import RunRecord
 
-TRACKING_URI = "MLFLOW_TRACKING_URI"
-SETTING = "mlflow_tracking_uri"
+from brain.runs.mlflow_config import TRACKING_URI
+
 # brain's outcome -> MLflow's RunStatus.
 STATUSES = {"succeeded": "FINISHED", "failed": "FAILED", "interrupted": "KILLED"}
 _BATCH = 100  # params or tags per log-batch request (the server's limit)
@@ -64,25 +64,6 @@ class MlflowRun:
         """The run record's `mlflow` entry."""
         return {"linked": True, "run_id": self.run_id, "experiment_id": self.experiment_id,
                 "tracking_uri": self.shown_uri, "url": self.url}
-
-
-def configured_uri() -> str | None:
-    """The tracking URI in force: MLFLOW_TRACKING_URI, else the `mlflow_tracking_uri`
-    setting; None when neither is set."""
-    from brain import paths, settings
-
-    found = settings.text(TRACKING_URI)
-    if found:
-        return found
-    try:  # most runs have no such setting: skip parsing the file (brain run stays light)
-        if SETTING.encode() not in paths.config_path().read_bytes():
-            return None
-    except OSError:
-        return None
-    from brain.config import get_setting
-
-    value = get_setting(SETTING)
-    return value.strip() or None if isinstance(value, str) else None
 
 
 def shown_uri(uri: str) -> str:

@@ -133,11 +133,13 @@ def _start_link(record: RunRecord) -> tuple[MlflowRun | None, dict[str, Any] | N
     """The MLflow run of `record` when a tracking server is configured (brain.runs.mlflow_link)
     and the record's `mlflow` entry: linked, or not linked and why; (None, None) when no
     tracking server is configured."""
-    from brain.runs import mlflow_link
+    from brain.runs.mlflow_config import configured_uri
 
-    uri = mlflow_link.configured_uri()
+    uri = configured_uri()
     if uri is None:
         return None, None
+    from brain.runs import mlflow_link
+
     try:
         run = mlflow_link.start_run(uri, record)
     except mlflow_link.LinkFailure as error:
