@@ -86,7 +86,7 @@ def _exit(code: int) -> NoReturn:
 
 def _execute(plan: RunPlan, *, backend: str, setup: bool, as_json: bool,
              start_timeout: float) -> RunResult:
-    from brain.cli.run_notes import ended, note_mlflow, note_mlflow_end
+    from brain.cli.run_notes import note_mlflow, note_mlflow_end, stopped_app
     from brain.runs.runner import execute
 
     def started(record: RunRecord) -> None:
@@ -108,8 +108,8 @@ def _execute(plan: RunPlan, *, backend: str, setup: bool, as_json: bool,
     took = f"{(record.duration or 0):.2f}s"
     if result.message:
         output.note(f"run {record.id} {record.status} after {took}: {result.message}")
-    elif record.status == "interrupted":
-        output.note(f"run {record.id} {ended(record)} after {took}")
+    elif stopped_app(record):
+        output.note(f"run {record.id} stopped after {took}")
     else:
         output.note(f"run {record.id} {record.status} after {took} (exit {record.exit_code})")
     return result

@@ -31,10 +31,7 @@ def note_mlflow_end(record: RunRecord) -> None:
                     f"{linked['end_error']}")
 
 
-def ended(record: RunRecord) -> str:
-    """How a finished run ended, in words: `succeeded`, `failed (exit 2)`, `stopped` (an app
-    or a run stopped with Ctrl-C has no exit code worth showing)."""
-    if record.status == "interrupted":
-        return "stopped" if record.exit_code in (None, 0, 130, -2) else \
-            f"stopped (exit {record.exit_code})"
-    return f"{record.status} (exit {record.exit_code})"
+def stopped_app(record: RunRecord) -> bool:
+    """True for an app (a server) stopped with Ctrl-C or a signal: how apps end, so brain says
+    `stopped` rather than the server's own exit code."""
+    return record.status == "interrupted" and record.extra.get("port") is not None

@@ -9,7 +9,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from brain.cli import output
-from brain.cli.run_notes import ended, note_mlflow, note_mlflow_end
+from brain.cli.run_notes import note_mlflow, note_mlflow_end, stopped_app
 
 if TYPE_CHECKING:
     from brain.runs.pipeline import PipelineResult, Step
@@ -70,8 +70,8 @@ def _report_step(step: Step) -> None:
     if step.message:
         output.note(f"run {record.id} ({step.plan.entry_name}) {record.status} after {took}: "
               f"{step.message}")
-    elif record.status == "interrupted":
-        output.note(f"run {record.id} ({step.plan.entry_name}) {ended(record)} after {took}")
+    elif stopped_app(record):
+        output.note(f"run {record.id} ({step.plan.entry_name}) stopped after {took}")
     else:
         output.note(f"run {record.id} ({step.plan.entry_name}) {record.status} after {took} "
               f"(exit {record.exit_code})")

@@ -174,7 +174,7 @@ def test_ctrl_c_ends_the_mlflow_run_as_killed(project: Path, mlflow_server: str,
     assert process.returncode == 130, err
     record = RunStore().list()[0]
     assert record.status == "interrupted"
-    assert f"run {record.id} stopped after" in err
+    assert f"run {record.id} interrupted after" in err
     found = mlflow_run(mlflow_server, record.extra["mlflow"]["run_id"])
     assert found["info"]["status"] == "KILLED"
     assert found["metrics"] == {"started": 1}
