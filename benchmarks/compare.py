@@ -10,7 +10,7 @@ answer the same question about the same folder. Rows (brain vs peer, target):
   brain setup-deps (no-op)     vs uv sync                                    <= 2x uv sync
   brain setup-deps (new env)   vs uv sync, uv sync --compile-bytecode        (bytecode cost)
   docker code-only rebuild     vs hand-written layered Dockerfile, BuildKit  <= 1.2x
-  mlflow run (wine example)    only with --mlflow (installs mlflow in a throwaway venv)
+  mlflow run, dvc repro        benchmarks/bench_peers.py (the real tools, test-only venvs)
 
 Each row runs its commands interleaved (A B A B ...) so machine noise hits all alike, and
 prints medians of wall time and of CPU time (user + system of the process tree: steadier on a
@@ -274,9 +274,8 @@ def main() -> None:
                     print_row(mode, row)
         if skipped:
             print(f"\ndocker rebuild skipped: {skipped}")
-        print("mlflow run skipped: it needs mlflow, scikit-learn and pandas (~400 MB) in a "
-              "throwaway venv and the wine data set; see the issue for the figures measured "
-              "by hand")
+        print("mlflow run and dvc repro: benchmarks/bench_peers.py (installs the real tools "
+              "in test-only venvs)")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

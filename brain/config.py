@@ -45,6 +45,9 @@ KEYS: dict[str, Key] = {
         # docs/sharing.md).
         Key("ray_address", False,
             "Ray cluster (dashboard) address for --backend ray, e.g. http://HEAD:8265."),
+        Key("mlflow_tracking_uri", False,
+            "MLflow tracking server every `brain run` logs an MLflow run to, e.g. "
+            "http://127.0.0.1:5000 (MLFLOW_TRACKING_URI wins when set)."),
         Key("hub_timeout", False, "Wall-clock seconds a hub launch may run (default 1800)."),
         Key("hub_cpu_seconds", False, "CPU seconds per process of a hub launch (default 1800)."),
         Key("hub_memory", False, "Memory a hub launch may use, e.g. 2GiB (default 2GiB)."),
@@ -225,6 +228,10 @@ def _checked(key: Key, value: Any, *, where: str) -> str | list[str]:
 def _checked_value(key: Key, value: str) -> str:
     if key.name in ("index_url", "extra_index_urls"):
         return check_index_url(value, setting=key.name)
+    if key.name == "mlflow_tracking_uri" and not value.startswith(("http://", "https://")):
+        raise InvalidInput(f"mlflow_tracking_uri {value!r} is not an http(s) URL",
+                           hint="brain links runs through a tracking server's REST API, "
+                           "e.g. http://127.0.0.1:5000")
     if key.name in ("hub_memory", "hub_file_size", "hub_log_size"):
         parse_size(value, setting=key.name)
     elif key.name in ("hub_timeout", "hub_cpu_seconds", "hub_processes", "hub_app_idle"):
@@ -258,28 +265,31 @@ def _save(settings: dict[str, str | list[str]]) -> None:
 
 @dataclass(frozen=True)
 class Shown:
-    """One setting as `brain config list` shows it."""
+    """One setting as `brain config list` shows it. `key` is what `brain config get/set`
+    takes (a config file key) or the environment variable's name."""
 
-    name: str
+    key: str
     value: Any
     source: Literal["default", "env", "config file"]
     kind: str
-    help: str
+    meaning: str
+    set_with: str  # how a person changes it
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-ready form."""
-        return {"name": self.name, "value": self.value, "source": self.source,
-                "kind": self.kind, "help": self.help}
+        """JSON-ready form: the table's columns (key, value, source, meaning), kind, set_with."""
+        return {"key": self.key, "value": self.value, "source": self.source,
+                "meaning": self.meaning, "kind": self.kind, "set_with": self.set_with}
 
 
 def describe() -> list[Shown]:
-    """Every setting: the config file's keys, then the BRAIN_* environment variables
+    """Every setting: the config file's keys, then the environment variables
     (brain.settings), with the value in force and where it came from (secrets never shown)."""
     from brain import settings
 
     stored = load_settings()
     shown = [Shown(key.name, stored.get(key.name), "config file" if key.name in stored
-                   else "default", "list" if key.is_list else "text", key.help)
+                   else "default", "list" if key.is_list else "text", key.help,
+                   f"brain config set {key.name} VALUE{' ...' if key.is_list else ''}")
              for key in KEYS.values()]
     locations = {"BRAIN_HOME": paths.brain_home, "BRAIN_STORE": paths.store_path,
                  "BRAIN_CONFIG": paths.config_path, "BRAIN_CACHE_DIR": paths.cache_dir,
@@ -292,5 +302,6 @@ def describe() -> list[Shown]:
         resolved = locations.get(variable.name)
         default = str(resolved()) if resolved is not None else variable.default
         shown.append(Shown(variable.name, value if is_set else default,
-                           "env" if is_set else "default", variable.kind, variable.help))
+                           "env" if is_set else "default", variable.kind, variable.help,
+                           f"export {variable.name}=VALUE"))
     return shown

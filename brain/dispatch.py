@@ -111,7 +111,7 @@ def describe(project: Project, entry_name: str | None = None) -> str:
 
 
 def _describe_entry(name: str, entry: EntryPoint, *, is_default: bool) -> list[str]:
-    from brain.params import format_value
+    from brain.params import format_default, format_value
 
     head = f"  {_cli_name(name)} ({entry.type})" + ("  [default]" if is_default else "")
     lines = [head]
@@ -126,7 +126,8 @@ def _describe_entry(name: str, entry: EntryPoint, *, is_default: bool) -> list[s
             low = "" if param.min is None else f"{param.min:g}"
             high = "" if param.max is None else f"{param.max:g}"
             kind += f" [{low}..{high}]"
-        default = "required" if param.default is None else f"default {format_value(param.default)}"
+        default = ("required" if param.default is None
+                   else f"default {format_default(param.default)}")
         text = f"      -P {param_name.ljust(width)}  {kind}, {default}"
         lines.append(text + (f": {param.help}" if param.help else ""))
     return lines
@@ -141,13 +142,14 @@ def _cli_name(name: str) -> str:
 def _example_value(entry: EntryPoint, name: str) -> str:
     import shlex
 
-    from brain.params import format_value
+    from brain.params import format_default
 
     param = entry.parameters[name]
     if param.default is not None:
-        return shlex.quote(format_value(param.default))
+        return shlex.quote(format_default(param.default))
     return {"int": "1", "float": "0.5", "bool": "true", "date": "2024-01-01",
-            "path": "data.csv", "uri": "s3://bucket/key"}.get(param.type, "VALUE")
+            "path": "data.csv", "uri": "s3://bucket/key", "json": "'[1, 2]'"}.get(
+                param.type, "VALUE")
 
 
 def _default_entry(project: Project) -> str | None:

@@ -18,6 +18,29 @@ from typing import Any, Protocol
 from brain.errors import InvalidInput
 
 Value = str | int | float | bool | date
+_JSON_LIMIT = 1_000_000  # characters of a json value (the cap every rendered value has)
+
+
+class JsonValue(str):
+    """A `json` parameter's value: its JSON text (a str, so commands, records and caches
+    handle it as text); `parsed` is what a notebook receives (a list, a dict, null, ...)."""
+
+    __slots__ = ()
+
+    @property
+    def parsed(self) -> Any:
+        """The value itself."""
+        import json
+
+        return json.loads(self)
+
+
+def plain(value: Value) -> Any:
+    """A typed value in JSON-ready form: numbers, booleans and text as such, a json value
+    parsed, dates as ISO text."""
+    if isinstance(value, JsonValue):
+        return value.parsed
+    return value if isinstance(value, (bool, int, float, str)) else format_value(value)
 
 _TRUE = {"true", "yes", "y", "1", "on"}
 _FALSE = {"false", "no", "n", "0", "off"}
@@ -29,7 +52,7 @@ class Parameter(Protocol):
     @property
     def type(self) -> str: ...
     @property
-    def default(self) -> Value | None: ...
+    def default(self) -> Value | list[Any] | dict[str, Any] | None: ...
     @property
     def min(self) -> float | None: ...
     @property
@@ -49,6 +72,12 @@ class ParameterError(ValueError):
 def coerce(param: Parameter, raw: Any) -> Value:
     """Turn `raw` (text from -P, or a YAML default) into the parameter's typed value."""
     kind = param.type
+    if kind == "json":
+        return _json(raw)
+    if isinstance(raw, (list, tuple, dict)):  # a YAML default: only json takes those
+        shape = "a mapping" if isinstance(raw, dict) else "a list"
+        raise ParameterError(f"expected {_EXPECTED.get(kind, 'one of the choices')}, got {shape} "
+                             "(only type json takes lists and mappings)")
     if kind == "choice":
         return _choice(param, raw)
     if isinstance(raw, bool) and kind not in ("bool", "str"):
@@ -79,6 +108,15 @@ def format_value(value: Value) -> str:
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
+
+
+def format_default(value: Value | list[Any] | dict[str, Any]) -> str:
+    """A declared default as text (a json default's list or mapping as JSON)."""
+    if isinstance(value, (list, dict)):
+        import json
+
+        return json.dumps(value)
+    return format_value(value)
 
 
 def parse_assignments(pairs: Iterable[str]) -> dict[str, str]:
@@ -146,7 +184,37 @@ _EXPECTED = {
     "path": "a relative path",
     "uri": "a URI",
     "str": "text",
+    "json": "JSON (a list, an object, a number, \"text\" in quotes, true, false or null)",
 }
+
+
+def _json(raw: Any) -> JsonValue:
+    """JSON text from -P (or a default written as text), or a YAML list/mapping/scalar
+    default; stored as compact JSON text."""
+    import json
+
+    if isinstance(raw, str):
+        if len(raw) > _JSON_LIMIT:
+            raise ParameterError(f"a json value may be at most {_JSON_LIMIT:,} characters")
+        try:
+            raw = json.loads(raw, parse_constant=_no_constant)
+        except (ValueError, RecursionError):
+            raise ParameterError(f"expected {_EXPECTED['json']}, got {_shown(raw)}") from None
+    try:
+        text = json.dumps(raw, allow_nan=False, ensure_ascii=False, separators=(",", ":"))
+    except (TypeError, ValueError, RecursionError):
+        raise ParameterError(f"expected {_EXPECTED['json']}, got {_shown(repr(raw))}") from None
+    if len(text) > _JSON_LIMIT:
+        raise ParameterError(f"a json value may be at most {_JSON_LIMIT:,} characters")
+    return JsonValue(text)
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _shown(text: str) -> str:
+    return repr(text if len(text) <= 60 else text[:57] + "...")
 
 
 def _int(raw: Any) -> int:

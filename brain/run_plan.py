@@ -113,7 +113,6 @@ class RunPlan:
 
     def parameters_json(self) -> dict[str, object]:
         """The typed values in JSON-ready form (dates as ISO text)."""
-        from brain.params import format_value
+        from brain.params import plain
 
-        return {name: value if isinstance(value, (bool, int, float, str)) else format_value(value)
-                for name, value in self.parameters.items()}
+        return {name: plain(value) for name, value in self.parameters.items()}

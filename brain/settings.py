@@ -2,7 +2,8 @@
 its default and what it means, and one error for a bad value.
 
 Two sources: `BRAIN_*` environment variables (machine and session settings, listed in
-ENVIRONMENT) and the user file `config.toml` (keys declared in brain.config.KEYS, written by
+ENVIRONMENT with MLflow's own `MLFLOW_TRACKING_*`, which brain reads as MLflow does) and
+the user file `config.toml` (keys declared in brain.config.KEYS, written by
 `brain config set`). Locations (`BRAIN_HOME`, `BRAIN_STORE`, ...) are declared here and
 resolved by brain.paths. `brain config list` shows them all with where each value came from
 (brain.config.describe).
@@ -88,6 +89,19 @@ ENVIRONMENT: dict[str, Variable] = {v.name: v for v in (
              "`brain ci run --since` when not given: the base ref (empty = every project)."),
     Variable("BRAIN_CI_BRANCH", "text", "",
              "`brain ci run --branch` when not given (default: the checked-out branch)."),
+    Variable("BRAIN_MLFLOW_TIMEOUT", "seconds", "10",
+             "How long each request to the MLflow tracking server may take."),
+    # MLflow's own variables, read as MLflow reads them (docs/mlflow.md).
+    Variable("MLFLOW_TRACKING_URI", "text", "",
+             "An MLflow tracking server (http/https): every `brain run` starts an MLflow run "
+             "there and hands it to the entry point (default: the mlflow_tracking_uri "
+             "setting)."),
+    Variable("MLFLOW_TRACKING_TOKEN", "secret", "",
+             "Bearer token sent to the MLflow tracking server."),
+    Variable("MLFLOW_TRACKING_USERNAME", "text", "",
+             "User name sent to the MLflow tracking server (with MLFLOW_TRACKING_PASSWORD)."),
+    Variable("MLFLOW_TRACKING_PASSWORD", "secret", "",
+             "Password sent to the MLflow tracking server."),
 )}
 
 
@@ -157,4 +171,5 @@ PROTOCOL = frozenset({
     "BRAIN_BUILD_FOLDER",  # the build an installer writes (stops leftovers of a killed brain)
     "BRAIN_PARAM_TYPES",  # r entry points: parameter types for brain.R (plus BRAIN_PARAM_<name>)
     "BRAIN_R_LIB", "BRAIN_R_REPOS", "BRAIN_R_PINNED", "BRAIN_R_PACKAGES", "BRAIN_R_CONTRIB",
+    "MLFLOW_RUN_ID", "MLFLOW_EXPERIMENT_ID",  # the MLflow run brain started (mlflow_link)
 })

@@ -22,7 +22,7 @@ PROTOCOL = settings.PROTOCOL
 def test_every_variable_brain_mentions_is_declared() -> None:
     mentioned = set()
     for source in (REPO / "brain").rglob("*.py"):
-        mentioned |= set(re.findall(r"\bBRAIN_[A-Z][A-Z_]*[A-Z]\b", source.read_text()))
+        mentioned |= set(re.findall(r"\b(?:BRAIN|MLFLOW)_[A-Z][A-Z_]*[A-Z]\b", source.read_text()))
     assert mentioned - PROTOCOL - set(settings.ENVIRONMENT) == set()
     assert all(variable.help.endswith(".") for variable in settings.ENVIRONMENT.values())
 
@@ -71,17 +71,39 @@ def test_config_list_shows_every_setting_with_its_source(brain, monkeypatch,
     monkeypatch.setenv("BRAIN_HUB_SECRET", "s3cret")
     assert brain("config", "set", "index_url", "https://mirror.example/simple").exit_code == 0
     listed = json.loads(brain("config", "list", "--json").stdout)
-    by_name = {item["name"]: item for item in listed["all"]}
+    by_name = {item["key"]: item for item in listed["settings"]}
     assert set(by_name) >= set(settings.ENVIRONMENT) | {"index_url", "publish_index"}
     assert by_name["index_url"]["source"] == "config file"
-    assert by_name["BRAIN_LOCK_TIMEOUT"] | {"help": ""} == {
-        "name": "BRAIN_LOCK_TIMEOUT", "value": "5", "source": "env", "kind": "seconds",
-        "help": ""}
+    assert by_name["BRAIN_LOCK_TIMEOUT"] | {"meaning": ""} == {
+        "key": "BRAIN_LOCK_TIMEOUT", "value": "5", "source": "env", "kind": "seconds",
+        "meaning": "", "set_with": "export BRAIN_LOCK_TIMEOUT=VALUE"}
     assert by_name["BRAIN_STORE_TIMEOUT"]["source"] == "default"
     assert by_name["BRAIN_HUB_SECRET"]["value"] == "(set)"
     text = brain("config", "list").stdout
     assert "s3cret" not in text and "s3cret" not in json.dumps(listed)
     assert "BRAIN_DOCKER_NETWORK" in text and "Network mode of image builds." in text
+
+
+def test_config_list_json_keys_are_the_table_columns_and_what_config_set_takes(
+        brain, isolated: Path) -> None:
+    from brain.config import KEYS
+
+    listed = json.loads(brain("config", "list", "--json").stdout)
+    assert set(listed) == {"file", "settings"}
+    header = brain("config", "list").stdout.splitlines()[1].split("\t")
+    for item in listed["settings"]:
+        assert list(item) == [*header, "kind", "set_with"]  # key, value, source, meaning
+    file_keys = [item for item in listed["settings"] if item["set_with"].startswith("brain")]
+    assert [item["key"] for item in file_keys] == list(KEYS)
+    for item in file_keys:  # every key listed is one `config get` and `config set` accept
+        assert brain("config", "get", item["key"]).exit_code == 0
+        assert item["set_with"].startswith(f"brain config set {item['key']} VALUE")
+    assert brain("config", "set", "publish_index", "/tmp/index").exit_code == 0
+    again = json.loads(brain("config", "list", "--json").stdout)
+    assert {item["key"]: item for item in again["settings"]}["publish_index"] | {
+        "meaning": ""} == {"key": "publish_index", "value": "/tmp/index", "source": "config file",
+                           "meaning": "", "kind": "text",
+                           "set_with": "brain config set publish_index VALUE"}
 
 
 @given(st.text(max_size=20))

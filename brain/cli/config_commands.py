@@ -28,15 +28,17 @@ def config(ctx: click.Context) -> None:
 def list_settings(as_json: bool = False) -> None:
     """Every setting brain reads: the config file's keys and the BRAIN_* environment
     variables, with the value in force, where it came from (default, env, config file) and
-    what it means."""
-    from brain.config import config_path, describe, load_settings
+    what it means. --json: {"file", "settings": [{"key", "value", "source", "meaning",
+    "kind", "set_with"}]}, `key` as `brain config get/set` take it."""
+    from brain.config import config_path, describe
 
     shown = describe()
     if as_json:
-        output.print_json({"file": str(config_path()), "settings": load_settings(),
-                           "all": [item.as_dict() for item in shown]})
+        # One object per setting, named like the table's columns (docs/settings.md).
+        output.print_json({"file": str(config_path()),
+                           "settings": [item.as_dict() for item in shown]})
         return
-    rows = [[item.name, _shown(item.value), item.source, item.help] for item in shown]
+    rows = [[item.key, _shown(item.value), item.source, item.meaning] for item in shown]
     output.table(f"Settings ({config_path()})", ["key", "value", "source", "meaning"], rows)
 
 

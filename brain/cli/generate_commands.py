@@ -76,6 +76,7 @@ def generate(directory: Path | None, template: str | None, source: str | None, r
         from brain.scaffold.questions import choose_project_identity
 
         copy = choose_project_identity(directory, given, ask)
+        chosen_name = copy.name
         result = generate_from_project(
             source, copy.target, ref=ref, force=force, git=not no_git, name=copy.name,
             namespace=copy.namespace, description=copy.description, author=copy.author)
@@ -86,11 +87,16 @@ def generate(directory: Path | None, template: str | None, source: str | None, r
         from brain.scaffold.questions import choose_template
 
         chosen = choose_template(directory, given, ask)
+        chosen_name = chosen.answers.name
         if trust:
             _announce_hooks(chosen.template, planned_hooks(chosen.template, chosen.answers))
         result = generate_from_template(chosen.template, chosen.answers, chosen.target,
                                         force=force, trust=trust, git=not no_git)
-    _report(result, as_json)
+    # A folder name that is not a valid project name gave its name (Bad_Name -> bad_name):
+    # say so, or the spec's name surprises later.
+    folder = directory.resolve().name if directory is not None else None
+    renamed = folder if folder is not None and name is None and chosen_name != folder else None
+    _report(result, as_json, renamed_from=renamed, name=chosen_name)
 
 
 @click.command()
@@ -167,7 +173,8 @@ def _announce_hooks(template: Template, hooks: list[list[str]]) -> None:
         output.echo(f"  $ {shlex.join(hook)}", err=True)
 
 
-def _report(result: GenerateResult, as_json: bool) -> None:
+def _report(result: GenerateResult, as_json: bool, *, renamed_from: str | None = None,
+            name: str = "") -> None:
     import os
     import shlex
 
@@ -190,6 +197,9 @@ def _report(result: GenerateResult, as_json: bool) -> None:
               else f"project {result.origin['name']}")
     commit = f", commit {result.commit[:7]}" if result.commit else ""
     output.success(f"created {where} from {origin} ({len(result.files)} files{commit})")
+    if renamed_from is not None:
+        output.echo(f"project name: {name} (the folder name {renamed_from!r} is not a valid "
+                    "name; --name sets another)")
     for path in result.replaced:
         output.echo(f"  replaced {os.path.relpath(path)}")
     output.echo("next:")

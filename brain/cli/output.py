@@ -129,14 +129,18 @@ def warn(text: str) -> None:
 
 
 def table(title: str | None, headers: Sequence[str], rows: Sequence[Sequence[Any]], *,
-          err: bool = False) -> None:
-    """A table on a terminal; tab-separated columns when piped (on stderr with `err`)."""
+          err: bool = False, no_wrap: Sequence[str] = ()) -> None:
+    """A table on a terminal; tab-separated columns when piped (on stderr with `err`). Columns
+    named in `no_wrap` (run ids, which people copy) are never wrapped or cut; the others fold."""
     if is_rich(sys.stderr if err else None):
         from rich.table import Table
 
         grid = Table(title=title, title_justify="left", header_style="bold")
         for header in headers:
-            grid.add_column(header, overflow="fold")
+            keep = header in no_wrap
+            grid.add_column(header, overflow="ignore" if keep else "fold", no_wrap=keep,
+                            min_width=max((len(_cell(row[headers.index(header)]))
+                                           for row in rows), default=0) if keep else None)
         for row in rows:
             grid.add_row(*(_escape(_cell(cell)) for cell in row))
         console(stderr=err).print(grid)
@@ -146,6 +150,18 @@ def table(title: str | None, headers: Sequence[str], rows: Sequence[Sequence[Any
     _write("\t".join(headers), err=err)
     for row in rows:
         _write("\t".join(_cell(cell) for cell in row), err=err)
+
+
+def short_run_ids(ids: Sequence[str]) -> dict[str, str]:
+    """Run ids as tables show them: on a terminal each one's shortest unique prefix (at
+    least 8 characters, like git's short hashes); piped, the full ids scripts compare."""
+    if not is_rich():
+        return {run_id: run_id for run_id in ids}
+    from brain.runs.run_ids import short_ids
+    from brain.runs.store import RunStore
+
+    with RunStore() as store:
+        return short_ids(ids, store.neighbours)
 
 
 def print_error(error: BrainError) -> None:

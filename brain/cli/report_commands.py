@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from brain.cli import output
+from brain.cli.output import short_run_ids
 
 _project_option = click.option(
     "-p", "--path", "project", type=click.Path(path_type=Path), metavar="PROJECT",
@@ -52,13 +53,14 @@ def list_reports(as_json: bool, project: Path | None) -> None:
         output.echo("no reports yet: run a notebook entry point with `brain run -e NAME`")
         return
     rows: list[list[Any]] = []
+    short = short_run_ids([found.run_id for found in reports])
     for found in reports:
         commit = (found.commit or "")[:12] + ("+dirty" if found.dirty else "")
-        rows.append([found.run_id, _when(found.started_at), found.entry_point, found.status,
+        rows.append([short[found.run_id], _when(found.started_at), found.entry_point, found.status,
                      commit or "-", _parameters(found.parameters),
                      str(found.html) if found.html else "-"])
     output.table(None, ["run", "started", "entry", "status", "commit", "parameters", "html"],
-                 rows)
+                 rows, no_wrap=("run",))
 
 
 @report.command("open")

@@ -86,10 +86,12 @@ def _exit(code: int) -> NoReturn:
 
 def _execute(plan: RunPlan, *, backend: str, setup: bool, as_json: bool,
              start_timeout: float) -> RunResult:
+    from brain.cli.run_notes import note_mlflow, note_mlflow_end, stopped_app
     from brain.runs.runner import execute
 
     def started(record: RunRecord) -> None:
         output.note(f"run {record.id}: {plan.entry_name} ({plan.entry_type}): {plan.command}")
+        note_mlflow(record)
 
     def ready(url: str) -> None:
         output.note(f"{plan.entry_name} is up at {url} (Ctrl-C to stop)")
@@ -106,9 +108,12 @@ def _execute(plan: RunPlan, *, backend: str, setup: bool, as_json: bool,
         from brain.cli.checks_output import show_checks
 
         show_checks(record.extra["checks"])
+    note_mlflow_end(record)
     took = f"{(record.duration or 0):.2f}s"
     if result.message:
         output.note(f"run {record.id} {record.status} after {took}: {result.message}")
+    elif stopped_app(record):
+        output.note(f"run {record.id} stopped after {took}")
     else:
         output.note(f"run {record.id} {record.status} after {took} (exit {record.exit_code})")
     return result

@@ -9,6 +9,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from brain.cli import output
+from brain.cli.run_notes import note_mlflow, note_mlflow_end, stopped_app
 
 if TYPE_CHECKING:
     from brain.runs.pipeline import PipelineResult, Step
@@ -25,6 +26,7 @@ def run_steps(plans: list[RunPlan], *, backend: str, setup: bool, force: bool,
 
     def started(plan: RunPlan, record: RunRecord) -> None:
         output.note(f"run {record.id}: {plan.entry_name} ({plan.entry_type}): {plan.command}")
+        note_mlflow(record)
 
     def cached(plan: RunPlan, earlier: RunRecord) -> None:
         output.note(f"{plan.entry_name} is up to date: its outputs come from run {earlier.id} "
@@ -67,10 +69,13 @@ def _report_step(step: Step) -> None:
         from brain.cli.checks_output import show_checks
 
         show_checks(record.extra["checks"])
+    note_mlflow_end(record)
     took = f"{(record.duration or 0):.2f}s"
     if step.message:
         output.note(f"run {record.id} ({step.plan.entry_name}) {record.status} after {took}: "
               f"{step.message}")
+    elif stopped_app(record):
+        output.note(f"run {record.id} ({step.plan.entry_name}) stopped after {took}")
     else:
         output.note(f"run {record.id} ({step.plan.entry_name}) {record.status} after {took} "
               f"(exit {record.exit_code})")

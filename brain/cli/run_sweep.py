@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import IO, TYPE_CHECKING, cast
 
 from brain.cli import output
+from brain.cli.run_notes import note_mlflow, note_mlflow_end
 
 if TYPE_CHECKING:
     from brain.run_plan import RunPlan
@@ -36,6 +37,7 @@ def run_sweep_command(project: ProjectSnapshot, entry: str | None, given: Mappin
 
     def started(record: RunRecord) -> None:
         output.note(f"run {record.id}: {_point(record.parameters, sweep.names)}")
+        note_mlflow(record)
 
     def sink(plan: RunPlan) -> IO[str] | None:
         if at_once == 1 and not as_json:
@@ -49,6 +51,7 @@ def run_sweep_command(project: ProjectSnapshot, entry: str | None, given: Mappin
     for record in records:
         for warning in record.extra.get("metrics_warnings") or ():
             output.warn(f"run {record.id}: {warning}")
+        note_mlflow_end(record)
     if as_json:
         output.print_json({"sweep": sweep.id, "runs": [record.as_dict() for record in records]})
     else:

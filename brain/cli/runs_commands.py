@@ -84,17 +84,18 @@ def list_runs(project: str | None, namespace: str | None, entry: str | None,
         output.echo("No runs match these filters." if filtered else
                     "No runs recorded yet: `brain run -e ENTRY` records one.", err=True)
         return
+    short = output.short_run_ids([record.id for record in records])
     if output.is_rich():
-        _terminal_table(records)
+        _terminal_table(records, short)
         return
     output.table(None, ("ID", "STARTED", "PROJECT", "ENTRY", "STATUS", "EXIT", "DURATION",
                         "COMMIT", "PARAMETERS"),
-                 [(r.id, _when(r.started_at), f"{r.namespace}/{r.project}", r.entry_point,
+                 [(short[r.id], _when(r.started_at), f"{r.namespace}/{r.project}", r.entry_point,
                    r.status, r.exit_code, _duration(r.duration), _commit(r),
                    _shorten(_parameters(r.parameters), _PARAMETERS_WIDTH)) for r in records])
 
 
-def _terminal_table(records: list[RunRecord]) -> None:
+def _terminal_table(records: list[RunRecord], short: dict[str, str]) -> None:
     """The list for humans: every column, shorter cells, and long ones wrapped over several
     lines so the table fits the terminal; ids never wrap (`brain runs show` takes them)."""
     import shutil
@@ -104,7 +105,7 @@ def _terminal_table(records: list[RunRecord]) -> None:
     from rich.table import Table
 
     columns: list[tuple[str, list[str]]] = [
-        ("ID", [r.id for r in records]),
+        ("ID", [short[r.id] for r in records]),  # shortest unique prefixes, like git
         ("STARTED", [_when(r.started_at, short=True) for r in records]),
         ("PROJECT", [_project(r) for r in records]),
         ("ENTRY", [r.entry_point for r in records]),
@@ -290,6 +291,12 @@ def _describe(record: RunRecord) -> list[tuple[str, str]]:
         rows.append(("sweep", record.sweep))
     if record.extra.get("ray"):
         rows.append(("ray", _value(record.extra["ray"])))
+    linked = record.extra.get("mlflow")
+    if isinstance(linked, dict):
+        rows.append(("mlflow", f"run {linked.get('run_id')} {linked.get('url')}"
+                     if linked.get("linked") else f"not linked: {linked.get('error')}"))
+        if linked.get("end_error"):
+            rows.append(("mlflow warning", f"not ended: {linked['end_error']}"))
     return rows
 
 

@@ -140,12 +140,19 @@ def launch(url: str, as_json: bool, events_fd: int | None, checkout: Path | None
     raise SystemExit(result.exit_code)
 
 
+# A launch's phases (brain.share.launch) as people follow them; `done` is said by the end line.
+_PHASE_WORDS = {"fetching": "[1/3] fetching the project at its commit",
+                "environment": "[2/3] setting up its environment",
+                "running": "[3/3] running it"}
+
+
 def _rendered(event: object) -> list[str]:
     """The lines a person reads for a launch event."""
     from brain.share import events
 
     if isinstance(event, events.Phase):
-        return [f"phase {event.name}"]
+        words = _PHASE_WORDS.get(event.name)
+        return [words] if words else []
     if isinstance(event, events.Setup):
         return [f"setup: {event.text}"]
     if isinstance(event, events.RunStarted):

@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from brain.cli import output
+from brain.cli.output import short_run_ids
 from brain.errors import InvalidInput
 
 
@@ -44,6 +45,7 @@ def log(project: str | None, limit: int, as_json: bool) -> None:
         output.echo(f"no commits or runs yet for {key or folder}", err=True)
         return
     rows = []
+    short = short_run_ids([item.id for item in items if item.kind != "commit"])
     for item in items:
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(item.time))
         if item.kind == "commit":
@@ -52,8 +54,9 @@ def log(project: str | None, limit: int, as_json: bool) -> None:
             code = item.detail["code"]
             exit_code = item.detail["exit_code"]
             status = f" (exit {exit_code})" if exit_code not in (None, 0) else ""
-            rows.append([when, "run", item.id, item.who, f"{item.title}{status} @ {code}"])
-    output.table(None, ["when", "what", "id", "who", "summary"], rows)
+            rows.append([when, "run", short[item.id], item.who,
+                         f"{item.title}{status} @ {code}"])
+    output.table(None, ["when", "what", "id", "who", "summary"], rows, no_wrap=("id",))
 
 
 def _target(project: str | None) -> tuple[Path, str | None]:

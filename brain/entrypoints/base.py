@@ -85,6 +85,7 @@ class EntryType(ABC):
     schema_rule: ClassVar[dict[str, object] | None] = None
     long_running: ClassVar[bool] = False  # runs until stopped: never a prerequisite
     produces_report: ClassVar[bool] = False  # after_run leaves a report
+    json_parameters: ClassVar[bool] = False  # takes `type: json` parameters (parsed values)
     # How the rendered `command` is read: by `bash -c` (True) or split like `shlex.split`
     # (False); the renderer checks every value lands as data in that reading.
     bash_command: ClassVar[bool] = False

@@ -23,6 +23,7 @@ class NotebookEntry(EntryType):
     fields = frozenset({"notebook", "kernel"})
     schema_rule: ClassVar[dict[str, object] | None] = {"required": ["notebook"]}
     produces_report = True
+    json_parameters = True  # papermill injects lists, dicts and null as such
     # Pinned versions that install from wheels on Python 3.11, added to the environment (and
     # so to its identity and lock) only when a notebook entry point is declared.
     requirements: ClassVar[Mapping[str, str]] = {

@@ -69,12 +69,11 @@ def notebook_command(
 
 
 def parameters_json(values: Mapping[str, Value]) -> dict[str, Any]:
-    """Typed values as the notebook receives them: numbers and booleans as such, dates as
-    ISO text (what a `parameters` cell holds as its default)."""
-    from brain.params import format_value
+    """Typed values as the notebook receives them: numbers and booleans as such, json values
+    parsed (lists, dicts, null), dates as ISO text (what a `parameters` cell holds)."""
+    from brain.params import plain
 
-    return {name: value if isinstance(value, (bool, int, float, str)) else format_value(value)
-            for name, value in values.items()}
+    return {name: plain(value) for name, value in values.items()}
 
 
 def check_notebook(plan: RunPlan, notebook: str | None) -> None:

@@ -80,9 +80,9 @@ def find_report(project_root: Path, run_id: str) -> Report:
         raise InvalidInput(f"no report of run {run_id!r} in {reports_root(project_root)}",
                            hint="`brain report list` shows the reports of this project")
     if len(matches) > 1:
-        raise InvalidInput(f"run id {run_id!r} is ambiguous: it matches "
-                           f"{', '.join(report.run_id for report in matches[:10])}",
-                           hint="type more characters of the id")
+        from brain.runs.run_ids import ambiguous
+
+        raise ambiguous(wanted, [report.run_id for report in matches], len(matches))
     return matches[0]
 
 

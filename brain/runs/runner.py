@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from brain.run_plan import RunPlan
     from brain.runs.app import PortWatcher
     from brain.runs.checking import RunChecks
+    from brain.runs.mlflow_link import MlflowRun
     from brain.runs.record import GitState, RunRecord
     from brain.runs.store import RunStore
     from brain.spec.loader import Project
@@ -92,7 +93,6 @@ def execute(
                  RUN_DIR_VARIABLE: str(_log_dir(plan.project.root, plan.run_id))}
     if plan.port is not None:  # the app's port: a container backend publishes it
         variables["BRAIN_PORT"] = str(plan.port)
-    invocation = env.invocation(list(plan.argv), variables)
     watcher: PortWatcher | None = None
     if plan.port is not None:
         from brain.runs.app import DEFAULT_START_TIMEOUT, PortWatcher, port_answers
@@ -119,6 +119,11 @@ def execute(
     details = getattr(env, "record_details", None)
     extra = {**(details(plan.run_id) if details is not None else {}), **(extra or {})}
     record = replace(record, origin=origin, extra={**record.extra, **extra})
+    link, linked = _start_link(record)
+    if linked is not None:
+        record = replace(record, extra={**record.extra, "mlflow": linked})
+    invocation = env.invocation(list(plan.argv), {**variables, **(
+        link.variables() if link is not None else {})})
     with RunStore() as store:
         store.insert(record)
         if on_started is not None:
@@ -134,12 +139,49 @@ def execute(
                 on_start=_started(watcher, on_process), stdout=stdout,
             )
         except BrainError as error:
-            store.finish(record.id, "failed", 127, time.time(), extra={"error": error.message})
+            ended = time.time()
+            store.finish(record.id, "failed", 127, ended, extra={
+                "error": error.message, **_end_link(link, record, "failed", ended)})
             raise
         except BaseException:
-            store.finish(record.id, "interrupted", None, time.time())
+            ended = time.time()
+            store.finish(record.id, "interrupted", None, ended,
+                         extra=_end_link(link, record, "interrupted", ended))
             raise
-        return _finish(store, plan, record, code, stopped_by, watcher, stages)
+        return _finish(store, plan, record, code, stopped_by, watcher, stages, link)
+
+
+def _start_link(record: RunRecord) -> tuple[MlflowRun | None, dict[str, Any] | None]:
+    """The MLflow run of `record` when a tracking server is configured (brain.runs.mlflow_link)
+    and the record's `mlflow` entry: linked, or not linked and why; (None, None) when no
+    tracking server is configured."""
+    from brain.runs.mlflow_config import configured_uri
+
+    uri = configured_uri()
+    if uri is None:
+        return None, None
+    from brain.runs import mlflow_link
+
+    try:
+        run = mlflow_link.start_run(uri, record)
+    except mlflow_link.LinkFailure as error:
+        return None, mlflow_link.not_linked(uri, str(error))
+    return run, run.as_record()
+
+
+def _end_link(link: MlflowRun | None, record: RunRecord, status: str,
+              ended: float) -> dict[str, Any]:
+    """End the MLflow run with the outcome; the record's extra to merge (the `mlflow` entry
+    with `end_error` when the server could not be told)."""
+    if link is None:
+        return {}
+    from brain.runs import mlflow_link
+
+    try:
+        mlflow_link.end_run(link, status, ended)
+    except mlflow_link.LinkFailure as error:
+        return {"mlflow": {**record.extra.get("mlflow", {}), "end_error": str(error)}}
+    return {}
 
 
 def _started(watcher: PortWatcher | None,
@@ -157,7 +199,8 @@ def _started(watcher: PortWatcher | None,
 
 
 def _finish(store: RunStore, plan: RunPlan, record: RunRecord, code: int,
-            stopped_by: int | None, watcher: PortWatcher | None, stages: RunChecks) -> RunResult:
+            stopped_by: int | None, watcher: PortWatcher | None, stages: RunChecks,
+            link: MlflowRun | None) -> RunResult:
     """Record how the run ended (hashing declared outputs of a success, checking them) and
     say so."""
     status, exit_code, message = _outcome(plan, code, stopped_by, watcher)
@@ -184,6 +227,7 @@ def _finish(store: RunStore, plan: RunPlan, record: RunRecord, code: int,
     if status == "succeeded" and declared:
         extra.update(_metrics(plan, record, declared))
     ended = time.time()
+    extra.update(_end_link(link, record, status, ended))
     store.finish(record.id, status, code, ended, extra=extra)
     finished = replace(record, status=status, exit_code=code, ended_at=ended,
                        extra={**record.extra, **extra})

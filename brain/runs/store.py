@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import builtins
 import os
-import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -22,6 +21,7 @@ from typing import Any
 from brain import paths
 from brain.errors import BrainError, Busy, EnvironmentFailure, InvalidInput
 from brain.runs.record import STATUSES, RunRecord
+from brain.runs.run_ids import ambiguous, check_run_id
 from brain.runs.store_schema import (
     INSERT,
     MIGRATIONS,
@@ -37,7 +37,6 @@ from brain.runs.store_schema import (
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "RunStore", "entry_key", "new_run_id"]
 
 DEFAULT_TIMEOUT = 10.0  # seconds a write waits for another writer; BRAIN_STORE_TIMEOUT overrides
-_RUN_ID = re.compile(r"[0-9a-f]{1,16}")
 _AMBIGUOUS_SHOWN = 10
 _MAX_LIMIT = 1_000_000_000
 _BEST_EFFORT_SECONDS = 0.2  # how long a read-only command waits to reconcile orphans
@@ -163,7 +162,7 @@ class RunStore:
 
     def get(self, run_id: str) -> RunRecord:
         """The record whose id is `run_id` or starts with it (unique prefix)."""
-        prefix = _check_run_id(run_id)
+        prefix = check_run_id(run_id)
         rows = self._read(lambda db: db.execute(
             f"{SELECT} WHERE id >= ? AND id < ? ORDER BY id LIMIT ?",
             (prefix, prefix + "~", _AMBIGUOUS_SHOWN + 1)).fetchall())
@@ -171,11 +170,18 @@ class RunStore:
             raise InvalidInput(f"no run with id {run_id!r}",
                                hint="`brain runs list` shows the ids of recent runs")
         if len(rows) > 1 and rows[0][0] != prefix:
-            candidates = ", ".join(row[0] for row in rows[:_AMBIGUOUS_SHOWN])
-            more = " and more" if len(rows) > _AMBIGUOUS_SHOWN else ""
-            raise InvalidInput(f"run id {run_id!r} is ambiguous: it matches {candidates}{more}",
-                               hint="type more characters of the id")
+            total = self._read(lambda db: db.execute(
+                "SELECT count(*) FROM runs WHERE id >= ? AND id < ?",
+                (prefix, prefix + "~")).fetchone()[0])
+            raise ambiguous(prefix, [row[0] for row in rows], total)
         return record_of(rows[0])
+
+    def neighbours(self, run_id: str) -> tuple[str | None, str | None]:
+        """The ids just before and just after `run_id` in id order (None at either end)."""
+        found = self._read(lambda db: db.execute(
+            "SELECT (SELECT max(id) FROM runs WHERE id < ?), (SELECT min(id) FROM runs "
+            "WHERE id > ?)", (run_id, run_id)).fetchone())
+        return found[0], found[1]
 
     def list(self, project: str | None = None, namespace: str | None = None,
              entry: str | None = None, status: str | None = None,
@@ -384,13 +390,3 @@ def _check_status(status: str) -> None:
     if status not in STATUSES:
         raise InvalidInput(f"unknown run status {status!r}",
                            hint=f"use one of: {', '.join(STATUSES)}")
-
-
-def _check_run_id(run_id: str) -> str:
-    prefix = run_id.strip().lower()
-    if not prefix:
-        raise InvalidInput("run id is empty", hint="`brain runs list` shows the ids")
-    if not _RUN_ID.fullmatch(prefix):
-        raise InvalidInput(f"not a run id: {run_id!r} (ids are up to 16 hex digits)",
-                           hint="`brain runs list` shows the ids; any unique prefix works")
-    return prefix

@@ -24,7 +24,10 @@ def check_name(value: str, *, what: str = "name") -> str:
     from brain.spec.models import NAME_PATTERN
 
     if not re.fullmatch(NAME_PATTERN, value):
-        raise InvalidInput(f"invalid {what} {value!r}", hint=_NAME_HINT)
+        close = slugify(value)
+        guess = f" (did you mean {close!r}?)" if close and re.fullmatch(NAME_PATTERN, close) \
+            else ""
+        raise InvalidInput(f"invalid {what} {value!r}{guess}", hint=_NAME_HINT)
     return value
 
 

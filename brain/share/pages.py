@@ -187,6 +187,9 @@ def form_field(item: ParameterField) -> FormField:
         rule = "A file or folder of the project"
     elif item.type == "uri":
         rule = "An address, such as https://example.com/data.csv"
+    elif item.type == "json":
+        rule = 'JSON, such as [1, 2] or {"layers": 3}'
+        attributes["spellcheck"] = "false"
     if item.choices:
         rule = "One of: " + ", ".join(item.choices)
     for key, value in (("min", item.min), ("max", item.max)):

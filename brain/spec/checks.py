@@ -195,7 +195,7 @@ def _stand_in_values(name: str, document: Document) -> Iterator[dict[str, Value]
 
 
 def _candidates(param: Parameter) -> list[Value]:
-    from brain.params import ParameterError, coerce
+    from brain.params import JsonValue, ParameterError, coerce
 
     found: list[Value] = []
     if param.default is not None:
@@ -204,7 +204,8 @@ def _candidates(param: Parameter) -> list[Value]:
     stand_in: dict[str, list[Value]] = {
         "str": ["text"], "int": [1], "float": [0.5], "bool": [True, False],
         "path": ["data/file.txt"], "uri": ["https://example.com/data"],
-        "date": [date(2024, 1, 31)], "choice": list(param.choices or ())}
+        "date": [date(2024, 1, 31)], "choice": list(param.choices or ()),
+        "json": [JsonValue("{}")]}
     for value in stand_in.get(param.type, ["text"]):
         if value not in found:
             found.append(value)
@@ -236,6 +237,8 @@ def check_parameter(document: Document, path: tuple[str | int, ...], param: Para
         if getattr(param, bound) is not None and param.type not in ("int", "float"):
             problems.append(_at(document, (*path, bound),
                                 f"{bound!r} applies to int and float, not {param.type}", key=True))
+    if param.type == "json":
+        problems += _json_parameter_place(document, path)
     if param.outside_project and param.type != "path":
         problems.append(_at(document, (*path, "outside_project"),
                             f"'outside_project' applies to type path, not {param.type}",
@@ -249,6 +252,21 @@ def check_parameter(document: Document, path: tuple[str | int, ...], param: Para
         except ParameterError as error:
             problems.append(_at(document, (*path, "default"), f"the default does not fit: {error}"))
     return problems
+
+
+def _json_parameter_place(document: Document, path: tuple[str | int, ...]) -> list[Problem]:
+    """A json parameter belongs to an entry type that receives parsed values (notebooks)."""
+    from brain.entrypoints import entry_type, type_names
+
+    entries = document.data.get("entry_points")
+    raw = entries.get(path[1]) if isinstance(entries, dict) and len(path) > 1 else None
+    kind = raw.get("type") if isinstance(raw, dict) else None
+    if not isinstance(kind, str) or kind not in type_names() or entry_type(kind).json_parameters:
+        return []
+    takers = [name for name in type_names() if entry_type(name).json_parameters]
+    return [_at(document, (*path, "type"),
+                f"a json parameter reaches {' and '.join(takers)} entry points only (as a "
+                f"parsed value); a {kind} entry point takes text: use type str and parse it")]
 
 
 def _check_relative(document: Document, path: tuple[str | int, ...], value: str) -> list[Problem]:

@@ -44,7 +44,7 @@ from brain.spec.schema_extras import add_tag_alias, add_type_rules
 
 # The names grammar lives in brain.spec.names (re-exported: callers import it from here).
 
-PARAM_TYPES = ("str", "int", "float", "bool", "path", "uri", "date", "choice")
+PARAM_TYPES = ("str", "int", "float", "bool", "path", "uri", "date", "choice", "json")
 PARAM_TYPE_ALIASES = {"string": "str", "integer": "int", "number": "float", "boolean": "bool",
                       "enum": "choice"}
 def _canonical_param_type(value: Any) -> Any:
@@ -104,7 +104,7 @@ EntryTypeName = Annotated[
 # Free text: a number written there keeps its spelling (`description: 1.10` is "1.10").
 Text = Annotated[str, BeforeValidator(_source_text)]
 ParamType = Annotated[
-    Literal["str", "int", "float", "bool", "path", "uri", "date", "choice"],
+    Literal["str", "int", "float", "bool", "path", "uri", "date", "choice", "json"],
     BeforeValidator(_canonical_param_type),
     WithJsonSchema({"enum": [*PARAM_TYPES, *PARAM_TYPE_ALIASES], "type": "string"}),
 ]
@@ -157,7 +157,8 @@ class Parameter(_Model):
 
     type: ParamType = Field("str", description="Value type; aliases: " + ", ".join(
         f"{alias}={canonical}" for alias, canonical in PARAM_TYPE_ALIASES.items()))
-    default: Scalar | None = Field(None, description="Used when no -P value is given.")
+    default: Scalar | list[Any] | dict[str, Any] | None = Field(
+        None, description="Used when no -P value is given (json: any YAML/JSON value).")
     help: Text | None = Field(None, description="One line shown in `brain info` and forms.")
     min: StrictFloat | None = Field(None, description="Smallest allowed value (int, float).")
     max: StrictFloat | None = Field(None, description="Largest allowed value (int, float).")

@@ -46,6 +46,12 @@ BROKEN = notebook_json(
     ("code", "print('never reached')", []),
 )
 
+CONFIGURED = notebook_json(
+    ("code", "settings = {}\ncolumns = []", ["parameters"]),
+    ("code", "import json\nprint('settings:', type(settings).__name__, json.dumps(settings))\n"
+             "print('columns:', type(columns).__name__, json.dumps(columns))", []),
+)
+
 SPEC = """
 name: reports
 version: 0.1.0
@@ -59,6 +65,12 @@ entry_points:
       ds: {type: date, default: 2024-01-01}
       scale: {type: float, default: 1.0}
       full: {type: bool, default: false}
+  configured:
+    type: notebook
+    notebook: notebooks/configured.ipynb
+    parameters:
+      settings: {type: json, default: {layers: [8, 4], dropout: null, name: "x"}}
+      columns: {type: json, default: '["a", "b"]'}
   broken:
     type: notebook
     notebook: notebooks/broken.ipynb
@@ -73,7 +85,7 @@ def notebook_project(tmp_path_factory: pytest.TempPathFactory,
     """The shared project, committed to git, its environment built."""
     root = write_files(tmp_path_factory.mktemp("notebooks"), {
         "onebrain.yml": SPEC, "notebooks/report.ipynb": REPORT,
-        "notebooks/broken.ipynb": BROKEN})
+        "notebooks/broken.ipynb": BROKEN, "notebooks/configured.ipynb": CONFIGURED})
     git = ["git", "-c", "user.name=Test", "-c", "user.email=test@example.com"]
     for argv in (["git", "init", "-q"], ["git", "add", "-A"], [*git, "commit", "-q", "-m", "x"]):
         subprocess.run(argv, cwd=root, check=True, capture_output=True)

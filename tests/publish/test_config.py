@@ -23,7 +23,8 @@ def test_set_get_list_unset_round_trip(brain, isolated: Path) -> None:
     data = tomllib.loads((isolated / "config.toml").read_text())
     assert data["extra_index_urls"] == ["local", "http://127.0.0.1:8080/simple"]
     listed = json.loads(brain("config", "list", "--json").stdout)
-    assert listed["settings"]["index_url"] == "https://mirror.example/simple"
+    assert {item["key"]: item["value"] for item in listed["settings"]}["index_url"] == \
+        "https://mirror.example/simple"
     assert "index_url" in brain("config").stdout
     assert brain("config", "unset", "index_url").exit_code == 0
     assert brain("config", "get", "index_url").stdout == ""

@@ -61,6 +61,9 @@ def test_app_answers_then_ctrl_c_stops_it(project: Path) -> None:
     record = RunStore().list()[0]
     assert record.status == "interrupted"
     assert record.extra["port"] == port
+    # Ctrl-C is how an app is stopped: say so, not the server's own "(exit 0)".
+    assert f"brain: run {record.id} stopped after " in err
+    assert "(exit 0)" not in err
 
 
 def test_app_that_dies_before_listening_fails_with_its_code(

@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from brain.runs.record import GitState
+from brain.runs.run_ids import shortest_unique
 from brain.runs.store import RunStore
 
 
@@ -285,8 +286,10 @@ def test_terminal_table_keeps_ids_whole_and_every_column(isolated, three_runs, c
     assert heading == ["ID", "STARTED", "PROJECT", "ENTRY", "STATUS", "TIME", "COMMIT",
                        "PARAMETERS"]  # none dropped, none cut
     assert "alpha=0.5" in screen and "port=8880" in screen and "cccccccc" in screen
+    ids = [run.id for run in three_runs]
     for run in three_runs:
-        assert run.id in screen  # never folded over two lines
+        shown = shortest_unique(run.id, ids)  # like git: the shortest unique prefix, 8 or more
+        assert len(shown) >= 8 and f"{shown} " in screen  # never folded over two lines
     assert "failed" in screen
     assert max(len(line) for line in screen.splitlines()) <= columns
 

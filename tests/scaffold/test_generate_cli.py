@@ -142,3 +142,28 @@ def test_prompts_on_a_terminal(tmp_path: Path) -> None:
     assert spec["namespace"] == "default"
     assert spec["authors"] == ["Test User <test@example.com>"]
     assert spec["entry_points"]["main"]["parameters"]["port"]["default"] == 9100
+
+
+def test_a_folder_name_made_into_a_project_name_is_said(brain, tmp_path: Path) -> None:
+    result = brain("generate", "Bad_Name", "--no-input", "-t", "basic", "--no-git",
+                   cwd=tmp_path)
+    assert result.exit_code == 0, result.output
+    said = [line for line in result.stdout.splitlines() if line.startswith("project name:")]
+    assert said == ["project name: bad_name (the folder name 'Bad_Name' is not a valid name; "
+                    "--name sets another)"]
+    assert "name: bad_name\n" in (tmp_path / "Bad_Name" / "onebrain.yml").read_text()
+    same = brain("generate", "good-name", "--no-input", "-t", "basic", "--no-git", cwd=tmp_path)
+    assert same.exit_code == 0 and "project name:" not in same.stdout  # nothing to say
+    here = tmp_path / "fine-folder"
+    here.mkdir()
+    dot = brain("generate", ".", "--no-input", "-t", "basic", "--no-git", "--force", cwd=here)
+    assert dot.exit_code == 0, dot.output
+    assert "project name:" not in dot.stdout
+
+
+def test_an_invalid_name_suggests_a_valid_one(brain, tmp_path: Path) -> None:
+    result = brain("generate", "--name", "Bad_Name", "--no-input", "-t", "basic", cwd=tmp_path)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[0] == \
+        "error: invalid name 'Bad_Name' (did you mean 'bad_name'?)"
+    assert list(tmp_path.iterdir()) == []

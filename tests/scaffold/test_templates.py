@@ -183,3 +183,37 @@ def test_a_template_folder_given_by_path(brain, tmp_path: Path) -> None:
     assert origin == {"kind": "template", "template": "tpl", "source": str(folder)}
     missing = brain("generate", "--no-input", "-t", "./nope", "--name", "x", cwd=tmp_path)
     assert missing.exit_code == 2 and "not a template folder" in missing.stderr
+
+
+@pytest.mark.slow
+def test_the_api_template_answers_at_the_address_it_prints(brain, tmp_path: Path) -> None:
+    """`brain run -e main` prints where the API is up, and the README names the same address:
+    both answer (not FastAPI's 404 for `/`)."""
+    import re
+    import signal
+    import urllib.request
+
+    from tests.run.conftest import free_port, start_brain, wait_for
+
+    port = free_port()
+    assert brain("generate", "--no-input", "-t", "api", "--name", "served-api",
+                 "--set", f"port={port}", cwd=tmp_path).exit_code == 0
+    project = tmp_path / "served-api"
+    readme = re.search(r"serves on (http://\S+)", (project / "README.md").read_text())
+    assert readme is not None and readme.group(1) == f"http://127.0.0.1:{port}"
+    process = start_brain("run", str(project), "-e", "main")
+    lines: list[str] = []
+    try:
+        assert process.stderr is not None
+        def up() -> bool:
+            lines.append(process.stderr.readline())  # type: ignore[union-attr]
+            return "is up at" in lines[-1] or process.poll() is not None
+        wait_for(up, 600, "the API to answer")
+        printed = re.search(r"is up at (\S+)", lines[-1])
+        assert printed is not None, "".join(lines)
+        for address in (printed.group(1), readme.group(1)):
+            with urllib.request.urlopen(address, timeout=30) as page:
+                assert page.status == 200 and "swagger" in page.read().decode().lower()
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=60)

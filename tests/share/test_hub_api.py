@@ -75,7 +75,7 @@ def test_page_launch_status_logs_outputs(start_hub: Callable[..., Hub],
     assert "result.txt" in final["outputs"]  # type: ignore[operator]
 
     logs = client.get(f"/api/launches/{launch_id}/logs")
-    assert "alpha=0.5" in logs.text and "brain: phase running" in logs.text
+    assert "alpha=0.5" in logs.text and "brain: [3/3] running it" in logs.text
     offset = int(logs.headers["X-Next-Offset"])
     assert offset == len(logs.content)
     assert client.get(f"/api/launches/{launch_id}/logs", params={"offset": offset}).text == ""

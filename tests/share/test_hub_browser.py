@@ -44,7 +44,7 @@ def test_open_link_edit_parameter_launch_and_watch(
     page.wait_for_url(re.compile(r"/launches/[0-9a-f]{16}$"))
     expect(page.locator("#status")).to_have_text("succeeded", timeout=60_000)
     expect(page.locator("#log")).to_contain_text("alpha=0.875")
-    expect(page.locator("#log")).to_contain_text("brain: phase environment")
+    expect(page.locator("#log")).to_contain_text("brain: [2/3] setting up its environment")
     expect(page.locator("#phases li.done")).to_have_count(4)
     output = page.locator("#output-list a", has_text="result.txt")
     expect(output).to_be_visible()

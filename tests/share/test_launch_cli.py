@@ -26,6 +26,10 @@ def test_launch_runs_records_origin_and_reuses_the_environment(
     record = json.loads(first.stdout)
     assert "alpha is 0.7 mode fast" in first.stderr  # --json: the run's output on stderr
     assert "environment built" in first.stderr
+    progress = [line for line in first.stderr.splitlines() if line.startswith("brain: [")]
+    assert progress == ["brain: [1/3] fetching the project at its commit",
+                        "brain: [2/3] setting up its environment", "brain: [3/3] running it"]
+    assert "phase" not in first.stderr  # the hub's event names are not for people
     assert record["status"] == "succeeded"
     assert record["origin"] == url
     assert record["git"]["commit"] == remote.commit

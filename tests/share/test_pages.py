@@ -74,6 +74,9 @@ def test_form_fields_carry_the_servers_rules() -> None:
     count = form_field(ParameterField("n", "int", "3", min=1))
     assert count.attributes["step"] == "1" and count.rule == "A whole number, at least 1"
     assert form_field(ParameterField("on", "bool", "true", required=True)).required is False
+    settings = form_field(ParameterField("settings", "json", '{"a":[1,2]}'))
+    assert settings.rule == 'JSON, such as [1, 2] or {"layers": 3}'
+    assert settings.input_type == "text" and settings.value == '{"a":[1,2]}'
 
 
 def test_server_errors_name_their_fields() -> None:

@@ -18,3 +18,8 @@ def test_predict() -> None:
 
 def test_predict_rejects_text() -> None:
     assert client.get("/predict", params={"x": "abc"}).status_code == 422
+
+
+def test_the_address_brain_prints_answers() -> None:
+    response = client.get("/")
+    assert response.status_code == 200 and "swagger" in response.text.lower()
