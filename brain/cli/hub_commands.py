@@ -22,6 +22,9 @@ if TYPE_CHECKING:
 @click.option("--allow", "allow", multiple=True, metavar="PATTERN",
               help="Only launch repositories matching this pattern (fnmatch; repeatable). "
               "Default: any.")
+@click.option("--allow-data", "allow_data", multiple=True, metavar="PATTERN",
+              help="Dataset remotes (fnmatch on their URL) launched projects may pull from "
+              "(repeatable). Default: none.")
 @click.option("--secret", envvar="BRAIN_HUB_SECRET", metavar="SECRET", show_envvar=True,
               help="Require links signed with this secret (`generate-url --sign`).")
 @click.option("--max-concurrent", default=2, type=click.IntRange(min=1), metavar="N",
@@ -41,6 +44,7 @@ if TYPE_CHECKING:
               help="The path the hub is served under behind a reverse proxy, e.g. /brain.")
 @click.pass_context
 def hub(context: click.Context, host: str, port: int, allow: tuple[str, ...],
+        allow_data: tuple[str, ...],
         secret: str | None, max_concurrent: int, timeout: float | None, auth: str,
         max_launches_per_user: int | None, trusted_proxies: tuple[str, ...],
         root_path: str) -> None:
@@ -68,7 +72,8 @@ def hub(context: click.Context, host: str, port: int, allow: tuple[str, ...],
     from brain.share.hub_auth import check_root_path, proxy_networks
     from brain.share.hub_server import serve
 
-    settings = HubSettings(host=host, port=port, allow=allow, secret=secret or None,
+    settings = HubSettings(host=host, port=port, allow=allow, allow_data=allow_data,
+                           secret=secret or None,
                            max_concurrent=max_concurrent, timeout=timeout,
                            tokens=auth == "tokens", max_per_user=max_launches_per_user,
                            trusted_proxies=proxy_networks(trusted_proxies),

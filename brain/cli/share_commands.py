@@ -77,8 +77,11 @@ def generate_url(project: Path | None, entry: str | None, params: tuple[str, ...
               "hub gives each launch its own).")
 @click.option("--contained", is_flag=True,
               help="Run under the hub's CPU, memory and file-size limits (the hub_* settings).")
+@click.option("--allow-data", "allow_data", multiple=True, metavar="PATTERN",
+              help="Dataset remotes (fnmatch on their URL) the project may pull from; "
+              "repeatable. Default: none, a launched project reaches no data remote.")
 def launch(url: str, as_json: bool, events_fd: int | None, checkout: Path | None,
-           contained: bool) -> None:
+           contained: bool, allow_data: tuple[str, ...]) -> None:
     """Follow a launch link here: fetch that commit, set up, run, record.
 
     The repository is fetched into brain's cache (reused next time), the spec and every
@@ -87,11 +90,13 @@ def launch(url: str, as_json: bool, events_fd: int | None, checkout: Path | None
     Exits with the entry point's own exit code.
 
     \b
-    Example:
+    Examples:
       brain launch 'http://127.0.0.1:8765/launch?v=1&repo=...&commit=...&entry=main'
+      brain launch URL --allow-data 's3://example-bucket/*'   # let it pull its datasets
     """
     from brain.errors import BrainError
     from brain.share import events
+    from brain.share.launch import Policy
     from brain.share.launch import launch as follow
     from brain.share.url import parse_link
 
@@ -116,7 +121,8 @@ def launch(url: str, as_json: bool, events_fd: int | None, checkout: Path | None
         emit(events.RunCached(plan.entry_name, earlier.id))
 
     try:
-        result = follow(parse_link(url), on_phase=lambda name: emit(events.Phase(name)),
+        result = follow(parse_link(url), policy=Policy(allow_data=allow_data),
+                        on_phase=lambda name: emit(events.Phase(name)),
                         progress=lambda text: emit(events.Setup(text)),
                         on_ready=lambda where: emit(events.AppReady(where)),
                         stdout=sys.stderr if as_json else None, on_started=started,

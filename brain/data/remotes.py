@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from brain.data.launch_policy import check_remote_allowed
 from brain.errors import EnvironmentFailure, InvalidInput
 
 if TYPE_CHECKING:
@@ -33,6 +34,7 @@ def open_remote(name: str, remote: Remote, root: Path) -> HashFileDB:
     from brain.extras import require_extra
 
     require_extra("data", "brain data")
+    check_remote_allowed(name, remote.url)
     kind = remote.kind
     if kind == "folder":
         return _folder(remote.url, root)

@@ -52,6 +52,7 @@ class HubSettings:
     host: str = "127.0.0.1"
     port: int = 8765
     allow: tuple[str, ...] = ()
+    allow_data: tuple[str, ...] = ()  # dataset remotes launches may pull from (none)
     secret: str | None = None
     max_concurrent: int = 2
     timeout: float | None = None  # default: the hub_timeout setting
@@ -110,7 +111,7 @@ def create_app(settings: HubSettings) -> FastAPI:
     history = LaunchHistory(state / "launches.db")
     history.abandon_running()
     launcher = Launcher(LauncherSettings(state, settings.max_concurrent, settings.max_per_user,
-                                         limits, user), history)
+                                         limits, user, settings.allow_data), history)
     accounts = HubAccounts(accounts_file(state))  # the audit log is kept in anonymous mode too
     policy = Policy(allow=settings.allow, secret=settings.secret, local_only_when_allowed=True)
 

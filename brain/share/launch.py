@@ -38,6 +38,9 @@ class Policy:
     # A hub serves strangers: a repository on its own disk (file://) is followed only when
     # `allow` names it, never by default.
     local_only_when_allowed: bool = False
+    # Dataset remotes (fnmatch on their URL) the launched project may pull from; none by
+    # default (brain.data.launch_policy).
+    allow_data: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -196,14 +199,29 @@ def launch(link: LaunchLink, *, policy: Policy | None = None,
     Runs as `brain run` does: prerequisites (`depends_on`) first through the run cache, then
     the linked entry point itself, always (someone asked for it), with a notebook's report
     and provenance written beside the checkout's other reports. With `checkout_root` (a hub's
-    working copy of the commit) nothing is fetched.
+    working copy of the commit) nothing is fetched. Its dataset remotes open only where
+    `policy.allow_data` names them.
     """
+    from brain.data.launch_policy import launched
+
+    phase = on_phase or (lambda _name: None)
+    policy = policy or Policy()
+    admit(link, policy)
+    with launched(policy.allow_data):
+        return _follow(link, phase, progress, on_ready, stdout, start_timeout, on_started,
+                       on_cached, checkout_root)
+
+
+def _follow(link: LaunchLink, phase: Phase, progress: Callable[[str], None] | None,
+            on_ready: Callable[[str], None] | None, stdout: IO[str] | None,
+            start_timeout: float | None,
+            on_started: Callable[[RunPlan, RunRecord], None] | None,
+            on_cached: Callable[[RunPlan, RunRecord], None] | None,
+            checkout_root: Path | None) -> LaunchResult:
     from brain.envs.select import DEFAULT_BACKEND
     from brain.runs.pipeline import FAILED, StepHooks, declared_outputs, run_pipeline, run_step
     from brain.runs.runner import environment
 
-    phase = on_phase or (lambda _name: None)
-    admit(link, policy or Policy())
     phase("fetching")
     prepared = prepare(link, progress=progress, checkout_root=checkout_root)
     phase("environment")

@@ -43,6 +43,7 @@ class LauncherSettings:
     max_per_user: int | None = None  # launches one user (a token's name) may run at once
     limits: HubLimits = field(default_factory=HubLimits)
     user: LaunchUser | None = None  # who launches run as (None: the hub's own user)
+    allow_data: tuple[str, ...] = ()  # dataset remotes a launch may pull from (--allow-data)
 
     @property
     def timeout(self) -> float:
@@ -262,6 +263,7 @@ class Launcher:
             sandbox = make_sandbox(folder, checkout, launch.repo, launch.commit_sha, user)
             argv = [launch_python(limits), "-m", "brain", "launch", "--json",
                     f"--events-fd={events_fd}", f"--checkout={sandbox / 'repo'}",
+                    *(f"--allow-data={pattern}" for pattern in self.settings.allow_data),
                     "--", launch.link]
             cap = Limits(cpu_seconds=limits.cpu_seconds,
                          # With a memory cgroup, the kernel counts what is really used (and
