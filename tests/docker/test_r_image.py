@@ -155,6 +155,10 @@ def test_the_shiny_app_answers_from_the_container(r_consumer: tuple[Path, dict[s
                                                   docker_client: Any) -> None:
     root, env = r_consumer
     port = _free_port()
+    label = f"brain.project={NAMESPACE}/r-shiny-docker"
+    # Containers an earlier, killed test run may have left (a daemon stopped mid-run) are not
+    # this run's: only the ones this run makes must be gone at its end.
+    earlier = {c.id for c in docker_client.containers.list(all=True, filters={"label": label})}
     server = subprocess.Popen(
         [sys.executable, "-m", "brain", "run", "--backend", "docker", "-e", "main", "-P",
          f"port={port}", str(root)], env=env, stdout=subprocess.PIPE,
@@ -177,13 +181,16 @@ def test_the_shiny_app_answers_from_the_container(r_consumer: tuple[Path, dict[s
             os.killpg(server.pid, signal.SIGKILL)
             server.wait()
     assert "Random sample" in body, server.stdout.read() if server.stdout else ""
-    label = f"brain.project={NAMESPACE}/r-shiny-docker"
-    # The daemon removes a stopped --rm container on its own time: wait for it, bounded.
+
+    def left() -> list[Any]:
+        return [c for c in docker_client.containers.list(all=True, filters={"label": label})
+                if c.id not in earlier]
+
+    # brain removes the stopped container as the run ends; the daemon may take a moment.
     deadline = time.monotonic() + 60
-    while docker_client.containers.list(all=True, filters={"label": label}) and \
-            time.monotonic() < deadline:
+    while left() and time.monotonic() < deadline:
         time.sleep(0.5)
-    assert docker_client.containers.list(all=True, filters={"label": label}) == []
+    assert left() == []
 
 
 @pytest.mark.parametrize(("packages", "said"), [
