@@ -136,7 +136,7 @@ def create_app(settings: HubSettings) -> FastAPI:
         yield
         sweeper.cancel()
         await proxy.close()
-        await run_in_threadpool(launcher.stop_all)
+        await run_in_threadpool(launcher.close)
 
     app = FastAPI(title="brain hub", lifespan=lifespan, docs_url=None, redoc_url=None,
                   openapi_url=None)

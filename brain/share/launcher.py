@@ -209,6 +209,13 @@ class Launcher:
         for child in children:
             stop_process_group(child)
 
+    def close(self) -> None:
+        """Stop every launch and let go of the work folders (the hub is shutting down)."""
+        from brain.share.sandbox import release_work_root
+
+        self.stop_all()
+        release_work_root(self.root, self.settings.state_dir)
+
     def _run(self, launch: Launch, folder: Path, checkout: Path,
              user: LaunchUser | None) -> None:
         from brain.process import Limits, run_live, stop_process_group

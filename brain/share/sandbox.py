@@ -28,7 +28,8 @@ PASSED_VARIABLES = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TERM", "SSL_CER
 
 def work_root(state_dir: Path, user: LaunchUser | None) -> Path:
     """Where launch folders go: the hub's `launches/`, unless the launch user cannot reach it
-    (a home folder closed to others), then a private folder in the system temp dir."""
+    (a home folder closed to others), then a private folder in the system temp dir, which
+    lives as long as the hub (see `release_work_root`)."""
     preferred = state_dir / "launches"
     preferred.mkdir(parents=True, exist_ok=True)
     chosen = preferred if user is None or _reachable(preferred) else \
@@ -36,6 +37,15 @@ def work_root(state_dir: Path, user: LaunchUser | None) -> Path:
     if user is not None:
         chosen.chmod(0o711)  # launches pass through to their own folder, but cannot list
     return chosen
+
+
+def release_work_root(root: Path, state_dir: Path) -> None:
+    """Remove a temporary work root when the hub stops: the next hub makes a new one, so
+    nothing would ever read it again, and each launch leaves a working copy and its
+    environment there (hundreds of MB a hub run)."""
+    if root != state_dir / "launches" and root.parent == Path(tempfile.gettempdir()) and \
+            root.name.startswith("brain-hub-launches-") and not root.is_symlink():
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def _reachable(folder: Path) -> bool:

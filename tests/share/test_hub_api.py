@@ -331,3 +331,26 @@ def test_a_notebook_launch_runs_its_prerequisites_and_shows_its_report(
     missing = client.get("/launches/0123456789abcdef/report")
     assert missing.status_code == 404 and "no notebook report" in missing.text
     assert client.get("/launches/..%2F..%2Fetc/report").status_code == 404
+
+
+def test_a_stopped_hub_leaves_no_temporary_launch_folders(
+        start_hub: Callable[..., Hub], make_remote: Callable[..., Remote],
+        client_for: Callable[[Hub], httpx.Client]) -> None:
+    # A root hub whose state its launch user cannot reach works in a folder of the system
+    # temp dir: each launch leaves a working copy and an environment there, so that folder
+    # goes with the hub. Launches kept in the hub's own state stay.
+    remote = make_remote()
+    hub = start_hub()
+    client = client_for(hub)
+    link = make_link(remote.url, remote.commit, path="projects/hello", entry="write")
+    launch_id = client.post("/api/launches", json={"link": link.to_url()}).json()["id"]
+    final = wait_finished(client, launch_id)
+    assert final["status"] == "succeeded", final
+    folder = Path(str(final["project_dir"]))
+    temporary = [part for part in folder.parents if part.name.startswith("brain-hub-launches-")]
+    hub.process.terminate()  # uvicorn shuts the hub down, then ends by the same signal
+    hub.process.wait(timeout=30)
+    if temporary:
+        assert not temporary[0].exists()
+    else:
+        assert folder.exists()
