@@ -103,6 +103,14 @@ def _show_version() -> int:
 
 def _show_help() -> int:
     """The help text, rendered by click once per version and width and then kept."""
+    formatting = sys.modules.get("click.formatting")
+    if formatting is not None and formatting.FORCED_WIDTH is not None:
+        # A width forced in-process (click's CliRunner forces 80): not the terminal's, so
+        # neither read from nor written to the cache a real terminal of that width reads.
+        from brain.cli.app import help_text
+
+        sys.stdout.write(f"{help_text()}\n")
+        return 0
     from brain.paths import cache_dir
 
     try:  # the app's own file: a changed CLI is rendered again
