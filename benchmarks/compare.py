@@ -234,7 +234,6 @@ def mlflow_row(work: Path, env: dict[str, str]) -> tuple[Row, Path] | str:
     """MLflow's wine example under brain and under `mlflow run`, both environments ready, or
     the reason it is skipped (the MLflow venv cannot be made here)."""
     sys.path.insert(0, str(Path(__file__).parent))
-    sys.path.insert(0, str(REPO_ROOT))
     import bench_peers
 
     from tests.peer_tools import PeerMissing, peer_bin, peer_version
@@ -273,6 +272,7 @@ def main() -> None:
     parser.add_argument("--no-mlflow", action="store_true", help="skip the wine example")
     parser.add_argument("--python", default=f"{sys.version_info.major}.{sys.version_info.minor}")
     options = parser.parse_args()
+    sys.path.insert(0, str(REPO_ROOT))
     from uv import find_uv_bin
 
     uv = str(find_uv_bin())
@@ -316,8 +316,13 @@ def main() -> None:
                     measure(row, options.docker_runs, root, env)
                     print_row(mode, row)
             if not mlflow_skipped:
+                # The wine example's packages come from the test cache, where making the
+                # MLflow venv (tests/peer_tools.py) put them: a warm cache, like the other rows.
+                from tests.peer_tools import cache_dir
+
                 wine_env = {**env, "MLFLOW_TRACKING_URI": f"sqlite:///{work / mode}-mlflow.db",
-                            "LANG": "C.UTF-8"}
+                            "LANG": "C.UTF-8", "BRAIN_CACHE_DIR": str(cache_dir()),
+                            "UV_CACHE_DIR": str(cache_dir() / "uv")}
                 found = mlflow_row(work / f"{mode}-wine", wine_env)
                 if isinstance(found, str):
                     mlflow_skipped = found

@@ -205,3 +205,26 @@ def test_help_under_a_forced_width_is_not_kept_for_a_terminal(
         [sys.executable, "-c", "from brain.cli.app import help_text; print(help_text())"],
         env=env, capture_output=True, text=True, check=True).stdout
     assert shown == rendered
+
+
+@given(cache=st.none() | st.text(st.characters(blacklist_characters="\0"), max_size=12),
+       home=st.none() | st.text(st.characters(blacklist_characters="\0"), max_size=12))
+def test_the_help_cache_is_where_brain_paths_puts_caches(cache: str | None,
+                                                        home: str | None) -> None:
+    from brain.cli.quick import cache_root
+    from brain.errors import InvalidInput
+    from brain.paths import cache_dir
+
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in (("BRAIN_CACHE_DIR", cache), ("BRAIN_HOME", home)):
+            if value is None:
+                patch.delenv(name, raising=False)
+            else:
+                patch.setenv(name, value)
+        try:
+            expected = cache_dir()
+        except InvalidInput:
+            with pytest.raises(InvalidInput):
+                cache_root()
+            return
+        assert Path(cache_root()) == expected
