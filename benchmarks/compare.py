@@ -255,8 +255,10 @@ def mlflow_row(work: Path, env: dict[str, str]) -> tuple[Row, Path] | str:
                    capture_output=True)
     row = Row("wine example (env ready)",
               Command("brain run -e main", [*brain, "run", str(ours), "-e", "main"]),
+              # `--env-manager local` runs the `python` on PATH: the MLflow venv's.
               [Command("mlflow run . --env-manager local",
-                       [str(mlflow_bin / "mlflow"), "run", str(theirs), "--env-manager",
+                       ["env", f"PATH={mlflow_bin}{os.pathsep}{env.get('PATH', '')}",
+                        str(mlflow_bin / "mlflow"), "run", str(theirs), "--env-manager",
                         "local"])],
               "vs mlflow run (issue 14: bytecode)")
     return row, work
