@@ -10,7 +10,10 @@ answer the same question about the same folder. Rows (brain vs peer, target):
   brain setup-deps (no-op)     vs uv sync                                    <= 2x uv sync
   brain setup-deps (new env)   vs uv sync, uv sync --compile-bytecode        (bytecode cost)
   docker code-only rebuild     vs hand-written layered Dockerfile, BuildKit  <= 1.2x
-  mlflow run, dvc repro        benchmarks/bench_peers.py (the real tools, test-only venvs)
+                               (benchmarks/bench_docker.py's project, when that file is there)
+  wine example (env ready)     vs mlflow run --env-manager local             (bytecode gap)
+                               (benchmarks/bench_peers.py's project and tests/peer_tools.py's
+                               MLflow venv; the dvc comparison stays in bench_peers.py)
 
 Each row runs its commands interleaved (A B A B ...) so machine noise hits all alike, and
 prints medians of wall time and of CPU time (user + system of the process tree: steadier on a
@@ -18,7 +21,7 @@ busy machine), once without and once with PYTHONDONTWRITEBYTECODE=1. brain's own
 compiled first, as any installed brain's are. Not a test; tests never assert times.
 
     python benchmarks/compare.py                 # 11 runs a command
-    python benchmarks/compare.py --runs 21 --no-docker
+    python benchmarks/compare.py --runs 21 --no-docker --no-mlflow
 """
 
 from __future__ import annotations
@@ -192,6 +195,8 @@ def python_rows(project: Path, env: dict[str, str], uv: str) -> list[Row]:
 
 def docker_row(work: Path, env: dict[str, str]) -> tuple[Row, Path] | str:
     """The code-only rebuild row, or the reason it is skipped."""
+    if not (Path(__file__).parent / "bench_docker.py").is_file():
+        return "no benchmarks/bench_docker.py"
     docker = shutil.which("docker", path=env.get("PATH"))
     if docker is None:
         return "no docker CLI on PATH"
@@ -225,14 +230,51 @@ def docker_row(work: Path, env: dict[str, str]) -> tuple[Row, Path] | str:
     return row, root
 
 
+def mlflow_row(work: Path, env: dict[str, str]) -> tuple[Row, Path] | str:
+    """MLflow's wine example under brain and under `mlflow run`, both environments ready, or
+    the reason it is skipped (the MLflow venv cannot be made here)."""
+    sys.path.insert(0, str(Path(__file__).parent))
+    import bench_peers
+
+    from tests.peer_tools import PeerMissing, peer_bin, peer_version
+
+    try:
+        mlflow_bin = peer_bin("mlflow")
+        version = peer_version("mlflow", "mlflow")
+    except PeerMissing as missing:
+        return str(missing)
+    files = {"MLproject": bench_peers.MLPROJECT,
+             "python_env.yaml": bench_peers.PYTHON_ENV.format(mlflow=version),
+             "train.py": bench_peers.WINE_TRAIN, "wine-quality.csv": bench_peers.wine_csv()}
+    theirs = bench_peers.write(work / "wine-mlflow", files)
+    ours = bench_peers.write(work / "wine-brain", files)
+    brain = _brain_command()
+    subprocess.run([*brain, "import", str(ours)], env=env, check=True, capture_output=True)
+    # brain's first run builds the environment (untimed): the row compares ready ones.
+    subprocess.run([*brain, "run", str(ours), "-e", "main"], env=env, check=True,
+                   capture_output=True)
+    row = Row("wine example (env ready)",
+              Command("brain run -e main", [*brain, "run", str(ours), "-e", "main"]),
+              # `--env-manager local` runs the `python` on PATH: the MLflow venv's.
+              [Command("mlflow run . --env-manager local",
+                       ["env", f"PATH={mlflow_bin}{os.pathsep}{env.get('PATH', '')}",
+                        str(mlflow_bin / "mlflow"), "run", str(theirs), "--env-manager",
+                        "local"])],
+              "vs mlflow run (issue 14: bytecode)")
+    return row, work
+
+
 def main() -> None:
     """Measure and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=11)
     parser.add_argument("--docker-runs", type=int, default=5)
+    parser.add_argument("--mlflow-runs", type=int, default=3)
     parser.add_argument("--no-docker", action="store_true")
+    parser.add_argument("--no-mlflow", action="store_true", help="skip the wine example")
     parser.add_argument("--python", default=f"{sys.version_info.major}.{sys.version_info.minor}")
     options = parser.parse_args()
+    sys.path.insert(0, str(REPO_ROOT))
     from uv import find_uv_bin
 
     uv = str(find_uv_bin())
@@ -255,8 +297,11 @@ def main() -> None:
         subprocess.run([*_brain_command(), "setup-deps"], cwd=project, env=base_env, check=True,
                        stdout=subprocess.DEVNULL)
         skipped = "--no-docker" if options.no_docker else ""
-        print(f"median of {options.runs} runs ({options.docker_runs} for docker), load average "
-              f"{os.getloadavg()[0]:.1f}; ratio = brain / that peer; times in ms\n")
+        mlflow_skipped = "--no-mlflow" if options.no_mlflow else ""
+        print(f"median of {options.runs} runs ({options.docker_runs} for docker, "
+              f"{options.mlflow_runs} for the wine example), load average "
+              f"{' '.join(f'{load:.1f}' for load in os.getloadavg())}; "
+              "ratio = brain / that peer; times in ms\n")
         print(f"{'mode':<8} {'comparison':<28} {'command':<34} {'wall':>8} {'cpu':>8}"
               f" {'x wall':>7} {'x cpu':>7}  target")
         for mode, extra in (("pyc", {}), ("no-pyc", {"PYTHONDONTWRITEBYTECODE": "1"})):
@@ -272,10 +317,28 @@ def main() -> None:
                     row, root = found
                     measure(row, options.docker_runs, root, env)
                     print_row(mode, row)
+            if not mlflow_skipped:
+                # The wine example's packages come from the test cache, where making the
+                # MLflow venv (tests/peer_tools.py) put them: a warm cache, like the other rows.
+                from tests.peer_tools import cache_dir
+
+                wine_env = {**env, "MLFLOW_TRACKING_URI": f"sqlite:///{work / mode}-mlflow.db",
+                            "LANG": "C.UTF-8", "BRAIN_CACHE_DIR": str(cache_dir()),
+                            "UV_CACHE_DIR": str(cache_dir() / "uv")}
+                found = mlflow_row(work / f"{mode}-wine", wine_env)
+                if isinstance(found, str):
+                    mlflow_skipped = found
+                else:
+                    row, root = found
+                    measure(row, options.mlflow_runs, root, wine_env)
+                    print_row(mode, row)
         if skipped:
             print(f"\ndocker rebuild skipped: {skipped}")
-        print("mlflow run and dvc repro: benchmarks/bench_peers.py (installs the real tools "
-              "in test-only venvs)")
+        if mlflow_skipped:
+            print(f"\nwine example skipped: {mlflow_skipped}")
+        print(f"load average at the end: "
+              f"{' '.join(f'{load:.1f}' for load in os.getloadavg())}")
+        print("dvc repro: benchmarks/bench_peers.py (installs the real tool in a test-only venv)")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

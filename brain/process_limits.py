@@ -8,12 +8,11 @@ import os
 import signal
 from collections.abc import Callable
 from contextlib import suppress
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Limits:
+class Limits(NamedTuple):
     """OS-enforced limits for a child, applied in the child between fork and exec.
 
     None leaves a limit as inherited. `processes` (RLIMIT_NPROC) counts every process of the

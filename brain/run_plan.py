@@ -9,9 +9,8 @@ brain.runs.snapshot). Entry point types (brain.entrypoints) build plans, the run
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 if TYPE_CHECKING:
     from brain.params import Value
@@ -22,8 +21,7 @@ if TYPE_CHECKING:
 RUN_DIR_VARIABLE = "BRAIN_RUN_DIR"
 
 
-@dataclass(frozen=True)
-class ParameterSnapshot:
+class ParameterSnapshot(NamedTuple):
     """A declared parameter (the fields coercion reads)."""
 
     type: str = "str"
@@ -40,8 +38,7 @@ class ParameterSnapshot:
         return self.default is None
 
 
-@dataclass(frozen=True)
-class EntrySnapshot:
+class EntrySnapshot(NamedTuple):
     """A declared entry point."""
 
     type: str
@@ -49,7 +46,7 @@ class EntrySnapshot:
     script: str | None = None
     module: str | None = None
     port: int | None = None
-    parameters: dict[str, ParameterSnapshot] = field(default_factory=dict)
+    parameters: dict[str, ParameterSnapshot] = {}  # noqa: RUF012 (shared, never changed)
     inputs: tuple[str, ...] = ()
     outputs: tuple[str, ...] = ()
     notebook: str | None = None
@@ -89,8 +86,7 @@ class ProjectView(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class RunPlan:
+class RunPlan(NamedTuple):
     """One entry point, resolved: what runs, with which values, where."""
 
     project: ProjectView
@@ -103,8 +99,8 @@ class RunPlan:
     variables: Mapping[str, str]  # PYTHONUNBUFFERED=1, env.variables, BRAIN_RUN_ID/PROJECT_DIR
     cwd: Path
     port: int | None = None  # long-running entry points (apps): the port brain waits on
-    inputs: tuple[str, ...] = field(default=())  # declared files, hashed into the record
-    outputs: tuple[str, ...] = field(default=())
+    inputs: tuple[str, ...] = ()  # declared files, hashed into the record
+    outputs: tuple[str, ...] = ()
 
     @property
     def entry(self) -> EntrySnapshot:

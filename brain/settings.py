@@ -18,9 +18,8 @@ from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from brain.errors import InvalidInput
 
@@ -34,8 +33,7 @@ _FALSE = ("", "0", "false", "no", "off")
 _TRUE = ("1", "true", "yes", "on")
 
 
-@dataclass(frozen=True)
-class Variable:
+class Variable(NamedTuple):
     """One `BRAIN_*` environment variable."""
 
     name: str

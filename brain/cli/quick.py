@@ -103,20 +103,29 @@ def _show_version() -> int:
 
 def _show_help() -> int:
     """The help text, rendered by click once per version and width and then kept."""
-    from brain.paths import cache_dir
+    formatting = sys.modules.get("click.formatting")
+    if formatting is not None and formatting.FORCED_WIDTH is not None:
+        # A width forced in-process (click's CliRunner forces 80): not the terminal's, so
+        # neither read from nor written to the cache a real terminal of that width reads.
+        from brain.cli.app import help_text
 
+        sys.stdout.write(f"{help_text()}\n")
+        return 0
     try:  # the app's own file: a changed CLI is rendered again
         stamp = os.stat(os.path.join(os.path.dirname(__file__), "app.py")).st_mtime_ns
     except OSError:
         stamp = 0
-    kept = cache_dir() / "cli-help" / f"{__version__}-{stamp}-{_columns()}.txt"
+    name = f"{__version__}-{stamp}-{_columns()}.txt"
     try:
-        text = kept.read_text(encoding="utf-8")
+        with open(os.path.join(cache_root(), "cli-help", name), encoding="utf-8") as kept_file:
+            text = kept_file.read()
     except OSError:
         import contextlib
 
         from brain.cli.app import help_text
+        from brain.paths import cache_dir
 
+        kept = cache_dir() / "cli-help" / name
         text = help_text()
         with contextlib.suppress(OSError):  # a cache: shown all the same, rendered next time
             kept.parent.mkdir(parents=True, exist_ok=True)
@@ -128,6 +137,22 @@ def _show_help() -> int:
                     stale.unlink(missing_ok=True)
     sys.stdout.write(f"{text}\n")
     return 0
+
+
+def cache_root() -> str:
+    """brain.paths.cache_dir() as text, without loading pathlib and brain.settings (a third of
+    `brain --help`): BRAIN_CACHE_DIR, else BRAIN_HOME/cache, else ~/.brain/cache. A value
+    brain.settings would refuse (control characters) is left to brain.paths, which says why.
+    """
+    for name, below in (("BRAIN_CACHE_DIR", ""), ("BRAIN_HOME", "cache")):
+        value = os.environ.get(name, "").strip()
+        if any(ord(char) < 32 or ord(char) == 127 for char in value):
+            from brain.paths import cache_dir
+
+            return str(cache_dir())
+        if value:
+            return os.path.join(os.path.expanduser(value), below)
+    return os.path.join(os.path.expanduser("~"), ".brain", "cache")
 
 
 def _columns() -> int:

@@ -24,9 +24,7 @@ def set_up_environment(project: Path | None, *, backend: str = "venv", installer
         result = ensure_environment(target, backend=backend, options=options, progress=progress)
         pulled = _pull_inputs(folder, progress)
     if as_json:
-        from dataclasses import asdict
-
-        output.print_json({"backend": backend, **asdict(result), "pulled": list(pulled)})
+        output.print_json({"backend": backend, **result._asdict(), "pulled": list(pulled)})
     elif result.changed:
         output.success(f"environment ready: {shown_location(result.location)} "
                        f"(identity {result.identity[:12]}, {result.seconds:.1f}s)")

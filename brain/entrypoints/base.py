@@ -13,9 +13,8 @@ from __future__ import annotations
 import shlex
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, Protocol
+from typing import TYPE_CHECKING, ClassVar, NamedTuple, Protocol
 
 from brain.errors import InvalidInput
 
@@ -58,8 +57,7 @@ class BackendTraits(Protocol):
         ...
 
 
-@dataclass(frozen=True)
-class EntryProblem:
+class EntryProblem(NamedTuple):
     """A problem with one declared entry point, found by its type's `check`."""
 
     message: str
@@ -67,8 +65,7 @@ class EntryProblem:
     key: bool = False  # point at the key (a field missing or not applying), not the value
 
 
-@dataclass(frozen=True)
-class Produced:
+class Produced(NamedTuple):
     """What a finished run of an entry point left behind, beyond its record."""
 
     report: Path | None = None  # a rendered report (a notebook's HTML)

@@ -7,8 +7,7 @@ registered in brain.envs.select, not a new `if`.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 if TYPE_CHECKING:  # only in annotations: the no-op `setup-deps` path must not load pydantic
     from brain.spec.loader import Project
@@ -17,8 +16,7 @@ Progress = Callable[[str], None]
 """Called with a short human phrase as long work advances ("installing 12 packages")."""
 
 
-@dataclass(frozen=True)
-class EnsureResult:
+class EnsureResult(NamedTuple):
     """What `ensure` did."""
 
     identity: str
@@ -27,8 +25,7 @@ class EnsureResult:
     seconds: float
 
 
-@dataclass(frozen=True)
-class SourceRevision:
+class SourceRevision(NamedTuple):
     """The commit a project's files come from, and whether they differ from it."""
 
     commit: str | None = None  # None: not in a repository, or no commit yet
@@ -39,8 +36,7 @@ RevisionSource = Callable[[], SourceRevision]
 """Called when a backend needs the revision (to tag and label an image), at most once."""
 
 
-@dataclass(frozen=True)
-class Invocation:
+class Invocation(NamedTuple):
     """How to start a command inside an environment."""
 
     argv: list[str]

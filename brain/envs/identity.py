@@ -17,10 +17,9 @@ import json
 import os
 import posixpath
 import sys
-from dataclasses import asdict, dataclass, field
 from hashlib import sha256
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from brain.errors import InvalidInput
 from brain.paths import SPEC_FILENAMES, config_path, project_venv_dir
@@ -36,8 +35,7 @@ _MAX_INCLUDE_DEPTH = 8
 _INCLUDE_FLAGS = ("-r", "--requirement", "-c", "--constraint")
 
 
-@dataclass(frozen=True)
-class RequirementInputs:
+class RequirementInputs(NamedTuple):
     """Everything in the spec that decides what gets installed."""
 
     lines: tuple[str, ...]  # normalised env.python.pip requirements, sorted
@@ -62,8 +60,7 @@ class RequirementInputs:
         return all("==" in line and "*" not in line and "," not in line for line in self.lines)
 
 
-@dataclass
-class Stamp:
+class Stamp(NamedTuple):
     """The record written into a finished environment; its presence means "ready"."""
 
     identity: str
@@ -77,7 +74,7 @@ class Stamp:
     built_at: str
     seconds: float
     format: int = STAMP_FORMAT
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = {}  # noqa: RUF012 (shared, never changed)
 
 
 def collect_inputs(project: Project) -> RequirementInputs:
@@ -163,7 +160,7 @@ def read_stamp(env_dir: Path) -> Stamp | None:
 
 def write_stamp(env_dir: Path, stamp: Stamp) -> None:
     """Write the stamp atomically (temp file + rename): it is the "ready" signal."""
-    write_atomic(env_dir / STAMP_NAME, json.dumps(asdict(stamp), indent=2))
+    write_atomic(env_dir / STAMP_NAME, json.dumps(stamp._asdict(), indent=2))
 
 
 def healthy_stamp(root: Path) -> Stamp | None:
@@ -197,7 +194,7 @@ def save_plan(root: Path, inputs: RequirementInputs, *, lock_fresh: bool) -> Non
     from brain.cache_stamp import write_cached
 
     tracked = [name for name, _ in inputs.files]
-    write_cached(plan_path(root), {"inputs": asdict(inputs), "tracked": tracked,
+    write_cached(plan_path(root), {"inputs": inputs._asdict(), "tracked": tracked,
                                    "quick_key": quick_key(root, tracked),
                                    "lock_fresh": lock_fresh})
 

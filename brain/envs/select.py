@@ -10,10 +10,9 @@ backend is one new module and one line in BUILTIN (or a `register` call).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from brain.errors import InvalidInput
 from brain.paths import SPEC_FILENAMES, find_spec_file
@@ -31,8 +30,7 @@ BUILTIN: dict[str, str] = {
 _registered: dict[str, Backend] = {}
 
 
-@dataclass(frozen=True)
-class EnvironmentOptions:
+class EnvironmentOptions(NamedTuple):
     """How to build an environment (each backend uses what applies to it)."""
 
     installer: str = "uv"  # venv: "uv", or "pip" for virtualenv + pip

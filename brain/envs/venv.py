@@ -174,8 +174,8 @@ def _ensure_locked(root: Path, options: EnvironmentOptions, report: Progress, st
     if current is not None and current.identity == identity:
         # Same environment, different bytes (a comment in the spec, or another process
         # built it while we waited): refresh the quick key so the next call is instant.
-        current.quick_key, current.tracked = quick_key(root, tracked), tracked
-        current.lock_fresh = lock is not None
+        current = current._replace(quick_key=quick_key(root, tracked), tracked=tracked,
+                                   lock_fresh=lock is not None)
         write_stamp(current_build(root) or venv, current)
         return EnsureResult(identity, False, str(venv), time.perf_counter() - started)
     from datetime import UTC, datetime

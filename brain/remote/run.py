@@ -16,7 +16,7 @@ import json
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -121,7 +121,7 @@ def remote_run(remote: Remote, root: Path, entry: str | None, assignments: list[
             extra["remote_env_identity"] = remote_record["env_identity"]
         ended = time.time()
         store.finish(record.id, status, code, ended, extra=extra)
-    finished = replace(record, status=status, exit_code=code, ended_at=ended,
+    finished = record._replace(status=status, exit_code=code, ended_at=ended,
                        extra={**record.extra, **extra})
     emit(RemoteEvent("finished", remote.name, folder, seconds=ended - record.started_at,
                      run_id=record.id, remote_run_id=remote_info["run_id"], exit_code=code,

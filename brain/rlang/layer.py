@@ -5,7 +5,6 @@ identity covers the R packages too (unchanged for a project without `env.r`)."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -68,7 +67,7 @@ def ensure_r_part(root: Path, project: Project | None, result: EnsureResult,
     if state == "ready":
         identity = current_identity(root)
         if identity is not None:
-            return replace(result, identity=combined_identity(result.identity, identity))
+            return result._replace(identity=combined_identity(result.identity, identity))
     if project is None:
         from brain.spec.loader import load_project
 
@@ -77,7 +76,7 @@ def ensure_r_part(root: Path, project: Project | None, result: EnsureResult,
                            lock_timeout=lock_timeout)
     if built is None:
         return result
-    return replace(result, identity=combined_identity(result.identity, built.identity),
+    return result._replace(identity=combined_identity(result.identity, built.identity),
                    changed=result.changed or built.changed)
 
 
@@ -93,7 +92,7 @@ def quick_r_part(root: Path, result: EnsureResult | None) -> EnsureResult | None
     identity = current_identity(root) if state == "ready" else None
     if identity is None:
         return None
-    return replace(result, identity=combined_identity(result.identity, identity))
+    return result._replace(identity=combined_identity(result.identity, identity))
 
 
 def combined_identity(inner: str, r_identity: str) -> str:

@@ -18,9 +18,8 @@ import json
 import os
 import re
 import time
-from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from brain.errors import EnvironmentFailure
 from brain.paths import project_state_dir
@@ -35,8 +34,7 @@ _BUILD_LINK = re.compile(r"rlibs/rlib-[0-9a-f]{8}")
 _HERE = Path(__file__).resolve().parent
 
 
-@dataclass(frozen=True)
-class RInputs:
+class RInputs(NamedTuple):
     """What decides the project's R library."""
 
     packages: tuple[tuple[str, str], ...]  # (name, specifier), sorted
@@ -57,7 +55,7 @@ class RInputs:
 
         from brain.envs.identity import platform_tag
 
-        data = {**asdict(self), "platform": platform_tag(), "format": STAMP_FORMAT}
+        data = {**self._asdict(), "platform": platform_tag(), "format": STAMP_FORMAT}
         return sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
     def requirements(self) -> list[tuple[str, str]]:
@@ -70,8 +68,7 @@ class RInputs:
                          if name not in named]
 
 
-@dataclass(frozen=True)
-class RLibraryResult:
+class RLibraryResult(NamedTuple):
     """What `ensure_library` did."""
 
     identity: str
@@ -97,11 +94,9 @@ def r_inputs(spec: Spec, root: Path, *, locked: bool = True) -> RInputs | None:
                      tuple(repository_url(url) for url in declared.repos), declared.version)
     if not locked:
         return inputs
-    from dataclasses import replace
-
     from brain.rlang.pins import locked_versions
 
-    return replace(inputs, locked=locked_versions(root, inputs.digest()))
+    return inputs._replace(locked=locked_versions(root, inputs.digest()))
 
 
 def repository_url(url: str) -> str:

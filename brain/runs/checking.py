@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -112,7 +111,7 @@ class RunChecks:
         extra = {**self.extra(), "error": message}
         ended = time.time()
         store.finish(record.id, "failed", code, ended, extra=extra)
-        return replace(record, status="failed", exit_code=code, ended_at=ended,
+        return record._replace(status="failed", exit_code=code, ended_at=ended,
                        extra={**record.extra, **extra})
 
 

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
+import copy
 import os
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from brain.vcs.state import GitState as GitState  # the run record holds one
 
 STATUSES = ("running", "succeeded", "failed", "interrupted", "unknown")
 
 
-@dataclass
-class RunRecord:
+class RunRecord(NamedTuple):
     """One run of one entry point."""
 
     id: str
@@ -32,14 +31,16 @@ class RunRecord:
     user: str
     pid: int  # the brain process that owns the record (to reconcile orphans)
     started_at: float  # unix seconds
-    git: GitState = field(default_factory=GitState)
+    git: GitState = GitState()
     ended_at: float | None = None
     status: str = "running"
     exit_code: int | None = None
     stdout_log: str | None = None
     stderr_log: str | None = None
     origin: str | None = None  # e.g. the launch URL a run came from
-    extra: dict[str, Any] = field(default_factory=dict)  # inputs/outputs hashes, cache info
+    # Inputs/outputs hashes, cache info. The default is shared: a record made without one
+    # is given a new dict (`_replace`) before anything is added.
+    extra: dict[str, Any] = {}  # noqa: RUF012 (see above)
 
     @property
     def metrics(self) -> dict[str, float | int]:
@@ -60,7 +61,8 @@ class RunRecord:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        data = asdict(self)
+        data = copy.deepcopy(self._asdict())
+        data["git"] = self.git._asdict()
         data["duration"] = self.duration
         data["metrics"] = self.metrics
         data["sweep"] = self.sweep

@@ -10,9 +10,8 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 from brain.envs.select import DEFAULT_BACKEND
 from brain.errors import EXIT_INTERRUPTED, BrainError, EnvironmentFailure, InvalidInput
@@ -33,8 +32,7 @@ if TYPE_CHECKING:
     from brain.spec.loader import Project
 
 
-@dataclass(frozen=True)
-class RunResult:
+class RunResult(NamedTuple):
     """How a run ended: its finished record and the exit code brain should exit with."""
 
     record: RunRecord
@@ -121,10 +119,10 @@ def execute(
     # A backend may name where the run went (the ray backend: its address and job id).
     details = getattr(env, "record_details", None)
     extra = {**(details(plan.run_id) if details is not None else {}), **(extra or {})}
-    record = replace(record, origin=origin, extra={**record.extra, **extra})
+    record = record._replace(origin=origin, extra={**record.extra, **extra})
     link, linked = _start_link(record)
     if linked is not None:
-        record = replace(record, extra={**record.extra, "mlflow": linked})
+        record = record._replace(extra={**record.extra, "mlflow": linked})
     invocation = env.invocation(list(plan.argv), {**variables, **(
         link.variables() if link is not None else {})})
     with RunStore() as store:
@@ -236,7 +234,7 @@ def _finish(store: RunStore, plan: RunPlan, record: RunRecord, code: int,
     ended = time.time()
     extra.update(_end_link(link, record, status, ended))
     store.finish(record.id, status, code, ended, extra=extra)
-    finished = replace(record, status=status, exit_code=code, ended_at=ended,
+    finished = record._replace(status=status, exit_code=code, ended_at=ended,
                        extra={**record.extra, **extra})
     url = None
     if watcher is not None and watcher.ready.is_set():

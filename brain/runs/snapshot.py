@@ -12,7 +12,6 @@ code that wants them (another backend, say), loaded on first use.
 
 from __future__ import annotations
 
-from dataclasses import fields
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -119,7 +118,7 @@ def _data_of(project: Project) -> dict[str, Any]:
     spec = project.spec
     # The snapshot's own fields decide what is kept, so the two forms cannot drift apart
     # (tests/runs/test_snapshot_agrees.py checks every field against the models).
-    kept = {item.name for item in fields(EntrySnapshot)}
+    kept = set(EntrySnapshot._fields)
     return {
         "name": spec.name,
         "namespace": spec.namespace,
@@ -133,14 +132,14 @@ def _data_of(project: Project) -> dict[str, Any]:
 
 def _entry(data: dict[str, Any]) -> EntrySnapshot:
     parameters = {name: _parameter(param) for name, param in data.get("parameters", {}).items()}
-    values = {item.name: _frozen(data[item.name]) for item in fields(EntrySnapshot)
-              if item.name in data and item.name != "parameters"}
+    values = {name: _frozen(data[name]) for name in EntrySnapshot._fields
+              if name in data and name != "parameters"}
     return EntrySnapshot(**values, parameters=parameters)
 
 
 def _parameter(data: dict[str, Any]) -> ParameterSnapshot:
-    return ParameterSnapshot(**{item.name: _frozen(data[item.name])
-                                for item in fields(ParameterSnapshot) if item.name in data})
+    return ParameterSnapshot(**{name: _frozen(data[name])
+                                for name in ParameterSnapshot._fields if name in data})
 
 
 def _frozen(value: Any) -> Any:

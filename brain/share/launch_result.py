@@ -60,7 +60,6 @@ def outcome(folder: Path, launch: Launch, code: int | None, message: str | None,
 def keep_record(folder: Path, launch: Launch) -> None:
     """Copy the launch's run record (from its own store, in its sandbox) into the hub user's
     run store, as `brain run` records into it; a record that does not read back is left out."""
-    from dataclasses import fields
 
     from brain.runs.record import GitState, RunRecord
     from brain.runs.store import RunStore
@@ -68,13 +67,14 @@ def keep_record(folder: Path, launch: Launch) -> None:
     data = _read_json(folder / "result.json")
     if data is None:
         return
-    names = {item.name for item in fields(RunRecord)}
+    names = set(RunRecord._fields)
     try:
         git = data.get("git")
         record = RunRecord(**{key: value for key, value in data.items()
                               if key in names and key != "git"},
                            git=GitState(**git) if isinstance(git, dict) else GitState())
-        record.origin = launch.link  # what the hub launched, whatever the child says
+        # What the hub launched, whatever the child says.
+        record = record._replace(origin=launch.link)
         with RunStore() as store:
             store.insert(record)
     except Exception:  # the record came from the launch: a malformed one is only left out

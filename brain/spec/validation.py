@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from brain.errors import BrainError, InvalidInput
 from brain.paths import display_path, find_project_root, find_spec_file
@@ -14,8 +13,7 @@ if TYPE_CHECKING:
     from brain.spec.problems import Problem
 
 
-@dataclass(frozen=True)
-class SpecResult:
+class SpecResult(NamedTuple):
     """One spec's outcome: its problems, none when valid."""
 
     spec_file: Path
@@ -31,11 +29,10 @@ class SpecResult:
         return [problem.format(self.shown) for problem in self.problems]
 
 
-@dataclass
-class ValidationReport:
+class ValidationReport(NamedTuple):
     """The outcome of validating a set of specs."""
 
-    results: list[SpecResult] = field(default_factory=list)
+    results: list[SpecResult]
 
     @property
     def valid(self) -> int:
@@ -101,7 +98,7 @@ def spec_files_for(target: Path) -> list[Path]:
 
 def validate_paths(targets: list[Path]) -> ValidationReport:
     """Validate every spec the targets name."""
-    report = ValidationReport()
+    report = ValidationReport([])
     seen: set[Path] = set()
     for target in targets:
         for spec_file in spec_files_for(target):

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import functools
 import os
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from brain.errors import BrainError, EnvironmentFailure, InvalidInput
 from brain.vcs.urls import ALLOWED_PROTOCOLS
@@ -27,8 +27,7 @@ GIT_TIMEOUT = 300.0
 _SAFE_CONFIG = ("-c", "protocol.ext.allow=never", "-c", "protocol.fd.allow=never")
 
 
-@dataclass(frozen=True)
-class GitResult:
+class GitResult(NamedTuple):
     """What one git process did."""
 
     code: int

@@ -8,14 +8,13 @@ see benchmarks/ and the issue note).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 _GIT_TIMEOUT = 20.0
 
 
-@dataclass
-class GitState:
+class GitState(NamedTuple):
     """The code state a run used; all None outside a git repository."""
 
     commit: str | None = None

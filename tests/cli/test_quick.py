@@ -191,3 +191,40 @@ def test_validate_through_the_fast_path_says_what_click_says(
                               capture_output=True, text=True, check=False)
         assert (slow.returncode, slow.stdout, slow.stderr) == (
             fast.returncode, fast.stdout, fast.stderr)
+
+
+def test_help_under_a_forced_width_is_not_kept_for_a_terminal(
+        brain: Callable[..., Result], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # click's CliRunner forces 80 columns of text; a terminal of 80 columns gets 78.
+    monkeypatch.setenv("BRAIN_CACHE_DIR", str(tmp_path / "cache"))
+    assert brain("--help").exit_code == 0
+    env = {**os.environ, "COLUMNS": "80"}
+    shown = subprocess.run([sys.executable, "-m", "brain", "--help"], env=env,
+                           capture_output=True, text=True, check=True).stdout
+    rendered = subprocess.run(
+        [sys.executable, "-c", "from brain.cli.app import help_text; print(help_text())"],
+        env=env, capture_output=True, text=True, check=True).stdout
+    assert shown == rendered
+
+
+@given(cache=st.none() | st.text(st.characters(blacklist_characters="\0"), max_size=12),
+       home=st.none() | st.text(st.characters(blacklist_characters="\0"), max_size=12))
+def test_the_help_cache_is_where_brain_paths_puts_caches(cache: str | None,
+                                                        home: str | None) -> None:
+    from brain.cli.quick import cache_root
+    from brain.errors import InvalidInput
+    from brain.paths import cache_dir
+
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in (("BRAIN_CACHE_DIR", cache), ("BRAIN_HOME", home)):
+            if value is None:
+                patch.delenv(name, raising=False)
+            else:
+                patch.setenv(name, value)
+        try:
+            expected = cache_dir()
+        except InvalidInput:
+            with pytest.raises(InvalidInput):
+                cache_root()
+            return
+        assert Path(cache_root()) == expected

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
@@ -48,12 +47,12 @@ def _model_fields(model: type) -> set[str]:
 
 def test_every_field_a_run_reads_exists_in_both_forms_with_the_same_default() -> None:
     for snapshot, model in ((EntrySnapshot, EntryPoint), (ParameterSnapshot, Parameter)):
-        names = {item.name for item in dataclasses.fields(snapshot)}
+        names = set(snapshot._fields)
         assert names == _model_fields(model), f"{snapshot.__name__} and {model.__name__} differ"
-        for item in dataclasses.fields(snapshot):
-            declared = model.model_fields[item.name]  # type: ignore[attr-defined]
-            if item.default is not dataclasses.MISSING and declared.default_factory is None:
-                assert item.default == declared.default, item.name
+        for name, default in snapshot._field_defaults.items():
+            declared = model.model_fields[name]  # type: ignore[attr-defined]
+            if declared.default_factory is None:
+                assert default == declared.default, name
 
 
 def test_a_snapshot_read_back_from_the_cache_holds_what_the_models_hold(
