@@ -162,12 +162,13 @@ def requirements_text(project: Project) -> str:
         lines.append(f"--index-url {python.index_url}")
     lines += [f"--extra-index-url {url}" for url in python.extra_index_urls]
     if lock.is_file():
-        lines.append(_read_text(lock, LOCK_FILENAME))
+        lines.append(_read_text(lock, LOCK_FILENAME, project.root))
     else:
         lines += python.requirement_lines()
         if python.requirements:
             lines.append(_read_text(project.root / python.requirements,
-                                    f"env.python.requirements ({python.requirements})"))
+                                    f"env.python.requirements ({python.requirements})",
+                                    project.root))
     for line in lines:
         if "\x00" in line:
             raise InvalidInput("a requirement contains a NUL byte",
@@ -176,9 +177,15 @@ def requirements_text(project: Project) -> str:
     return text + "\n" if text else ""
 
 
-def _read_text(path: Path, what: str) -> str:
+def _read_text(path: Path, what: str, root: Path) -> str:
+    """A project file that goes into the build context: never one outside `root` (a symlink
+    to ~/.ssh/id_rsa named as the requirements would send the key to the daemon)."""
+    from brain.inputfs import InputRefused, contained
+
     try:
-        return path.read_text(encoding="utf-8")
+        return contained(path, root).read_text(encoding="utf-8")
+    except InputRefused as refused:
+        raise InvalidInput(f"{what}: {refused.message}", hint=refused.hint) from None
     except FileNotFoundError:
         raise InvalidInput(f"{what}: {path} does not exist",
                            hint="create the file or remove the setting from onebrain.yml") from None
@@ -304,7 +311,7 @@ def dockerignore_patterns(project: Project) -> list[str]:
         patterns += [output for output in entry.outputs if output.strip()]
     own = project.root / ".dockerignore"
     if own.is_file():
-        for line in _read_text(own, ".dockerignore").splitlines():
+        for line in _read_text(own, ".dockerignore", project.root).splitlines():
             if line.strip() and not line.lstrip().startswith("#"):
                 patterns.append(line.strip())
     return patterns
