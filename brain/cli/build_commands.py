@@ -98,8 +98,7 @@ def _build_docker(project: Project, options: BuildOptions) -> dict[str, Any]:
     environment = DockerEnvironment(project, revision=lambda: source_revision(project.root))
     if options.print_dockerfile:
         from brain import __version__
-        from brain.envs.docker import label_instruction
-        from brain.envs.dockerfile import dockerfile_text, dockerignore_text
+        from brain.envs.dockerfile import dockerfile_text, dockerignore_text, label_instruction
 
         click.echo(dockerfile_text(project, environment.settings, brain_version=__version__)
                    + label_instruction(environment.labels()), nl=False)

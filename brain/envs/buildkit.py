@@ -18,6 +18,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -132,9 +133,11 @@ def _write_probes(known: dict[str, str]) -> None:
         return  # a cache: the next build probes again
 
 
-def build(builder: BuildKitBuilder, context: IO[bytes], *, dockerfile: str, tag: str,
-          buildargs: dict[str, str], network: str) -> tuple[str, list[str]]:
-    """Build the tar `context`; (image id, log lines). BuildKitFailed when the build fails."""
+def build(builder: BuildKitBuilder, context: IO[bytes], *, dockerfile: str,
+          tags: Sequence[str], buildargs: dict[str, str], network: str
+          ) -> tuple[str, list[str]]:
+    """Build the tar `context` and give it every tag in `tags` (no tagging calls after);
+    (image id, log lines). BuildKitFailed when the build fails."""
     from brain.process import run_checked, scrubbed_environment
 
     with tempfile.TemporaryDirectory(prefix="brain-build-") as folder:
@@ -144,7 +147,9 @@ def build(builder: BuildKitBuilder, context: IO[bytes], *, dockerfile: str, tag:
             context.seek(0)
             shutil.copyfileobj(context, target)
         argv = [*builder.argv, "--progress=plain", f"--iidfile={iidfile}", "--file", dockerfile,
-                "--tag", tag, f"--network={network}"]
+                f"--network={network}"]
+        for tag in tags:
+            argv += ["--tag", tag]
         for name, value in sorted(buildargs.items()):
             argv += ["--build-arg", f"{name}={value}"]
         argv.append("-")  # the context: a tar on stdin

@@ -17,9 +17,10 @@ import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from brain.envs.base import EnsureResult, Invocation, Progress, RevisionSource, SourceRevision
+from brain.envs.docker_cli import DAEMON_HINT, CliImages, FoundImage, ImageStore, SdkImages
 from brain.envs.image_names import memory_bytes, parse_registry, repository_name, tag_text
 from brain.errors import EnvironmentFailure, InvalidInput
 from brain.extras import require_extra
@@ -58,11 +59,8 @@ def docker_client() -> Any:
         client = docker.from_env(timeout=600)
         client.ping()
     except DockerException as error:
-        raise EnvironmentFailure(
-            f"cannot reach the Docker daemon: {_reason(error)}",
-            hint="start it (as root, scripts/docker-setup installs and starts one), "
-            "or point DOCKER_HOST at a running daemon",
-        ) from None
+        raise EnvironmentFailure(f"cannot reach the Docker daemon: {_reason(error)}",
+                                 hint=DAEMON_HINT) from None
     return client
 
 
@@ -94,7 +92,7 @@ class DockerEnvironment:
     def is_ready(self) -> bool:
         """True when an image built from exactly this context exists (False: no daemon)."""
         try:
-            return self._find_image(docker_client()) is not None
+            return self._find_image(self._images()) is not None
         except EnvironmentFailure:
             return False
 
@@ -195,18 +193,19 @@ class DockerEnvironment:
               force: bool = False) -> ImageBuild:
         """Build (or find) the image, tag it, and return what happened."""
         started = time.monotonic()
-        client = docker_client()
+        images = self._images()
         context = self.context()
         tags = [*self.tags(), *extra_tags]
-        existing = None if force else self._find_image(client)
+        existing = None if force else self._find_image(images)
         log: list[str] = []
         if existing is None:
-            image_id, log = self._run_build(client, context, tags[0], progress)
+            image_id, log = self._run_build(images, context, tags, progress)
+            missing = tags if isinstance(images, SdkImages) else []  # BuildKit tagged them all
         else:
-            image_id = existing
-        for reference in tags:
-            repository, _, tag = reference.rpartition(":")
-            client.api.tag(image_id, repository, tag, force=True)
+            image_id = existing.image_id
+            missing = [tag for tag in tags if tag not in existing.tags]
+        for reference in missing:
+            images.tag(image_id, reference)
         self._image_id = image_id
         cached = sum(1 for line in log if "Using cache" in line)
         return ImageBuild(image_id, tuple(tags), context.identity, existing is None,
@@ -238,38 +237,42 @@ class DockerEnvironment:
             self._git_state = (state.commit, state.dirty)
         return self._git_state
 
-    def _find_image(self, client: Any) -> str | None:
-        from docker.errors import NotFound
+    def _images(self) -> ImageStore:
+        """The docker CLI where it builds with BuildKit (no SDK import), else the SDK."""
+        from brain.envs.buildkit import buildkit_builder
 
+        builder = buildkit_builder()
+        if builder is not None:
+            return CliImages(builder.argv[0])
+        return SdkImages(docker_client())
+
+    def _find_image(self, images: ImageStore) -> FoundImage | None:
         # The version tag points at the last build: one inspect answers "up to date?". An
         # older image with this identity (code switched back) is not searched for (a label
         # scan costs ~0.2 s on every rebuild): the build then finds its layers in the cache.
-        try:
-            tagged = client.api.inspect_image(self.tags()[0])
-        except NotFound:
+        found = images.find(self.tags()[0])
+        if found is None or found.labels.get(f"{LABEL}.identity") != self.identity():
             return None
-        labels = (tagged.get("Config") or {}).get("Labels") or {}
-        if labels.get(f"{LABEL}.identity") != self.identity():
-            return None
-        self._image_id = str(tagged["Id"])
-        return self._image_id
+        self._image_id = found.image_id
+        return found
 
     def _find_image_quietly(self) -> str | None:
         try:
-            return self._find_image(docker_client())
+            found = self._find_image(self._images())
         except EnvironmentFailure:
             return None
+        return found.image_id if found is not None else None
 
-    def _run_build(self, client: Any, context: BuildContext, tag: str,
+    def _run_build(self, images: ImageStore, context: BuildContext, tags: list[str],
                    progress: Progress | None) -> tuple[str, list[str]]:
-        from docker.errors import APIError
-
         from brain.envs.build_context import DOCKERFILE_PATH
         from brain.envs.buildkit import BuildKitFailed, buildkit_builder
         from brain.envs.buildkit import build as buildkit_build
 
         log: list[str] = []
         image_id: str | None = None
+        from brain.envs.dockerfile import label_instruction
+
         archive = context.tar(dockerfile_suffix=label_instruction(self.labels()))
         builder = buildkit_builder()
         try:
@@ -278,24 +281,15 @@ class DockerEnvironment:
                     progress(f"building with BuildKit ({builder.name})")
                 try:
                     image_id, log = buildkit_build(
-                        builder, archive, dockerfile=DOCKERFILE_PATH, tag=tag,
+                        builder, archive, dockerfile=DOCKERFILE_PATH, tags=tags,
                         buildargs=dict(self.settings.pip_args),
                         network=self.settings.network_mode)
                 except BuildKitFailed as failure:
                     log = failure.log
                     raise _BuildError(str(failure)) from None
-                return image_id, log
-            events = client.api.build(
-                fileobj=archive, custom_context=True, dockerfile=DOCKERFILE_PATH,
-                tag=tag, buildargs=dict(self.settings.pip_args),
-                network_mode=self.settings.network_mode, rm=True, forcerm=True,
-                pull=False, decode=True,
-            )
-            for line, found in _build_lines(events):
-                log.append(line)
-                image_id = found or image_id
-                if progress is not None and line.startswith("Step "):
-                    progress(line)
+            else:
+                assert isinstance(images, SdkImages)
+                image_id = self._classic_build(images, archive, tags[0], progress, log)
         except _BuildError as error:
             steps = [line for line in log if line.startswith("Step ")]
             if not steps or steps[-1].startswith("Step 1/"):
@@ -310,15 +304,37 @@ class DockerEnvironment:
                 f"{_failure_summary(log, str(error))}",
                 hint=_build_hint("\n".join([str(error), *log[-12:]]), self.project),
             ) from None
-        except APIError as error:
-            raise EnvironmentFailure(f"image build failed: {_reason(error)}",
-                                     hint=_build_hint(_reason(error), self.project)) from None
         finally:
             archive.close()
         if image_id is None:
             raise EnvironmentFailure("image build ended without an image id",
                                      hint="the last lines were: " + " | ".join(log[-3:]))
         return image_id, log
+
+    def _classic_build(self, images: SdkImages, archive: IO[bytes], tag: str,
+                       progress: Progress | None, log: list[str]) -> str | None:
+        """The SDK's classic builder; fills `log`, returns the image id it announced."""
+        from docker.errors import APIError
+
+        from brain.envs.build_context import DOCKERFILE_PATH
+
+        image_id = None
+        try:
+            events = images.client.api.build(
+                fileobj=archive, custom_context=True, dockerfile=DOCKERFILE_PATH,
+                tag=tag, buildargs=dict(self.settings.pip_args),
+                network_mode=self.settings.network_mode, rm=True, forcerm=True,
+                pull=False, decode=True,
+            )
+            for line, found in _build_lines(events):
+                log.append(line)
+                image_id = found or image_id
+                if progress is not None and line.startswith("Step "):
+                    progress(line)
+        except APIError as error:
+            raise EnvironmentFailure(f"image build failed: {_reason(error)}",
+                                     hint=_build_hint(_reason(error), self.project)) from None
+        return image_id
 
 
 class _BuildError(Exception):
@@ -371,17 +387,6 @@ def _build_hint(message: str, project: Project) -> str:
         return ("check env.python in onebrain.yml; builds use the host's pip index settings "
                 "and CA bundle (BRAIN_DOCKER_CA_BUNDLE)")
     return f"`brain build --docker --print-dockerfile` in {project.root} shows the Dockerfile"
-
-
-def label_instruction(labels: Mapping[str, str]) -> str:
-    """One LABEL line for every label (one build step, where the API's `labels` makes one
-    step per label), each value quoted so that no text from the spec is read as syntax."""
-    def quoted(value: str) -> str:
-        value = " ".join(value.splitlines())
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$") + '"'
-
-    pairs = " ".join(f"{quoted(key)}={quoted(value)}" for key, value in sorted(labels.items()))
-    return f"\n# Provenance, added at build time.\nLABEL {pairs}\n"
 
 
 def _reason(error: Exception) -> str:
