@@ -127,8 +127,14 @@ def _create_state(state: Path) -> None:
 
     staging = Path(tempfile.mkdtemp(prefix=".brain-new-", dir=state.parent))
     try:
+        # The .gitignore comes first, written in place (the folder is new and ours alone):
+        # a `git status` of the project (a run's provenance, meanwhile) must never see an
+        # unignored file in the staging folder, or the run is recorded as dirty.
+        descriptor = os.open(staging / ".gitignore",
+                             os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as ignore:
+            ignore.write(_IGNORE_TEXT)
         _write_marker(staging)
-        write_atomic(staging / ".gitignore", _IGNORE_TEXT)  # never makes the tree dirty
         os.chmod(staging, 0o755)
         try:
             os.rename(staging, state)

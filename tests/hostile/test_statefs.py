@@ -84,3 +84,27 @@ def test_a_state_folder_brain_did_not_make_is_refused(tmp_path: Path) -> None:
         project_state(tmp_path)
     assert refused.value.hint == f"remove {tmp_path / '.brain'}: brain did not create it"
     assert refused.value.exit_code == 3
+
+
+def test_making_the_state_folder_never_shows_git_an_unignored_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A run's provenance (`git status`) runs while brain makes `.brain/` for the first time:
+    # at every write into the staging folder the project must still look clean.
+    import subprocess
+
+    import brain.statefs as statefs
+    from brain.statefs import project_state
+
+    subprocess.run(["git", "init", "--quiet", str(tmp_path)], check=True)
+    seen: list[str] = []
+    real_write = statefs.write_atomic
+
+    def watched(path: Path, text: str) -> None:
+        seen.append(subprocess.run(["git", "-C", str(tmp_path), "status", "--porcelain",
+                                    "--untracked-files=normal"], capture_output=True,
+                                   text=True, check=True).stdout)
+        real_write(path, text)
+
+    monkeypatch.setattr(statefs, "write_atomic", watched)
+    project_state(tmp_path)
+    assert seen and all(status == "" for status in seen), seen
