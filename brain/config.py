@@ -39,6 +39,9 @@ KEYS: dict[str, Key] = {
             "Package index projects resolve from (replaces PyPI); `local` = brain's local index."),
         Key("extra_index_urls", True,
             "More indexes to resolve from, besides index_url; `local` = brain's local index."),
+        Key("store", False,
+            "The run store: a SQLite file or postgresql://USER:PASSWORD@HOST/DB (BRAIN_STORE "
+            "wins); the password is never shown."),
         Key("publish_index", False,
             "Default target of `brain publish`: a local index folder or an upload URL."),
         # Limits on each launch of `brain hub` (defaults in brain.share.limits, documented in
@@ -225,6 +228,10 @@ def _checked(key: Key, value: Any, *, where: str) -> str | list[str]:
 def _checked_value(key: Key, value: str) -> str:
     if key.name in ("index_url", "extra_index_urls"):
         return check_index_url(value, setting=key.name)
+    if key.name == "store":
+        from brain.store.location import parse_store
+
+        parse_store(value, where="store")
     if key.name in ("hub_memory", "hub_file_size", "hub_log_size"):
         parse_size(value, setting=key.name)
     elif key.name in ("hub_timeout", "hub_cpu_seconds", "hub_processes", "hub_app_idle"):
@@ -248,7 +255,8 @@ def _save(settings: dict[str, str | list[str]]) -> None:
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, text)
+        # A store URL may hold a password: only the user reads the file then.
+        write_atomic(path, text, mode=0o600 if "store" in settings else 0o644)
     except OSError as error:
         raise InvalidInput(f"cannot write {path}: {error.strerror}") from None
 
@@ -272,16 +280,26 @@ class Shown:
                 "kind": self.kind, "help": self.help}
 
 
+def shown_value(name: str, value: Any) -> Any:
+    """A setting's value as brain prints it: a store URL with its password masked."""
+    if name == "store" and isinstance(value, str):
+        from brain.store.location import masked
+
+        return masked(value)
+    return value
+
+
 def describe() -> list[Shown]:
     """Every setting: the config file's keys, then the BRAIN_* environment variables
     (brain.settings), with the value in force and where it came from (secrets never shown)."""
     from brain import settings
 
     stored = load_settings()
-    shown = [Shown(key.name, stored.get(key.name), "config file" if key.name in stored
-                   else "default", "list" if key.is_list else "text", key.help)
+    shown = [Shown(key.name, shown_value(key.name, stored.get(key.name)),
+                   "config file" if key.name in stored else "default",
+                   "list" if key.is_list else "text", key.help)
              for key in KEYS.values()]
-    locations = {"BRAIN_HOME": paths.brain_home, "BRAIN_STORE": paths.store_path,
+    locations = {"BRAIN_HOME": paths.brain_home, "BRAIN_STORE": paths.store_shown,
                  "BRAIN_CONFIG": paths.config_path, "BRAIN_CACHE_DIR": paths.cache_dir,
                  "BRAIN_INDEX_DIR": paths.index_dir}
     for variable in settings.ENVIRONMENT.values():
@@ -289,6 +307,8 @@ def describe() -> list[Shown]:
         is_set = bool(value.strip())
         if variable.kind == "secret":
             value = "(set)" if is_set else ""
+        elif variable.kind == "store":
+            value = shown_value("store", value)
         resolved = locations.get(variable.name)
         default = str(resolved()) if resolved is not None else variable.default
         shown.append(Shown(variable.name, value if is_set else default,

@@ -17,6 +17,7 @@ DISTRIBUTION = "brain-cli"
 EXTRAS: dict[str, tuple[str, ...]] = {
     "docker": ("docker",),
     "hub": ("fastapi", "uvicorn"),
+    "postgres": ("psycopg",),
     "publish": ("twine", "hatchling"),
     "ray": ("ray",),
 }

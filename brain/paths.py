@@ -16,9 +16,12 @@ def brain_home() -> Path:
     return settings.path("BRAIN_HOME") or Path.home() / ".brain"
 
 
-def store_path() -> Path:
-    """The SQLite run store: `BRAIN_STORE`, default `BRAIN_HOME/brain.db`."""
-    return settings.path("BRAIN_STORE") or brain_home() / "brain.db"
+def store_shown() -> str:
+    """The run store as messages show it: a file, or a URL with its password masked
+    (brain.store.location resolves `BRAIN_STORE` and the `store` setting)."""
+    from brain.store.location import store_location
+
+    return store_location().shown
 
 
 def config_path() -> Path:

@@ -29,11 +29,12 @@ def list_settings(as_json: bool = False) -> None:
     """Every setting brain reads: the config file's keys and the BRAIN_* environment
     variables, with the value in force, where it came from (default, env, config file) and
     what it means."""
-    from brain.config import config_path, describe, load_settings
+    from brain.config import config_path, describe, load_settings, shown_value
 
     shown = describe()
     if as_json:
-        output.print_json({"file": str(config_path()), "settings": load_settings(),
+        stored = {name: shown_value(name, value) for name, value in load_settings().items()}
+        output.print_json({"file": str(config_path()), "settings": stored,
                            "all": [item.as_dict() for item in shown]})
         return
     rows = [[item.name, _shown(item.value), item.source, item.help] for item in shown]
@@ -44,9 +45,9 @@ def list_settings(as_json: bool = False) -> None:
 @click.argument("key")
 def get(key: str) -> None:
     """Print one setting's value (one line per item for a list); nothing when unset."""
-    from brain.config import get_setting
+    from brain.config import get_setting, shown_value
 
-    value = get_setting(key)
+    value = shown_value(key, get_setting(key))
     if value is None:
         return
     for item in value if isinstance(value, list) else [value]:
@@ -58,10 +59,10 @@ def get(key: str) -> None:
 @click.argument("values", nargs=-1, required=True)
 def set_(key: str, values: tuple[str, ...]) -> None:
     """Set a setting; a list setting takes every VALUE given (replacing the old list)."""
-    from brain.config import set_setting
+    from brain.config import set_setting, shown_value
 
     stored = set_setting(key, list(values))
-    output.success(f"{key} = {_shown(stored)}")
+    output.success(f"{key} = {_shown(shown_value(key, stored))}")
 
 
 @config.command("unset")

@@ -102,7 +102,9 @@ def execute(
     extra = {**(details(plan.run_id) if details is not None else {}), **(extra or {})}
     record = replace(record, origin=origin, extra={**record.extra, **extra})
     with RunStore() as store:
-        store.insert(record)
+        # A PostgreSQL store that stays down does not stop the run: its record is spooled
+        # on this machine and synced on the next store access (brain.store.spool).
+        store.insert(record, spool=True)
         if on_started is not None:
             on_started(record)
         try:
