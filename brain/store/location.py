@@ -105,10 +105,11 @@ def masked(url: str) -> str:
         parts = urlsplit(url)
     except ValueError:
         return "(a store URL that cannot be parsed)"
-    if parts.password is None and "@" not in parts.netloc:
-        return url
-    user = parts.username or ""
-    host = parts.netloc.rsplit("@", 1)[1]
-    credentials = f"{user}:***" if parts.password is not None else user
-    return urlunsplit((parts.scheme, f"{credentials}@{host}", parts.path, parts.query,
-                       parts.fragment))
+    query = "&".join(f"{pair.split('=', 1)[0]}=***" if pair.lower().startswith("password=")
+                     else pair for pair in parts.query.split("&")) if parts.query else ""
+    netloc = parts.netloc
+    if "@" in netloc:
+        credentials, host = netloc.rsplit("@", 1)
+        user = credentials.split(":", 1)[0]
+        netloc = f"{user}:***@{host}" if ":" in credentials else f"{user}@{host}"
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
