@@ -32,6 +32,7 @@ def check(as_json: bool) -> None:
     from brain.store.integrity import check_store
 
     with RunStore() as opened:
+        opened.sync_pending()
         report = check_store(opened.database)
     if as_json:
         output.print_json(report.as_dict())

@@ -2,7 +2,8 @@
 
 The record is written before the child starts (status `running`, owned by this brain's pid)
 and finished when it ends, so a brain killed midway leaves a record that the store later
-reconciles to `unknown`, never a run that silently vanished.
+reconciles to `unknown`, never a run that silently vanished. Both go through the local spool
+and reach the store by a detached sync (brain.runs.journal): `brain run` never opens the store.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ if TYPE_CHECKING:
     from brain.envs.base import Environment, Progress
     from brain.run_plan import RunPlan
     from brain.runs.app import PortWatcher
+    from brain.runs.journal import RunJournal
     from brain.runs.record import GitState, RunRecord
-    from brain.runs.store import RunStore
     from brain.spec.loader import Project
 
 
@@ -77,7 +78,7 @@ def execute(
     child once started (a sweep stops its points with it).
     """
     from brain.process import run_live
-    from brain.runs.store import RunStore
+    from brain.runs.journal import RunJournal
 
     git = _Background(_git_state, plan.project.root)  # two git processes, run meanwhile
     env, identity = _ready_environment(plan, backend, setup, progress)
@@ -101,25 +102,23 @@ def execute(
     details = getattr(env, "record_details", None)
     extra = {**(details(plan.run_id) if details is not None else {}), **(extra or {})}
     record = replace(record, origin=origin, extra={**record.extra, **extra})
-    with RunStore() as store:
-        # A PostgreSQL store that stays down does not stop the run: its record is spooled
-        # on this machine and synced on the next store access (brain.store.spool).
-        store.insert(record, spool=True)
-        if on_started is not None:
-            on_started(record)
-        try:
-            code, stopped_by = run_live(
-                invocation.argv, cwd=plan.cwd, env=invocation.env,
-                stdout_log=Path(str(record.stdout_log)), stderr_log=Path(str(record.stderr_log)),
-                on_start=_started(watcher, on_process), stdout=stdout,
-            )
-        except BrainError as error:
-            store.finish(record.id, "failed", 127, time.time(), extra={"error": error.message})
-            raise
-        except BaseException:
-            store.finish(record.id, "interrupted", None, time.time())
-            raise
-        return _finish(store, plan, record, code, stopped_by, watcher)
+    journal = RunJournal(record)
+    journal.start()
+    if on_started is not None:
+        on_started(record)
+    try:
+        code, stopped_by = run_live(
+            invocation.argv, cwd=plan.cwd, env=invocation.env,
+            stdout_log=Path(str(record.stdout_log)), stderr_log=Path(str(record.stderr_log)),
+            on_start=_started(watcher, on_process), stdout=stdout,
+        )
+    except BrainError as error:
+        journal.finish("failed", 127, time.time(), extra={"error": error.message})
+        raise
+    except BaseException:
+        journal.finish("interrupted", None, time.time())
+        raise
+    return _finish(journal, plan, record, code, stopped_by, watcher)
 
 
 def _started(watcher: PortWatcher | None,
@@ -136,7 +135,7 @@ def _started(watcher: PortWatcher | None,
     return both
 
 
-def _finish(store: RunStore, plan: RunPlan, record: RunRecord, code: int,
+def _finish(journal: RunJournal, plan: RunPlan, record: RunRecord, code: int,
             stopped_by: int | None, watcher: PortWatcher | None) -> RunResult:
     """Record how the run ended (hashing declared outputs of a success) and say so."""
     status, exit_code, message = _outcome(plan, code, stopped_by, watcher)
@@ -151,7 +150,7 @@ def _finish(store: RunStore, plan: RunPlan, record: RunRecord, code: int,
     if status == "succeeded" and declared:
         extra.update(_metrics(plan, record, declared))
     ended = time.time()
-    store.finish(record.id, status, code, ended, extra=extra)
+    journal.finish(status, code, ended, extra=extra)
     finished = replace(record, status=status, exit_code=code, ended_at=ended,
                        extra={**record.extra, **extra})
     url = None

@@ -1,9 +1,9 @@
 """The run store: every run record, in SQLite (embedded default) or PostgreSQL (shared).
 
 One code path for both (SQLAlchemy Core, brain.store.engine: transactions, migrations, the
-retry rule). A run whose PostgreSQL store is down still happens and is recorded: its record
-waits in the local spool (brain.store.spool) and is synced on the next access, by run id,
-never twice. Deliberately free of pydantic/rich so `brain runs list` stays fast.
+retry rule). `brain run` writes its records to the local spool (brain.runs.journal); every
+access here syncs the spool first, by run id, never twice, and a store that is down leaves it
+for the next access. Deliberately free of pydantic/rich so `brain runs list` stays fast.
 """
 
 from __future__ import annotations
@@ -113,7 +113,7 @@ class RunStore:
             return _insert_once(db, row, retried=len(tries) > 1)
 
         try:
-            self._sync()
+            self.sync_pending()
             stored = self._db.write(add)
         except StoreUnavailable:
             if not spool:
@@ -196,8 +196,9 @@ class RunStore:
             copied += 1
         return copied
 
-    def _sync(self) -> None:
-        """Sync the spool once per store object, quietly leaving it when the store is down."""
+    def sync_pending(self) -> None:
+        """Sync the spool once per store object, quietly leaving it when the store is down
+        (every read and write does this first)."""
         if self._synced:
             return
         self._synced = True
@@ -223,7 +224,7 @@ class RunStore:
         from brain.runs.provenance import host_name, process_alive
         from brain.store.tables import runs
 
-        self._sync()
+        self.sync_pending()
         host = host_name()
         rows = self._db.read(lambda db: db.execute(
             select(runs.c.id, runs.c.pid, runs.c.started_at).where(
@@ -257,7 +258,7 @@ class RunStore:
         query = select(*(runs.c[name] for name in COLUMNS)).where(
             and_(runs.c.id >= prefix, runs.c.id <= prefix.ljust(16, "f"))
         ).order_by(runs.c.id).limit(_AMBIGUOUS_SHOWN + 1)
-        self._sync()
+        self.sync_pending()
         rows = [row for row in self._db.read(lambda db: db.execute(query).fetchall())
                 if row[0].startswith(prefix)]
         if not rows:
@@ -288,7 +289,7 @@ class RunStore:
         query = list_query(self.location.kind, project=project, namespace=namespace,
                            entry=entry, status=status, limit=limit, sweep=sweep, under=under,
                            user=user, since=since)
-        self._sync()
+        self.sync_pending()
         rows = self._db.read(lambda db: db.execute(query).fetchall())
         return [record_of(row) for row in rows]
 
@@ -298,6 +299,7 @@ class RunStore:
 
         from brain.store.tables import runs
 
+        self.sync_pending()
         found: int = self._db.read(
             lambda db: db.execute(select(func.count()).select_from(runs)).scalar_one())
         return found
