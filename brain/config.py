@@ -229,7 +229,7 @@ def _checked_value(key: Key, value: str) -> str:
     if key.name in ("index_url", "extra_index_urls"):
         return check_index_url(value, setting=key.name)
     if key.name == "store":
-        from brain.store.location import parse_store
+        from brain.store.url import parse_store
 
         parse_store(value, where="store")
     if key.name in ("hub_memory", "hub_file_size", "hub_log_size"):
@@ -283,7 +283,7 @@ class Shown:
 def shown_value(name: str, value: Any) -> Any:
     """A setting's value as brain prints it: a store URL with its password masked."""
     if name == "store" and isinstance(value, str):
-        from brain.store.location import masked
+        from brain.store.url import masked
 
         return masked(value)
     return value
@@ -299,7 +299,7 @@ def describe() -> list[Shown]:
                    "config file" if key.name in stored else "default",
                    "list" if key.is_list else "text", key.help)
              for key in KEYS.values()]
-    locations = {"BRAIN_HOME": paths.brain_home, "BRAIN_STORE": paths.store_shown,
+    locations = {"BRAIN_HOME": paths.brain_home, "BRAIN_STORE": paths.default_store,
                  "BRAIN_CONFIG": paths.config_path, "BRAIN_CACHE_DIR": paths.cache_dir,
                  "BRAIN_INDEX_DIR": paths.index_dir}
     for variable in settings.ENVIRONMENT.values():

@@ -16,12 +16,10 @@ def brain_home() -> Path:
     return settings.path("BRAIN_HOME") or Path.home() / ".brain"
 
 
-def store_shown() -> str:
-    """The run store as messages show it: a file, or a URL with its password masked
-    (brain.store.location resolves `BRAIN_STORE` and the `store` setting)."""
-    from brain.store.location import store_location
-
-    return store_location().shown
+def default_store() -> Path:
+    """The run store when neither `BRAIN_STORE` nor the `store` setting names one
+    (brain.store.location decides which is in force)."""
+    return brain_home() / "brain.db"
 
 
 def config_path() -> Path:

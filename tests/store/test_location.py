@@ -96,8 +96,9 @@ def test_a_password_in_the_query_string_is_masked_too():
                                                max_codepoint=0x2FF), min_size=4,
                         max_size=40))
 def test_masked_never_contains_the_password(password):
-    from urllib.parse import quote
+    from urllib.parse import quote, urlsplit
 
     url = f"postgresql://user:{quote(password, safe='')}@db.example.com/x"
-    assert quote(password, safe="") not in masked(url).replace("user", "")
-    assert masked(url).startswith("postgresql://user:***@")
+    shown = urlsplit(masked(url))
+    assert shown.password == "***" and shown.username == "user"
+    assert shown.hostname == "db.example.com" and shown.path == "/x"
