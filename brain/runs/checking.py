@@ -19,9 +19,9 @@ if TYPE_CHECKING:
     from brain.checks.base import CheckItem, CheckOutcome
     from brain.envs.base import Environment, Progress
     from brain.run_plan import RunPlan
+    from brain.runs.journal import RunJournal
     from brain.runs.record import RunRecord
     from brain.runs.snapshot import ProjectSnapshot
-    from brain.runs.journal import RunJournal
     from brain.spec.loader import Project
 
 

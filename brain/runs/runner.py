@@ -27,8 +27,8 @@ if TYPE_CHECKING:
     from brain.run_plan import RunPlan
     from brain.runs.app import PortWatcher
     from brain.runs.checking import RunChecks
-    from brain.runs.mlflow_link import MlflowRun
     from brain.runs.journal import RunJournal
+    from brain.runs.mlflow_link import MlflowRun
     from brain.runs.record import GitState, RunRecord
     from brain.spec.loader import Project
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import builtins
 import os
-import re
 import time
 from collections.abc import Iterable
 from functools import partial

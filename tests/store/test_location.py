@@ -84,7 +84,7 @@ def test_config_never_prints_the_password(isolated: Path, brain, monkeypatch):
         assert "ann:***@db.example.com" in shown.output, args
     monkeypatch.setenv("BRAIN_STORE", url)
     listed = json.loads(brain("config", "list", "--json").stdout)
-    variable = next(item for item in listed["all"] if item["name"] == "BRAIN_STORE")
+    variable = next(item for item in listed["settings"] if item["key"] == "BRAIN_STORE")
     assert variable["value"] == "postgresql://ann:***@db.example.com:5432/team"
 
 
