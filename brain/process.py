@@ -372,7 +372,28 @@ def _pump(source: IO[bytes] | None, sink: IO[str], log_file: IO[bytes] | None,
             if log_file is not None:
                 log_file.close()
 
-    thread = threading.Thread(target=copy, daemon=True)
+    return quiet_thread(copy)
+
+
+# The signals brain acts on in its main thread (Ctrl-C, and those forwarded to a child).
+_MAIN_THREAD_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
+
+
+def quiet_thread(target: Callable[..., object], *args: object) -> threading.Thread:
+    """Start a daemon helper thread that never takes brain's signals.
+
+    The kernel hands a signal sent to brain to any thread not blocking it; Python then only
+    flags it for the main thread, which notices at its next bytecode. A main thread blocked in
+    a wait for the child would never get there, and Ctrl-C, SIGTERM or SIGHUP would be lost
+    until the child ended on its own. Helpers that start no process block them, so the kernel
+    wakes the main thread instead. (A thread that starts processes must not: its mask would be
+    theirs.)
+    """
+    def quiet() -> None:
+        signal.pthread_sigmask(signal.SIG_BLOCK, _MAIN_THREAD_SIGNALS)
+        target(*args)
+
+    thread = threading.Thread(target=quiet, daemon=True)
     thread.start()
     return thread
 

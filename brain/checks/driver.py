@@ -16,6 +16,7 @@ they say), 2 on bad usage.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -187,13 +188,12 @@ def _plain(value: Any) -> Any:
         return None if math.isnan(value) else str(value)
     if isinstance(value, (bool, int, float, str)):
         return value
-    try:
-        import pandas as pd
+    import pandas as pd
 
+    # pd.isna of a list-like value raises or answers per element: such a value is not missing.
+    with contextlib.suppress(TypeError, ValueError):
         if pd.isna(value):
             return None
-    except (TypeError, ValueError):
-        pass
     return str(value)
 
 

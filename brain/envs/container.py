@@ -18,9 +18,10 @@ import json
 import os
 import signal
 import sys
-import threading
 from collections.abc import Mapping
 from typing import Any
+
+from brain.process import quiet_thread
 
 GRACE_SECONDS = 3  # below process.GRACE_SECONDS, so brain never has to SIGKILL this process
 EXIT_CANNOT_RUN = 127
@@ -67,8 +68,7 @@ def run_container(request: Mapping[str, Any]) -> int:
         )
         stream = client.api.attach(container.id, stdout=True, stderr=True, stream=True,
                                    logs=True, demux=True)
-        pump = threading.Thread(target=_copy_output, args=(stream,), daemon=True)
-        pump.start()
+        pump = quiet_thread(_copy_output, stream)
         try:
             container.start()
         except APIError as error:

@@ -117,8 +117,11 @@ def _check_resources(address: str, wanted: dict[str, Any]) -> None:
     for key, resource in names.items():
         if key not in wanted:
             continue
-        largest = max((float(node.get(resource, [0, 0])[1]) for node in nodes), default=0.0)
-        if float(wanted[key]) > largest:
+        # A node that has not reported yet (a head just started, a busy machine) says
+        # nothing: with no report at all the start timeout decides, not a guess of zero.
+        totals = [float(node[resource][1]) for node in nodes if resource in node]
+        largest = max(totals, default=None)
+        if largest is not None and float(wanted[key]) > largest:
             raise ClusterFailure(
                 f"out of resources: the job asks for {wanted[key]:g} {resource} "
                 f"(hardware in onebrain.yml) and the largest node of the cluster at {address} "

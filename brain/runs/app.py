@@ -46,8 +46,9 @@ class PortWatcher:
 
     def start(self, child: Popen[bytes]) -> None:
         """Begin watching `child` (called as soon as it started)."""
-        self._thread = threading.Thread(target=self._watch, args=(child,), daemon=True)
-        self._thread.start()
+        from brain.process import quiet_thread
+
+        self._thread = quiet_thread(self._watch, child)
 
     def _watch(self, child: Popen[bytes]) -> None:
         deadline = time.monotonic() + self.timeout

@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING
 
@@ -124,12 +124,28 @@ def run_sweep(sweep: Sweep, *, backend: str, parallel: int = 1, setup: bool = Tr
     with ThreadPoolExecutor(max_workers=min(parallel, len(sweep.plans))) as pool:
         futures = [pool.submit(point, plan) for plan in sweep.plans]
         try:
-            return [future.result() for future in futures]
+            return [_result(future) for future in futures]
         except KeyboardInterrupt:
             children.stop_all()
             for future in futures:
                 future.cancel()
             raise
+
+
+# How often the main thread wakes from waiting for the points to look at signals.
+_WAKE_SECONDS = 0.2
+
+
+def _result(future: Future[RunResult]) -> RunResult:
+    """The point's result, waited for in short steps: the points' threads start processes,
+    so they cannot block signals (see brain.process.quiet_thread), and a Ctrl-C the kernel
+    hands to one of them is only flagged for the main thread, which a wait without a timeout
+    would never check."""
+    while True:
+        try:
+            return future.result(timeout=_WAKE_SECONDS)
+        except TimeoutError:
+            continue
 
 
 def _interrupted(result: RunResult) -> RunResult:

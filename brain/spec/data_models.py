@@ -133,7 +133,8 @@ class Remote(_Model):
         return self.url.split("://", 1)[0] if "://" in self.url else "folder"
 
 
-DatasetEntry = Annotated[Dataset, BeforeValidator(_dataset_shorthand)]
+DatasetEntry = Annotated[Dataset, BeforeValidator(_dataset_shorthand,
+                                                  json_schema_input_type=str | Dataset)]
 
 
 class DataSection(_Model):

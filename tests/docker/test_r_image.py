@@ -178,6 +178,11 @@ def test_the_shiny_app_answers_from_the_container(r_consumer: tuple[Path, dict[s
             server.wait()
     assert "Random sample" in body, server.stdout.read() if server.stdout else ""
     label = f"brain.project={NAMESPACE}/r-shiny-docker"
+    # The daemon removes a stopped --rm container on its own time: wait for it, bounded.
+    deadline = time.monotonic() + 60
+    while docker_client.containers.list(all=True, filters={"label": label}) and \
+            time.monotonic() < deadline:
+        time.sleep(0.5)
     assert docker_client.containers.list(all=True, filters={"label": label}) == []
 
 

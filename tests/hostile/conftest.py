@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,23 +26,33 @@ class Measured:
     max_rss_kib: int
 
 
+# The child is started from a small helper that forks it for real: a child that the test
+# process (hundreds of MB after thousands of tests) starts directly inherits the test
+# process's memory high-water mark into its own peak (subprocess uses vfork, and exec records
+# the old address space's peak), which would measure pytest, not brain.
+_MEASURE = """
+import os, sys
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.executable, [sys.executable, "-m", "brain", *sys.argv[2:]])
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as report:
+    report.write(f"{usage.ru_maxrss} {os.waitstatus_to_exitcode(status)}")
+"""
+
+
 def brain_process(*args: str, cwd: Path | None = None, timeout: float = 60) -> Measured:
     """Run `python -m brain ARGS` in a child; a hang fails the test after `timeout` seconds."""
-    with tempfile.TemporaryFile() as out:
-        child = subprocess.Popen([sys.executable, "-m", "brain", *args], cwd=cwd,
-                                 stdout=out, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + timeout
-        while True:
-            # wait4 reports this child's own resource usage (not every child's peak so far)
-            pid, status, usage = os.wait4(child.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() > deadline:
-                child.kill()
-                child.wait()
-                raise AssertionError(f"brain {' '.join(args)} did not return in {timeout}s")
-            time.sleep(0.02)
-        child.returncode = os.waitstatus_to_exitcode(status)
+    with tempfile.TemporaryFile() as out, tempfile.NamedTemporaryFile("r") as peak:
+        child = subprocess.Popen([sys.executable, "-c", _MEASURE, peak.name, *args], cwd=cwd,
+                                 stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            child.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGKILL)
+            child.wait()
+            raise AssertionError(f"brain {' '.join(args)} did not return in {timeout}s") from None
         out.seek(0)
         text = out.read().decode(errors="replace")
-    return Measured(child.returncode, text, usage.ru_maxrss)
+        rss, code = peak.read().split()
+    return Measured(int(code), text, int(rss))

@@ -110,3 +110,21 @@ def test_module_entry_point_runs(project: Path) -> None:
                                timeout=60, check=False)
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout == "hi\n"
+
+
+def _blocked_signals() -> set[int]:
+    """The signals the calling thread blocks, from the kernel's own account."""
+    with open("/proc/thread-self/status", encoding="ascii") as status:
+        mask = next(int(line.split()[1], 16) for line in status if line.startswith("SigBlk:"))
+    return {number for number in range(1, 65) if mask >> (number - 1) & 1}
+
+
+def test_helper_threads_leave_brains_signals_to_the_main_thread() -> None:
+    # A signal the kernel hands to a helper thread is only flagged for the main thread, which
+    # sleeps in a wait for the child and would never look: helpers block them instead.
+    from brain.process import quiet_thread
+
+    seen: list[set[int]] = []
+    quiet_thread(lambda: seen.append(_blocked_signals())).join(timeout=10)
+    assert {signal.SIGINT, signal.SIGTERM, signal.SIGHUP} <= seen[0]
+    assert signal.SIGINT not in _blocked_signals()  # the main thread still takes them
