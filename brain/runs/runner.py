@@ -22,6 +22,7 @@ from brain.run_plan import RUN_DIR_VARIABLE
 
 if TYPE_CHECKING:
     import subprocess
+    import threading
 
     from brain.envs.base import Environment, Progress
     from brain.run_plan import RunPlan
@@ -70,6 +71,7 @@ def execute(
     origin: str | None = None,
     extra: dict[str, Any] | None = None,
     on_process: Callable[[subprocess.Popen[bytes]], None] | None = None,
+    stopping: threading.Event | None = None,
 ) -> RunResult:
     """Run `plan`: ensure its environment, record it, stream it, finish the record.
 
@@ -77,7 +79,8 @@ def execute(
     instead of being built. Apps (`plan.port`) run until interrupted; `on_ready(url)` is
     called once their port answers. `origin` (e.g. a launch URL) is stored in the record,
     and `extra` (e.g. the run cache key) merged into its `extra`. `on_process` is given the
-    child once started (a sweep stops its points with it).
+    child once started (a sweep stops its points with it); a child that ends once `stopping`
+    is set was stopped by the caller (a sweep's Ctrl-C) and is recorded as interrupted.
     """
     from brain.process import run_live
     from brain.runs import checking
@@ -139,6 +142,10 @@ def execute(
             stdout_log=Path(str(record.stdout_log)), stderr_log=Path(str(record.stderr_log)),
             on_start=_started(watcher, on_process), stdout=stdout,
         )
+        if stopped_by is None and stopping is not None and stopping.is_set():
+            import signal
+
+            stopped_by = signal.SIGINT
     except BrainError as error:
         ended = time.time()
         journal.finish("failed", 127, ended, extra={

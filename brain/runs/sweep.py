@@ -114,12 +114,10 @@ def run_sweep(sweep: Sweep, *, backend: str, parallel: int = 1, setup: bool = Tr
     def point(plan: RunPlan) -> RunResult:
         if children.stopping.is_set():
             raise KeyboardInterrupt
-        result = execute(plan, backend=backend, setup=False, on_started=on_started,
-                         on_process=children.add, extra={"sweep": sweep.id},
-                         stdout=output(plan) if output is not None else None)
-        if children.stopping.is_set() and result.record.status == "failed":
-            result = _interrupted(result)
-        return result
+        return execute(plan, backend=backend, setup=False, on_started=on_started,
+                       on_process=children.add, extra={"sweep": sweep.id},
+                       stdout=output(plan) if output is not None else None,
+                       stopping=children.stopping)
 
     with ThreadPoolExecutor(max_workers=min(parallel, len(sweep.plans))) as pool:
         futures = [pool.submit(point, plan) for plan in sweep.plans]
@@ -146,20 +144,6 @@ def _result(future: Future[RunResult]) -> RunResult:
             return future.result(timeout=_WAKE_SECONDS)
         except TimeoutError:
             continue
-
-
-def _interrupted(result: RunResult) -> RunResult:
-    """A point stopped by the sweep's Ctrl-C is recorded as interrupted, not failed."""
-    from dataclasses import replace
-
-    from brain.errors import EXIT_INTERRUPTED
-    from brain.runs.store import RunStore
-
-    record = result.record
-    with RunStore() as store:
-        store.finish(record.id, "interrupted", record.exit_code, record.ended_at or 0.0)
-    return replace(result, record=replace(record, status="interrupted"),
-                   exit_code=EXIT_INTERRUPTED)
 
 
 class _Children:
