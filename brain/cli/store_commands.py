@@ -40,12 +40,24 @@ def check(as_json: bool) -> None:
         rows = [["store", report.store], ["kind", report.kind],
                 ["schema version", report.schema_version],
                 *([f"{name} rows", str(count)] for name, count in report.counts.items()),
-                ["spooled run records", str(report.spooled)],
+                ["runs waiting in the local spool", str(report.spooled)],
+                ["last failed sync", _sync_error(report.last_sync_error)],
                 ["problems", "; ".join(report.problems) or "none"]]
         output.table("Run store", ["", ""], rows)
     if not report.ok:
         raise EnvironmentFailure(f"the run store {report.store} has {len(report.problems)} "
                                  f"problem(s): {report.problems[0]}")
+
+
+def _sync_error(found: dict[str, object] | None) -> str:
+    if not found:
+        return "none"
+    import time
+
+    at = found.get("at")
+    when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(at)) \
+        if isinstance(at, int | float) else "?"
+    return f"{when}: {found.get('error')}"
 
 
 @store.command("migrate")

@@ -196,18 +196,25 @@ class RunStore:
         return copied
 
     def sync_pending(self) -> None:
-        """Sync the spool once per store object, quietly leaving it when the store is down
-        (every read and write does this first)."""
+        """Sync the spool once per store object (every read and write does this first); when
+        the sync fails the records stay in the spool, the failure is kept beside it, and the
+        command ends with one line on stderr saying what waits (brain.store.spool)."""
         if self._synced:
             return
         self._synced = True
-        from brain.store.spool import has_pending
+        from brain.store import spool
 
-        if has_pending():
-            try:
-                self.sync_spool()
-            except StoreUnavailable:
-                self._synced = False
+        if not spool.has_pending():
+            return
+        try:
+            self.sync_spool()
+        except BrainError as error:  # down, busy, refused (no INSERT right): left for later
+            self._synced = not isinstance(error, StoreUnavailable)
+            spool.note_failure(self.shown, error.message)
+            spool.leave_note(self.shown)  # what waits, on stderr when the command ends
+            return
+        spool.clear_failure()
+        spool.leave_note(self.shown, left_over_only=True)
 
     def reconcile(self, *, best_effort: bool = False) -> int:
         """Mark `running` records of this host whose owning process is gone as `unknown`.

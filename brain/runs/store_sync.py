@@ -8,12 +8,19 @@ def main() -> int:
     """Sync; 0 when the spool is empty afterwards, 1 otherwise (nobody waits for it)."""
     from brain.errors import BrainError
     from brain.runs.store import RunStore
+    from brain.store.spool import clear_failure, note_failure
 
+    shown = "the run store"
     try:
         with RunStore() as store:
+            shown = store.shown
             store.sync_spool()
-    except BrainError:
-        return 1  # the store is down or broken: the spool waits for the next access
+    except BrainError as error:
+        # The store is down, the URL wrong, the file unwritable: the records wait in the
+        # spool, and the next reader and `brain store check` say so and why.
+        note_failure(shown, error.message)
+        return 1
+    clear_failure()
     return 0
 
 

@@ -20,6 +20,8 @@ class StoreReport:
     counts: dict[str, int]
     problems: list[str] = field(default_factory=list)
     spooled: int = 0  # run records on this machine waiting for the store
+    spool_unreadable: list[str] = field(default_factory=list)  # spool files no sync can read
+    last_sync_error: dict[str, Any] | None = None  # the last failed sync (brain.store.spool)
 
     @property
     def ok(self) -> bool:
@@ -29,7 +31,9 @@ class StoreReport:
         """JSON-ready form."""
         return {"store": self.store, "kind": self.kind, "schema_version": self.schema_version,
                 "latest_schema_version": HEAD, "counts": self.counts,
-                "problems": self.problems, "spooled": self.spooled, "ok": self.ok}
+                "problems": self.problems, "spooled": self.spooled,
+                "spool_unreadable": self.spool_unreadable,
+                "last_sync_error": self.last_sync_error, "ok": self.ok}
 
 
 def check_store(database: Database) -> StoreReport:
@@ -70,10 +74,16 @@ def check_store(database: Database) -> StoreReport:
             .scalar_one())
         if orphans:
             problems.append(f"{orphans} launch(es) naming a run the store does not hold")
-    from brain.store.spool import pending
+    from brain.store.spool import survey
 
+    spool = survey()
+    if spool.folder_problem:
+        problems.append(f"the local run spool cannot be read: {spool.folder_problem}")
+    if spool.unreadable:
+        problems.append(f"{len(spool.unreadable)} file(s) in the local spool are not run "
+                        f"records brain can read: {', '.join(spool.unreadable[:5])}")
     return StoreReport(database.location.shown, database.location.kind, revision, counts,
-                       problems, sum(1 for _ in pending()))
+                       problems, spool.runs, spool.unreadable, spool.last_error)
 
 
 def _scalar(db: Any, *, query: Any) -> int:

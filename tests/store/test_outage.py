@@ -85,6 +85,9 @@ def test_a_run_survives_a_down_store_and_appears_once(
     assert listed.exit_code == 4, listed.output
     lines = listed.stderr.strip().splitlines()
     assert "is unreachable after 3 attempt(s)" in lines[0] and "***" in lines[0]
+    assert lines[-1].startswith("brain: 1 run waits in the local spool for the store at "
+                                "postgresql://brain:***@127.0.0.1:")
+    assert lines[-1].endswith("; they are synced on the next command that reaches it")
     assert PASSWORD not in listed.output and "Traceback" not in listed.output
 
     own_server.start()
