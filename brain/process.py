@@ -396,17 +396,3 @@ def quiet_thread(target: Callable[..., object], *args: object) -> threading.Thre
     thread = threading.Thread(target=quiet, daemon=True)
     thread.start()
     return thread
-
-
-def start_detached(argv: Sequence[str], *, env: Mapping[str, str] | None = None) -> bool:
-    """Start `argv` in a session of its own with no stdin/stdout/stderr, and do not wait for
-    it (work that may finish after brain exits, such as syncing the run spool). Returns False
-    when it could not be started."""
-    try:
-        subprocess.Popen(  # argv list, never a shell
-            list(argv), env=dict(env) if env is not None else None, stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-            close_fds=True)
-    except OSError:
-        return False
-    return True

@@ -48,7 +48,8 @@ class RunJournal:
 
 
 def _sync_later() -> None:
-    from brain.process import scrubbed_environment, start_detached
+    from brain.process import scrubbed_environment
+    from brain.process_detached import start_detached
 
     start_detached([sys.executable, "-m", "brain.runs.store_sync"],
                    env=scrubbed_environment(_import_path()))
