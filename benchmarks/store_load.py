@@ -144,17 +144,24 @@ def bulk_load(where: str, count: int) -> float:
     return time.perf_counter() - started
 
 
-def time_list(where: str, args: list[str], repeat: int) -> float:
-    """Median seconds of `brain runs list ARGS` as a piped subprocess."""
+def time_list(where: str, args: list[str], repeat: int) -> tuple[float, float]:
+    """Median seconds of `brain runs list ARGS` as a piped subprocess: wall clock, and CPU
+    (user + system of the command; what a shared, loaded machine distorts least)."""
+    import resource
+
     env = {**os.environ, "BRAIN_STORE": where, "NO_COLOR": "1"}
     command = [sys.executable, "-m", "brain", "runs", "list", *args]
     subprocess.run(command, env=env, check=True, capture_output=True)  # warm the caches
-    times = []
+    times, cpu = [], []
     for _ in range(repeat):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
-        subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
         times.append(time.perf_counter() - started)
-    return statistics.median(times)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return statistics.median(times), statistics.median(cpu)
 
 
 def time_query(where: str, filters: dict[str, object], repeat: int) -> float:
@@ -169,6 +176,25 @@ def time_query(where: str, filters: dict[str, object], repeat: int) -> float:
     return statistics.median(times)
 
 
+def explain(where: str, filters: dict[str, object]) -> str:
+    """The PostgreSQL plan of the list query, on one line (which index answers it)."""
+    from sqlalchemy.dialects import postgresql
+
+    from brain.runs.store_query import list_query
+
+    arguments: dict[str, object] = {"project": None, "namespace": None, "entry": None,
+                                    "status": None, "limit": 20, "sweep": None,
+                                    "under": None, "user": None, "since": None, **filters}
+    query = list_query("postgresql", **arguments)  # type: ignore[arg-type]
+    sql = str(query.compile(dialect=postgresql.dialect(),
+                            compile_kwargs={"literal_binds": True})).replace("%", "%%")
+    with RunStore(where) as store:
+        rows = store.database.read(lambda db: db.exec_driver_sql(
+            "EXPLAIN (ANALYZE, COSTS OFF) " + sql).fetchall())
+    return " | ".join(" ".join(str(row[0]).split()) for row in rows
+                      if "Planning" not in row[0])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=20_000)
@@ -177,6 +203,9 @@ def main() -> None:
     parser.add_argument("--sqlite-list", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=7)
     parser.add_argument("--skip-writes", action="store_true", help="Only the list timings.")
+    parser.add_argument("--skip-lists", action="store_true", help="Only the write loads.")
+    parser.add_argument("--writes", default="sqlite,postgres,restart",
+                        help="Which write loads, comma-separated (default: all three).")
     options = parser.parse_args()
     from tests.postgres import start_server
 
@@ -200,11 +229,14 @@ def main() -> None:
                 server.start()
                 restarted_server.set()
 
-            for name, where, during in (
-                    ("SQLite", str(scratch / "load.db"), None),
-                    ("PostgreSQL", server.database(), None),
-                    ("PostgreSQL, restarted mid-load", server.database(),
+            chosen = options.writes.split(",")
+            for key, name, where, during in (
+                    ("sqlite", "SQLite", str(scratch / "load.db"), None),
+                    ("postgres", "PostgreSQL", server.database(), None),
+                    ("restart", "PostgreSQL, restarted mid-load", server.database(),
                      threading.Thread(target=restart))):
+                if key not in chosen:
+                    continue
                 result = write_load(where, options.records, options.writers, during)
                 seconds[name] = float(result["seconds"])  # type: ignore[arg-type]
                 rate = float(result["stored"]) / seconds[name]  # type: ignore[arg-type]
@@ -215,16 +247,20 @@ def main() -> None:
                      f"errors {result['failures']}")
                 for message in result["messages"]:  # type: ignore[attr-defined]
                     show("  first errors", str(message))
-            show("write time PostgreSQL / SQLite",
-                 f"{seconds['PostgreSQL'] / seconds['SQLite']:.2f}x")
+            if "PostgreSQL" in seconds and "SQLite" in seconds:
+                show("write time PostgreSQL / SQLite",
+                     f"{seconds['PostgreSQL'] / seconds['SQLite']:.2f}x")
+        if options.skip_lists:
+            return
         big = server.database()
         show(f"PostgreSQL bulk load of {options.pg_list:,} (server-side INSERT ... SELECT)",
              f"{bulk_load(big, options.pg_list):.1f} s")
         small = str(scratch / "list.db")
         show(f"SQLite bulk load of {options.sqlite_list:,}",
              f"{bulk_load(small, options.sqlite_list):.1f} s")
-        floor = time_list(str(scratch / "empty.db"), [], options.repeat)
-        show("`brain runs list` on an empty SQLite store (the floor)", f"{floor * 1000:.0f} ms")
+        floor, floor_cpu = time_list(str(scratch / "empty.db"), [], options.repeat)
+        show("`brain runs list` on an empty SQLite store (the floor): wall, CPU",
+             f"{floor * 1000:.0f} ms, {floor_cpu * 1000:.0f} ms")
         since = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 30 * 86400))
         since_seconds = time.time() - 30 * 86400
         for label, args, filters in (
@@ -234,16 +270,20 @@ def main() -> None:
                 (" --user user7 --project project-7",
                  ["--user", "user7", "--project", "project-7"],
                  {"user": "user7", "project": "project-7"})):
-            pg = time_list(big, args, options.repeat)
-            lite = time_list(small, args, options.repeat)
+            pg, pg_cpu = time_list(big, args, options.repeat)
+            lite, lite_cpu = time_list(small, args, options.repeat)
             show(f"brain runs list{label}: PG {options.pg_list:,} / SQLite "
                  f"{options.sqlite_list:,}",
                  f"{pg * 1000:.0f} ms / {lite * 1000:.0f} ms ({pg / lite:.2f}x; "
                  f"{pg / floor:.2f}x and {lite / floor:.2f}x the floor)")
+            show("  its CPU time: PG / SQLite / the floor",
+                 f"{pg_cpu * 1000:.0f} ms / {lite_cpu * 1000:.0f} ms / "
+                 f"{floor_cpu * 1000:.0f} ms; load average {os.getloadavg()[0]:.1f}")
             pg_query = time_query(big, filters, options.repeat)
             lite_query = time_query(small, filters, options.repeat)
             show("  its query alone (20 rows, warm connection): PG / SQLite",
                  f"{pg_query * 1000:.1f} ms / {lite_query * 1000:.1f} ms")
+            show("  PostgreSQL plan", explain(big, filters))
     finally:
         server.stop("immediate")
         shutil.rmtree(server.base, ignore_errors=True)
