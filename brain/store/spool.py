@@ -34,12 +34,23 @@ def spool_folder(*, create: bool) -> Path:
 
 
 def keep(row: dict[str, Any], kind: str) -> Path:
-    """Write `row` (a runs row) as this run's `kind` ("start" or "end") file."""
-    from brain.statefs import write_atomic
+    """Write `row` (a runs row) as this run's `kind` ("start" or "end") file, atomically: a
+    new file beside it (O_EXCL, never through a link), renamed over it. Not statefs's
+    write_atomic: its tempfile/shutil imports would cost every `brain run`."""
+    from brain.statefs import open_file
 
     assert kind in _KINDS
     target = spool_folder(create=True) / f"{row['id']}.{kind}.json"
-    write_atomic(target, json.dumps(row, sort_keys=True), mode=0o600)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
+    fd = open_file(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as stream:
+            stream.write(json.dumps(row, sort_keys=True).encode("utf-8"))
+        os.replace(temporary, target)
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(temporary)
+        raise
     return target
 
 
