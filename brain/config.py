@@ -39,6 +39,9 @@ KEYS: dict[str, Key] = {
             "Package index projects resolve from (replaces PyPI); `local` = brain's local index."),
         Key("extra_index_urls", True,
             "More indexes to resolve from, besides index_url; `local` = brain's local index."),
+        Key("store", False,
+            "The run store: a SQLite file or postgresql://USER:PASSWORD@HOST/DB (BRAIN_STORE "
+            "wins); the password is never shown."),
         Key("publish_index", False,
             "Default target of `brain publish`: a local index folder or an upload URL."),
         # Limits on each launch of `brain hub` (defaults in brain.share.limits, documented in
@@ -232,6 +235,10 @@ def _checked_value(key: Key, value: str) -> str:
         raise InvalidInput(f"mlflow_tracking_uri {value!r} is not an http(s) URL",
                            hint="brain links runs through a tracking server's REST API, "
                            "e.g. http://127.0.0.1:5000")
+    if key.name == "store":
+        from brain.store.url import parse_store
+
+        parse_store(value, where="store")
     if key.name in ("hub_memory", "hub_file_size", "hub_log_size"):
         parse_size(value, setting=key.name)
     elif key.name in ("hub_timeout", "hub_cpu_seconds", "hub_processes", "hub_app_idle"):
@@ -255,7 +262,8 @@ def _save(settings: dict[str, str | list[str]]) -> None:
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(path, text)
+        # A store URL may hold a password: only the user reads the file then.
+        write_atomic(path, text, mode=0o600 if "store" in settings else 0o644)
     except OSError as error:
         raise InvalidInput(f"cannot write {path}: {error.strerror}") from None
 
@@ -281,17 +289,27 @@ class Shown:
                 "meaning": self.meaning, "kind": self.kind, "set_with": self.set_with}
 
 
+def shown_value(name: str, value: Any) -> Any:
+    """A setting's value as brain prints it: a store URL with its password masked."""
+    if name == "store" and isinstance(value, str):
+        from brain.store.url import masked
+
+        return masked(value)
+    return value
+
+
 def describe() -> list[Shown]:
     """Every setting: the config file's keys, then the environment variables
     (brain.settings), with the value in force and where it came from (secrets never shown)."""
     from brain import settings
 
     stored = load_settings()
-    shown = [Shown(key.name, stored.get(key.name), "config file" if key.name in stored
-                   else "default", "list" if key.is_list else "text", key.help,
+    shown = [Shown(key.name, shown_value(key.name, stored.get(key.name)),
+                   "config file" if key.name in stored else "default",
+                   "list" if key.is_list else "text", key.help,
                    f"brain config set {key.name} VALUE{' ...' if key.is_list else ''}")
              for key in KEYS.values()]
-    locations = {"BRAIN_HOME": paths.brain_home, "BRAIN_STORE": paths.store_path,
+    locations = {"BRAIN_HOME": paths.brain_home, "BRAIN_STORE": paths.default_store,
                  "BRAIN_CONFIG": paths.config_path, "BRAIN_CACHE_DIR": paths.cache_dir,
                  "BRAIN_INDEX_DIR": paths.index_dir}
     for variable in settings.ENVIRONMENT.values():
@@ -299,6 +317,8 @@ def describe() -> list[Shown]:
         is_set = bool(value.strip())
         if variable.kind == "secret":
             value = "(set)" if is_set else ""
+        elif variable.kind == "store":
+            value = shown_value("store", value)
         resolved = locations.get(variable.name)
         default = str(resolved()) if resolved is not None else variable.default
         shown.append(Shown(variable.name, value if is_set else default,

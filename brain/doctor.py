@@ -124,7 +124,7 @@ def _store() -> Check:
     with RunStore() as store:
         problems = store.integrity_check()
         count, version = store.count(), store.schema_version()
-        path = store.path
+        path = store.shown
     if problems:
         return Check("store", FAIL, f"{path}: SQLite integrity check failed: {problems[0]}",
                      "move the file aside; brain starts a new store")

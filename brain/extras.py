@@ -18,6 +18,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "data": ("dvc_data", "dvc_objects", "sshfs", "s3fs"),
     "docker": ("docker",),
     "hub": ("fastapi", "uvicorn"),
+    "postgres": ("psycopg",),
     "publish": ("twine", "hatchling"),
     "ray": ("ray",),
     "r": ("debian",),

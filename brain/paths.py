@@ -16,9 +16,10 @@ def brain_home() -> Path:
     return settings.path("BRAIN_HOME") or Path.home() / ".brain"
 
 
-def store_path() -> Path:
-    """The SQLite run store: `BRAIN_STORE`, default `BRAIN_HOME/brain.db`."""
-    return settings.path("BRAIN_STORE") or brain_home() / "brain.db"
+def default_store() -> Path:
+    """The run store when neither `BRAIN_STORE` nor the `store` setting names one
+    (brain.store.location decides which is in force)."""
+    return brain_home() / "brain.db"
 
 
 def config_path() -> Path:

@@ -23,10 +23,12 @@ from typing import Literal, NamedTuple
 
 from brain.errors import InvalidInput
 
-Kind = Literal["path", "paths", "seconds", "flag", "text", "secret"]
+Kind = Literal["path", "paths", "seconds", "count", "flag", "text", "secret", "store"]
 _KIND_WORDS = {
     "path": "a path", "paths": f"paths separated by {os.pathsep!r}",
-    "seconds": "a number of seconds (0 or more)", "flag": "1/true/yes or 0/false/no",
+    "seconds": "a number of seconds (0 or more)", "count": "a whole number (0 or more)",
+    "flag": "1/true/yes or 0/false/no",
+    "store": "a file path or a postgresql:// URL (its password never shown)",
     "text": "text", "secret": "text (never shown)",
 }
 _FALSE = ("", "0", "false", "no", "off")
@@ -44,7 +46,9 @@ class Variable(NamedTuple):
 
 ENVIRONMENT: dict[str, Variable] = {v.name: v for v in (
     Variable("BRAIN_HOME", "path", "~/.brain", "Root of brain's user state."),
-    Variable("BRAIN_STORE", "path", "BRAIN_HOME/brain.db", "The SQLite run store."),
+    Variable("BRAIN_STORE", "store", "BRAIN_HOME/brain.db",
+             "The run store: a SQLite file, or postgresql://USER:PASSWORD@HOST/DB for a "
+             "shared one (else the `store` setting)."),
     Variable("BRAIN_CONFIG", "path", "BRAIN_HOME/config.toml", "The user settings file."),
     Variable("BRAIN_CACHE_DIR", "path", "BRAIN_HOME/cache",
              "Caches: the package cache, fetched repositories, workspace indexes."),
@@ -58,6 +62,10 @@ ENVIRONMENT: dict[str, Variable] = {v.name: v for v in (
              "How long a command waits for a busy project before giving up."),
     Variable("BRAIN_STORE_TIMEOUT", "seconds", "10",
              "How long a write waits for another writer of the run store."),
+    Variable("BRAIN_STORE_RETRIES", "count", "5",
+             "Attempts at a PostgreSQL store whose connection is lost or refused (then exit 4)."),
+    Variable("BRAIN_STORE_RETRY_SECONDS", "seconds", "10",
+             "The most time those attempts may take in all (backoff 0.25 s, 0.5 s, 1 s, ...)."),
     Variable("BRAIN_DEBUG", "flag", "0", "Show tracebacks of errors (same as --debug)."),
     Variable("BRAIN_SCHEMA_URL", "text", "",
              "The JSON schema address written into new specs, `{version}` for brain's "
@@ -140,6 +148,14 @@ def seconds(name: str) -> float:
     if not (number >= 0 and math.isfinite(number)):
         raise _bad(name, value)
     return number
+
+
+def count(name: str) -> int:
+    """A whole-number variable; its declared default when unset; InvalidInput otherwise."""
+    value = raw(name).strip() or ENVIRONMENT[name].default
+    if not value.isdigit() or len(value) > 9:
+        raise _bad(name, value)
+    return int(value)
 
 
 def flag(name: str) -> bool:

@@ -4,13 +4,18 @@ and a project builder."""
 from __future__ import annotations
 
 import os
+import shutil
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from click.testing import CliRunner
+
+if TYPE_CHECKING:
+    from tests.postgres import PostgresServer
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -102,3 +107,28 @@ def make_project(tmp_path: Path) -> Callable[..., Path]:
         return root
 
     return make
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A real PostgreSQL server for the session (tests/postgres.py); skipped where initdb is
+    missing, unless BRAIN_REQUIRE_POSTGRES=1 (scripts/test sets it after scripts/pg-setup)."""
+    from tests.postgres import missing, start_server
+
+    why = missing()
+    if why is not None:
+        if os.environ.get("BRAIN_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"{why} and BRAIN_REQUIRE_POSTGRES=1: run scripts/pg-setup as root")
+        pytest.skip(f"no PostgreSQL here: {why}")
+    server = start_server()
+    try:
+        yield server
+    finally:
+        server.stop("immediate")
+        shutil.rmtree(server.base, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres_url(postgres: PostgresServer) -> str:
+    """The URL of a fresh database of its own on the session's server."""
+    return postgres.database()

@@ -49,6 +49,7 @@ def handle(call: Callable[[], int | None]) -> NoReturn:
     try:
         code = call()
         _flush_stdout()
+        _spool_notes()
     except BrainError as error:
         from brain.cli.output import print_error
 
@@ -57,6 +58,7 @@ def handle(call: Callable[[], int | None]) -> NoReturn:
 
             traceback.print_exc()
         print_error(error)
+        _spool_notes()
         sys.exit(error.exit_code)
     except SystemExit:  # `brain run` leaves with the entry point's own code
         _flush_stdout()
@@ -85,6 +87,14 @@ def handle(call: Callable[[], int | None]) -> NoReturn:
              "(run with --debug for the traceback, and please report it)")
         sys.exit(EXIT_INTERNAL)
     sys.exit(code or 0)
+
+
+def _spool_notes() -> None:
+    """What a reader could not sync into the store (brain.store.spool), one line each."""
+    spool = sys.modules.get("brain.store.spool")  # only a command that used the store
+    if spool is not None:
+        for line in spool.notes():
+            _say(line)
 
 
 def _say(text: str) -> None:

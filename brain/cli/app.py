@@ -49,6 +49,8 @@ COMMANDS: dict[str, list[tuple[str, str, str]]] = {
     ],
     "Runs": [
         ("runs", "brain.cli.runs_commands:runs", "The run history: list, show, diff runs."),
+        ("store", "brain.cli.store_commands:store",
+         "The run store: check it; copy it into a shared PostgreSQL store."),
     ],
     "Workspace": [
         ("list", "brain.cli.workspace_commands:list_projects", "Every project of the workspace."),

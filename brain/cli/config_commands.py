@@ -46,9 +46,9 @@ def list_settings(as_json: bool = False) -> None:
 @click.argument("key")
 def get(key: str) -> None:
     """Print one setting's value (one line per item for a list); nothing when unset."""
-    from brain.config import get_setting
+    from brain.config import get_setting, shown_value
 
-    value = get_setting(key)
+    value = shown_value(key, get_setting(key))
     if value is None:
         return
     for item in value if isinstance(value, list) else [value]:
@@ -60,10 +60,10 @@ def get(key: str) -> None:
 @click.argument("values", nargs=-1, required=True)
 def set_(key: str, values: tuple[str, ...]) -> None:
     """Set a setting; a list setting takes every VALUE given (replacing the old list)."""
-    from brain.config import set_setting
+    from brain.config import set_setting, shown_value
 
     stored = set_setting(key, list(values))
-    output.success(f"{key} = {_shown(stored)}")
+    output.success(f"{key} = {_shown(shown_value(key, stored))}")
 
 
 @config.command("unset")

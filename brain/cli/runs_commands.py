@@ -28,6 +28,10 @@ def _list_options(function: Callable[..., Any]) -> Callable[..., Any]:
         click.option("-e", "--entry", metavar="ENTRY", help="Only runs of this entry point."),
         click.option("--status", type=click.Choice(STATUSES), help="Only runs that ended so."),
         click.option("--sweep", metavar="ID", help="Only the points of this sweep."),
+        click.option("--user", metavar="NAME", help="Only runs this user ran."),
+        click.option("--since", metavar="DATE", callback=_since,
+                     help="Only runs started at or after DATE (2024-01-31 or an ISO time; "
+                     "a date is midnight UTC)."),
         click.option("-n", "--limit", type=click.IntRange(1, 1_000_000_000), default=20,
                      show_default=True, help="How many runs to show, newest first."),
         click.option("--json", "as_json", is_flag=True, help="Print the runs as JSON."),
@@ -35,6 +39,22 @@ def _list_options(function: Callable[..., Any]) -> Callable[..., Any]:
     for option in reversed(options):
         function = option(function)
     return function
+
+
+def _since(_ctx: click.Context, _param: click.Parameter, value: str | None) -> float | None:
+    """--since as unix seconds: an ISO date (midnight UTC) or date-time (UTC unless it says)."""
+    if value is None:
+        return None
+    from datetime import UTC, datetime
+
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise click.BadParameter(f"{value[:40]!r} is not a date: use 2024-01-31 or "
+                                 "2024-01-31T12:00") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
 
 
 @click.group(invoke_without_command=True)
@@ -64,7 +84,8 @@ def runs(ctx: click.Context, /, **filters: Any) -> None:
 @runs.command("list")
 @_list_options
 def list_runs(project: str | None, namespace: str | None, entry: str | None,
-              status: str | None, limit: int, as_json: bool, sweep: str | None = None) -> None:
+              status: str | None, limit: int, as_json: bool, sweep: str | None = None,
+              user: str | None = None, since: float | None = None) -> None:
     """List runs, newest first.
 
     \b
@@ -73,14 +94,16 @@ def list_runs(project: str | None, namespace: str | None, entry: str | None,
       brain runs list --project prototypes/my-cool-api -e main --limit 5
       brain runs list --status failed --json
       brain runs list --sweep 1a2115042633
+      brain runs list --user jane --since 2024-01-31
     """
     records = recent_runs(project=project, namespace=namespace, entry=entry, status=status,
-                          limit=limit, sweep=sweep)
+                          limit=limit, sweep=sweep, user=user, since=since)
     if as_json:
         output.print_json([record.as_dict() for record in records])
         return
     if not records:
-        filtered = any(value is not None for value in (project, namespace, entry, status, sweep))
+        filtered = any(value is not None
+                       for value in (project, namespace, entry, status, sweep, user, since))
         output.echo("No runs match these filters." if filtered else
                     "No runs recorded yet: `brain run -e ENTRY` records one.", err=True)
         return

@@ -18,9 +18,9 @@ if TYPE_CHECKING:
     from brain.checks.base import CheckItem, CheckOutcome
     from brain.envs.base import Environment, Progress
     from brain.run_plan import RunPlan
+    from brain.runs.journal import RunJournal
     from brain.runs.record import RunRecord
     from brain.runs.snapshot import ProjectSnapshot
-    from brain.runs.store import RunStore
     from brain.spec.loader import Project
 
 
@@ -104,13 +104,13 @@ class RunChecks:
         """(exit code, message) for the stage that failed last."""
         return failed_exit(self.outcomes[-1])
 
-    def stopped(self, store: RunStore, record: RunRecord) -> RunRecord:
+    def stopped(self, journal: RunJournal, record: RunRecord) -> RunRecord:
         """Finish the record of a run whose input checks failed (nothing of the entry point
         ran); the finished record."""
         code, message = self.failure()
         extra = {**self.extra(), "error": message}
         ended = time.time()
-        store.finish(record.id, "failed", code, ended, extra=extra)
+        journal.finish("failed", code, ended, extra=extra)
         return record._replace(status="failed", exit_code=code, ended_at=ended,
                        extra={**record.extra, **extra})
 

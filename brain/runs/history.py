@@ -12,12 +12,13 @@ from brain.runs.store import RunStore
 
 def recent_runs(*, project: str | None = None, namespace: str | None = None,
                 entry: str | None = None, status: str | None = None,
-                limit: int = 20, sweep: str | None = None) -> list[RunRecord]:
+                limit: int = 20, sweep: str | None = None, user: str | None = None,
+                since: float | None = None) -> list[RunRecord]:
     """Runs newest first, filtered (see RunStore.list), after reconciling dead runs."""
     with RunStore() as store:
         store.reconcile(best_effort=True)
         return store.list(project=project, namespace=namespace, entry=entry, status=status,
-                          limit=limit, sweep=sweep)
+                          limit=limit, sweep=sweep, user=user, since=since)
 
 
 def find_runs(*run_ids: str, reconcile: bool = True) -> list[RunRecord]:

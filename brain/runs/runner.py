@@ -2,7 +2,8 @@
 
 The record is written before the child starts (status `running`, owned by this brain's pid)
 and finished when it ends, so a brain killed midway leaves a record that the store later
-reconciles to `unknown`, never a run that silently vanished.
+reconciles to `unknown`, never a run that silently vanished. Both go through the local spool
+and reach the store by a detached sync (brain.runs.journal): `brain run` never opens the store.
 """
 
 from __future__ import annotations
@@ -26,9 +27,9 @@ if TYPE_CHECKING:
     from brain.run_plan import RunPlan
     from brain.runs.app import PortWatcher
     from brain.runs.checking import RunChecks
+    from brain.runs.journal import RunJournal
     from brain.runs.mlflow_link import MlflowRun
     from brain.runs.record import GitState, RunRecord
-    from brain.runs.store import RunStore
     from brain.spec.loader import Project
 
 
@@ -81,7 +82,7 @@ def execute(
     """
     from brain.process import run_live
     from brain.runs import checking
-    from brain.runs.store import RunStore
+    from brain.runs.journal import RunJournal
 
     checks = checking.declared(plan)
     if checks:
@@ -125,35 +126,35 @@ def execute(
         record = record._replace(extra={**record.extra, "mlflow": linked})
     invocation = env.invocation(list(plan.argv), {**variables, **(
         link.variables() if link is not None else {})})
-    with RunStore() as store:
-        store.insert(record)
-        if on_started is not None:
-            on_started(record)
-        try:
-            if not stages.before():
-                finished = stages.stopped(store, record)
-                return RunResult(finished, finished.exit_code or 1, None,
-                                 finished.extra.get("error"))
-            code, stopped_by = run_live(
-                invocation.argv, cwd=plan.cwd, env=invocation.env,
-                stdout_log=Path(str(record.stdout_log)), stderr_log=Path(str(record.stderr_log)),
-                on_start=_started(watcher, on_process), stdout=stdout,
-            )
-            if stopped_by is None and stopping is not None and stopping.is_set():
-                import signal
+    journal = RunJournal(record)
+    journal.start()
+    if on_started is not None:
+        on_started(record)
+    try:
+        if not stages.before():
+            finished = stages.stopped(journal, record)
+            return RunResult(finished, finished.exit_code or 1, None,
+                             finished.extra.get("error"))
+        code, stopped_by = run_live(
+            invocation.argv, cwd=plan.cwd, env=invocation.env,
+            stdout_log=Path(str(record.stdout_log)), stderr_log=Path(str(record.stderr_log)),
+            on_start=_started(watcher, on_process), stdout=stdout,
+        )
+        if stopped_by is None and stopping is not None and stopping.is_set():
+            import signal
 
-                stopped_by = signal.SIGINT
-        except BrainError as error:
-            ended = time.time()
-            store.finish(record.id, "failed", 127, ended, extra={
-                "error": error.message, **_end_link(link, record, "failed", ended)})
-            raise
-        except BaseException:
-            ended = time.time()
-            store.finish(record.id, "interrupted", None, ended,
-                         extra=_end_link(link, record, "interrupted", ended))
-            raise
-        return _finish(store, plan, record, code, stopped_by, watcher, stages, link)
+            stopped_by = signal.SIGINT
+    except BrainError as error:
+        ended = time.time()
+        journal.finish("failed", 127, ended, extra={
+            "error": error.message, **_end_link(link, record, "failed", ended)})
+        raise
+    except BaseException:
+        ended = time.time()
+        journal.finish("interrupted", None, ended,
+                       extra=_end_link(link, record, "interrupted", ended))
+        raise
+    return _finish(journal, plan, record, code, stopped_by, watcher, stages, link)
 
 
 def _start_link(record: RunRecord) -> tuple[MlflowRun | None, dict[str, Any] | None]:
@@ -203,7 +204,7 @@ def _started(watcher: PortWatcher | None,
     return both
 
 
-def _finish(store: RunStore, plan: RunPlan, record: RunRecord, code: int,
+def _finish(journal: RunJournal, plan: RunPlan, record: RunRecord, code: int,
             stopped_by: int | None, watcher: PortWatcher | None, stages: RunChecks,
             link: MlflowRun | None) -> RunResult:
     """Record how the run ended (hashing declared outputs of a success, checking them) and
@@ -233,7 +234,7 @@ def _finish(store: RunStore, plan: RunPlan, record: RunRecord, code: int,
         extra.update(_metrics(plan, record, declared))
     ended = time.time()
     extra.update(_end_link(link, record, status, ended))
-    store.finish(record.id, status, code, ended, extra=extra)
+    journal.finish(status, code, ended, extra=extra)
     finished = record._replace(status=status, exit_code=code, ended_at=ended,
                        extra={**record.extra, **extra})
     url = None

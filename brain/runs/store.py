@@ -1,40 +1,33 @@
-"""The run store: one SQLite file (WAL) holding every run record.
+"""The run store: every run record, in SQLite (embedded default) or PostgreSQL (shared).
 
-Readers never block writers (WAL); writers take `BEGIN IMMEDIATE` so two brains never both
-read-then-upgrade a lock and deadlock; a busy timeout bounds the wait, past which `Busy` (exit
-4). The schema carries its version in `schema_version` and is brought up to date by ordered
-migrations on first use. Deliberately free of pydantic/rich so `brain runs list` stays fast.
+One code path for both (SQLAlchemy Core, brain.store.engine: transactions, migrations, the
+retry rule). `brain run` writes its records to the local spool (brain.runs.journal); every
+access here syncs the spool first, by run id, never twice, and a store that is down leaves it
+for the next access. Deliberately free of pydantic/rich so `brain runs list` stays fast.
 """
 
 from __future__ import annotations
 
 import builtins
 import os
-import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from brain import paths
-from brain.errors import BrainError, Busy, EnvironmentFailure, InvalidInput
+from brain.errors import BrainError, InvalidInput
 from brain.runs.record import STATUSES, RunRecord
 from brain.runs.run_ids import ambiguous, check_run_id
-from brain.runs.store_schema import (
-    INSERT,
-    MIGRATIONS,
-    SCHEMA_VERSION,
-    SELECT,
-    dumps,
-    entry_key,
-    loads,
-    record_of,
-    row_of,
-)
+from brain.runs.store_schema import COLUMNS, dumps, entry_key, loads, record_of, row_of
+from brain.store.engine import Database, StoreUnavailable
+from brain.store.location import StoreLocation, parse_store, store_location
 
-__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "RunStore", "entry_key", "new_run_id"]
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+__all__ = ["RunStore", "entry_key", "new_run_id"]
 
 DEFAULT_TIMEOUT = 10.0  # seconds a write waits for another writer; BRAIN_STORE_TIMEOUT overrides
 _AMBIGUOUS_SHOWN = 10
@@ -63,18 +56,33 @@ _last_id = 0
 
 
 class RunStore:
-    """The SQLite run store at `path` (default `paths.store_path()`), created on first use.
+    """The run store at `where` (a path, a URL, a StoreLocation; default: the one in force,
+    see brain.store.location), created and migrated on first use.
 
     Use as a context manager or call `close()`. Every method raises `Busy` when another
-    writer holds the store past the timeout and `EnvironmentFailure` when the file cannot be
-    opened or is not a readable SQLite database.
+    writer holds a SQLite store past the timeout, `StoreUnavailable` (exit 4) when a
+    PostgreSQL store stays unreachable through the retries, and `EnvironmentFailure` when the
+    store cannot be opened or is not a readable database.
     """
 
-    def __init__(self, path: Path | None = None, *, timeout: float | None = None) -> None:
-        self.path = Path(path) if path is not None else paths.store_path()
+    def __init__(self, where: Path | str | StoreLocation | None = None, *,
+                 timeout: float | None = None) -> None:
+        if where is None:
+            self.location = store_location()
+        elif isinstance(where, StoreLocation):
+            self.location = where
+        else:
+            self.location = parse_store(str(where))
+        self.path = self.location.path  # None for PostgreSQL
         self.timeout = timeout if timeout is not None else _timeout_from_environment()
-        self._wait = self.timeout  # the busy wait in force (shorter in best-effort work)
-        self._db: sqlite3.Connection | None = None
+        self._db = Database(self.location, timeout=self.timeout)
+        self._spooled: dict[str, dict[str, Any]] = {}  # runs of this store kept locally
+        self._synced = False
+
+    @property
+    def shown(self) -> str:
+        """The store as messages name it (a password masked)."""
+        return self.location.shown
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -86,49 +94,127 @@ class RunStore:
         self.close()
 
     def close(self) -> None:
-        """Close the connection (a later call reopens it)."""
-        if self._db is not None:
-            self._db.close()
-            self._db = None
+        """Close the connections (a later call reopens them)."""
+        self._db.close()
 
     # -- writes ----------------------------------------------------------------------------
 
-    def insert(self, record: RunRecord) -> None:
-        """Add a new record (usually `status="running"`); its id must be new."""
+    def insert(self, record: RunRecord, *, spool: bool = False) -> bool:
+        """Add a new record (usually `status="running"`); its id must be new. With `spool`,
+        a store that stays unreachable gets it later (brain.store.spool): returns False then,
+        True when the store took it."""
         _check_status(record.status)
         row = row_of(record)
-        with self._write() as db:
-            try:
-                db.execute(INSERT, row)
-            except sqlite3.IntegrityError:
-                raise BrainError(f"run id {record.id} already exists in {self.path}",
-                                 hint="mint ids with brain.runs.store.new_run_id()") from None
+        tries: builtins.list[int] = []
+
+        def add(db: Connection) -> bool:
+            tries.append(1)
+            return _insert_once(db, row, retried=len(tries) > 1)
+
+        try:
+            self.sync_pending()
+            stored = self._db.write(add)
+        except StoreUnavailable:
+            if not spool:
+                raise
+            from brain.store.spool import keep
+
+            keep(row, "start")
+            self._spooled[record.id] = row
+            return False
+        if not stored:
+            raise BrainError(f"run id {record.id} already exists in {self.shown}",
+                             hint="mint ids with brain.runs.store.new_run_id()")
+        return True
 
     def insert_many(self, records: Iterable[RunRecord]) -> int:
         """Add many new records in one transaction (imports, benchmarks); returns how many."""
+        from brain.store.tables import runs
+
         rows = []
         for record in records:
             _check_status(record.status)
             rows.append(row_of(record))
-        with self._write() as db:
+        if not rows:
+            return 0
+
+        def add(db: Connection) -> int:
+            from sqlalchemy import exc
+
             try:
-                db.executemany(INSERT, rows)
-            except sqlite3.IntegrityError:
-                raise BrainError(f"a run id is already in {self.path}; nothing was added") \
+                db.execute(runs.insert(), rows)
+            except exc.IntegrityError:
+                raise BrainError(f"a run id is already in {self.shown}; nothing was added") \
                     from None
-        return len(rows)
+            return len(rows)
+
+        return self._db.write(add)
 
     def finish(self, run_id: str, status: str, exit_code: int | None, ended_at: float,
                extra: dict[str, Any] | None = None) -> None:
         """Record how run `run_id` (a full id) ended; `extra` is merged into its extra."""
         _check_status(status)
-        with self._write() as db:
-            found = db.execute("SELECT extra FROM runs WHERE id = ?", (run_id,)).fetchone()
+        spooled = self._spooled.get(run_id)
+        if spooled is not None:  # its start waits in the spool: so does its end
+            self._spool_end(spooled, status, exit_code, ended_at, extra)
+            return
+        from sqlalchemy import select, update
+
+        from brain.store.tables import runs
+
+        def end(db: Connection) -> None:
+            found = db.execute(select(runs.c.extra).where(runs.c.id == run_id)).first()
             if found is None:
-                raise InvalidInput(f"no run with id {run_id!r} in {self.path}")
+                raise InvalidInput(f"no run with id {run_id!r} in {self.shown}")
             merged = {**loads(found[0], {}), **(extra or {})}
-            db.execute("UPDATE runs SET status = ?, exit_code = ?, ended_at = ?, extra = ? "
-                       "WHERE id = ?", (status, exit_code, ended_at, dumps(merged), run_id))
+            db.execute(update(runs).where(runs.c.id == run_id).values(
+                status=status, exit_code=exit_code, ended_at=ended_at, extra=dumps(merged)))
+
+        self._db.write(end)
+
+    def _spool_end(self, row: dict[str, Any], status: str, exit_code: int | None,
+                   ended_at: float, extra: dict[str, Any] | None) -> None:
+        from brain.store.spool import keep
+
+        merged = {**loads(row["extra"], {}), **(extra or {})}
+        keep({**row, "status": status, "exit_code": exit_code, "ended_at": ended_at,
+              "extra": dumps(merged)}, "end")
+
+    def sync_spool(self) -> int:
+        """Copy the runs spooled on this machine into the store; returns how many files."""
+        from brain.store.spool import done, pending
+
+        copied = 0
+        for path, row in pending():
+            if row.get("id") in self._spooled:
+                continue  # this process's own run, still going: its end comes later
+            kind = "end" if path.name.endswith(".end.json") else "start"
+            clean = {name: row.get(name) for name in COLUMNS}
+            self._db.write(partial(_upsert, row=clean, kind=kind))
+            done(path)
+            copied += 1
+        return copied
+
+    def sync_pending(self) -> None:
+        """Sync the spool once per store object (every read and write does this first); when
+        the sync fails the records stay in the spool, the failure is kept beside it, and the
+        command ends with one line on stderr saying what waits (brain.store.spool)."""
+        if self._synced:
+            return
+        self._synced = True
+        from brain.store import spool
+
+        if not spool.has_pending():
+            return
+        try:
+            self.sync_spool()
+        except BrainError as error:  # down, busy, refused (no INSERT right): left for later
+            self._synced = not isinstance(error, StoreUnavailable)
+            spool.note_failure(self.shown, error.message)
+            spool.leave_note(self.shown)  # what waits, on stderr when the command ends
+            return
+        spool.clear_failure()
+        spool.leave_note(self.shown, left_over_only=True)
 
     def reconcile(self, *, best_effort: bool = False) -> int:
         """Mark `running` records of this host whose owning process is gone as `unknown`.
@@ -138,20 +224,26 @@ class RunStore:
         read-only commands use) a busy store is waited on only briefly and then left alone:
         showing a stale `running` beats failing a `brain runs list`.
         """
-        from brain.runs.provenance import host_name, process_alive
+        from sqlalchemy import and_, select, update
 
+        from brain.errors import Busy
+        from brain.runs.provenance import host_name, process_alive
+        from brain.store.tables import runs
+
+        self.sync_pending()
         host = host_name()
-        rows = self._read(lambda db: db.execute(
-            "SELECT id, pid, started_at FROM runs WHERE status = 'running' AND host = ?",
-            (host,)).fetchall())
+        rows = self._db.read(lambda db: db.execute(
+            select(runs.c.id, runs.c.pid, runs.c.started_at).where(
+                and_(runs.c.status == "running", runs.c.host == host))).fetchall())
         orphans = [run_id for run_id, pid, started in rows if not process_alive(pid, started)]
         if not orphans:
             return 0
+        statement = update(runs).where(and_(runs.c.id.in_(orphans),
+                                            runs.c.status == "running")).values(
+            status="unknown")
         try:
-            with self._waiting(_BEST_EFFORT_SECONDS if best_effort else self.timeout), \
-                    self._write() as db:
-                db.executemany("UPDATE runs SET status = 'unknown' WHERE id = ? AND "
-                               "status = 'running'", [(run_id,) for run_id in orphans])
+            self._db.write(lambda db: db.execute(statement),
+                           wait=_BEST_EFFORT_SECONDS if best_effort else None)
         except Busy:
             if not best_effort:
                 raise
@@ -162,222 +254,131 @@ class RunStore:
 
     def get(self, run_id: str) -> RunRecord:
         """The record whose id is `run_id` or starts with it (unique prefix)."""
+        from sqlalchemy import and_, func, select
+
+        from brain.store.tables import runs
+
         prefix = check_run_id(run_id)
-        rows = self._read(lambda db: db.execute(
-            f"{SELECT} WHERE id >= ? AND id < ? ORDER BY id LIMIT ?",
-            (prefix, prefix + "~", _AMBIGUOUS_SHOWN + 1)).fetchall())
+        # Ids are 16 lowercase hex digits: [prefix000..., prefixfff...] holds exactly those
+        # starting with it, in any collation that orders digits and letters, and uses the key.
+        within = and_(runs.c.id >= prefix, runs.c.id <= prefix.ljust(16, "f"))
+        query = select(*(runs.c[name] for name in COLUMNS)).where(within).order_by(
+            runs.c.id).limit(_AMBIGUOUS_SHOWN + 1)
+        self.sync_pending()
+        rows = [row for row in self._db.read(lambda db: db.execute(query).fetchall())
+                if row[0].startswith(prefix)]
         if not rows:
             raise InvalidInput(f"no run with id {run_id!r}",
                                hint="`brain runs list` shows the ids of recent runs")
         if len(rows) > 1 and rows[0][0] != prefix:
-            total = self._read(lambda db: db.execute(
-                "SELECT count(*) FROM runs WHERE id >= ? AND id < ?",
-                (prefix, prefix + "~")).fetchone()[0])
+            count = select(func.count()).select_from(runs).where(within)
+            total = int(self._db.read(lambda db: db.execute(count).scalar_one()))
             raise ambiguous(prefix, [row[0] for row in rows], total)
         return record_of(rows[0])
 
     def neighbours(self, run_id: str) -> tuple[str | None, str | None]:
         """The ids just before and just after `run_id` in id order (None at either end)."""
-        found = self._read(lambda db: db.execute(
-            "SELECT (SELECT max(id) FROM runs WHERE id < ?), (SELECT min(id) FROM runs "
-            "WHERE id > ?)", (run_id, run_id)).fetchone())
+        from sqlalchemy import func, select
+
+        from brain.store.tables import runs
+
+        before = select(func.max(runs.c.id)).where(runs.c.id < run_id).scalar_subquery()
+        after = select(func.min(runs.c.id)).where(runs.c.id > run_id).scalar_subquery()
+        found = self._db.read(lambda db: db.execute(select(before, after)).one())
         return found[0], found[1]
 
     def list(self, project: str | None = None, namespace: str | None = None,
              entry: str | None = None, status: str | None = None,
              limit: int = 20, sweep: str | None = None,
-             under: Path | None = None) -> list[RunRecord]:
-        """Records newest first, filtered. `project` may be `name` or `namespace/name`;
-        `sweep` keeps the points of one sweep (brain.runs.sweep); `under`: only runs of
-        projects in that folder (a workspace)."""
-        clauses: list[str] = []
-        values: list[Any] = []
-        if under is not None:  # a prefix compared as text: no LIKE wildcards in a path
-            top = str(under).rstrip(os.sep)
-            clauses.append("(project_path = ? OR substr(project_path, 1, ?) = ?)")
-            values += [top, len(top) + 1, top + os.sep]
-        if project is not None:
-            if "/" in project:
-                namespace, project = project.split("/", 1)
-            clauses.append("project = ?")
-            values.append(project)
-        if namespace is not None:
-            clauses.append("namespace = ?")
-            values.append(namespace)
-        if entry is not None:
-            clauses.append("entry_key = ?")
-            values.append(entry_key(entry))
+             under: Path | None = None, user: str | None = None,
+             since: float | None = None) -> builtins.list[RunRecord]:
+        """Records newest first, filtered in the database. `project` may be `name` or
+        `namespace/name`; `sweep` keeps the points of one sweep (brain.runs.sweep); `under`:
+        only runs of projects in that folder (a workspace); `user`: who ran them; `since`:
+        started at or after these unix seconds."""
+        from brain.runs.store_query import list_query
+
         if status is not None:
             _check_status(status)
-            clauses.append("status = ?")
-            values.append(status)
-        if sweep is not None:
-            # The sweep id lives in `extra` (no column: a sweep is rare, a schema change is not)
-            clauses.append("json_extract(extra, '$.sweep') = ?")
-            values.append(sweep.strip())
         if not 1 <= limit <= _MAX_LIMIT:
             raise InvalidInput(f"limit must be between 1 and {_MAX_LIMIT}, got {limit}")
-        where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
-        sql = f"{SELECT}{where} ORDER BY started_at DESC, id DESC LIMIT ?"
-        rows = self._read(lambda db: db.execute(sql, (*values, limit)).fetchall())
+        query = list_query(self.location.kind, project=project, namespace=namespace,
+                           entry=entry, status=status, limit=limit, sweep=sweep, under=under,
+                           user=user, since=since)
+        self.sync_pending()
+        rows = self._db.read(lambda db: db.execute(query).fetchall())
         return [record_of(row) for row in rows]
 
     def count(self) -> int:
         """How many records the store holds."""
-        found: int = self._read(lambda db: db.execute("SELECT count(*) FROM runs").fetchone()[0])
+        from sqlalchemy import func, select
+
+        from brain.store.tables import runs
+
+        self.sync_pending()
+        found: int = self._db.read(
+            lambda db: db.execute(select(func.count()).select_from(runs)).scalar_one())
         return found
 
     def integrity_check(self) -> builtins.list[str]:
-        """SQLite's `PRAGMA integrity_check`: the problems found, empty when the file is sound."""
-        rows = self._read(lambda db: db.execute("PRAGMA integrity_check").fetchall())
+        """SQLite's `PRAGMA integrity_check`: the problems found, empty when the file is sound
+        (PostgreSQL checks its own pages: always empty there)."""
+        if not self._db.is_sqlite:
+            return []
+        rows = self._db.read(lambda db: db.exec_driver_sql("PRAGMA integrity_check").fetchall())
         problems = [str(row[0]) for row in rows]
         return [] if problems == ["ok"] else problems
 
     def schema_version(self) -> int:
-        """The schema version of the store file (migrating it first if needed)."""
-        version: int = self._read(_current_version)
-        return version
+        """The schema version of the store (migrating it first if needed)."""
+        return int(self._db.revision() or 0)
 
-    # -- plumbing --------------------------------------------------------------------------
-
-    def _read(self, query: Callable[[sqlite3.Connection], Any]) -> Any:
-        with self._errors():
-            return query(self._connection())
-
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._errors():
-            db = self._connection()
-            self._retrying(db, lambda: db.execute("BEGIN IMMEDIATE"))
-            try:
-                yield db
-            except BaseException:
-                db.rollback()
-                raise
-            db.commit()
-
-    @contextmanager
-    def _waiting(self, seconds: float) -> Iterator[None]:
-        """Wait at most `seconds` for locks inside this block (then the store's timeout)."""
-        db = self._read(lambda db: db)
-        self._wait = seconds
-        db.execute(f"PRAGMA busy_timeout = {int(seconds * 1000)}")
-        try:
-            yield
-        finally:
-            self._wait = self.timeout
-            db.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
-
-    def _connection(self) -> sqlite3.Connection:
-        if self._db is None:
-            self._db = self._open()
+    @property
+    def database(self) -> Database:
+        """The opened store, for `brain store migrate|check` (brain.store.transfer)."""
         return self._db
 
-    def _open(self) -> sqlite3.Connection:
-        if self.path.is_dir():
-            raise EnvironmentFailure(f"run store {self.path} is a folder, not a database file",
-                                     hint="point BRAIN_STORE at a file path")
-        from brain.statefs import check_database
 
-        check_database(self.path)  # UnsafeState (exit 3) for a link where the store goes
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as error:
-            raise EnvironmentFailure(f"cannot create the folder of the run store "
-                                     f"{self.path}: {error.strerror}") from None
-        # isolation_level=None: transactions are begun explicitly (BEGIN IMMEDIATE) only.
-        db = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
-        try:
-            db.create_function("brain_entry_key", 1, entry_key, deterministic=True)
-            db.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
-            self._retrying(db, lambda: self._prepare(db))
-        except BaseException:
-            db.close()
-            raise
-        return db
+def _insert_once(db: Connection, row: dict[str, Any], *, retried: bool) -> bool:
+    """Insert `row` unless its id is there; True when it was added, or, on a retry, when the
+    row there is this very row (the first attempt's commit went through, its answer was
+    lost with the connection)."""
+    from sqlalchemy import select
 
-    def _retrying(self, db: sqlite3.Connection, action: Callable[[], object]) -> None:
-        """Run `action`, retrying a "locked" that SQLite returned without waiting.
+    from brain.store.tables import runs
 
-        Brains racing to switch a new file to WAL deadlock on their locks, and SQLite then
-        answers one of them "locked" at once rather than calling the busy handler (see
-        sqlite3_busy_handler). Such answers are retried until the store's timeout has passed.
-        """
-        deadline = time.monotonic() + self._wait
-        while True:
-            try:
-                action()
-                return
-            except sqlite3.OperationalError as error:
-                if "locked" not in str(error) or time.monotonic() > deadline:
-                    raise
-                if db.in_transaction:
-                    db.rollback()
-                time.sleep(0.005 + int.from_bytes(os.urandom(1)) / 5000)
-
-    def _prepare(self, db: sqlite3.Connection) -> None:
-        if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-            db.execute("PRAGMA journal_mode = WAL")
-        # NORMAL is durable against crashes in WAL mode; only power loss can drop the last
-        # commits, which costs a run record at worst, never the file.
-        db.execute("PRAGMA synchronous = NORMAL")
-        if _current_version(db) != SCHEMA_VERSION:
-            self._migrate(db)
-
-    def _migrate(self, db: sqlite3.Connection) -> None:
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            # Re-read inside the write lock: another brain may have migrated meanwhile.
-            version = _current_version(db)
-            if version > SCHEMA_VERSION:
-                raise EnvironmentFailure(
-                    f"run store {self.path} has schema version {version}, newer than this "
-                    f"brain understands ({SCHEMA_VERSION})", hint="upgrade brain")
-            if version == 0:
-                db.execute("CREATE TABLE IF NOT EXISTS schema_version ("
-                           "version INTEGER PRIMARY KEY, applied_at REAL NOT NULL)")
-            for number in range(version + 1, SCHEMA_VERSION + 1):
-                for statement in MIGRATIONS[number - 1]:
-                    db.execute(statement)
-                db.execute("INSERT INTO schema_version VALUES (?, ?)", (number, time.time()))
-        except BaseException:
-            db.rollback()
-            raise
-        db.commit()
-
-    @contextmanager
-    def _errors(self) -> Iterator[None]:
-        """Turn sqlite3 errors into BrainErrors that name the store file."""
-        try:
-            yield
-        except sqlite3.Error as error:
-            raise _translate(error, self.path) from None
+    if _insert_ignoring_duplicate(db, row):
+        return True
+    if not retried:
+        return False
+    there = db.execute(select(runs.c.pid, runs.c.started_at, runs.c.host).where(
+        runs.c.id == row["id"])).first()
+    return there is not None and tuple(there) == (row["pid"], row["started_at"], row["host"])
 
 
-def _current_version(db: sqlite3.Connection) -> int:
-    try:
-        found = db.execute("SELECT max(version) FROM schema_version").fetchone()[0]
-    except sqlite3.OperationalError as error:
-        if "no such table" in str(error):
-            return 0
-        raise
-    return int(found or 0)
+def _insert_ignoring_duplicate(db: Connection, row: dict[str, Any]) -> bool:
+    from brain.store.tables import runs
+
+    if db.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    # RETURNING says whether a row went in (drivers differ on rowcount here)
+    added = db.execute(insert(runs).values(row).on_conflict_do_nothing(index_elements=["id"])
+                       .returning(runs.c.id)).first()
+    return added is not None
 
 
-def _translate(error: sqlite3.Error, path: Path) -> BrainError:
-    text = str(error)
-    lowered = text.lower()
-    if "locked" in lowered or "busy" in lowered:
-        return Busy(f"run store {path} is busy: another brain holds it ({text})",
-                    hint="wait and retry, or raise BRAIN_STORE_TIMEOUT (seconds)")
-    if "not a database" in lowered or "malformed" in lowered or "corrupt" in lowered:
-        return EnvironmentFailure(
-            f"run store {path} is not a readable SQLite database ({text})",
-            hint=f"move it aside (mv {path} {path}.broken) and brain starts a new one")
-    if "unable to open" in lowered or "readonly" in lowered or "disk i/o" in lowered:
-        return EnvironmentFailure(f"cannot use the run store {path} ({text})",
-                                  hint="check the file and its folder are writable")
-    return BrainError(f"run store {path}: {text}")
+def _upsert(db: Connection, *, row: dict[str, Any], kind: str) -> None:
+    """A spooled start is added once; a spooled end is added or overwrites its start."""
+    from sqlalchemy import update
+
+    from brain.store.tables import runs
+
+    added = _insert_ignoring_duplicate(db, row)
+    if not added and kind == "end":
+        db.execute(update(runs).where(runs.c.id == row["id"]).values(
+            {name: value for name, value in row.items() if name != "id"}))
 
 
 def _timeout_from_environment() -> float:

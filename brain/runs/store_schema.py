@@ -1,4 +1,4 @@
-"""The run store's table: its migrations, its columns, and records to rows and back.
+"""The run store's rows: records to rows and back (the table is brain.store.tables').
 
 Kept apart from the connection and transaction logic in brain.runs.store.
 """
@@ -17,42 +17,13 @@ def entry_key(name: str) -> str:
     return normalize_entry_name(name)
 
 
-# Ordered migrations: MIGRATIONS[n - 1] takes the schema from version n - 1 to n. Never edit
-# a released one; append a new one.
-MIGRATIONS: tuple[tuple[str, ...], ...] = (
-    (  # 1: the first layout
-        """CREATE TABLE runs (
-            id TEXT PRIMARY KEY,
-            namespace TEXT NOT NULL, project TEXT NOT NULL, version TEXT NOT NULL,
-            project_path TEXT NOT NULL, entry_point TEXT NOT NULL, parameters TEXT NOT NULL,
-            command TEXT NOT NULL, backend TEXT NOT NULL, env_identity TEXT NOT NULL,
-            spec_hash TEXT NOT NULL, python_version TEXT, host TEXT NOT NULL,
-            user TEXT NOT NULL, pid INTEGER NOT NULL, started_at REAL NOT NULL, ended_at REAL,
-            status TEXT NOT NULL, exit_code INTEGER, git_commit TEXT, git_branch TEXT,
-            git_remote TEXT, git_dirty INTEGER, stdout_log TEXT, stderr_log TEXT)""",
-        "CREATE INDEX runs_started ON runs (started_at, id)",
-    ),
-    (  # 2: what `brain runs list` filters on gets a column and an index; origin and extra
-        "ALTER TABLE runs ADD COLUMN entry_key TEXT NOT NULL DEFAULT ''",
-        "UPDATE runs SET entry_key = brain_entry_key(entry_point)",
-        "ALTER TABLE runs ADD COLUMN origin TEXT",
-        "ALTER TABLE runs ADD COLUMN extra TEXT NOT NULL DEFAULT '{}'",
-        "CREATE INDEX runs_project ON runs (project, started_at, id)",
-        "CREATE INDEX runs_namespace ON runs (namespace, started_at, id)",
-        "CREATE INDEX runs_entry ON runs (entry_key, started_at, id)",
-        "CREATE INDEX runs_status ON runs (status, started_at, id)",
-    ),
-)
-SCHEMA_VERSION = len(MIGRATIONS)
-
 COLUMNS = (
     "id", "namespace", "project", "version", "project_path", "entry_point", "entry_key",
     "parameters", "command", "backend", "env_identity", "spec_hash", "python_version", "host",
     "user", "pid", "started_at", "ended_at", "status", "exit_code", "git_commit", "git_branch",
     "git_remote", "git_dirty", "stdout_log", "stderr_log", "origin", "extra",
 )
-SELECT = f"SELECT {', '.join(COLUMNS)} FROM runs"
-INSERT = f"INSERT INTO runs ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
+MAX_TEXT = 1 << 20  # characters in one field: a record is provenance, not a payload
 
 
 def dumps(value: Any) -> str:
@@ -69,9 +40,11 @@ def loads(text: str | None, fallback: Any) -> Any:
         return fallback
 
 
-def row_of(record: RunRecord) -> tuple[Any, ...]:
+def row_of(record: RunRecord) -> dict[str, Any]:
+    """The row of `record`; InvalidInput for text no store can keep the same (a NUL
+    character, which PostgreSQL refuses) or a field past MAX_TEXT."""
     git = record.git
-    return (
+    values = (
         record.id, record.namespace, record.project, record.version, record.project_path,
         record.entry_point, entry_key(record.entry_point), dumps(record.parameters),
         record.command, record.backend, record.env_identity, record.spec_hash,
@@ -80,10 +53,19 @@ def row_of(record: RunRecord) -> tuple[Any, ...]:
         None if git.dirty is None else int(git.dirty), record.stdout_log, record.stderr_log,
         record.origin, dumps(record.extra),
     )
+    row = dict(zip(COLUMNS, values, strict=True))
+    for name, value in row.items():
+        if isinstance(value, str) and ("\x00" in value or len(value) > MAX_TEXT):
+            from brain.errors import InvalidInput
+
+            problem = "a NUL character" if "\x00" in value else f"over {MAX_TEXT} characters"
+            raise InvalidInput(f"run {record.id}: {name} holds {problem}; not recorded")
+    return row
 
 
-def record_of(row: tuple[Any, ...]) -> RunRecord:
-    value = dict(zip(COLUMNS, row, strict=True))
+def record_of(row: Any) -> RunRecord:
+    """The record of a row (a mapping, or a sequence in COLUMNS order)."""
+    value = dict(row) if hasattr(row, "keys") else dict(zip(COLUMNS, row, strict=True))
     dirty = value["git_dirty"]
     return RunRecord(
         id=value["id"], namespace=value["namespace"], project=value["project"],

@@ -1,29 +1,23 @@
-"""The hub's launch history: one SQLite file under BRAIN_HOME (`hub/launches.db`, WAL).
+"""The hub's launch history: the `launches` table of the store (brain.store), in a SQLite
+file of the hub's own (`hub/launches.db`) or, with a PostgreSQL store in force, there beside
+the runs of the team.
 
-Kept apart from the run store: a launch exists before its run does (while fetching and
+Kept apart from the run records: a launch exists before its run does (while fetching and
 building), and may end without one (a refused commit, a broken spec).
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from brain.errors import EnvironmentFailure
+from brain.errors import BrainError, EnvironmentFailure
 
 FINAL_STATUSES = ("succeeded", "failed", "timed-out", "interrupted", "stopped", "unknown")
 
-_SCHEMA = """CREATE TABLE IF NOT EXISTS launches (
-    id TEXT PRIMARY KEY, created_at REAL NOT NULL, ended_at REAL, status TEXT NOT NULL,
-    link TEXT NOT NULL, repo TEXT NOT NULL, commit_sha TEXT NOT NULL, path TEXT NOT NULL,
-    entry TEXT, params TEXT NOT NULL, log_path TEXT NOT NULL, exit_code INTEGER,
-    run_id TEXT, project_dir TEXT, app_url TEXT, message TEXT, outputs TEXT NOT NULL
-        DEFAULT '{}')"""
 _COLUMNS = ("id", "created_at", "ended_at", "status", "link", "repo", "commit_sha", "path",
             "entry", "params", "log_path", "exit_code", "run_id", "project_dir", "app_url",
             "message", "outputs")
@@ -57,72 +51,93 @@ class Launch:
 
 
 class LaunchHistory:
-    """The launches table; safe to share between the hub's threads."""
+    """The launches table; safe to share between the hub's threads (one pooled connection
+    per thread)."""
 
     def __init__(self, path: Path) -> None:
         from brain.statefs import check_database, safe_dir
+        from brain.store.engine import Database
+        from brain.store.location import sqlite_at, store_location
 
+        location = store_location()
+        if location.kind == "sqlite":
+            location = sqlite_at(path)
+            try:
+                safe_dir(path.parent.parent, path.parent.name)
+                check_database(path)
+            except OSError as error:
+                raise EnvironmentFailure(f"cannot open the hub's launch history {path}: "
+                                         f"{error}", hint="check BRAIN_HOME is writable") \
+                    from None
         self.path = path
-        self._lock = threading.Lock()
+        self._db = Database(location, timeout=10.0)
         try:
-            safe_dir(path.parent.parent, path.parent.name)
-            check_database(path)
-            self._db = sqlite3.connect(path, timeout=10.0, isolation_level=None,
-                                       check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode = WAL")
-            self._db.execute(_SCHEMA)
-        except (OSError, sqlite3.Error) as error:
-            raise EnvironmentFailure(f"cannot open the hub's launch history {path}: {error}",
-                                     hint="check BRAIN_HOME is writable") from None
+            self._db.revision()  # open and migrate now: a hub that cannot record never starts
+        except BrainError as error:
+            raise EnvironmentFailure(f"cannot open the hub's launch history: {error.message}",
+                                     hint=error.hint or "check BRAIN_HOME is writable") \
+                from None
 
     def add(self, launch: Launch) -> None:
         """Insert a new launch."""
+        from brain.store.tables import launches
+
         row = _row_of(launch)
-        with self._lock:
-            self._db.execute(f"INSERT INTO launches ({', '.join(_COLUMNS)}) VALUES "
-                             f"({', '.join('?' * len(_COLUMNS))})", row)
+        self._db.write(lambda db: db.execute(launches.insert().values(row)))
 
     def update(self, launch_id: str, **changes: Any) -> None:
         """Change some fields of a launch."""
+        from sqlalchemy import update
+
+        from brain.store.tables import launches
+
         unknown = set(changes) - set(_COLUMNS)
         if unknown:
             raise ValueError(f"unknown launch fields: {sorted(unknown)}")
         if not changes:
             return
-        values = [json.dumps(v) if k in ("params", "outputs") else v
-                  for k, v in changes.items()]
-        assignments = ", ".join(f"{name} = ?" for name in changes)
-        with self._lock:
-            self._db.execute(f"UPDATE launches SET {assignments} WHERE id = ?",
-                             (*values, launch_id))
+        values = {k: json.dumps(v) if k in ("params", "outputs") else v
+                  for k, v in changes.items()}
+        statement = update(launches).where(launches.c.id == launch_id).values(values)
+        self._db.write(lambda db: db.execute(statement))
 
     def get(self, launch_id: str) -> Launch | None:
         """The launch `launch_id`, or None."""
-        with self._lock:
-            row = self._db.execute(f"SELECT {', '.join(_COLUMNS)} FROM launches WHERE id = ?",
-                                   (launch_id,)).fetchone()
-        return None if row is None else _launch_of(row)
+        from sqlalchemy import select
+
+        from brain.store.tables import launches
+
+        query = select(*(launches.c[name] for name in _COLUMNS)).where(
+            launches.c.id == launch_id)
+        row = self._db.read(lambda db: db.execute(query).first())
+        return None if row is None else _launch_of(tuple(row))
 
     def recent(self, limit: int = 50) -> list[Launch]:
         """The newest launches first."""
-        with self._lock:
-            rows = self._db.execute(f"SELECT {', '.join(_COLUMNS)} FROM launches ORDER BY "
-                                    "created_at DESC LIMIT ?", (limit,)).fetchall()
-        return [_launch_of(row) for row in rows]
+        from sqlalchemy import select
+
+        from brain.store.tables import launches
+
+        query = select(*(launches.c[name] for name in _COLUMNS)).order_by(
+            launches.c.created_at.desc(), launches.c.id.desc()).limit(limit)
+        rows = self._db.read(lambda db: db.execute(query).fetchall())
+        return [_launch_of(tuple(row)) for row in rows]
 
     def abandon_running(self) -> int:
         """Mark launches left `running` by a previous hub as `unknown`; returns how many."""
-        with self._lock:
-            cursor = self._db.execute(
-                "UPDATE launches SET status = 'unknown', ended_at = ?, message = "
-                "'the hub stopped while this launch ran' WHERE status = 'running'",
-                (time.time(),))
-        return cursor.rowcount
+        from sqlalchemy import update
+
+        from brain.store.tables import launches
+
+        statement = update(launches).where(launches.c.status == "running").values(
+            status="unknown", ended_at=time.time(),
+            message="the hub stopped while this launch ran")
+        changed: int = self._db.write(lambda db: db.execute(statement).rowcount)
+        return changed
 
     def close(self) -> None:
         """Close the database."""
-        with self._lock:
-            self._db.close()
+        self._db.close()
 
 
 def _row_of(launch: Launch) -> tuple[Any, ...]:

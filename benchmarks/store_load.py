@@ -1,0 +1,294 @@
+"""The run store under load, on SQLite and on a real PostgreSQL: not a test, a measurement.
+
+1. Write load: RECORDS run records from WRITERS concurrent processes (each with its own
+   connection), each recorded as `brain run` does (insert `running`, then finish). Counts
+   lost and duplicated records (must be 0) and the time, for both stores.
+2. The same PostgreSQL load with the server restarted (pg_ctl restart) mid-way: writers retry
+   (BRAIN_STORE_RETRIES / BRAIN_STORE_RETRY_SECONDS) and nothing may be lost.
+3. `brain runs list` (a subprocess, piped, median of REPEAT) over 1,000,000 records on
+   PostgreSQL and 100,000 on SQLite (generated inside the database); plain and filtered.
+
+Starts its own PostgreSQL (initdb + pg_ctl on 127.0.0.1, tests/postgres.py); needs the
+postgres extra. Prints each figure as it is measured, with ratios.
+
+    python benchmarks/store_load.py [--records 20000] [--writers 50] [--pg-list 1000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))
+
+from brain.runs.provenance import host_name  # noqa: E402
+from brain.runs.record import GitState, RunRecord  # noqa: E402
+from brain.runs.store import RunStore  # noqa: E402
+
+
+def record(number: int, writer: int, started: float) -> RunRecord:
+    """A plausible record; ids are unique per (writer, number)."""
+    return RunRecord(
+        id=f"{writer:04x}{number:012x}", namespace=f"team{number % 5}",
+        project=f"project-{number % 50}", version="0.1.0",
+        project_path=f"/work/projects/project-{number % 50}",
+        entry_point=["fit models", "main", "report", "query", "train"][number % 5],
+        parameters={"alpha": (number % 97) / 97, "ds": "2024-01-01", "n": number},
+        command=f"python src/fit.py --alpha {number}", backend="venv",
+        env_identity=f"sha256:{number % 7:064x}", spec_hash=f"sha256:{number % 3:064x}",
+        python_version="3.11.7", host=host_name(), user=f"user{number % 20}", pid=1,
+        started_at=started, git=GitState(commit=f"{number:040x}", branch="main",
+                                         remote=None, dirty=number % 4 == 0),
+        stdout_log=f"/work/projects/x/.brain/runs/{number}/stdout.log",
+        stderr_log=f"/work/projects/x/.brain/runs/{number}/stderr.log")
+
+
+def _writer(where: str, writer: int, count: int, errors: multiprocessing.Queue) -> None:
+    failures = 0
+    with RunStore(where) as store:
+        for number in range(count):
+            run = record(number, writer, time.time())
+            try:
+                store.insert(run)
+                store.finish(run.id, "succeeded", 0, time.time(), extra={"w": writer})
+            except Exception as error:  # counted and reported: the benchmark's finding
+                failures += 1
+                if failures <= 3:
+                    errors.put(f"writer {writer}: {error}")
+    errors.put(("failures", failures))
+
+
+def write_load(where: str, records: int, writers: int,
+               during: threading.Thread | None = None) -> dict[str, object]:
+    """RECORDS records from WRITERS processes into `where`; returns time and counts."""
+    with RunStore(where) as store:
+        store.count()  # create and migrate before the race: the race is about records
+    each = records // writers
+    errors: multiprocessing.Queue = multiprocessing.Queue()
+    context = multiprocessing.get_context("fork")
+    started = time.perf_counter()
+    processes = [context.Process(target=_writer, args=(where, w, each, errors))
+                 for w in range(writers)]
+    for process in processes:
+        process.start()
+    if during is not None:
+        during.start()
+    for process in processes:
+        process.join()
+    elapsed = time.perf_counter() - started
+    if during is not None:
+        during.join()
+    failures, messages = 0, []
+    while not errors.empty():
+        item = errors.get()
+        if isinstance(item, tuple):
+            failures += item[1]
+        else:
+            messages.append(item)
+    expected = {f"{w:04x}{n:012x}" for w in range(writers) for n in range(each)}
+    with RunStore(where) as store:
+        found = store.database.read(lambda db: [row[0] for row in db.exec_driver_sql(
+            "SELECT id FROM runs").fetchall()])
+        finished = store.database.read(lambda db: db.exec_driver_sql(
+            "SELECT count(*) FROM runs WHERE status = 'succeeded'").scalar_one())
+    return {"seconds": elapsed, "expected": len(expected), "stored": len(found),
+            "lost": len(expected - set(found)), "duplicated": len(found) - len(set(found)),
+            "finished": finished, "failures": failures, "messages": messages[:3]}
+
+
+# Server-side bulk load: the same shape of record as `record()`, generated by the database
+# (Python building a million records on a busy machine takes longer than the whole benchmark).
+_GENERATED = """
+INSERT INTO runs (id, namespace, project, version, project_path, entry_point, entry_key,
+    parameters, command, backend, env_identity, spec_hash, python_version, host, "user", pid,
+    started_at, ended_at, status, exit_code, git_commit, git_branch, git_remote, git_dirty,
+    stdout_log, stderr_log, origin, extra)
+SELECT {hex_id}, 'team' || (n % 5), 'project-' || (n % 50), '0.1.0',
+    '/work/projects/project-' || (n % 50), 'main', 'main',
+    '{{"alpha": 0.5, "n": ' || n || '}}', 'python src/fit.py --alpha ' || n, 'venv',
+    'sha256:env', 'sha256:spec', '3.11.7', 'bench-host', 'user' || (n % 20), 1,
+    {start} + n * {step}, {start} + n * {step} + 5, 'succeeded', 0, 'c0ffee', 'main', NULL, 0,
+    '/logs/' || n || '/stdout.log', '/logs/' || n || '/stderr.log', NULL, '{{}}'
+FROM {series}
+"""
+
+
+def bulk_load(where: str, count: int) -> float:
+    """`count` finished records generated inside the store; returns seconds."""
+    base = time.time() - 365 * 86400
+    step = 365 * 86400 / count
+    with RunStore(where) as store:
+        postgres = not store.database.is_sqlite
+        if postgres:
+            sql = _GENERATED.format(hex_id="lpad(to_hex(n), 16, '0')", start=base, step=step,
+                                    series=f"generate_series(0, {count - 1}) AS n")
+            sql = sql.replace("%", "%%")  # psycopg's placeholder syntax
+        else:
+            sql = ("WITH RECURSIVE s(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM s "
+                   f"WHERE n < {count - 1}) " + _GENERATED.format(
+                       hex_id="printf('%016x', n)", start=base, step=step, series="s"))
+        started = time.perf_counter()
+        store.database.write(lambda db: db.exec_driver_sql(sql))
+        if postgres:
+            store.database.write(lambda db: db.exec_driver_sql("ANALYZE runs"))
+    return time.perf_counter() - started
+
+
+def time_list(where: str, args: list[str], repeat: int) -> tuple[float, float]:
+    """Median seconds of `brain runs list ARGS` as a piped subprocess: wall clock, and CPU
+    (user + system of the command; what a shared, loaded machine distorts least)."""
+    import resource
+
+    env = {**os.environ, "BRAIN_STORE": where, "NO_COLOR": "1"}
+    command = [sys.executable, "-m", "brain", "runs", "list", *args]
+    subprocess.run(command, env=env, check=True, capture_output=True)  # warm the caches
+    times, cpu = [], []
+    for _ in range(repeat):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        started = time.perf_counter()
+        subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+        times.append(time.perf_counter() - started)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return statistics.median(times), statistics.median(cpu)
+
+
+def time_query(where: str, filters: dict[str, object], repeat: int) -> float:
+    """Median seconds of the list query alone (store opened and warm, in this process)."""
+    with RunStore(where) as store:
+        store.list(**filters)  # type: ignore[arg-type]
+        times = []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            store.list(**filters)  # type: ignore[arg-type]
+            times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def explain(where: str, filters: dict[str, object]) -> str:
+    """The PostgreSQL plan of the list query, on one line (which index answers it)."""
+    from sqlalchemy.dialects import postgresql
+
+    from brain.runs.store_query import list_query
+
+    arguments: dict[str, object] = {"project": None, "namespace": None, "entry": None,
+                                    "status": None, "limit": 20, "sweep": None,
+                                    "under": None, "user": None, "since": None, **filters}
+    query = list_query("postgresql", **arguments)  # type: ignore[arg-type]
+    sql = str(query.compile(dialect=postgresql.dialect(),
+                            compile_kwargs={"literal_binds": True})).replace("%", "%%")
+    with RunStore(where) as store:
+        rows = store.database.read(lambda db: db.exec_driver_sql(
+            "EXPLAIN (ANALYZE, COSTS OFF) " + sql).fetchall())
+    return " | ".join(" ".join(str(row[0]).split()) for row in rows
+                      if "Planning" not in row[0])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=20_000)
+    parser.add_argument("--writers", type=int, default=50)
+    parser.add_argument("--pg-list", type=int, default=1_000_000)
+    parser.add_argument("--sqlite-list", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--skip-writes", action="store_true", help="Only the list timings.")
+    parser.add_argument("--skip-lists", action="store_true", help="Only the write loads.")
+    parser.add_argument("--writes", default="sqlite,postgres,restart",
+                        help="Which write loads, comma-separated (default: all three).")
+    options = parser.parse_args()
+    from tests.postgres import start_server
+
+    scratch = Path(tempfile.mkdtemp(prefix="brain-store-load-"))
+    os.environ["BRAIN_HOME"] = str(scratch / "home")
+    server = start_server()
+    print(f"load average {os.getloadavg()[0]:.1f}; {os.cpu_count()} CPUs", flush=True)
+
+    def show(name: str, value: str) -> None:
+        print(f"{name:<74}  {value}", flush=True)
+
+    try:
+        if not options.skip_writes:
+            seconds = {}
+            restarted_server = threading.Event()
+
+            def restart() -> None:
+                time.sleep(max(2.0, seconds.get("PostgreSQL", 6.0) / 3))
+                server.stop("fast")
+                time.sleep(1.0)
+                server.start()
+                restarted_server.set()
+
+            chosen = options.writes.split(",")
+            for key, name, where, during in (
+                    ("sqlite", "SQLite", str(scratch / "load.db"), None),
+                    ("postgres", "PostgreSQL", server.database(), None),
+                    ("restart", "PostgreSQL, restarted mid-load", server.database(),
+                     threading.Thread(target=restart))):
+                if key not in chosen:
+                    continue
+                result = write_load(where, options.records, options.writers, during)
+                seconds[name] = float(result["seconds"])  # type: ignore[arg-type]
+                rate = float(result["stored"]) / seconds[name]  # type: ignore[arg-type]
+                show(f"write {options.records} from {options.writers} writers: {name}",
+                     f"{seconds[name]:.1f} s ({rate:.0f} records/s), lost {result['lost']}, "
+                     f"duplicated {result['duplicated']}, unfinished "
+                     f"{int(result['stored']) - int(result['finished'])}, "  # type: ignore
+                     f"errors {result['failures']}")
+                for message in result["messages"]:  # type: ignore[attr-defined]
+                    show("  first errors", str(message))
+            if "PostgreSQL" in seconds and "SQLite" in seconds:
+                show("write time PostgreSQL / SQLite",
+                     f"{seconds['PostgreSQL'] / seconds['SQLite']:.2f}x")
+        if options.skip_lists:
+            return
+        big = server.database()
+        show(f"PostgreSQL bulk load of {options.pg_list:,} (server-side INSERT ... SELECT)",
+             f"{bulk_load(big, options.pg_list):.1f} s")
+        small = str(scratch / "list.db")
+        show(f"SQLite bulk load of {options.sqlite_list:,}",
+             f"{bulk_load(small, options.sqlite_list):.1f} s")
+        floor, floor_cpu = time_list(str(scratch / "empty.db"), [], options.repeat)
+        show("`brain runs list` on an empty SQLite store (the floor): wall, CPU",
+             f"{floor * 1000:.0f} ms, {floor_cpu * 1000:.0f} ms")
+        since = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 30 * 86400))
+        since_seconds = time.time() - 30 * 86400
+        for label, args, filters in (
+                ("", [], {}), (" --user user7", ["--user", "user7"], {"user": "user7"}),
+                (" --project project-3", ["--project", "project-3"], {"project": "project-3"}),
+                (f" --since {since}", ["--since", since], {"since": since_seconds}),
+                (" --user user7 --project project-7",
+                 ["--user", "user7", "--project", "project-7"],
+                 {"user": "user7", "project": "project-7"})):
+            pg, pg_cpu = time_list(big, args, options.repeat)
+            lite, lite_cpu = time_list(small, args, options.repeat)
+            show(f"brain runs list{label}: PG {options.pg_list:,} / SQLite "
+                 f"{options.sqlite_list:,}",
+                 f"{pg * 1000:.0f} ms / {lite * 1000:.0f} ms ({pg / lite:.2f}x; "
+                 f"{pg / floor:.2f}x and {lite / floor:.2f}x the floor)")
+            show("  its CPU time: PG / SQLite / the floor",
+                 f"{pg_cpu * 1000:.0f} ms / {lite_cpu * 1000:.0f} ms / "
+                 f"{floor_cpu * 1000:.0f} ms; load average {os.getloadavg()[0]:.1f}")
+            pg_query = time_query(big, filters, options.repeat)
+            lite_query = time_query(small, filters, options.repeat)
+            show("  its query alone (20 rows, warm connection): PG / SQLite",
+                 f"{pg_query * 1000:.1f} ms / {lite_query * 1000:.1f} ms")
+            show("  PostgreSQL plan", explain(big, filters))
+    finally:
+        server.stop("immediate")
+        shutil.rmtree(server.base, ignore_errors=True)
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
