@@ -95,7 +95,7 @@ def _accounts() -> HubAccounts:
 
 @hub.group("token")
 def token() -> None:
-    """The hub's tokens: create, list, revoke (on this machine's hub state)."""
+    """The hub's tokens: create, list, revoke (in the store in force: shared with PostgreSQL)."""
 
 
 @token.command("create")

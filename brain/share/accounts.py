@@ -1,9 +1,12 @@
 """Hub accounts: named tokens with a role, browser sessions, and the audit log.
 
-One small SQLite file in the hub's state folder (`BRAIN_HOME/hub/accounts.db`, mode 0600),
-apart from the run store, behind the `HubAccounts` interface so that it can move into a shared
-store later. Tokens are `secrets.token_urlsafe(32)`, shown once; only their SHA-256 is kept
-(a 256-bit random secret needs no salt or slow hash: nothing can be guessed from its digest).
+Tables of the store (brain.store.tables: hub_tokens, hub_sessions, hub_audit): with a
+PostgreSQL store in force, beside the team's runs, so a token made on one machine opens every
+hub of the team; else in a SQLite file of the hub's own (`BRAIN_HOME/hub/accounts.db`, mode
+0600; a file of the previous layout is upgraded by migration 0003).
+
+Tokens are `secrets.token_urlsafe(32)`, shown once; only their SHA-256 is kept (a 256-bit
+random secret needs no salt or slow hash: nothing can be guessed from its digest).
 A browser session is another random id, kept the same way, that maps to a token's name and
 ends with it.
 """
@@ -14,29 +17,19 @@ import hashlib
 import hmac
 import re
 import secrets
-import sqlite3
-import threading
 import time
 from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from brain.errors import EnvironmentFailure, InvalidInput
+from brain.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
 
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
 _LAST_USED_EVERY = 60.0  # seconds: `last used` is written at most this often per token
-_SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS tokens (name TEXT PRIMARY KEY, role INTEGER NOT NULL,
-        digest TEXT NOT NULL UNIQUE, created_at REAL NOT NULL, expires_at REAL,
-        last_used REAL)""",
-    """CREATE TABLE IF NOT EXISTS sessions (digest TEXT PRIMARY KEY,
-        token TEXT NOT NULL REFERENCES tokens(name) ON DELETE CASCADE,
-        created_at REAL NOT NULL)""",
-    """CREATE TABLE IF NOT EXISTS audit (id INTEGER PRIMARY KEY AUTOINCREMENT,
-        at REAL NOT NULL, who TEXT NOT NULL, action TEXT NOT NULL, target TEXT NOT NULL,
-        client TEXT NOT NULL)""",
-    "CREATE INDEX IF NOT EXISTS audit_at ON audit (at)",
-)
 
 
 class Role(IntEnum):
@@ -114,33 +107,20 @@ class HubAccounts:
     """Tokens, sessions and the audit log of one hub; safe to share between threads."""
 
     def __init__(self, path: Path) -> None:
-        import os
-
-        from brain.statefs import check_database, open_file, safe_dir
+        from brain.share.hub_store import hub_database
 
         self.path = path
-        self._lock = threading.Lock()
-        try:
-            safe_dir(path.parent.parent, path.parent.name)
-            check_database(path)
-            os.close(open_file(path, os.O_RDWR | os.O_CREAT, 0o600))  # private before use
-            self._db = sqlite3.connect(path, timeout=10.0, isolation_level=None,
-                                       check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode = WAL")
-            self._db.execute("PRAGMA foreign_keys = ON")
-            for statement in _SCHEMA:
-                self._db.execute(statement)
-        except (OSError, sqlite3.Error) as error:
-            raise EnvironmentFailure(f"cannot open the hub's accounts {path}: {error}",
-                                     hint="check BRAIN_HOME is writable") from None
+        self._db = hub_database(path, "accounts", private=True)
 
     def close(self) -> None:
         """Close the database."""
-        with self._lock:
-            self._db.close()
+        self._db.close()
 
     def create(self, name: str, role: Role, *, lifetime: float | None = None) -> str:
         """A new token for `name` (returned once, kept only as a digest)."""
+        from brain.share.hub_store import insert_new
+        from brain.store.tables import hub_tokens
+
         if NAME.fullmatch(name) is None:
             raise InvalidInput(f"not a token name: {name!r}",
                                hint="letters, digits, '.', '_', '@', '-'; at most 64")
@@ -148,64 +128,93 @@ class HubAccounts:
             raise InvalidInput("a token needs a role: viewer, launcher or admin")
         token = secrets.token_urlsafe(32)
         now = time.time()
-        try:
-            with self._lock:
-                self._db.execute("INSERT INTO tokens (name, role, digest, created_at, "
-                                 "expires_at) VALUES (?, ?, ?, ?, ?)",
-                                 (name, int(role), digest(token), now,
-                                  None if lifetime is None else now + lifetime))
-        except sqlite3.IntegrityError:
+        row = {"name": name, "role": int(role), "digest": digest(token), "created_at": now,
+               "expires_at": None if lifetime is None else now + lifetime}
+        if not self._db.write(lambda db: insert_new(db, hub_tokens, row)):
             raise InvalidInput(f"a token named {name!r} exists",
-                               hint=f"revoke it first: brain hub token revoke {name}") from None
+                               hint=f"revoke it first: brain hub token revoke {name}")
         return token
 
     def accounts(self) -> list[Account]:
         """Every token's public facts, by name."""
-        with self._lock:
-            rows = self._db.execute("SELECT name, role, created_at, expires_at, last_used "
-                                    "FROM tokens ORDER BY name").fetchall()
+        from sqlalchemy import select
+
+        from brain.store.tables import hub_tokens as t
+
+        query = select(t.c.name, t.c.role, t.c.created_at, t.c.expires_at,
+                       t.c.last_used).order_by(t.c.name)
+        rows = self._db.read(lambda db: db.execute(query).fetchall())
         return [Account(name, Role(role), created, expires, used)
                 for name, role, created, expires, used in rows]
 
     def revoke(self, name: str) -> None:
         """Delete a token and its sessions: requests carrying either fail from now on."""
-        with self._lock:
-            cursor = self._db.execute("DELETE FROM tokens WHERE name = ?", (name,))
-        if cursor.rowcount == 0:
+        from sqlalchemy import delete
+
+        from brain.store.tables import hub_sessions, hub_tokens
+
+        def drop(db: Connection) -> int:
+            # Sessions first and explicitly: SQLite enforces the cascade only when asked.
+            db.execute(delete(hub_sessions).where(hub_sessions.c.token == name))
+            return int(db.execute(delete(hub_tokens).where(hub_tokens.c.name == name))
+                       .rowcount)
+
+        if self._db.write(drop) == 0:
             raise InvalidInput(f"no token named {name!r}",
                                hint="`brain hub token list` shows them")
 
     def check(self, token: str) -> Account | None:
         """The account of a valid, unexpired token, or None."""
-        return self._lookup("SELECT name, role, created_at, expires_at, last_used, digest "
-                            "FROM tokens WHERE digest = ?", digest(token))
+        from sqlalchemy import select
+
+        from brain.store.tables import hub_tokens as t
+
+        wanted = digest(token)
+        query = select(t.c.name, t.c.role, t.c.created_at, t.c.expires_at, t.c.last_used,
+                       t.c.digest).where(t.c.digest == wanted)
+        return self._lookup(query, wanted)
 
     def open_session(self, token: str) -> str | None:
         """A new browser session for a valid token (its id, returned once), or None."""
+        from brain.store.tables import hub_sessions
+
         account = self.check(token)
         if account is None:
             return None
         session = secrets.token_urlsafe(32)
-        with self._lock:
-            self._db.execute("INSERT INTO sessions (digest, token, created_at) VALUES "
-                             "(?, ?, ?)", (digest(session), account.name, time.time()))
+        row = {"digest": digest(session), "token": account.name, "created_at": time.time()}
+        self._db.write(lambda db: db.execute(hub_sessions.insert().values(row)))
         return session
 
     def session(self, session: str) -> Account | None:
         """The account behind a live session id, or None (unknown, revoked or expired)."""
-        return self._lookup("SELECT t.name, t.role, t.created_at, t.expires_at, t.last_used, "
-                            "s.digest FROM sessions s JOIN tokens t ON t.name = s.token "
-                            "WHERE s.digest = ?", digest(session))
+        from sqlalchemy import select
+
+        from brain.store.tables import hub_sessions as s
+        from brain.store.tables import hub_tokens as t
+
+        wanted = digest(session)
+        query = select(t.c.name, t.c.role, t.c.created_at, t.c.expires_at, t.c.last_used,
+                       s.c.digest).join_from(s, t, t.c.name == s.c.token) \
+            .where(s.c.digest == wanted)
+        return self._lookup(query, wanted)
 
     def close_session(self, session: str) -> None:
         """End one browser session (log out)."""
-        with self._lock:
-            self._db.execute("DELETE FROM sessions WHERE digest = ?", (digest(session),))
+        from sqlalchemy import delete
 
-    def _lookup(self, query: str, wanted: str) -> Account | None:
+        from brain.store.tables import hub_sessions
+
+        statement = delete(hub_sessions).where(hub_sessions.c.digest == digest(session))
+        self._db.write(lambda db: db.execute(statement))
+
+    def _lookup(self, query: Any, wanted: str) -> Account | None:
+        from sqlalchemy import update
+
+        from brain.store.tables import hub_tokens
+
         now = time.time()
-        with self._lock:
-            row = self._db.execute(query, (wanted,)).fetchone()
+        row = self._db.read(lambda db: db.execute(query).first())
         if row is None:
             return None
         name, role, created, expires, used, stored = row
@@ -213,25 +222,38 @@ class HubAccounts:
         if not hmac.compare_digest(stored, wanted) or (expires is not None and expires <= now):
             return None
         if used is None or now - used > _LAST_USED_EVERY:
-            with self._lock:
-                self._db.execute("UPDATE tokens SET last_used = ? WHERE name = ?", (now, name))
+            statement = update(hub_tokens).where(hub_tokens.c.name == name) \
+                .values(last_used=now)
+            self._db.write(lambda db: db.execute(statement))
             used = now
         return Account(name, Role(role), created, expires, used)
 
     def record(self, who: str, action: str, target: str, client: str) -> None:
         """Add one line to the audit log."""
-        with self._lock:
-            self._db.execute("INSERT INTO audit (at, who, action, target, client) VALUES "
-                             "(?, ?, ?, ?, ?)", (time.time(), who, action, target, client))
+        from brain.store.tables import hub_audit
+
+        now = time.time()
+        row = {"id": audit_id(now), "at": now, "who": who, "action": action,
+               "target": target, "client": client}
+        self._db.write(lambda db: db.execute(hub_audit.insert().values(row)))
 
     def audit(self, since: float | None = None, limit: int = 10_000) -> list[AuditEntry]:
         """Audit lines from `since` (a timestamp) on, oldest first."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT at, who, action, target, client FROM (SELECT * FROM audit WHERE "
-                "at >= ? ORDER BY at DESC LIMIT ?) ORDER BY at",
-                (since or 0.0, limit)).fetchall()
-        return [AuditEntry(*row) for row in rows]
+        from sqlalchemy import select
+
+        from brain.store.tables import hub_audit as a
+
+        query = select(a.c.at, a.c.who, a.c.action, a.c.target, a.c.client) \
+            .where(a.c.at >= (since or 0.0)).order_by(a.c.at.desc(), a.c.id.desc()) \
+            .limit(limit)
+        rows = self._db.read(lambda db: db.execute(query).fetchall())
+        return [AuditEntry(*row) for row in reversed(rows)]
+
+
+def audit_id(at: float) -> str:
+    """A new audit line's id: its time in microseconds, then 32 random bits (22 hex digits;
+    ids sort by time, and lines of many hubs in one store never collide)."""
+    return f"{int(at * 1_000_000):014x}{secrets.randbits(32):08x}"
 
 
 def accounts_file(state_dir: Path) -> Path:

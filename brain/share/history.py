@@ -14,8 +14,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from brain.errors import BrainError, EnvironmentFailure
-
 FINAL_STATUSES = ("succeeded", "failed", "timed-out", "interrupted", "stopped", "unknown")
 
 _COLUMNS = ("id", "created_at", "ended_at", "status", "link", "repo", "commit_sha", "path",
@@ -55,28 +53,10 @@ class LaunchHistory:
     per thread)."""
 
     def __init__(self, path: Path) -> None:
-        from brain.statefs import check_database, safe_dir
-        from brain.store.engine import Database
-        from brain.store.location import sqlite_at, store_location
+        from brain.share.hub_store import hub_database
 
-        location = store_location()
-        if location.kind == "sqlite":
-            location = sqlite_at(path)
-            try:
-                safe_dir(path.parent.parent, path.parent.name)
-                check_database(path)
-            except OSError as error:
-                raise EnvironmentFailure(f"cannot open the hub's launch history {path}: "
-                                         f"{error}", hint="check BRAIN_HOME is writable") \
-                    from None
         self.path = path
-        self._db = Database(location, timeout=10.0)
-        try:
-            self._db.revision()  # open and migrate now: a hub that cannot record never starts
-        except BrainError as error:
-            raise EnvironmentFailure(f"cannot open the hub's launch history: {error.message}",
-                                     hint=error.hint or "check BRAIN_HOME is writable") \
-                from None
+        self._db = hub_database(path, "launch history")
 
     def add(self, launch: Launch) -> None:
         """Insert a new launch."""

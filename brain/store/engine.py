@@ -31,8 +31,8 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-HEAD = "0002"  # the newest migration in brain/store/migrations/versions
-KNOWN = ("0001", "0002")
+HEAD = "0003"  # the newest migration in brain/store/migrations/versions
+KNOWN = ("0001", "0002", "0003")
 _MIGRATIONS = Path(__file__).parent / "migrations"
 _PG_MIGRATION_LOCK = 0x62726169  # pg_advisory_xact_lock key: one migrating brain at a time
 _FIRST_BACKOFF = 0.25

@@ -1,5 +1,5 @@
 """What `brain store migrate` copies: the local SQLite run store and the hub's launch history
-(when there is one) into the store at a URL."""
+and accounts (tokens, sessions, audit log; when there are) into the store at a URL."""
 
 from __future__ import annotations
 
@@ -21,9 +21,8 @@ def migrate_history(target: str, source: Path | None) -> tuple[list[TableCopy], 
     destination = parse_store(target, where="--to")
     files = [source] if source is not None else [paths.brain_home() / "brain.db"]
     if source is None:
-        hub = paths.brain_home() / "hub" / "launches.db"
-        if hub.is_file():
-            files.append(hub)
+        hub = paths.brain_home() / "hub"
+        files += [file for file in (hub / "launches.db", hub / "accounts.db") if file.is_file()]
     if source is not None and not source.is_file():
         raise InvalidInput(f"--from {source}: no such store file")
     files = [file for file in files if file.is_file()]

@@ -3,7 +3,7 @@ brain/store/migrations create them, and a test checks the two agree."""
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Float, Index, Integer, MetaData, Table, Text
+from sqlalchemy import Column, Float, ForeignKey, Index, Integer, MetaData, Table, Text
 
 metadata = MetaData()
 
@@ -68,5 +68,36 @@ launches = Table(
     Index("launches_created", "created_at", "id"),
 )
 
-# Tables `brain store migrate` copies and `brain store check` counts, in copy order.
-TABLES = (runs, launches)
+# The hub's accounts (brain.share.accounts): tokens kept as SHA-256 digests, browser
+# sessions (ended with their token) and the audit log, whose ids sort by time.
+hub_tokens = Table(
+    "hub_tokens", metadata,
+    Column("name", Text, primary_key=True),
+    Column("role", Integer, nullable=False),
+    Column("digest", Text, nullable=False, unique=True),
+    Column("created_at", Float, nullable=False),
+    Column("expires_at", Float),
+    Column("last_used", Float),
+)
+
+hub_sessions = Table(
+    "hub_sessions", metadata,
+    Column("digest", Text, primary_key=True),
+    Column("token", Text, ForeignKey("hub_tokens.name", ondelete="CASCADE"), nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+hub_audit = Table(
+    "hub_audit", metadata,
+    Column("id", Text, primary_key=True),
+    Column("at", Float, nullable=False),
+    Column("who", Text, nullable=False),
+    Column("action", Text, nullable=False),
+    Column("target", Text, nullable=False),
+    Column("client", Text, nullable=False),
+    Index("hub_audit_at", "at", "id"),
+)
+
+# Tables `brain store migrate` copies and `brain store check` counts, in copy order (a
+# session after its token).
+TABLES = (runs, launches, hub_tokens, hub_sessions, hub_audit)

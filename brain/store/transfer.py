@@ -1,8 +1,9 @@
 """`brain store migrate`: copy stores into another (a SQLite history into PostgreSQL), by
 primary key, in committed batches, then verify that every source row is in the target.
 
-Idempotent: a row whose id the target already holds is left alone, so a copy stopped half
-way (Ctrl-C, a lost connection) is finished by running it again, never duplicated.
+Idempotent: a row whose key (or another unique value) the target already holds is left
+alone, so a copy stopped half way (Ctrl-C, a lost connection) is finished by running it
+again, never duplicated.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ def _copy_table(table: Table, source: Database, target: Database, result: TableC
                 batch: int) -> None:
     from sqlalchemy import func, select
 
-    key = table.c.id
+    key = _key(table)
     after: str | None = None
     while True:
         query = select(table).order_by(key).limit(batch)
@@ -66,12 +67,18 @@ def _copy_table(table: Table, source: Database, target: Database, result: TableC
         rows = source.read(partial(_rows, query=query))
         if not rows:
             return
-        after = rows[-1]["id"]
+        after = rows[-1][key.name]
         result.source += len(rows)
         result.added += target.write(partial(_add_missing, table=table, rows=rows))
-        ids = [row["id"] for row in rows]
+        ids = [row[key.name] for row in rows]
         counted = select(func.count()).select_from(table).where(key.in_(ids))
         result.verified += target.read(partial(_scalar, query=counted))
+
+
+def _key(table: Table) -> Any:
+    """The one text column that is `table`'s primary key (every copied table has one)."""
+    (column,) = table.primary_key.columns
+    return column
 
 
 def _rows(db: Connection, *, query: Any) -> list[dict[str, Any]]:
@@ -83,16 +90,18 @@ def _scalar(db: Connection, *, query: Any) -> int:
 
 
 def _add_missing(db: Connection, *, table: Table, rows: list[dict[str, Any]]) -> int:
-    """Insert the rows whose id `table` lacks; returns how many that was."""
+    """Insert the rows whose key `table` lacks; returns how many that was."""
     from sqlalchemy import func, select
 
+    key = _key(table)
     # Drivers differ in what an executemany's rowcount means: count before instead.
     there = db.execute(select(func.count()).select_from(table).where(
-        table.c.id.in_([row["id"] for row in rows]))).scalar_one()
+        key.in_([row[key.name] for row in rows]))).scalar_one()
     if db.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
     if there < len(rows):
-        db.execute(insert(table).on_conflict_do_nothing(index_elements=["id"]), rows)
+        # Any conflict, not only the key's: a token's digest is unique too.
+        db.execute(insert(table).on_conflict_do_nothing(), rows)
     return len(rows) - int(there)

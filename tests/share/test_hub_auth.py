@@ -1,6 +1,7 @@
 """Hub accounts against a real `brain hub --auth tokens` on 127.0.0.1: tokens made by the CLI,
 each refusal (missing, wrong, expired, wrong role, revoked) before any work, two users with
-different roles, per-user limits, the admin API, the audit log and trusted proxies."""
+different roles, per-user limits, the admin API, the audit log and trusted proxies; the
+accounts in the hub's own SQLite file and in a shared PostgreSQL store."""
 
 from __future__ import annotations
 
@@ -27,6 +28,21 @@ def make_token(brain: Brain, name: str, role: str, *extra: str) -> str:
     assert made.exit_code == 0, made.output
     token: str = json.loads(made.stdout)["token"]
     return token
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def accounts_store(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Where tokens and the audit log live: the hub's own SQLite file, or a fresh PostgreSQL
+    store named by BRAIN_STORE (which the hub started afterwards inherits)."""
+    kind: str = request.param
+    if kind == "postgresql":
+        monkeypatch.setenv("BRAIN_STORE", request.getfixturevalue("postgres_url"))
+    return kind
+
+
+def accounts_file_made(kind: str) -> None:
+    """The hub's own accounts file exists with a SQLite store, never with PostgreSQL."""
+    assert (brain_home() / "hub" / "accounts.db").exists() == (kind == "sqlite")
 
 
 @pytest.fixture
@@ -68,7 +84,7 @@ def launch_body(remote: Remote, hub: Hub, entry: str = "write") -> dict[str, obj
 
 def test_every_refusal_comes_before_any_work(
         brain: Brain, start_hub: Callable[..., Hub], make_remote: Callable[..., Remote],
-        clients: Callable[..., httpx.Client]) -> None:
+        clients: Callable[..., httpx.Client], accounts_store: str) -> None:
     remote = make_remote()
     viewer = make_token(brain, "vera", "viewer")
     expired = make_token(brain, "old", "launcher", "--expires", "1s")
@@ -98,11 +114,12 @@ def test_every_refusal_comes_before_any_work(
     assert clients(hub).get("/api/launches").status_code == 401
     page = clients(hub).get("/", headers={"Accept": "text/html"})
     assert page.status_code == 303 and page.headers["location"] == "/login?next=%2F"
+    accounts_file_made(accounts_store)
 
 
 def test_a_viewer_cannot_launch_a_launcher_can_and_revoking_is_immediate(
         brain: Brain, start_hub: Callable[..., Hub], make_remote: Callable[..., Remote],
-        clients: Callable[..., httpx.Client]) -> None:
+        clients: Callable[..., httpx.Client], accounts_store: str) -> None:
     remote = make_remote()
     ana = make_token(brain, "ana", "launcher")
     vic = make_token(brain, "vic", "viewer")
@@ -138,6 +155,7 @@ def test_a_viewer_cannot_launch_a_launcher_can_and_revoking_is_immediate(
     listed = brain("hub", "token", "list", "--json")
     assert [item["name"] for item in json.loads(listed.stdout)] == ["vic"]
     assert vic not in listed.stdout and "digest" not in listed.stdout
+    accounts_file_made(accounts_store)
 
 
 def test_per_user_limit_is_429_and_leaves_others_alone(
@@ -164,7 +182,8 @@ def test_per_user_limit_is_429_and_leaves_others_alone(
 
 
 def test_admins_manage_tokens_and_limits_through_the_api(
-        brain: Brain, start_hub: Callable[..., Hub], clients: Callable[..., httpx.Client]) -> None:
+        brain: Brain, start_hub: Callable[..., Hub], clients: Callable[..., httpx.Client],
+        accounts_store: str) -> None:
     root = make_token(brain, "root", "admin")
     ana = make_token(brain, "ana", "launcher")
     hub = start_hub("--auth", "tokens")
@@ -227,6 +246,25 @@ def test_anonymous_hub_is_open_and_audits_as_anonymous(
     entries = json.loads(brain("hub", "audit", "--json", "--since", "1h").stdout)
     assert [(entry["who"], entry["action"]) for entry in entries] == [("anonymous", "launch")]
     assert json.loads(brain("hub", "audit", "--json", "--since", "2999-01-01").stdout) == []
+
+
+def test_a_token_made_in_one_home_opens_the_hub_of_another_through_postgres(
+        brain: Brain, postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        start_hub: Callable[..., Hub], clients: Callable[..., httpx.Client]) -> None:
+    monkeypatch.setenv("BRAIN_STORE", postgres_url)
+    ana = make_token(brain, "ana", "launcher", "--expires", "2h")
+    other = tmp_path / "other-home"
+    monkeypatch.setenv("BRAIN_HOME", str(other))  # another person's state, the same store
+    listed = json.loads(brain("hub", "token", "list", "--json").stdout)
+    assert [(item["name"], item["role"]) for item in listed] == [("ana", "launcher")]
+    hub = start_hub("--auth", "tokens")
+    assert clients(hub, ana).get("/api/launches").status_code == 200
+    assert brain("hub", "token", "revoke", "ana").exit_code == 0
+    assert clients(hub, ana).get("/api/launches").status_code == 401
+    actions = [(entry["action"], entry["target"]) for entry in
+               json.loads(brain("hub", "audit", "--json").stdout)]
+    assert actions == [("token-create", "ana (launcher)"), ("token-revoke", "ana")]
+    assert not (other / "hub" / "accounts.db").exists()
 
 
 def test_token_commands_refuse_bad_input(brain: Brain) -> None:

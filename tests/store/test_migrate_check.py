@@ -12,7 +12,7 @@ import pytest
 from brain.runs.store import RunStore
 from brain.store.engine import HEAD
 from tests.postgres import PASSWORD
-from tests.store.conftest import counts
+from tests.store.conftest import OLD_COUNTS, OLD_SECRETS, counts
 
 
 def _copy(brain, url: str):  # type: ignore[no-untyped-def]
@@ -21,17 +21,32 @@ def _copy(brain, url: str):  # type: ignore[no-untyped-def]
     return result
 
 
-def test_migrate_copies_runs_and_launches_and_verifies(old_home: Path, brain, postgres_url):
+def test_migrate_copies_runs_launches_and_accounts_and_verifies(old_home: Path, brain,
+                                                                 postgres_url, monkeypatch):
     result = _copy(brain, postgres_url)
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
     assert report["ok"] is True and "***" in report["to"]
     assert {t["table"]: (t["source"], t["added"], t["verified"]) for t in report["tables"]} \
-        == {"runs": (3, 3, 3), "launches": (2, 2, 2)}
-    assert counts(postgres_url) == {"runs": 3, "launches": 2}
+        == {table: (rows, rows, rows) for table, rows in OLD_COUNTS.items()}
+    assert counts(postgres_url) == OLD_COUNTS
     # the copy reads back as the same records
     with RunStore(old_home / "brain.db") as local, RunStore(postgres_url) as shared:
         assert local.list(limit=10) == shared.list(limit=10)
+    # and the old tokens, session and audit log work from the shared store
+    from brain.share.accounts import HubAccounts
+
+    monkeypatch.setenv("BRAIN_STORE", postgres_url)
+    accounts = HubAccounts(old_home / "unused" / "accounts.db")
+    try:
+        assert accounts.check(OLD_SECRETS["ana"]).name == "ana"  # type: ignore[union-attr]
+        assert accounts.check(OLD_SECRETS["vic"]) is None  # expired then, still expired
+        assert accounts.session(OLD_SECRETS["ana-session"]).name == "ana"  # type: ignore[union-attr]
+        assert [entry.action for entry in accounts.audit()] == \
+            ["token-create", "token-create", "launch"]
+    finally:
+        accounts.close()
+    assert not (old_home / "unused").exists()
 
 
 def test_migrate_again_adds_nothing_and_duplicates_nothing(old_home: Path, brain,
@@ -39,8 +54,8 @@ def test_migrate_again_adds_nothing_and_duplicates_nothing(old_home: Path, brain
     assert _copy(brain, postgres_url).exit_code == 0
     again = _copy(brain, postgres_url)
     assert again.exit_code == 0, again.output
-    assert [t["added"] for t in json.loads(again.stdout)["tables"]] == [0, 0]
-    assert counts(postgres_url) == {"runs": 3, "launches": 2}
+    assert [t["added"] for t in json.loads(again.stdout)["tables"]] == [0] * len(OLD_COUNTS)
+    assert counts(postgres_url) == OLD_COUNTS
 
 
 def test_an_interrupted_migrate_is_finished_by_running_it_again(old_home: Path, brain,
@@ -65,7 +80,7 @@ def test_an_interrupted_migrate_is_finished_by_running_it_again(old_home: Path, 
     assert result.exit_code == 0, result.output
     tables = {t["table"]: t for t in json.loads(result.stdout)["tables"]}
     assert (tables["runs"]["added"], tables["runs"]["verified"]) == (1, 3)
-    assert counts(postgres_url) == {"runs": 3, "launches": 2}
+    assert counts(postgres_url) == OLD_COUNTS
 
 
 def test_a_target_that_loses_rows_fails_the_check_with_one_line(old_home: Path, brain,
@@ -91,6 +106,7 @@ def test_migrate_refuses_bad_targets_and_missing_sources(isolated: Path, brain, 
     assert result.exit_code == 2 and "names the store being copied" in result.stderr
     (isolated / "brain.db").unlink()
     (isolated / "hub" / "launches.db").unlink()
+    (isolated / "hub" / "accounts.db").unlink()
     result = brain("store", "migrate", "--to", "postgresql://u@example.com/db")
     assert result.exit_code == 2 and "no SQLite run store" in result.stderr
 

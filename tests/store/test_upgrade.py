@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -53,3 +54,46 @@ def test_upgrading_twice_changes_nothing(old_home: Path):
     for _ in range(2):
         with RunStore(path) as store:
             assert store.count() == 3
+
+
+def test_an_old_accounts_file_upgrades_in_place(old_home: Path, brain):
+    from brain.share.accounts import HubAccounts, Role
+    from tests.store.conftest import OLD_SECRETS
+
+    path = old_home / "hub" / "accounts.db"
+    accounts = HubAccounts(path)
+    try:
+        ana = accounts.check(OLD_SECRETS["ana"])
+        assert ana is not None and (ana.name, ana.role, ana.created_at) == \
+            ("ana", Role.LAUNCHER, 1000.0)
+        assert accounts.check(OLD_SECRETS["vic"]) is None  # expired before the upgrade
+        assert accounts.check("not-a-token") is None
+        assert accounts.session(OLD_SECRETS["ana-session"]).name == "ana"  # type: ignore[union-attr]
+        assert [(a.name, a.role.label, a.expires_at) for a in accounts.accounts()] == \
+            [("ana", "launcher", None), ("vic", "viewer", 2000.0)]
+        old_lines = [(e.at, e.who, e.action, e.target) for e in accounts.audit()]
+        assert old_lines == [(1000.0, "root", "token-create", "ana (launcher)"),
+                             (1000.0, "root", "token-create", "vic (viewer)"),
+                             (1200.5, "ana", "launch", "l1 file:///r@abc")]
+    finally:
+        accounts.close()
+    raw = sqlite3.connect(path)
+    tables = {row[0] for row in raw.execute("SELECT name FROM sqlite_master WHERE type = "
+                                            "'table'")}
+    assert {"hub_tokens", "hub_sessions", "hub_audit"} <= tables
+    assert not tables & {"tokens", "sessions", "audit"}
+    assert raw.execute("SELECT version_num FROM alembic_version").fetchall() == [(HEAD,)]
+    raw.close()
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    # The CLI goes on from there: a new audit line sorts after the old ones, revoking ends
+    # the old session with the token.
+    assert brain("hub", "token", "revoke", "ana").exit_code == 0
+    audit = brain("hub", "audit", "--json")
+    assert [line["action"] for line in json.loads(audit.stdout)] == \
+        ["token-create", "token-create", "launch", "token-revoke"]
+    again = HubAccounts(path)
+    try:
+        assert again.session(OLD_SECRETS["ana-session"]) is None
+        assert [a.name for a in again.accounts()] == ["vic"]
+    finally:
+        again.close()
