@@ -40,7 +40,7 @@ def test_concurrent_writer_processes_lose_and_duplicate_nothing(
     where = str(isolated / "shared.db")
     with RunStore(where) as store:
         store.count()  # created and migrated before the race: the race is about records
-    fields = dict(make_record().__dict__)
+    fields = make_record()._asdict()
     context = multiprocessing.get_context("fork")
     failures: multiprocessing.Queue = context.Queue()
     writers = [context.Process(target=_write, args=(where, w, fields, failures))

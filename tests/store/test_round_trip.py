@@ -59,7 +59,7 @@ def test_a_record_reads_back_identical_from_both_stores(both, record):
         store.insert(record)
     from_lite, from_shared = lite.get(record.id), shared.get(record.id)
     assert from_lite == from_shared
-    expected = RunRecord(**{**record.__dict__})
+    expected = RunRecord(**record._asdict())
     assert from_lite.parameters == record.parameters and from_lite.extra == record.extra
     assert (from_lite.started_at, from_lite.ended_at, from_lite.git) == \
         (expected.started_at, expected.ended_at, expected.git)
