@@ -22,6 +22,11 @@ def default_store() -> Path:
     return brain_home() / "brain.db"
 
 
+def hub_dir() -> Path:
+    """The hub's state: `BRAIN_HOME/hub` (launch history, logs, accounts)."""
+    return brain_home() / "hub"
+
+
 def config_path() -> Path:
     """The user settings file: `BRAIN_CONFIG`, default `BRAIN_HOME/config.toml`."""
     return settings.path("BRAIN_CONFIG") or brain_home() / "config.toml"

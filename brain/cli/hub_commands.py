@@ -87,8 +87,8 @@ def hub(context: click.Context, host: str, port: int, allow: tuple[str, ...],
 
 
 def _accounts() -> HubAccounts:
+    from brain.paths import hub_dir
     from brain.share.accounts import HubAccounts, accounts_file
-    from brain.share.hub import hub_dir
 
     return HubAccounts(accounts_file(hub_dir()))
 

@@ -63,13 +63,6 @@ class HubSettings:
     root_path: str = ""  # the path prefix behind a reverse proxy, e.g. /brain
 
 
-def hub_dir() -> Path:
-    """The hub's state: `BRAIN_HOME/hub` (launch history and logs)."""
-    from brain.paths import brain_home
-
-    return brain_home() / "hub"
-
-
 def create_app(settings: HubSettings) -> FastAPI:
     """The hub's ASGI app."""
     from contextlib import asynccontextmanager
@@ -77,6 +70,7 @@ def create_app(settings: HubSettings) -> FastAPI:
     from starlette.concurrency import run_in_threadpool
 
     from brain.errors import InvalidInput
+    from brain.paths import hub_dir
     from brain.share import pages
     from brain.share.accounts import HubAccounts, accounts_file
     from brain.share.history import FINAL_STATUSES, LaunchHistory

@@ -110,3 +110,17 @@ def test_require_extra_passes_when_installed_and_names_the_extra_when_not() -> N
     assert raised.value.exit_code == 3
     assert raised.value.message == ("brain imagine needs the 'imaginary' extra: "
                                     "pip install 'brain-cli[imaginary]'")
+
+
+def test_hub_tokens_are_managed_on_the_core_install(
+        core: Path, make_project: Callable[..., Path], tmp_path: Path) -> None:
+    # Tokens live in the store, not in the hub's web stack: an admin makes them on a machine
+    # (or in a shell) without the hub extra; serving still names the extra.
+    project = make_project({"onebrain.yml": SPEC})
+    made = _brain(core, project, "hub", "token", "create", "alice", "--role", "viewer",
+                  "--json")
+    assert made.returncode == 0, made.stderr
+    assert len(json.loads(made.stdout)["token"]) >= 32
+    listed = _brain(core, project, "hub", "token", "list")
+    assert listed.returncode == 0 and "alice" in listed.stdout and "viewer" in listed.stdout
+    assert _brain(core, project, "hub", "token", "revoke", "alice").returncode == 0
