@@ -4,7 +4,6 @@ and a project builder."""
 from __future__ import annotations
 
 import os
-import shutil
 import textwrap
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -113,19 +112,10 @@ def make_project(tmp_path: Path) -> Callable[..., Path]:
 def postgres() -> Iterator[PostgresServer]:
     """A real PostgreSQL server for the session (tests/postgres.py); skipped where initdb is
     missing, unless BRAIN_REQUIRE_POSTGRES=1 (scripts/test sets it after scripts/pg-setup)."""
-    from tests.postgres import missing, start_server
+    from tests.postgres import running_server
 
-    why = missing()
-    if why is not None:
-        if os.environ.get("BRAIN_REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"{why} and BRAIN_REQUIRE_POSTGRES=1: run scripts/pg-setup as root")
-        pytest.skip(f"no PostgreSQL here: {why}")
-    server = start_server()
-    try:
+    with running_server() as server:
         yield server
-    finally:
-        server.stop("immediate")
-        shutil.rmtree(server.base, ignore_errors=True)
 
 
 @pytest.fixture

@@ -11,6 +11,8 @@ import shutil
 import socket
 import subprocess
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -98,3 +100,22 @@ def missing() -> str | None:
     except ImportError:
         return "psycopg is not installed (pip install -e '.[postgres]')"
     return None
+
+
+@contextmanager
+def running_server() -> Iterator[PostgresServer]:
+    """A server started for the caller, stopped and removed after; skipped where initdb is
+    missing, unless BRAIN_REQUIRE_POSTGRES=1 (scripts/test sets it after scripts/pg-setup)."""
+    import pytest
+
+    why = missing()
+    if why is not None:
+        if os.environ.get("BRAIN_REQUIRE_POSTGRES") == "1":
+            pytest.fail(f"{why} and BRAIN_REQUIRE_POSTGRES=1: run scripts/pg-setup as root")
+        pytest.skip(f"no PostgreSQL here: {why}")
+    server = start_server()
+    try:
+        yield server
+    finally:
+        server.stop("immediate")
+        shutil.rmtree(server.base, ignore_errors=True)

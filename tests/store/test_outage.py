@@ -5,7 +5,6 @@ appears once when the store is back."""
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import psycopg
 import pytest
 
 from tests.conftest import Result
-from tests.postgres import PASSWORD, PostgresServer, missing, start_server
+from tests.postgres import PASSWORD, PostgresServer, running_server
 
 SPEC = """
 name: outage
@@ -28,14 +27,8 @@ entry_points:
 @pytest.fixture(scope="module")
 def own_server() -> Iterator[PostgresServer]:
     """A server of this module's own: these tests stop and start it."""
-    if missing() is not None:
-        pytest.skip(f"no PostgreSQL here: {missing()}")
-    server = start_server()
-    try:
+    with running_server() as server:
         yield server
-    finally:
-        server.stop("immediate")
-        shutil.rmtree(server.base, ignore_errors=True)
 
 
 @pytest.fixture
