@@ -26,6 +26,7 @@ from brain.errors import BrainError, EnvironmentFailure, Terminated
 from brain.process_limits import Limits as Limits
 from brain.process_limits import limiter as _limiter
 from brain.process_limits import stop_tagged_processes as stop_tagged_processes
+from brain.process_waits import quiet_thread, wait_awake
 
 # Variables of the calling interpreter that would leak into a project's own Python.
 _SCRUBBED = ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "__PYVENV_LAUNCHER__", "PYTHONSTARTUP",
@@ -258,7 +259,7 @@ def run_live(
             stop_process_group(child)
         while True:
             try:
-                returncode = child.wait()
+                returncode = wait_awake(child)
                 break
             except KeyboardInterrupt:
                 handled = (on_interrupt is not None and not interrupted
@@ -373,26 +374,3 @@ def _pump(source: IO[bytes] | None, sink: IO[str], log_file: IO[bytes] | None,
                 log_file.close()
 
     return quiet_thread(copy)
-
-
-# The signals brain acts on in its main thread (Ctrl-C, and those forwarded to a child).
-_MAIN_THREAD_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
-
-
-def quiet_thread(target: Callable[..., object], *args: object) -> threading.Thread:
-    """Start a daemon helper thread that never takes brain's signals.
-
-    The kernel hands a signal sent to brain to any thread not blocking it; Python then only
-    flags it for the main thread, which notices at its next bytecode. A main thread blocked in
-    a wait for the child would never get there, and Ctrl-C, SIGTERM or SIGHUP would be lost
-    until the child ended on its own. Helpers that start no process block them, so the kernel
-    wakes the main thread instead. (A thread that starts processes must not: its mask would be
-    theirs.)
-    """
-    def quiet() -> None:
-        signal.pthread_sigmask(signal.SIG_BLOCK, _MAIN_THREAD_SIGNALS)
-        target(*args)
-
-    thread = threading.Thread(target=quiet, daemon=True)
-    thread.start()
-    return thread

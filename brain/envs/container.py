@@ -21,7 +21,7 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-from brain.process import quiet_thread
+from brain.process_waits import quiet_thread
 
 GRACE_SECONDS = 3  # below process.GRACE_SECONDS, so brain never has to SIGKILL this process
 EXIT_CANNOT_RUN = 127

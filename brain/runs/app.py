@@ -46,7 +46,7 @@ class PortWatcher:
 
     def start(self, child: Popen[bytes]) -> None:
         """Begin watching `child` (called as soon as it started)."""
-        from brain.process import quiet_thread
+        from brain.process_waits import quiet_thread
 
         self._thread = quiet_thread(self._watch, child)
 

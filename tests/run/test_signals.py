@@ -122,9 +122,33 @@ def _blocked_signals() -> set[int]:
 def test_helper_threads_leave_brains_signals_to_the_main_thread() -> None:
     # A signal the kernel hands to a helper thread is only flagged for the main thread, which
     # sleeps in a wait for the child and would never look: helpers block them instead.
-    from brain.process import quiet_thread
+    from brain.process_waits import quiet_thread
 
     seen: list[set[int]] = []
     quiet_thread(lambda: seen.append(_blocked_signals())).join(timeout=10)
     assert {signal.SIGINT, signal.SIGTERM, signal.SIGHUP} <= seen[0]
     assert signal.SIGINT not in _blocked_signals()  # the main thread still takes them
+
+
+WAITER = """
+import signal, subprocess, sys, threading, time
+from brain.process_waits import wait_awake
+child = subprocess.Popen(["sleep", "30"])
+helper = threading.Thread(target=time.sleep, args=(30,), daemon=True)  # takes signals
+helper.start()
+threading.Timer(0.5, signal.pthread_kill, (helper.ident, signal.SIGINT)).start()
+try:
+    wait_awake(child)
+    print("the wait ended with the child")
+except KeyboardInterrupt:
+    print("interrupted while the child ran:", child.poll() is None)
+    child.kill()
+"""
+
+
+def test_a_ctrl_c_that_lands_on_another_thread_still_wakes_the_waiting_main_thread() -> None:
+    # The SIGINT is delivered to a helper thread; a plain waitpid in the main thread would
+    # sleep through it until the child ended (30 s).
+    done = subprocess.run([sys.executable, "-c", WAITER], capture_output=True, text=True,
+                          timeout=20, check=False)
+    assert done.stdout.strip() == "interrupted while the child ran: True", done.stderr
