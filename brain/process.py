@@ -156,19 +156,20 @@ def _run_contained(argv: list[str], cwd: Path | None, env: dict[str, str],
     if shutil.which(argv[0], path=env.get("PATH")) is None and not os.path.isfile(argv[0]):
         raise FileNotFoundError(argv[0])
     supervised = [sys.executable, "-I", "-S", "-c", _SUPERVISOR, str(os.getpid()), *argv]
-    child = subprocess.Popen(  # argv list, never a shell
-        supervised, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True, start_new_session=True,
-    )
-    with _forwarding_termination(child) as received:
+    with _forwarding_termination() as forwarding:
+        child = subprocess.Popen(  # argv list, never a shell
+            supervised, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True, start_new_session=True,
+        )
+        forwarding.attach(child)
         try:
             out, err = child.communicate(timeout=timeout)
         except BaseException:  # timeout, Ctrl-C: nothing of the child's group outlives brain
             _kill_group(child)
             raise
-    if received:
+    if forwarding.received:
         _kill_group(child)  # what the group still runs after its leader went
-        raise Terminated(received[0])
+        raise Terminated(forwarding.received[0])
     return subprocess.CompletedProcess(argv, child.returncode, out, err)
 
 
@@ -219,38 +220,39 @@ def run_live(
     from brain.statefs import open_append
 
     logs = [open_append(log) if log is not None else None for log in (stdout_log, stderr_log)]
-    try:
-        child = subprocess.Popen(  # argv list, never a shell
-            list(argv), cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
-            # Only system calls run there (see _limiter), so threads in brain cannot deadlock it.
-            preexec_fn=_limiter(limits) if limits is not None else None,
-            pass_fds=tuple(pass_fds),
-        )
-    except OSError as error:
-        for log_file in logs:
-            if log_file is not None:
-                log_file.close()
-        if isinstance(error, FileNotFoundError):
-            raise EnvironmentFailure(
-                f"cannot run {argv[0]!r}: command not found",
-                hint="is it installed in the project's environment?") from None
-        if isinstance(error, PermissionError):
-            raise EnvironmentFailure(f"cannot run {argv[0]!r}: permission denied") from None
-        raise
-    except subprocess.SubprocessError:  # raised in the child by _limiter
-        for log_file in logs:
-            if log_file is not None:
-                log_file.close()
-        raise EnvironmentFailure(f"cannot run {argv[0]!r}: its limits or user could not be "
-                                 "applied", hint="a user switch needs root") from None
-    budget = _LogBudget(log_limit, on_log_full)
-    pumps = [
-        _pump(child.stdout, stdout or sys.stdout, logs[0]),
-        _pump(child.stderr, stderr or sys.stderr, logs[1], budget),
-    ]
-    interrupted = False
-    with _forwarding_termination(child) as terminated:
+    with _forwarding_termination() as forwarding:
+        try:
+            child = subprocess.Popen(  # argv list, never a shell
+                list(argv), cwd=cwd, env=dict(env), stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                # Only system calls run there (see _limiter): threads cannot deadlock it.
+                preexec_fn=_limiter(limits) if limits is not None else None,
+                pass_fds=tuple(pass_fds),
+            )
+        except OSError as error:
+            for log_file in logs:
+                if log_file is not None:
+                    log_file.close()
+            if isinstance(error, FileNotFoundError):
+                raise EnvironmentFailure(
+                    f"cannot run {argv[0]!r}: command not found",
+                    hint="is it installed in the project's environment?") from None
+            if isinstance(error, PermissionError):
+                raise EnvironmentFailure(f"cannot run {argv[0]!r}: permission denied") from None
+            raise
+        except subprocess.SubprocessError:  # raised in the child by _limiter
+            for log_file in logs:
+                if log_file is not None:
+                    log_file.close()
+            raise EnvironmentFailure(f"cannot run {argv[0]!r}: its limits or user could not be "
+                                     "applied", hint="a user switch needs root") from None
+        forwarding.attach(child)
+        budget = _LogBudget(log_limit, on_log_full)
+        pumps = [
+            _pump(child.stdout, stdout or sys.stdout, logs[0]),
+            _pump(child.stderr, stderr or sys.stderr, logs[1], budget),
+        ]
+        interrupted = False
         try:
             if on_start is not None:
                 on_start(child)
@@ -272,7 +274,8 @@ def run_live(
     deadline = time.monotonic() + PIPE_DRAIN_SECONDS
     for pump in pumps:
         pump.join(timeout=max(0.0, deadline - time.monotonic()))
-    stopped_by = terminated[0] if terminated else (signal.SIGINT if interrupted else None)
+    stopped_by = (forwarding.received[0] if forwarding.received
+                  else signal.SIGINT if interrupted else None)
     return exit_code_of(returncode), stopped_by
 
 
@@ -287,23 +290,41 @@ def _handled(on_interrupt: Callable[[subprocess.Popen[bytes]], bool],
         return False  # a second Ctrl-C while forwarding: stop the child here
 
 
+class _Forwarding:
+    """SIGTERM/SIGHUP that brain received: passed on to the child's group once it exists."""
+
+    def __init__(self) -> None:
+        self.received: list[int] = []
+        self._child: subprocess.Popen[bytes] | subprocess.Popen[str] | None = None
+
+    def attach(self, child: subprocess.Popen[bytes] | subprocess.Popen[str]) -> None:
+        """The child has started: one that arrived meanwhile is passed on now."""
+        self._child = child
+        if self.received:
+            self._pass_on(self.received[0])
+
+    def __call__(self, signum: int, _frame: object) -> None:
+        self.received.append(signum)
+        self._pass_on(signum)
+
+    def _pass_on(self, signum: int) -> None:
+        if self._child is not None:
+            with suppress(ProcessLookupError):
+                os.killpg(self._child.pid, signum)
+
+
 @contextmanager
-def _forwarding_termination(child: subprocess.Popen[bytes] | subprocess.Popen[str],
-                            ) -> Iterator[list[int]]:
-    """While the child runs, SIGTERM/SIGHUP to brain are passed on to the child's group."""
-    received: list[int] = []
+def _forwarding_termination() -> Iterator[_Forwarding]:
+    """From before the child starts until it ended, SIGTERM/SIGHUP to brain are passed on to
+    the child's group: set up first, because a signal sent the moment the child is seen
+    (its first output) would otherwise meet the default action and leave the child running."""
+    forwarding = _Forwarding()
     if threading.current_thread() is not threading.main_thread():
-        yield received  # signal handlers can only be set from the main thread
+        yield forwarding  # signal handlers can only be set from the main thread
         return
-
-    def forward(signum: int, _frame: object) -> None:
-        received.append(signum)
-        with suppress(ProcessLookupError):
-            os.killpg(child.pid, signum)
-
-    previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    previous = {sig: signal.signal(sig, forwarding) for sig in (signal.SIGTERM, signal.SIGHUP)}
     try:
-        yield received
+        yield forwarding
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)

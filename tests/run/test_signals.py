@@ -152,3 +152,22 @@ def test_a_ctrl_c_that_lands_on_another_thread_still_wakes_the_waiting_main_thre
     done = subprocess.run([sys.executable, "-c", WAITER], capture_output=True, text=True,
                           timeout=20, check=False)
     assert done.stdout.strip() == "interrupted while the child ran: True", done.stderr
+
+
+EARLY = """
+import signal, sys
+from pathlib import Path
+from brain.process import run_live
+# The child signals brain the moment it starts: before brain has even seen it started.
+code, stopped_by = run_live(["sh", "-c", "kill -HUP $PPID; exec sleep 30"], cwd=Path("."),
+                            env={"PATH": "/usr/bin:/bin"})
+print(code, stopped_by == signal.SIGHUP)
+"""
+
+
+def test_a_sighup_at_the_childs_first_instant_is_passed_on_not_lost(tmp_path: Path) -> None:
+    # Without forwarding set up before the child starts, brain would die of the default
+    # action (or miss it) and leave `sleep 30` running in its own session.
+    done = subprocess.run([sys.executable, "-c", EARLY], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=20, check=False)
+    assert done.stdout.split() == ["129", "True"], (done.returncode, done.stderr)
