@@ -29,8 +29,15 @@ def added(brain: Brain, sshd: Sshd, remote_folder: Path) -> Path:
 
 
 def remote_records(sshd: Sshd) -> list[dict[str, object]]:
-    return [record.as_dict() for record in
-            RunStore(sshd.remote_home / "brain.db").list(limit=1000)]
+    """The remote brain's records, read as a user there would: through brain in the remote's
+    home, which first syncs what its runs left in the local spool."""
+    env = {**os.environ, "BRAIN_HOME": str(sshd.remote_home)}
+    env.pop("BRAIN_STORE", None)
+    listed = subprocess.run([sys.executable, "-m", "brain", "runs", "list", "--json",
+                             "--limit", "1000"], env=env, capture_output=True, text=True,
+                            timeout=120, check=True)
+    records: list[dict[str, object]] = json.loads(listed.stdout)
+    return records
 
 
 def test_run_there_records_here_and_pulls_back(brain: Brain, sshd: Sshd, added: Path,
