@@ -162,7 +162,7 @@ def checkout(store: Store, dataset: Path, md5: str, what: str,
              callback: Callback | None = None) -> None:
     """Put version `md5` at `dataset` (verified first; the project's bytes are replaced only
     when they are themselves in the cache)."""
-    from dvc_data.hashfile.checkout import CheckoutError
+    from dvc_data.hashfile.checkout import CheckoutError, LinkError
     from dvc_data.hashfile.checkout import checkout as checkout_objects
     from fsspec.callbacks import DEFAULT_CALLBACK
 
@@ -182,6 +182,13 @@ def checkout(store: Store, dataset: Path, md5: str, what: str,
     except CheckoutError as error:
         raise EnvironmentFailure(f"{what}: could not check out {len(error.paths)} file(s)",
                                  hint="run `brain data pull` again") from None
+    except LinkError as error:  # no link type worked and neither did a copy (a full disk)
+        cause = error.__cause__ or error.__context__
+        raise EnvironmentFailure(
+            f"{what}: could not write it into the project from the cache"
+            + (f": {cause.strerror or cause}" if isinstance(cause, OSError) else ""),
+            hint="check the free space on the project's disk, then `brain data pull` "
+            "again") from None
 
 
 def transfer_objects(source: HashFileDB, destination: HashFileDB, versions: Iterable[str],
