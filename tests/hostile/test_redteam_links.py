@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from brain.share.url import make_link
+from tests.conftest import end_process
 from tests.hostile.conftest import brain_process
 from tests.share.conftest import free_port, launch_python  # noqa: F401  # fixtures
 
@@ -116,12 +117,7 @@ def hub(tmp_path_factory: pytest.TempPathFactory,
             assert time.monotonic() < deadline, "the hub did not listen"
             time.sleep(0.05)
     yield f"http://127.0.0.1:{port}", process.pid
-    process.terminate()
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    end_process(process)
 
 
 def body(link: str, params: object = None) -> bytes:

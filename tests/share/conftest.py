@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import end_process
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",
@@ -191,12 +193,7 @@ def start_hub(tmp_path: Path, launch_python: str | None) -> Iterator[Callable[..
     yield start
     for hub in started:
         if hub.process.poll() is None:
-            hub.process.terminate()
-            try:
-                hub.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                hub.process.kill()
-                hub.process.wait()
+            end_process(hub.process)
 
 
 def wait_finished(client: object, launch_id: str, timeout: float = 60) -> dict[str, object]:

@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from brain.share.url import make_link
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, end_process
 from tests.share.conftest import free_port, git, wait_finished
 
 pytestmark = [pytest.mark.slow]
@@ -187,12 +187,7 @@ def hub_as(tmp_path: Path) -> Iterator[Callable[..., str]]:
     yield start
     for process in started:
         if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            end_process(process)
 
 
 def test_two_users_share_a_postgres_store_and_a_hub_with_tokens(
