@@ -236,7 +236,7 @@ def _finish(journal: RunJournal, plan: RunPlan, record: RunRecord, code: int,
     extra.update(_end_link(link, record, status, ended))
     journal.finish(status, code, ended, extra=extra)
     finished = record._replace(status=status, exit_code=code, ended_at=ended,
-                       extra={**record.extra, **extra})
+                               extra={**record.extra, **extra})
     url = None
     if watcher is not None and watcher.ready.is_set():
         from brain.runs.app import url_for

@@ -130,18 +130,16 @@ def run_sweep(sweep: Sweep, *, backend: str, parallel: int = 1, setup: bool = Tr
             raise
 
 
-# How often the main thread wakes from waiting for the points to look at signals.
-_WAKE_SECONDS = 0.2
-
-
 def _result(future: Future[RunResult]) -> RunResult:
     """The point's result, waited for in short steps: the points' threads start processes,
     so they cannot block signals (see brain.process.quiet_thread), and a Ctrl-C the kernel
     hands to one of them is only flagged for the main thread, which a wait without a timeout
     would never check."""
+    from brain.process_waits import WAKE_SECONDS
+
     while True:
         try:
-            return future.result(timeout=_WAKE_SECONDS)
+            return future.result(timeout=WAKE_SECONDS)
         except TimeoutError:
             continue
 
