@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -173,6 +174,22 @@ def _wait_for_container(client: Any, name: str, timeout: float = 60) -> Any:
     raise AssertionError(f"no running container of {name} within {timeout}s")
 
 
+def _line_with(stream: Any, text: str, timeout: float) -> str:
+    """The first line of `stream` holding `text`, or "" if none came within `timeout`."""
+    found: list[str] = []
+
+    def read() -> None:
+        for line in stream:
+            if text in line:
+                found.append(line)
+                return
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(timeout)
+    return found[0] if found else ""
+
+
 def test_limits_applied_and_ctrl_c_removes_the_container(
         docker_client: Any, image: str, project: Path) -> None:
     # The real user path: `brain run` as its own process, interrupted like a terminal would.
@@ -187,13 +204,15 @@ def test_limits_applied_and_ctrl_c_removes_the_container(
         assert host["Memory"] == 256 * 2**20
         assert host["Init"] is True
         assert container.attrs["Config"]["WorkingDir"] == "/app"
+        # A user presses Ctrl-C after seeing the entry point start, not when the container
+        # merely exists (Python in the container may not have printed yet).
+        assert _line_with(brain_run.stdout, "started", timeout=60)
         brain_run.send_signal(signal.SIGINT)
-        out, err = brain_run.communicate(timeout=30)
+        _, err = brain_run.communicate(timeout=30)
     finally:
         if brain_run.poll() is None:
             brain_run.kill()
     assert brain_run.returncode == 130, err
-    assert "started" in out
     assert containers_of(docker_client, NAME) == []
 
 
