@@ -147,11 +147,21 @@ def bulk_load(where: str, count: int) -> float:
 def time_list(where: str, args: list[str], repeat: int) -> tuple[float, float]:
     """Median seconds of `brain runs list ARGS` as a piped subprocess: wall clock, and CPU
     (user + system of the command; what a shared, loaded machine distorts least)."""
+    env = {**os.environ, "BRAIN_STORE": where, "NO_COLOR": "1"}
+    return time_command([sys.executable, "-m", "brain", "runs", "list", *args], env, repeat)
+
+
+def time_psql(where: str, repeat: int) -> tuple[float, float]:
+    """The bare command beside it: psql printing the newest 20 records (every column)."""
+    sql = "SELECT * FROM runs ORDER BY started_at DESC, id DESC LIMIT 20"
+    return time_command(["psql", where, "-X", "-q", "-c", sql], dict(os.environ), repeat)
+
+
+def time_command(command: list[str], env: dict[str, str], repeat: int) -> tuple[float, float]:
+    """Median wall and CPU seconds of `command` (after one run that warms the caches)."""
     import resource
 
-    env = {**os.environ, "BRAIN_STORE": where, "NO_COLOR": "1"}
-    command = [sys.executable, "-m", "brain", "runs", "list", *args]
-    subprocess.run(command, env=env, check=True, capture_output=True)  # warm the caches
+    subprocess.run(command, env=env, check=True, capture_output=True)
     times, cpu = [], []
     for _ in range(repeat):
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -180,12 +190,13 @@ def explain(where: str, filters: dict[str, object]) -> str:
     """The PostgreSQL plan of the list query, on one line (which index answers it)."""
     from sqlalchemy.dialects import postgresql
 
-    from brain.runs.store_query import list_query
+    from brain.runs.store_query import list_filters, list_query
 
     arguments: dict[str, object] = {"project": None, "namespace": None, "entry": None,
                                     "status": None, "limit": 20, "sweep": None,
                                     "under": None, "user": None, "since": None, **filters}
-    query = list_query("postgresql", **arguments)  # type: ignore[arg-type]
+    chosen = list_filters(**arguments)  # type: ignore[arg-type]
+    query = list_query("postgresql", chosen.shape).params(chosen.values)
     sql = str(query.compile(dialect=postgresql.dialect(),
                             compile_kwargs={"literal_binds": True})).replace("%", "%%")
     with RunStore(where) as store:
@@ -261,6 +272,12 @@ def main() -> None:
         floor, floor_cpu = time_list(str(scratch / "empty.db"), [], options.repeat)
         show("`brain runs list` on an empty SQLite store (the floor): wall, CPU",
              f"{floor * 1000:.0f} ms, {floor_cpu * 1000:.0f} ms")
+        if shutil.which("psql"):
+            bare, bare_cpu = time_psql(big, options.repeat)
+            plain, plain_cpu = time_list(big, [], options.repeat)
+            show(f"psql, newest 20 of {options.pg_list:,} (the bare command): wall, CPU",
+                 f"{bare * 1000:.0f} ms, {bare_cpu * 1000:.0f} ms; brain runs list "
+                 f"{plain / bare:.2f}x its wall, {plain_cpu / bare_cpu:.2f}x its CPU")
         since = time.strftime("%Y-%m-%d", time.gmtime(time.time() - 30 * 86400))
         since_seconds = time.time() - 30 * 86400
         for label, args, filters in (

@@ -22,44 +22,56 @@ _VALIDATING_PACKAGES = ("spec", "entrypoints")
 
 def validation_stamp() -> str:
     """Changes whenever brain could validate a spec differently."""
-    from hashlib import sha256
-
-    from brain import __version__
     from brain.entrypoints import type_names
 
     package = Path(__file__).resolve().parent
-    digest = sha256(f"{FORMAT}\0{__version__}\0{','.join(type_names())}\0".encode())
-    for folder in _VALIDATING_PACKAGES:
-        for path in sorted((package / folder).glob("*.py")):
-            try:
-                status = path.stat()
-            except OSError:
-                continue
-            # An edited checkout of brain (same version) validates differently too.
-            digest.update(f"{path.name}\0{status.st_mtime_ns}\0{status.st_size}\0".encode())
+    # An edited checkout of brain (same version) validates differently too.
+    sources = tuple(str(path.relative_to(package)) for folder in _VALIDATING_PACKAGES
+                    for path in sorted((package / folder).glob("*.py")))
+    return files_stamp(sources, also=",".join(type_names()))
+
+
+def files_stamp(sources: tuple[str, ...], *, also: str = "") -> str:
+    """Changes with brain's version, with `also`, and whenever one of `sources` (paths under
+    brain/) is edited: for caches of what that code computes."""
+    from hashlib import sha256
+
+    from brain import __version__
+
+    package = Path(__file__).resolve().parent
+    digest = sha256(f"{FORMAT}\0{__version__}\0{also}\0".encode())
+    for name in sources:
+        try:
+            status = (package / name).stat()
+        except OSError:
+            continue
+        digest.update(f"{name}\0{status.st_mtime_ns}\0{status.st_size}\0".encode())
     return digest.hexdigest()[:32]
 
 
-def read_cached(path: Path) -> dict[str, Any] | None:
-    """The record cached at `path` when brain still validates as it did; else None."""
+def read_cached(path: Path, *, stamp: str | None = None) -> dict[str, Any] | None:
+    """The record cached at `path` when brain still validates as it did (or, given `stamp`,
+    when it was written with that stamp); else None."""
     from brain.statefs import UnsafeState, read_text
 
     try:
         record = json.loads(read_text(path))
     except (OSError, ValueError, UnsafeState):
         return None  # missing, damaged, or not brain's (a link): validate again
-    if not isinstance(record, dict) or record.get("stamp") != validation_stamp():
+    expected = validation_stamp() if stamp is None else stamp
+    if not isinstance(record, dict) or record.get("stamp") != expected:
         return None
     data = record.get("data")
     return data if isinstance(data, dict) else None
 
 
-def write_cached(path: Path, data: dict[str, Any]) -> None:
-    """Cache `data` at `path`, stamped; best effort."""
+def write_cached(path: Path, data: dict[str, Any], *, stamp: str | None = None) -> None:
+    """Cache `data` at `path`, stamped (with validation_stamp unless `stamp` is given);
+    best effort."""
     from brain.paths import cache_dir
     from brain.statefs import UnsafeState, safe_dir, write_atomic
 
-    record = {"stamp": validation_stamp(), "data": data}
+    record = {"stamp": validation_stamp() if stamp is None else stamp, "data": data}
     base = cache_dir()
     try:
         parts = path.parent.relative_to(base).parts

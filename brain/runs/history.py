@@ -1,13 +1,20 @@
 """Reading the run history: open the store, mark runs whose owning process died, then ask.
 
 Commands that show runs go through here, so that every one of them sees the same state
-(a run killed mid-way shows as `unknown`, never as `running` forever).
+(a run killed mid-way shows as `unknown`, never as `running` forever). A plain list is
+answered through statements kept by an earlier one (brain.store.kept) when nothing needs
+syncing or reconciling: SQLAlchemy's import is most of what a list costs otherwise.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from brain.runs.record import RunRecord
 from brain.runs.store import RunStore
+
+if TYPE_CHECKING:
+    from brain.runs.store_query import ListFilters
 
 
 def recent_runs(*, project: str | None = None, namespace: str | None = None,
@@ -15,10 +22,42 @@ def recent_runs(*, project: str | None = None, namespace: str | None = None,
                 limit: int = 20, sweep: str | None = None, user: str | None = None,
                 since: float | None = None) -> list[RunRecord]:
     """Runs newest first, filtered (see RunStore.list), after reconciling dead runs."""
+    from brain.runs.store_query import list_filters
+
+    filters = list_filters(project=project, namespace=namespace, entry=entry, status=status,
+                           limit=limit, sweep=sweep, under=None, user=user, since=since)
+    found = _kept_list(filters)
+    if found is not None:
+        return found
     with RunStore() as store:
         store.reconcile(best_effort=True)
         return store.list(project=project, namespace=namespace, entry=entry, status=status,
                           limit=limit, sweep=sweep, user=user, since=since)
+
+
+def _kept_list(filters: ListFilters) -> list[RunRecord] | None:
+    """The list through statements kept from an earlier call (brain.store.kept), without
+    SQLAlchemy, when that is the whole answer: nothing waits in the spool and no run of this
+    host needs reconciling. None otherwise: the caller asks the store as usual."""
+    from brain.runs.provenance import host_name, process_alive
+    from brain.runs.store_query import RUNNING_HERE
+    from brain.runs.store_schema import record_of
+    from brain.store import kept, spool
+    from brain.store.location import store_location
+
+    if spool.has_pending():
+        return None
+    reader = kept.open_reader(store_location())
+    if reader is None:
+        return None
+    try:
+        running = reader.rows(RUNNING_HERE, {"host": host_name()})
+        if running is None or not all(process_alive(pid, started) for _, pid, started in running):
+            return None
+        rows = reader.rows(filters.key, filters.values)
+    finally:
+        reader.close()
+    return None if rows is None else [record_of(row) for row in rows]
 
 
 def find_runs(*run_ids: str, reconcile: bool = True) -> list[RunRecord]:

@@ -18,8 +18,9 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from brain.errors import BrainError, InvalidInput
-from brain.runs.record import STATUSES, RunRecord
+from brain.runs.record import RunRecord
 from brain.runs.run_ids import ambiguous, check_run_id
+from brain.runs.store_query import check_status as _check_status
 from brain.runs.store_schema import COLUMNS, dumps, entry_key, loads, record_of, row_of
 from brain.store.engine import Database, StoreUnavailable
 from brain.store.location import StoreLocation, parse_store, store_location
@@ -31,7 +32,6 @@ __all__ = ["RunStore", "entry_key", "new_run_id"]
 
 DEFAULT_TIMEOUT = 10.0  # seconds a write waits for another writer; BRAIN_STORE_TIMEOUT overrides
 _AMBIGUOUS_SHOWN = 10
-_MAX_LIMIT = 1_000_000_000
 _BEST_EFFORT_SECONDS = 0.2  # how long a read-only command waits to reconcile orphans
 
 
@@ -224,17 +224,17 @@ class RunStore:
         read-only commands use) a busy store is waited on only briefly and then left alone:
         showing a stale `running` beats failing a `brain runs list`.
         """
-        from sqlalchemy import and_, select, update
+        from sqlalchemy import and_, update
 
         from brain.errors import Busy
         from brain.runs.provenance import host_name, process_alive
+        from brain.runs.store_query import RUNNING_HERE, running_here
         from brain.store.tables import runs
 
         self.sync_pending()
-        host = host_name()
-        rows = self._db.read(lambda db: db.execute(
-            select(runs.c.id, runs.c.pid, runs.c.started_at).where(
-                and_(runs.c.status == "running", runs.c.host == host))).fetchall())
+        query = running_here()
+        rows = self._db.read(lambda db: db.execute(query, {"host": host_name()}).fetchall())
+        self._keep(RUNNING_HERE, query)
         orphans = [run_id for run_id, pid, started in rows if not process_alive(pid, started)]
         if not orphans:
             return 0
@@ -296,18 +296,22 @@ class RunStore:
         `namespace/name`; `sweep` keeps the points of one sweep (brain.runs.sweep); `under`:
         only runs of projects in that folder (a workspace); `user`: who ran them; `since`:
         started at or after these unix seconds."""
-        from brain.runs.store_query import list_query
+        from brain.runs.store_query import list_filters, list_query
 
-        if status is not None:
-            _check_status(status)
-        if not 1 <= limit <= _MAX_LIMIT:
-            raise InvalidInput(f"limit must be between 1 and {_MAX_LIMIT}, got {limit}")
-        query = list_query(self.location.kind, project=project, namespace=namespace,
-                           entry=entry, status=status, limit=limit, sweep=sweep, under=under,
-                           user=user, since=since)
+        filters = list_filters(project=project, namespace=namespace, entry=entry,
+                               status=status, limit=limit, sweep=sweep, under=under,
+                               user=user, since=since)
+        query = list_query(self.location.kind, filters.shape)
         self.sync_pending()
-        rows = self._db.read(lambda db: db.execute(query).fetchall())
+        rows = self._db.read(lambda db: db.execute(query, filters.values).fetchall())
+        self._keep(filters.key, query)
         return [record_of(row) for row in rows]
+
+    def _keep(self, key: str, statement: Any) -> None:
+        """Keep a read statement compiled for readers that skip SQLAlchemy (brain.runs.history)."""
+        from brain.store import kept
+
+        kept.keep(self._db.dialect(), key, statement)
 
     def count(self) -> int:
         """How many records the store holds."""
@@ -385,9 +389,3 @@ def _timeout_from_environment() -> float:
     from brain import settings
 
     return settings.seconds("BRAIN_STORE_TIMEOUT")
-
-
-def _check_status(status: str) -> None:
-    if status not in STATUSES:
-        raise InvalidInput(f"unknown run status {status!r}",
-                           hint=f"use one of: {', '.join(STATUSES)}")

@@ -1,61 +1,118 @@
 """The query behind `brain runs list`: every filter a SQL condition, answered by an index
-(brain.store.tables), the same statement for SQLite and PostgreSQL but one JSON lookup."""
+(brain.store.tables), the same statement for SQLite and PostgreSQL but one JSON lookup.
+
+The statement's shape depends only on which filters are given; their values are bound
+parameters. So one compiled text per shape serves every call, and brain.store.kept can run
+it again without SQLAlchemy (brain.runs.quick_list).
+"""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from brain.runs.store_schema import COLUMNS, entry_key
 
 if TYPE_CHECKING:
     from sqlalchemy.sql import Select
 
+MAX_LIMIT = 1_000_000_000
+RUNNING_HERE = "runs.running_here"  # the key of running_here's kept statement
 
-def list_query(dialect: str, *, project: str | None, namespace: str | None,
-               entry: str | None, status: str | None, limit: int, sweep: str | None,
-               under: Path | None, user: str | None, since: float | None) -> Select[Any]:
-    """SELECT the runs matching every filter given, newest first, at most `limit`."""
-    from sqlalchemy import func, or_, select
+
+class ListFilters(NamedTuple):
+    """Which filters a list has (`shape`, sorted names) and the values bound to them."""
+
+    shape: tuple[str, ...]
+    values: dict[str, Any]
+
+    @property
+    def key(self) -> str:
+        """The name its compiled statement is kept under."""
+        return "runs.list:" + ",".join(self.shape)
+
+
+def list_filters(*, project: str | None, namespace: str | None, entry: str | None,
+                 status: str | None, limit: int, sweep: str | None, under: Path | None,
+                 user: str | None, since: float | None) -> ListFilters:
+    """The filters of one `runs list`, checked (InvalidInput for a bad status or limit)."""
+    from brain.errors import InvalidInput
+
+    if status is not None:
+        check_status(status)
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InvalidInput(f"limit must be between 1 and {MAX_LIMIT}, got {limit}")
+    values: dict[str, Any] = {"limit": limit}
+    if under is not None:  # a prefix compared as text: no LIKE wildcards in a path
+        top = str(under).rstrip(os.sep)
+        values.update(under=top, under_prefix=top + os.sep, under_length=len(top) + 1)
+    if project is not None and "/" in project:
+        namespace, project = project.split("/", 1)
+    given = {"project": project, "namespace": namespace,
+             "entry": None if entry is None else entry_key(entry), "status": status,
+             "user": user, "since": since, "sweep": None if sweep is None else sweep.strip()}
+    values.update({name: value for name, value in given.items() if value is not None})
+    return ListFilters(tuple(sorted(values)), values)
+
+
+def check_status(status: str) -> None:
+    """InvalidInput unless `status` is one a run can have."""
+    from brain.errors import InvalidInput
+    from brain.runs.record import STATUSES
+
+    if status not in STATUSES:
+        raise InvalidInput(f"unknown run status {status!r}",
+                           hint=f"use one of: {', '.join(STATUSES)}")
+
+
+def list_query(dialect: str, shape: tuple[str, ...]) -> Select[Any]:
+    """SELECT the runs matching the filters named in `shape`, newest first, at most
+    `:limit`; every value is a bound parameter named as in ListFilters.values."""
+    from sqlalchemy import Integer, bindparam, func, or_, select
 
     from brain.store.tables import runs
 
+    columns = {"project": runs.c.project, "namespace": runs.c.namespace,
+               "entry": runs.c.entry_key, "status": runs.c.status, "user": runs.c.user}
     clauses: list[Any] = []
-    if under is not None:  # a prefix compared as text: no LIKE wildcards in a path
-        top = str(under).rstrip(os.sep)
-        clauses.append(or_(runs.c.project_path == top,
-                           func.substr(runs.c.project_path, 1, len(top) + 1) == top + os.sep))
-    if project is not None:
-        if "/" in project:
-            namespace, project = project.split("/", 1)
-        clauses.append(runs.c.project == project)
-    if namespace is not None:
-        clauses.append(runs.c.namespace == namespace)
-    if entry is not None:
-        clauses.append(runs.c.entry_key == entry_key(entry))
-    if status is not None:
-        clauses.append(runs.c.status == status)
-    if user is not None:
-        clauses.append(runs.c.user == user)
-    if since is not None:
-        clauses.append(runs.c.started_at >= since)
-    if sweep is not None:
+    if "under" in shape:
+        length = bindparam("under_length", type_=Integer)
+        clauses.append(or_(runs.c.project_path == bindparam("under"),
+                           func.substr(runs.c.project_path, 1, length)
+                           == bindparam("under_prefix")))
+    clauses.extend(column == bindparam(name) for name, column in columns.items()
+                   if name in shape)
+    if "since" in shape:
+        clauses.append(runs.c.started_at >= bindparam("since"))
+    if "sweep" in shape:
         # The sweep id lives in `extra` (no column: a sweep is rare, a schema change is not)
-        clauses.append(_json_text(dialect, runs.c.extra, "sweep") == sweep.strip())
+        clauses.append(_json_text(dialect, runs.c.extra, "sweep") == bindparam("sweep"))
     query = select(*(runs.c[name] for name in COLUMNS))
     if clauses:
         query = query.where(*clauses)
-    return query.order_by(runs.c.started_at.desc(), runs.c.id.desc()).limit(limit)
+    return query.order_by(runs.c.started_at.desc(), runs.c.id.desc()).limit(
+        bindparam("limit", type_=Integer))
+
+
+def running_here() -> Select[Any]:
+    """SELECT id, pid, start of the runs still `running` on host `:host` (reconciling)."""
+    from sqlalchemy import and_, bindparam, select
+
+    from brain.store.tables import runs
+
+    return select(runs.c.id, runs.c.pid, runs.c.started_at).where(
+        and_(runs.c.status == "running", runs.c.host == bindparam("host")))
 
 
 def _json_text(dialect: str, column: Any, key: str) -> Any:
     """`column`'s JSON text, field `key`, as text (NULL when absent)."""
-    from sqlalchemy import func, literal_column
+    from sqlalchemy import Text, func, literal_column
 
     if dialect == "postgresql":
         from sqlalchemy import cast
         from sqlalchemy.dialects.postgresql import JSON
 
-        return cast(column, JSON).op("->>")(literal_column(f"'{key}'"))
+        # ->> answers text: typed so, a value compared with it is bound as text, not JSON
+        return cast(column, JSON).op("->>", return_type=Text)(literal_column(f"'{key}'"))
     return func.json_extract(column, f"$.{key}")

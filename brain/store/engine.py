@@ -27,11 +27,12 @@ from brain.errors import BrainError, Busy, EnvironmentFailure
 from brain.store.location import StoreLocation, masked
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection, Engine
+    from sqlalchemy.engine import Connection, Dialect, Engine
 
 T = TypeVar("T")
 
 HEAD = "0003"  # the newest migration in brain/store/migrations/versions
+REVISION_SQL = "SELECT version_num FROM alembic_version"
 KNOWN = ("0001", "0002", "0003")
 _MIGRATIONS = Path(__file__).parent / "migrations"
 _PG_MIGRATION_LOCK = 0x62726169  # pg_advisory_xact_lock key: one migrating brain at a time
@@ -72,6 +73,10 @@ class Database:
         `wait` shortens how long SQLite waits for another writer."""
         return self._attempt(lambda engine: self._run(engine, action, write=True, wait=wait),
                              wait=wait)
+
+    def dialect(self) -> Dialect:
+        """The SQLAlchemy dialect of this store (opening it)."""
+        return self._opened().dialect
 
     def revision(self) -> str:
         """The migration the store is at (after migrating it)."""
@@ -244,7 +249,7 @@ def _revision(connection: Connection) -> str | None:
 
     try:
         with connection.begin_nested():
-            found = connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+            found = connection.execute(text(REVISION_SQL)).scalar()
     except (exc.OperationalError, exc.ProgrammingError):
         return None  # no such table: a new store, or one made by an older brain
     return None if found is None else str(found)

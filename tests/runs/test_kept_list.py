@@ -1,0 +1,170 @@
+"""`brain runs list` through kept statements (brain.store.kept): the same answer as the
+SQLAlchemy path for every filter, on SQLite and PostgreSQL, without importing SQLAlchemy;
+and the cases where it must step aside for that path (a spool to sync, a run to reconcile, a
+store not at HEAD, a damaged kept file, a store that is a link)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from brain.errors import EnvironmentFailure
+from brain.runs.history import _kept_list, recent_runs
+from brain.runs.record import RunRecord
+from brain.runs.store import RunStore
+from brain.runs.store_query import list_filters
+from brain.statefs import UnsafeState
+from brain.store import kept, spool
+
+PROJECTS = ["fit-model", "report", "api"]
+NAMESPACES = ["default", "team"]
+ENTRIES = ["fit models", "main", "report"]
+STATUSES = ["succeeded", "failed", "interrupted"]
+USERS = ["ada", "grace"]
+SWEEPS = ["s1", "s2"]
+
+
+@pytest.fixture
+def history(default_store: RunStore, make_record: Callable[..., RunRecord]) -> list[RunRecord]:
+    """Thirty finished runs in the CLI's store, every filter value used by some of them."""
+    records = [make_record(project=PROJECTS[n % 3], namespace=NAMESPACES[n % 2],
+                           entry_point=ENTRIES[n % 3], status=STATUSES[n % 3],
+                           user=USERS[n % 2], extra={"sweep": SWEEPS[n % 2]} if n % 4 else {},
+                           exit_code=n % 3, ended_at=1_800_000_000.0)
+               for n in range(30)]
+    default_store.insert_many(records)
+    return records
+
+
+filters = st.fixed_dictionaries({}, optional={
+    "project": st.sampled_from([*PROJECTS, "team/report", "nobody"]),
+    "namespace": st.sampled_from(NAMESPACES),
+    "entry": st.sampled_from([*ENTRIES, "Fit_Models"]),
+    "status": st.sampled_from(STATUSES),
+    "user": st.sampled_from([*USERS, "o'brien; --"]),
+    "since": st.floats(min_value=1.6e9, max_value=1.8e9),
+    "sweep": st.sampled_from([*SWEEPS, " s1 "]),
+    "limit": st.integers(min_value=1, max_value=40),
+})
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(chosen=filters)
+def test_kept_statements_answer_as_the_store_does(history: list[RunRecord],
+                                                  chosen: dict[str, Any]) -> None:
+    arguments: dict[str, Any] = {"project": None, "namespace": None, "entry": None,
+                                 "status": None, "limit": 20, "sweep": None, "user": None,
+                                 "since": None, **chosen}
+    with RunStore() as store:
+        store.reconcile()  # keeps its statement, as every `runs list` does first
+        expected = store.list(**arguments)  # also keeps this shape's statement
+    found = _kept_list(list_filters(**arguments, under=None))
+    assert found is not None
+    assert found == expected
+
+
+def test_a_second_runs_list_imports_no_sqlalchemy(history: list[RunRecord], store_backend: str,
+                                                  tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BRAIN_CACHE_DIR", str(tmp_path / "cache"))  # nothing kept yet
+    command = [sys.executable, "-X", "importtime", "-m", "brain", "runs", "list", "--json",
+               "--user", "ada", "--limit", "5"]
+    first = subprocess.run(command, capture_output=True, text=True, check=True)
+    second = subprocess.run(command, capture_output=True, text=True, check=True)
+    assert json.loads(second.stdout) == json.loads(first.stdout)
+    assert [run["user"] for run in json.loads(second.stdout)] == ["ada"] * 5
+    assert "sqlalchemy" in first.stderr  # the first keeps what the second reads
+    assert "sqlalchemy" not in second.stderr and "alembic" not in second.stderr
+    assert ("psycopg" in second.stderr) == (store_backend == "postgresql")
+
+
+def test_a_run_to_reconcile_goes_through_the_store(history: list[RunRecord],
+                                                   default_store: RunStore,
+                                                   make_record: Callable[..., RunRecord]) -> None:
+    recent_runs()
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    orphan = make_record(status="running", pid=dead.pid)
+    default_store.insert(orphan)
+    assert _kept_list(list_filters(project=None, namespace=None, entry=None, status=None,
+                                   limit=20, sweep=None, under=None, user=None,
+                                   since=None)) is None
+    assert recent_runs()[0].status == "unknown"  # reconciled by the SQLAlchemy path
+    assert recent_runs()[0].id == orphan.id
+
+
+def test_a_spooled_run_is_synced_before_any_list(history: list[RunRecord],
+                                                 make_record: Callable[..., RunRecord]) -> None:
+    from brain.runs.store_schema import row_of
+
+    recent_runs()
+    waiting = make_record(status="succeeded", started_at=1_900_000_000.0)
+    spool.keep(row_of(waiting), "start")
+    assert spool.has_pending()
+    assert recent_runs()[0].id == waiting.id
+    assert not spool.has_pending()
+
+
+def test_a_store_not_at_head_is_never_read_by_kept_statements(
+        history: list[RunRecord], default_store: RunStore) -> None:
+    recent_runs()
+    default_store.database.write(
+        lambda db: db.exec_driver_sql("UPDATE alembic_version SET version_num = '9999'"))
+    with pytest.raises(EnvironmentFailure, match="newer than this brain"):
+        recent_runs()
+
+
+@pytest.mark.parametrize("damage", ["garbage", "other stamp", "broken sql"])
+def test_a_damaged_kept_file_only_costs_speed(history: list[RunRecord], store_backend: str,
+                                              damage: str) -> None:
+    expected = recent_runs(limit=7)
+    path = kept._path(store_backend)
+    if damage == "garbage":
+        path.write_text("{not json")
+    else:
+        record = json.loads(path.read_text())
+        if damage == "other stamp":
+            record["stamp"] = "0" * 32
+        else:
+            for statement in record["data"].values():
+                statement["sql"] = "SELECT nonsense FROM nowhere"
+        path.write_text(json.dumps(record))
+    assert recent_runs(limit=7) == expected
+
+
+@pytest.mark.sqlite_only
+def test_a_store_that_is_a_link_is_refused_not_read(history: list[RunRecord],
+                                                    default_store: RunStore,
+                                                    tmp_path: Path) -> None:
+    recent_runs()
+    path = default_store.path
+    assert path is not None
+    default_store.close()
+    elsewhere = tmp_path / "elsewhere.db"
+    with sqlite3.connect(path) as source, sqlite3.connect(elsewhere) as copy:
+        source.backup(copy)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    os.symlink(elsewhere, path)
+    with pytest.raises(UnsafeState):
+        recent_runs()
+    assert kept.open_reader(default_store.location) is None
+
+
+def test_the_kept_file_holds_sqlalchemys_text_with_values_apart(
+        history: list[RunRecord], store_backend: str) -> None:
+    recent_runs(user="o'brien; DROP TABLE runs; --")
+    record = json.loads(kept._path(store_backend).read_text())
+    assert record["data"]["runs.list:limit,user"]["sql"].count("DROP") == 0
+    assert len(recent_runs(limit=100)) == 30  # the table is there, and nothing was bound in
