@@ -77,7 +77,7 @@ def plan_run(
     check_paths_inside(entry.parameters, values, project.root)
     command, argv = kind.command(name, entry, values)
     if run_id is None:
-        from brain.runs.store import new_run_id
+        from brain.runs.run_ids import new_run_id
 
         run_id = new_run_id()
     # Output reaches the terminal through brain's pipes (to be logged too); without this a

@@ -9,8 +9,6 @@ for the next access. Deliberately free of pydantic/rich so `brain runs list` sta
 from __future__ import annotations
 
 import builtins
-import os
-import time
 from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
@@ -19,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from brain.errors import BrainError, InvalidInput
 from brain.runs.record import RunRecord
-from brain.runs.run_ids import ambiguous, check_run_id
+from brain.runs.run_ids import ambiguous, check_run_id, new_run_id
 from brain.runs.store_query import check_status as _check_status
 from brain.runs.store_schema import COLUMNS, dumps, entry_key, loads, record_of, row_of
 from brain.store.engine import Database, StoreUnavailable
@@ -35,24 +33,6 @@ _AMBIGUOUS_SHOWN = 10
 _BEST_EFFORT_SECONDS = 0.2  # how long a read-only command waits to reconcile orphans
 
 
-def new_run_id() -> str:
-    """A 16-hex-char run id that sorts by creation time: 11 hex of milliseconds, 5 random.
-
-    Time first so ids sort like runs happened; within one process ids are strictly
-    increasing (the random part counts up inside a millisecond), and across processes two
-    ids minted in the same millisecond collide once in a million (`insert` then refuses the
-    second). Any unique prefix works on the command line.
-    """
-    global _last_id
-    millis = time.time_ns() // 1_000_000
-    value = (millis << 20) | (int.from_bytes(os.urandom(3)) >> 4)  # 20 random bits
-    if value <= _last_id:
-        value = _last_id + 1
-    _last_id = value
-    return f"{value:016x}"
-
-
-_last_id = 0
 
 
 class RunStore:

@@ -59,7 +59,7 @@ def plan_sweep(project: ProjectSnapshot, entry_name: str | None, given: Mapping[
                axes: Mapping[str, list[str]]) -> Sweep:
     """Every point planned and checked; InvalidInput before anything runs."""
     from brain.runs.plan import find_entry, plan_run
-    from brain.runs.store import new_run_id
+    from brain.runs.run_ids import new_run_id
 
     if not axes:
         raise InvalidInput("a sweep needs at least one --sweep name=values")

@@ -13,9 +13,8 @@ import json
 import os
 from collections.abc import Iterator
 from contextlib import suppress
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from brain import paths
 from brain.errors import BrainError
@@ -86,43 +85,41 @@ def _read_row(path: Path) -> dict[str, Any] | None:
     return row if isinstance(row, dict) and isinstance(row.get("id"), str) else None
 
 
-@dataclass
-class SpoolState:
+class SpoolState(NamedTuple):
     """What waits in the spool: `runs` (distinct run ids), files no sync can read (kept for a
     person to look at), why the folder itself cannot be read, and the last failed sync."""
 
     runs: int = 0
-    unreadable: list[str] = field(default_factory=list)
+    unreadable: list[str] = []  # noqa: RUF012 (never mutated: survey builds a new list)
     folder_problem: str | None = None
     last_error: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"runs": self.runs, "unreadable": self.unreadable,
-                "folder_problem": self.folder_problem, "last_error": self.last_error}
+        return self._asdict()
 
 
 def survey() -> SpoolState:
     """Read the spool without changing it (`brain store check`, a reader's note)."""
-    state = SpoolState(last_error=last_error())
+    last = last_error()
     try:
         folder = spool_folder(create=False)
         names = sorted(os.listdir(folder))
     except FileNotFoundError:
-        return state
+        return SpoolState(last_error=last)
     except (OSError, BrainError) as error:
-        state.folder_problem = getattr(error, "message", None) or str(error)
-        return state
+        return SpoolState(folder_problem=getattr(error, "message", None) or str(error),
+                          last_error=last)
     ids = set()
+    unreadable = []
     for name in names:
         if not name.endswith(".json"):
             continue
         row = _read_row(folder / name)
         if row is None:
-            state.unreadable.append(str(folder / name))
+            unreadable.append(str(folder / name))
         else:
             ids.add(row["id"])
-    state.runs = len(ids)
-    return state
+    return SpoolState(len(ids), unreadable, None, last)
 
 
 def note_failure(store: str, message: str) -> None:
