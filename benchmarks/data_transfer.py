@@ -1,6 +1,8 @@
 """Dataset transfer throughput: `brain data push` / `brain data pull` of one large file to a
-folder remote and to an SSH remote (a private sshd on 127.0.0.1, tests/remote/sshd.py),
-next to the raw copy of the same file (`cp`; `scp` and `rsync` over the same sshd).
+folder remote, to an SSH remote (a private sshd on 127.0.0.1, tests/remote/sshd.py) and to an
+S3-compatible bucket (moto's server on 127.0.0.1, tests/data/s3server.py), next to the raw
+copy of the same file (`cp`; `scp` and `rsync` over the same sshd; boto3's own managed
+upload_file / download_file against the same bucket).
 
     python benchmarks/data_transfer.py              # 500 MB, 3 runs each, medians
     python benchmarks/data_transfer.py --mb 100 --runs 5
@@ -26,6 +28,7 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
+from tests.data.s3server import CREDENTIALS, MOTO_SERVER, moto_server  # noqa: E402
 from tests.remote.sshd import missing_tools, private_sshd  # noqa: E402 - after the path
 
 BRAIN = [sys.executable, "-m", "brain"]
@@ -55,10 +58,11 @@ def make_file(path: Path, megabytes: int) -> None:
             out.write(chunk[index % 256:] + chunk[:index % 256])
 
 
-def project(folder: Path, url: str, data: Path, env: dict[str, str]) -> Path:
+def project(folder: Path, url: str, data: Path, env: dict[str, str],
+            spec: str | None = None) -> Path:
     root = folder / "project"
     (root / "data").mkdir(parents=True)
-    (root / "onebrain.yml").write_text(SPEC.format(url=url))
+    (root / "onebrain.yml").write_text(spec or SPEC.format(url=url))
     os.link(data, root / "data" / "big.bin")
     subprocess.run([*BRAIN, "data", "add", "data/big.bin"], cwd=root, env=env, check=True,
                    stdout=subprocess.DEVNULL)
@@ -119,6 +123,43 @@ def ssh_half(work: Path, data: Path, megabytes: int, runs: int, env: dict[str, s
         row("ssh remote: pull", "scp", raw_back, pull, megabytes)
 
 
+# The bare SDK call: boto3's managed transfer (multipart, threads), as a script would do it.
+_BOTO = ("import boto3, sys; s3 = boto3.client('s3', endpoint_url=sys.argv[1]); "
+         "getattr(s3, sys.argv[2])(*sys.argv[3:])")
+
+
+def s3_half(work: Path, data: Path, megabytes: int, runs: int, env: dict[str, str]) -> None:
+    import boto3
+
+    env = {**env, **CREDENTIALS}
+    os.environ.update(CREDENTIALS)
+    with moto_server(work / "moto.log") as endpoint:
+        boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket="bench")
+        spec = (f"name: bench\nversion: 0.1.0\ndata:\n  remotes:\n    storage: "
+                f"{{url: 's3://bench/brain', endpoint_url: '{endpoint}'}}\n")
+        root = project(work / "s3", "", data, env, spec)
+        boto = [sys.executable, "-c", _BOTO, endpoint]
+        raw_up = median(runs, lambda: None, [*boto, "upload_file", str(data), "bench", "raw.bin"],
+                        cwd=work, env=env)
+        push = median(runs, lambda: _empty_bucket(endpoint, "brain/"),
+                      [*BRAIN, "data", "push"], cwd=root, env=env)
+        back = work / "s3-back.bin"
+        raw_down = median(runs, clear(back),
+                          [*boto, "download_file", "bench", "raw.bin", str(back)],
+                          cwd=work, env=env)
+        pull = median(runs, clear(root / ".brain" / "data" / "cache", root / "data" / "big.bin"),
+                      [*BRAIN, "data", "pull"], cwd=root, env=env)
+        row("s3 remote: push", "boto3", raw_up, push, megabytes)
+        row("s3 remote: pull", "boto3", raw_down, pull, megabytes)
+
+
+def _empty_bucket(endpoint: str, prefix: str) -> None:
+    import boto3
+
+    bucket = boto3.resource("s3", endpoint_url=endpoint).Bucket("bench")
+    bucket.objects.filter(Prefix=prefix).delete()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=int, default=500, help="dataset size in MB")
@@ -136,6 +177,10 @@ def main() -> None:
             print(f"ssh remote: skipped ({', '.join(missing)} missing: scripts/ssh-setup)")
         else:
             ssh_half(work, data, options.mb, options.runs, env)
+        if MOTO_SERVER.exists():
+            s3_half(work, data, options.mb, options.runs, env)
+        else:
+            print("s3 remote: skipped (moto_server missing: pip install -e '.[test]')")
 
 
 if __name__ == "__main__":

@@ -8,20 +8,17 @@ BRAIN_REQUIRE_DATA=1 (scripts/test sets both), which makes that a failure.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import textwrap
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.data.s3server import CREDENTIALS, MOTO_SERVER, moto_server
 from tests.remote.sshd import Sshd, missing_tools, private_sshd
-
-MOTO_SERVER = Path(sys.executable).parent / "moto_server"
 
 SPEC = """
 name: demo
@@ -93,12 +90,6 @@ def ssh_remote(data_sshd: Sshd, tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     return f"{{url: {data_sshd.url(tmp_path / 'ssh-store')}}}"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """moto's S3-compatible server on 127.0.0.1 (a stand-in for a cloud bucket): its URL."""
@@ -106,35 +97,14 @@ def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         if os.environ.get("BRAIN_REQUIRE_DATA") == "1":
             pytest.fail("moto_server missing and BRAIN_REQUIRE_DATA=1: pip install -e '.[test]'")
         pytest.skip("moto[server] not installed (the test extra has it)")
-    port = _free_port()
-    log = (tmp_path_factory.mktemp("moto") / "moto.log").open("w")
-    server = subprocess.Popen([str(MOTO_SERVER), "-H", "127.0.0.1", "-p", str(port)],
-                              stdout=log, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                server.kill()
-                raise RuntimeError("moto_server did not listen within 30 s") from None
-            time.sleep(0.1)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        log.close()
+    with moto_server(tmp_path_factory.mktemp("moto") / "moto.log") as url:
+        yield url
 
 
 @pytest.fixture
 def s3_remote(s3_server: str, monkeypatch: pytest.MonkeyPatch) -> str:
     """A fresh bucket on the test S3 server, as the remote's YAML; AWS_* set."""
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_DEFAULT_REGION": "us-east-1",
-                        "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost",
-                        }.items():
+    for name, value in CREDENTIALS.items():
         monkeypatch.setenv(name, value)
     import boto3
 
