@@ -5,13 +5,15 @@ then check out the first run and get its data back."""
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 
 from tests.conftest import Result
 from tests.data.conftest import git
 
-SIZE = 50 << 20
+# 50 MB in CI; the issue's 500 MB with BRAIN_TEST_DATASET_MB=500 (the same steps, longer).
+SIZE = int(os.environ.get("BRAIN_TEST_DATASET_MB", "50")) << 20
 
 
 def _run_ids(brain: Callable[..., Result], cwd: Path) -> list[str]:
