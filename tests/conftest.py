@@ -4,6 +4,7 @@ and a project builder."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import textwrap
 from collections.abc import Callable, Iterator
@@ -18,6 +19,19 @@ if TYPE_CHECKING:
     from tests.postgres import PostgresServer
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Ctrl-C and SIGHUP at their defaults for every process the tests start.
+
+    Tests send them to the brains they start, as a terminal would. A test runner started in
+    the background (`scripts/test &` in a script, nohup) ignores both, and an ignored signal
+    stays ignored in every child, so those tests would time out testing the runner's launch
+    instead of brain (a handler set here is reset to the default in each child)."""
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    if signal.getsignal(signal.SIGHUP) == signal.SIG_IGN:
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
 
 
 @dataclass

@@ -55,7 +55,11 @@ def ray_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             "--disable-usage-stats", "--min-worker-port", str(low),
             "--max-worker-port", str(low + 99),
             *(item for pair in ports.items() for item in pair)]
-    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
+    # An environment that cannot be built fails at once: pip gives up on an unreachable
+    # index without its 5 retries and Ray does not build it 3 times (the unbuildable-
+    # environment test waited 2 minutes for both). Every index these tests reach is local.
+    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0", "PIP_RETRIES": "0",
+           "PIP_TIMEOUT": "5", "RUNTIME_ENV_RETRY_TIMES": "1"}
     session = 0
     try:
         # Ray gives its raylet 30 s to register (hard-coded): on a loaded machine the first
