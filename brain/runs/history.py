@@ -37,8 +37,8 @@ def recent_runs(*, project: str | None = None, namespace: str | None = None,
 
 def _kept_list(filters: ListFilters) -> list[RunRecord] | None:
     """The list through statements kept from an earlier call (brain.store.kept), without
-    SQLAlchemy, when that is the whole answer: nothing waits in the spool and no run of this
-    host needs reconciling. None otherwise: the caller asks the store as usual."""
+    SQLAlchemy, when that is the whole answer: the spool synced the same way (or empty) and
+    no run of this host to reconcile. None otherwise: the caller asks the store as usual."""
     from brain.runs.provenance import host_name, process_alive
     from brain.runs.store_query import RUNNING_HERE
     from brain.runs.store_schema import record_of
@@ -46,8 +46,11 @@ def _kept_list(filters: ListFilters) -> list[RunRecord] | None:
     from brain.store.location import store_location
 
     if spool.has_pending():
-        return None
-    reader = kept.open_reader(store_location())
+        from brain.runs.store_sync import kept_sync
+
+        if not kept_sync():
+            return None
+    reader = kept.open_kept(store_location())
     if reader is None:
         return None
     try:

@@ -173,6 +173,11 @@ class RunStore:
             self._db.write(partial(_upsert, row=clean, kind=kind))
             done(path)
             copied += 1
+        if copied:
+            from brain.runs.store_query import INSERT_NEW, OVERWRITE, insert_new, overwrite
+
+            self._keep(INSERT_NEW, insert_new(self.location.kind))
+            self._keep(OVERWRITE, overwrite())
         return copied
 
     def sync_pending(self) -> None:
@@ -341,28 +346,18 @@ def _insert_once(db: Connection, row: dict[str, Any], *, retried: bool) -> bool:
 
 
 def _insert_ignoring_duplicate(db: Connection, row: dict[str, Any]) -> bool:
-    from brain.store.tables import runs
+    from brain.runs.store_query import bound, insert_new
 
-    if db.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
-    # RETURNING says whether a row went in (drivers differ on rowcount here)
-    added = db.execute(insert(runs).values(row).on_conflict_do_nothing(index_elements=["id"])
-                       .returning(runs.c.id)).first()
-    return added is not None
+    return db.execute(insert_new(db.dialect.name), bound(row)).first() is not None
 
 
 def _upsert(db: Connection, *, row: dict[str, Any], kind: str) -> None:
     """A spooled start is added once; a spooled end is added or overwrites its start."""
-    from sqlalchemy import update
-
-    from brain.store.tables import runs
+    from brain.runs.store_query import bound, overwrite
 
     added = _insert_ignoring_duplicate(db, row)
     if not added and kind == "end":
-        db.execute(update(runs).where(runs.c.id == row["id"]).values(
-            {name: value for name, value in row.items() if name != "id"}))
+        db.execute(overwrite(), bound(row))
 
 
 def _timeout_from_environment() -> float:

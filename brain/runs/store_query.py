@@ -1,9 +1,11 @@
-"""The query behind `brain runs list`: every filter a SQL condition, answered by an index
-(brain.store.tables), the same statement for SQLite and PostgreSQL but one JSON lookup.
+"""The run store's statements that brain also keeps compiled (brain.store.kept): the query
+behind `brain runs list` (every filter a SQL condition answered by an index, the same
+statement for SQLite and PostgreSQL but one JSON lookup), the reconciling read, and the two
+writes that copy the spool in.
 
-The statement's shape depends only on which filters are given; their values are bound
-parameters. So one compiled text per shape serves every call, and brain.store.kept can run
-it again without SQLAlchemy (brain.runs.quick_list).
+Every value is a bound parameter, so one compiled text per statement (per filter shape for
+the list) serves every call, and brain.runs.history and brain.runs.store_sync can run it
+again through the bare driver, without SQLAlchemy.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ if TYPE_CHECKING:
     from sqlalchemy.sql import Select
 
 MAX_LIMIT = 1_000_000_000
-RUNNING_HERE = "runs.running_here"  # the key of running_here's kept statement
+RUNNING_HERE = "runs.running_here"  # the keys the statements below are kept under
+INSERT_NEW = "runs.insert_new"
+OVERWRITE = "runs.overwrite"
 
 
 class ListFilters(NamedTuple):
@@ -103,6 +107,44 @@ def running_here() -> Select[Any]:
 
     return select(runs.c.id, runs.c.pid, runs.c.started_at).where(
         and_(runs.c.status == "running", runs.c.host == bindparam("host")))
+
+
+def insert_new(dialect: str) -> Any:
+    """INSERT a runs row (values `:v_<column>`) unless its id is there; RETURNING its id when
+    it went in (drivers differ on rowcount here)."""
+    from brain.store.tables import runs
+
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    return insert(runs).values(_values()).on_conflict_do_nothing(
+        index_elements=["id"]).returning(runs.c.id)
+
+
+def overwrite() -> Any:
+    """UPDATE the runs row `:v_id` with every other column's `:v_<column>`."""
+    from sqlalchemy import bindparam, update
+
+    from brain.store.tables import runs
+
+    values = _values()
+    del values["id"]
+    return update(runs).where(runs.c.id == bindparam("v_id")).values(values)
+
+
+def bound(row: dict[str, Any]) -> dict[str, Any]:
+    """The values of a runs row for insert_new and overwrite."""
+    return {f"v_{name}": row[name] for name in COLUMNS}
+
+
+def _values() -> dict[str, Any]:
+    # Named apart from the columns: SQLAlchemy keeps a column's own name for itself.
+    from sqlalchemy import bindparam
+
+    from brain.store.tables import runs
+
+    return {name: bindparam(f"v_{name}", type_=runs.c[name].type) for name in COLUMNS}
 
 
 def _json_text(dialect: str, column: Any, key: str) -> Any:

@@ -33,6 +33,9 @@ T = TypeVar("T")
 
 HEAD = "0003"  # the newest migration in brain/store/migrations/versions
 REVISION_SQL = "SELECT version_num FROM alembic_version"
+# NORMAL is durable against crashes in WAL mode; only power loss can drop the last commits,
+# which costs a run record at worst, never the file. (Also set by brain.store.kept.)
+SQLITE_SETTINGS = ("PRAGMA synchronous = NORMAL",)
 KNOWN = ("0001", "0002", "0003")
 _MIGRATIONS = Path(__file__).parent / "migrations"
 _PG_MIGRATION_LOCK = 0x62726169  # pg_advisory_xact_lock key: one migrating brain at a time
@@ -176,9 +179,8 @@ def _sqlite_engine(location: StoreLocation, timeout: float) -> Engine:
         # Transactions are begun by brain (below), not by the driver.
         dbapi.isolation_level = None
         _sqlite_wal(dbapi, timeout)
-        # NORMAL is durable against crashes in WAL mode; only power loss can drop the last
-        # commits, which costs a run record at worst, never the file.
-        dbapi.execute("PRAGMA synchronous = NORMAL")
+        for setting in SQLITE_SETTINGS:
+            dbapi.execute(setting)
 
     @event.listens_for(engine, "begin")
     def begin(connection: Connection) -> None:

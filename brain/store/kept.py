@@ -1,13 +1,13 @@
-"""Read statements compiled once by SQLAlchemy, kept in brain's cache, and run again through
-the bare database driver (sqlite3, psycopg): a read-only command on a store at HEAD then
-imports neither SQLAlchemy nor Alembic, about 0.25 s of CPU that `brain runs list` spent
-before it asked the database anything.
+"""Statements compiled once by SQLAlchemy, kept in brain's cache, and run again through the
+bare database driver (sqlite3, psycopg): `brain runs list` and the spool's sync after each
+`brain run` then import neither SQLAlchemy nor Alembic, about 0.25 s of CPU each, most of
+what they cost.
 
 The kept text is SQLAlchemy's own compilation for the store's dialect (brain writes no SQL
-by hand), stamped with the code that builds the statements. A kept reader only answers the
-ordinary case: anything else (no kept text, a store not at HEAD, a driver error, a store
-that is not a plain file) is None, and the caller takes the SQLAlchemy path, which owns
-migrations, retries and error messages.
+by hand; values are always bound), stamped with the code that builds the statements. A kept
+connection only handles the ordinary case: anything else (no kept text, a store not at HEAD,
+a busy or failing store, a store that is not a plain file) is None or False, and the caller
+takes the SQLAlchemy path, which owns migrations, waiting, retries and error messages.
 """
 
 from __future__ import annotations
@@ -30,31 +30,36 @@ _SOURCES = ("store/kept.py", "store/tables.py", "runs/store_query.py", "runs/sto
 
 
 def keep(dialect: Dialect, key: str, statement: ClauseElement) -> None:
-    """Compile `statement` for `dialect` and keep it under `key`, unless it is kept already
-    (best effort)."""
+    """Compile `statement` for `dialect` and keep it under `key` unless it is kept so already
+    (best effort). Compiling each time (about a millisecond, on the SQLAlchemy path only)
+    mends a kept text that went bad."""
     from brain.cache_stamp import read_cached, write_cached
 
+    compiled = statement.compile(dialect=dialect)
+    entry = {"sql": compiled.string,
+             "order": list(getattr(compiled, "positiontup", None) or ()),  # qmark: by place
+             # Values SQLAlchemy bound itself (a constant like json_extract's path); the
+             # caller's own parameters have none.
+             "constants": {name: value for name, value in compiled.params.items()
+                           if value is not None}}
     path = _path(dialect.name)
     kept = read_cached(path, stamp=_stamp()) or {}
-    if key in kept:
-        return
-    compiled = statement.compile(dialect=dialect)
-    order = list(getattr(compiled, "positiontup", None) or ())  # qmark: values by position
-    # Values SQLAlchemy bound itself (a constant like json_extract's path) are kept too;
-    # the caller's own parameters have none.
-    constants = {name: value for name, value in compiled.params.items() if value is not None}
-    kept[key] = {"sql": compiled.string, "order": order, "constants": constants}
-    write_cached(path, kept, stamp=_stamp())
+    if kept.get(key) != entry:
+        write_cached(path, {**kept, key: entry}, stamp=_stamp())
 
 
-class KeptReader:
-    """One read transaction on the store through its bare driver. `rows` answers a kept
-    statement, or None when it cannot (the caller then asks through SQLAlchemy)."""
+class KeptConnection:
+    """A connection to the store through its bare driver. `rows` runs a kept statement, or
+    says None when it cannot (the caller then goes through SQLAlchemy); writers take the
+    write lock with `begin` (SQLite's without waiting: a wait is the SQLAlchemy path's) and
+    end with `commit` or `rollback`."""
 
-    def __init__(self, connection: Any, errors: type[Exception], kept: dict[str, Any]) -> None:
+    def __init__(self, connection: Any, errors: type[Exception], kept: dict[str, Any],
+                 dialect: str) -> None:
         self._connection = connection
         self._errors = errors
         self._kept = kept
+        self._dialect = dialect
 
     def rows(self, key: str, values: dict[str, Any]) -> list[tuple[Any, ...]] | None:
         found = self._kept.get(key)
@@ -65,9 +70,41 @@ class KeptReader:
             bound: Any = [parameters[name] for name in found["order"]] if found["order"] \
                 else parameters
             cursor = self._connection.execute(found["sql"], bound)
+            if cursor.description is None:
+                return []  # a write without RETURNING
             return [tuple(row) for row in cursor.fetchall()]
         except (self._errors, KeyError, TypeError):
             return None
+
+    def begin(self) -> bool:
+        """Start a write transaction; False when the store is busy or errs."""
+        if self._dialect != "sqlite":
+            return True  # psycopg begins one on the first statement
+        try:
+            self._connection.execute("BEGIN IMMEDIATE")
+        except self._errors:
+            return False
+        return True
+
+    def commit(self) -> bool:
+        try:
+            if self._dialect == "sqlite":
+                self._connection.execute("COMMIT")
+            else:
+                self._connection.commit()
+        except self._errors:
+            return False
+        return True
+
+    def rollback(self) -> None:
+        try:
+            if self._dialect == "sqlite":
+                if self._connection.in_transaction:
+                    self._connection.execute("ROLLBACK")
+            else:
+                self._connection.rollback()
+        except self._errors:
+            return
 
     def close(self) -> None:
         try:
@@ -76,9 +113,9 @@ class KeptReader:
             return
 
 
-def open_reader(location: StoreLocation) -> KeptReader | None:
-    """A reader on the store at `location` when it is at HEAD and statements are kept for
-    it; None otherwise (nothing was changed either way)."""
+def open_kept(location: StoreLocation, *, write: bool = False) -> KeptConnection | None:
+    """A connection to the store at `location` when it is at HEAD and statements are kept
+    for it (read-only unless `write`); None otherwise (nothing was changed either way)."""
     from brain.cache_stamp import read_cached
     from brain.store.engine import HEAD, REVISION_SQL
 
@@ -86,22 +123,24 @@ def open_reader(location: StoreLocation) -> KeptReader | None:
     kept = read_cached(_path(dialect), stamp=_stamp())
     if not kept:
         return None
-    opened = _sqlite(location) if dialect == "sqlite" else _postgres(location)
+    opened = _sqlite(location, write) if dialect == "sqlite" else _postgres(location, write)
     if opened is None:
         return None
     connection, errors = opened
-    reader = KeptReader(connection, errors, kept)
+    kept_connection = KeptConnection(connection, errors, kept, dialect)
     try:
         revision = connection.execute(REVISION_SQL).fetchone()
     except errors:
         revision = None
     if revision is None or revision[0] != HEAD:
-        reader.close()
+        kept_connection.close()
         return None
-    return reader
+    if dialect != "sqlite":
+        connection.rollback()  # the revision's read ends: each write is a transaction of its own
+    return kept_connection
 
 
-def _sqlite(location: StoreLocation) -> tuple[Any, type[Exception]] | None:
+def _sqlite(location: StoreLocation, write: bool) -> tuple[Any, type[Exception]] | None:
     import sqlite3
     from urllib.parse import quote
 
@@ -120,16 +159,22 @@ def _sqlite(location: StoreLocation) -> tuple[Any, type[Exception]] | None:
             return None
         if not stat.S_ISREG(mode):
             return None
+    from brain.store.engine import SQLITE_SETTINGS
+
     try:
-        # Read-only and never created here; autocommit off: one read transaction.
-        connection = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True, timeout=0,
-                                     check_same_thread=False)
+        # Never created here; transactions begun by brain (KeptConnection.begin), as the
+        # SQLAlchemy path does; no busy wait (timeout 0): waiting is that path's.
+        access = "rw" if write else "ro"
+        connection = sqlite3.connect(f"file:{quote(str(path))}?mode={access}", uri=True,
+                                     timeout=0, isolation_level=None, check_same_thread=False)
+        for setting in SQLITE_SETTINGS if write else ():
+            connection.execute(setting)
     except sqlite3.Error:
         return None
     return connection, sqlite3.Error
 
 
-def _postgres(location: StoreLocation) -> tuple[Any, type[Exception]] | None:
+def _postgres(location: StoreLocation, write: bool) -> tuple[Any, type[Exception]] | None:
     try:
         import psycopg
     except ImportError:
@@ -141,7 +186,7 @@ def _postgres(location: StoreLocation) -> tuple[Any, type[Exception]] | None:
                                      application_name="brain")
     except (psycopg.Error, ValueError):
         return None
-    connection.read_only = True
+    connection.read_only = not write
     return connection, psycopg.Error
 
 

@@ -127,7 +127,9 @@ def test_a_store_not_at_head_is_never_read_by_kept_statements(
 
 @pytest.mark.parametrize("damage", ["garbage", "other stamp", "broken sql"])
 def test_a_damaged_kept_file_only_costs_speed(history: list[RunRecord], store_backend: str,
-                                              damage: str) -> None:
+                                              damage: str, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BRAIN_CACHE_DIR", str(tmp_path / "cache"))  # damaged here only
     expected = recent_runs(limit=7)
     path = kept._path(store_backend)
     if damage == "garbage":
@@ -141,6 +143,10 @@ def test_a_damaged_kept_file_only_costs_speed(history: list[RunRecord], store_ba
                 statement["sql"] = "SELECT nonsense FROM nowhere"
         path.write_text(json.dumps(record))
     assert recent_runs(limit=7) == expected
+    # The SQLAlchemy path that answered kept its statements again: the next list is kept.
+    assert _kept_list(list_filters(project=None, namespace=None, entry=None, status=None,
+                                   limit=7, sweep=None, under=None, user=None,
+                                   since=None)) == expected
 
 
 @pytest.mark.sqlite_only
@@ -159,7 +165,7 @@ def test_a_store_that_is_a_link_is_refused_not_read(history: list[RunRecord],
     os.symlink(elsewhere, path)
     with pytest.raises(UnsafeState):
         recent_runs()
-    assert kept.open_reader(default_store.location) is None
+    assert kept.open_kept(default_store.location) is None
 
 
 def test_the_kept_file_holds_sqlalchemys_text_with_values_apart(
