@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from tests.conftest import end_process
+
 MOTO_SERVER = Path(sys.executable).parent / "moto_server"
 # Credentials moto accepts; the tests and the benchmark set them as AWS_* variables.
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
@@ -45,9 +47,4 @@ def moto_server(log_path: Path) -> Iterator[str]:
                     time.sleep(0.1)
             yield f"http://127.0.0.1:{port}"
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            end_process(server, grace=10)

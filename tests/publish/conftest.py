@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import end_process
+
 # Names nobody publishes on PyPI, so `--extra-index-url` can only find ours.
 LIB_A = "zz-brain-pubtest-alpha"
 LIB_A_IMPORT = "zz_brain_pubtest_alpha"
@@ -64,12 +66,7 @@ def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 
 def stop(process: subprocess.Popen[bytes]) -> None:
     """Stop a server this test started (by its own handle, never by name)."""
     if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        end_process(process, grace=10)
 
 
 @pytest.fixture

@@ -24,6 +24,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.conftest import end_process
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SSHD = Path("/usr/sbin/sshd")
 VENV_BIN = Path(sys.executable).parent
@@ -150,9 +152,5 @@ def private_sshd(folder: Path) -> Iterator[Sshd]:
     try:
         yield Sshd(port, getpass.getuser(), folder, client_config, remote_home, bare_key)
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        end_process(server, grace=10)
         log.close()
