@@ -24,13 +24,12 @@ import pytest
 
 from tests.ci.conftest import CONSUMER_SPEC, LIB, LIB_IMPORT, lib_spec, write
 from tests.notebooks.conftest import notebook_json
-from tests.share.conftest import CHROMIUM, Hub
+from tests.share.conftest import NEEDS_CHROMIUM, Hub
 from tests.workspace.helpers import commit_all, git
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists() and os.environ.get("BRAIN_REQUIRE_BROWSER") != "1",
-                       reason="needs Debian's chromium: run scripts/browser-setup"),
+    NEEDS_CHROMIUM,
 ]
 SHOTS = Path("/tmp/brain-hub-shots")
 

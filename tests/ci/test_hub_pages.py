@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from tests.ci.conftest import write
-from tests.share.conftest import CHROMIUM, Hub
+from tests.share.conftest import NEEDS_CHROMIUM, Hub
 from tests.workspace.helpers import commit_all, git
 
 HOSTILE = '<script>alert("pwned")</script> & <img src=x onerror=alert(1)>'
@@ -251,8 +251,7 @@ def test_a_signing_hub_signs_its_own_trigger_links_and_refuses_a_changed_one(
         assert accepted.status_code == 202, accepted.text
 
 
-@pytest.mark.skipif(not CHROMIUM.exists() and os.environ.get("BRAIN_REQUIRE_BROWSER") != "1",
-                    reason="needs Debian's chromium: run scripts/browser-setup")
+@NEEDS_CHROMIUM
 def test_the_pages_read_well_on_a_phone_and_the_trigger_runs(
         pushed: dict[str, str], hub: str, page: Any, axe_script: str) -> None:
     from playwright.sync_api import expect

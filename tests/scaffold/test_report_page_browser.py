@@ -7,10 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.scaffold.test_templates_run import _brain, _ok, _set_up
-from tests.share.conftest import CHROMIUM, page  # noqa: F401  (the page fixture)
+from tests.share.conftest import NEEDS_CHROMIUM, page  # noqa: F401  (the page fixture)
 from tests.share.test_hub_pages_browser import (  # noqa: F401  (the axe_script fixture)
     PHONE,
     SHOTS,
@@ -19,8 +17,7 @@ from tests.share.test_hub_pages_browser import (  # noqa: F401  (the axe_script 
     serious_violations,
 )
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
-                                reason="needs Debian's chromium: run scripts/browser-setup")
+pytestmark = NEEDS_CHROMIUM
 
 
 def test_the_report_has_provenance_folded_code_and_a_chart(

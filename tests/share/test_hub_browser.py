@@ -13,13 +13,12 @@ import pytest
 
 from brain.runs.store import RunStore
 from tests.conftest import Result
-from tests.share.conftest import CHROMIUM, Hub, Remote
+from tests.share.conftest import NEEDS_CHROMIUM, Hub, Remote
 
 SHOTS = Path("/tmp/brain-hub-shots")
 SHOTS.mkdir(exist_ok=True)
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
-                                reason="needs Debian's chromium: run scripts/browser-setup")
+pytestmark = NEEDS_CHROMIUM
 
 
 def test_open_link_edit_parameter_launch_and_watch(

@@ -8,13 +8,10 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-import pytest
-
 from tests.conftest import Result
-from tests.share.conftest import CHROMIUM, Hub, Remote
+from tests.share.conftest import NEEDS_CHROMIUM, Hub, Remote
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
-                                reason="needs Debian's chromium: run scripts/browser-setup")
+pytestmark = NEEDS_CHROMIUM
 
 
 def test_sign_in_launch_sign_out_and_revoke(

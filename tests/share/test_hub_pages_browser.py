@@ -19,10 +19,9 @@ import pytest
 
 from brain.share.url import make_link
 from tests.share.apps import WS_FILES
-from tests.share.conftest import CHROMIUM, SPEC, Hub, Remote, wait_finished
+from tests.share.conftest import NEEDS_CHROMIUM, SPEC, Hub, Remote, wait_finished
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(),
-                                reason="needs Debian's chromium: run scripts/browser-setup")
+pytestmark = NEEDS_CHROMIUM
 SHOTS = Path("/tmp/brain-hub-shots")
 PHONE = {"width": 390, "height": 844}
 CRASH = 'import sys\nrows = []\nprint("loading", file=sys.stderr)\n' \

@@ -5,7 +5,6 @@ its new value once the slider moves, prove that the hub relays it both ways."""
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from collections.abc import Callable
@@ -18,13 +17,12 @@ import pytest
 from brain.share.url import make_link
 from tests.conftest import Result
 from tests.r.conftest import _real_r as _real_r  # R's skip, or failure under BRAIN_REQUIRE_R
-from tests.share.conftest import CHROMIUM, Hub, Remote, wait_finished
+from tests.share.conftest import NEEDS_CHROMIUM, Hub, Remote, wait_finished
 
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.usefixtures("_real_r"),
-    pytest.mark.skipif(not CHROMIUM.exists() and os.environ.get("BRAIN_REQUIRE_BROWSER") != "1",
-                       reason="needs Debian's chromium: run scripts/browser-setup"),
+    NEEDS_CHROMIUM,
 ]
 SHOTS = Path("/tmp/brain-hub-shots")
 

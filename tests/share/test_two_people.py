@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 
 from tests.conftest import REPO_ROOT
-from tests.share.conftest import CHROMIUM, Hub, git
+from tests.share.conftest import NEEDS_CHROMIUM, Hub, git
 
 pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(not CHROMIUM.exists(), reason="run scripts/browser-setup")]
+              NEEDS_CHROMIUM]
 
 
 def test_colleague_runs_the_authors_example_from_a_link(
