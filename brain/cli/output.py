@@ -157,6 +157,11 @@ def short_run_ids(ids: Sequence[str]) -> dict[str, str]:
     least 8 characters, like git's short hashes); piped, the full ids scripts compare."""
     if not is_rich():
         return {run_id: run_id for run_id in ids}
+    from brain.runs.history import kept_short_ids
+
+    found = kept_short_ids(list(ids))
+    if found is not None:
+        return found
     from brain.runs.run_ids import short_ids
     from brain.runs.store import RunStore
 

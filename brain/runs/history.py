@@ -45,12 +45,14 @@ def _kept_list(filters: ListFilters) -> list[RunRecord] | None:
     from brain.store import kept, spool
     from brain.store.location import store_location
 
+    location = store_location()
     if spool.has_pending():
         from brain.runs.store_sync import kept_sync
 
         if not kept_sync():
             return None
-    reader = kept.open_kept(store_location())
+        spool.leave_note(location.shown, left_over_only=True)  # files no sync can read
+    reader = kept.open_kept(location)
     if reader is None:
         return None
     try:
@@ -58,9 +60,37 @@ def _kept_list(filters: ListFilters) -> list[RunRecord] | None:
         if running is None or not all(process_alive(pid, started) for _, pid, started in running):
             return None
         rows = reader.rows(filters.key, filters.values)
+        return None if rows is None else [record_of(row) for row in rows]
+    except (ValueError, TypeError, KeyError):
+        return None  # rows not of the shape a kept statement gives: ask the store
     finally:
         reader.close()
-    return None if rows is None else [record_of(row) for row in rows]
+
+
+def kept_short_ids(ids: list[str]) -> dict[str, str] | None:
+    """Each id's shortest unique prefix (brain.runs.run_ids.short_ids), asking the store for
+    neighbours through a kept statement; None when that cannot answer."""
+    from brain.runs.run_ids import short_ids
+    from brain.runs.store_query import NEIGHBOURS
+    from brain.store import kept
+    from brain.store.location import store_location
+
+    reader = kept.open_kept(store_location())
+    if reader is None:
+        return None
+
+    def neighbours(run_id: str) -> tuple[str | None, str | None]:
+        found = reader.rows(NEIGHBOURS, {"run_id": run_id})
+        if not found or len(found[0]) != 2:
+            raise LookupError(run_id)
+        return found[0][0], found[0][1]
+
+    try:
+        return short_ids(ids, neighbours)
+    except LookupError:
+        return None
+    finally:
+        reader.close()
 
 
 def find_runs(*run_ids: str, reconcile: bool = True) -> list[RunRecord]:

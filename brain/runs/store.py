@@ -58,6 +58,7 @@ class RunStore:
         self._db = Database(self.location, timeout=self.timeout)
         self._spooled: dict[str, dict[str, Any]] = {}  # runs of this store kept locally
         self._synced = False
+        self._kept_keys: set[str] = set()  # statements this object has kept (brain.store.kept)
 
     @property
     def shown(self) -> str:
@@ -263,13 +264,11 @@ class RunStore:
 
     def neighbours(self, run_id: str) -> tuple[str | None, str | None]:
         """The ids just before and just after `run_id` in id order (None at either end)."""
-        from sqlalchemy import func, select
+        from brain.runs.store_query import NEIGHBOURS, neighbours
 
-        from brain.store.tables import runs
-
-        before = select(func.max(runs.c.id)).where(runs.c.id < run_id).scalar_subquery()
-        after = select(func.min(runs.c.id)).where(runs.c.id > run_id).scalar_subquery()
-        found = self._db.read(lambda db: db.execute(select(before, after)).one())
+        query = neighbours()
+        found = self._db.read(lambda db: db.execute(query, {"run_id": run_id}).one())
+        self._keep(NEIGHBOURS, query)
         return found[0], found[1]
 
     def list(self, project: str | None = None, namespace: str | None = None,
@@ -293,10 +292,14 @@ class RunStore:
         return [record_of(row) for row in rows]
 
     def _keep(self, key: str, statement: Any) -> None:
-        """Keep a read statement compiled for readers that skip SQLAlchemy (brain.runs.history)."""
+        """Keep `statement` compiled for the readers and the sync that skip SQLAlchemy
+        (brain.runs.history, brain.runs.store_sync)."""
+        if key in self._kept_keys:
+            return  # once per store object: a table of runs asks for many neighbours
         from brain.store import kept
 
         kept.keep(self._db.dialect(), key, statement)
+        self._kept_keys.add(key)
 
     def count(self) -> int:
         """How many records the store holds."""

@@ -23,6 +23,7 @@ MAX_LIMIT = 1_000_000_000
 RUNNING_HERE = "runs.running_here"  # the keys the statements below are kept under
 INSERT_NEW = "runs.insert_new"
 OVERWRITE = "runs.overwrite"
+NEIGHBOURS = "runs.neighbours"
 
 
 class ListFilters(NamedTuple):
@@ -107,6 +108,17 @@ def running_here() -> Select[Any]:
 
     return select(runs.c.id, runs.c.pid, runs.c.started_at).where(
         and_(runs.c.status == "running", runs.c.host == bindparam("host")))
+
+
+def neighbours() -> Select[Any]:
+    """SELECT the ids just before and just after `:run_id` in id order (NULL at either end)."""
+    from sqlalchemy import bindparam, func, select
+
+    from brain.store.tables import runs
+
+    before = select(func.max(runs.c.id)).where(runs.c.id < bindparam("run_id"))
+    after = select(func.min(runs.c.id)).where(runs.c.id > bindparam("run_id"))
+    return select(before.scalar_subquery(), after.scalar_subquery())
 
 
 def insert_new(dialect: str) -> Any:

@@ -17,13 +17,15 @@ import stat
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from brain.store.url import StoreLocation
+from brain.store.location import StoreLocation
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Dialect
     from sqlalchemy.sql import ClauseElement
 
 _CONNECT_SECONDS = 2  # a slow server is the SQLAlchemy path's to wait for, with its retries
+_LIMIT = 1 << 22  # bytes of kept statements: a few hundred of them
+_VERBS = ("SELECT ", "INSERT INTO ", "UPDATE ")
 # The modules whose code shapes a kept statement: an edit to any of them compiles again.
 _SOURCES = ("store/kept.py", "store/tables.py", "runs/store_query.py", "runs/store_schema.py",
             "runs/store.py")
@@ -33,8 +35,6 @@ def keep(dialect: Dialect, key: str, statement: ClauseElement) -> None:
     """Compile `statement` for `dialect` and keep it under `key` unless it is kept so already
     (best effort). Compiling each time (about a millisecond, on the SQLAlchemy path only)
     mends a kept text that went bad."""
-    from brain.cache_stamp import read_cached, write_cached
-
     compiled = statement.compile(dialect=dialect)
     entry = {"sql": compiled.string,
              "order": list(getattr(compiled, "positiontup", None) or ()),  # qmark: by place
@@ -42,10 +42,9 @@ def keep(dialect: Dialect, key: str, statement: ClauseElement) -> None:
              # caller's own parameters have none.
              "constants": {name: value for name, value in compiled.params.items()
                            if value is not None}}
-    path = _path(dialect.name)
-    kept = read_cached(path, stamp=_stamp()) or {}
+    kept = _load(dialect.name) or {}
     if kept.get(key) != entry:
-        write_cached(path, {**kept, key: entry}, stamp=_stamp())
+        _save(dialect.name, {**kept, key: entry})
 
 
 class KeptConnection:
@@ -63,18 +62,18 @@ class KeptConnection:
 
     def rows(self, key: str, values: dict[str, Any]) -> list[tuple[Any, ...]] | None:
         found = self._kept.get(key)
-        if not isinstance(found, dict):
+        if found is None:
             return None
-        parameters = {**found["constants"], **values}
         try:
+            parameters = {**found["constants"], **values}
             bound: Any = [parameters[name] for name in found["order"]] if found["order"] \
                 else parameters
             cursor = self._connection.execute(found["sql"], bound)
             if cursor.description is None:
                 return []  # a write without RETURNING
             return [tuple(row) for row in cursor.fetchall()]
-        except (self._errors, KeyError, TypeError):
-            return None
+        except (self._errors, KeyError, TypeError, ValueError):
+            return None  # ValueError: text the driver cannot encode (a lone surrogate)
 
     def begin(self) -> bool:
         """Start a write transaction; False when the store is busy or errs."""
@@ -116,11 +115,10 @@ class KeptConnection:
 def open_kept(location: StoreLocation, *, write: bool = False) -> KeptConnection | None:
     """A connection to the store at `location` when it is at HEAD and statements are kept
     for it (read-only unless `write`); None otherwise (nothing was changed either way)."""
-    from brain.cache_stamp import read_cached
     from brain.store.engine import HEAD, REVISION_SQL
 
     dialect = "sqlite" if location.kind == "sqlite" else "postgresql"
-    kept = read_cached(_path(dialect), stamp=_stamp())
+    kept = _load(dialect)
     if not kept:
         return None
     opened = _sqlite(location, write) if dialect == "sqlite" else _postgres(location, write)
@@ -130,13 +128,13 @@ def open_kept(location: StoreLocation, *, write: bool = False) -> KeptConnection
     kept_connection = KeptConnection(connection, errors, kept, dialect)
     try:
         revision = connection.execute(REVISION_SQL).fetchone()
+        if dialect != "sqlite":
+            connection.rollback()  # the read ends: each write is a transaction of its own
     except errors:
         revision = None
     if revision is None or revision[0] != HEAD:
         kept_connection.close()
         return None
-    if dialect != "sqlite":
-        connection.rollback()  # the revision's read ends: each write is a transaction of its own
     return kept_connection
 
 
@@ -167,6 +165,10 @@ def _sqlite(location: StoreLocation, write: bool) -> tuple[Any, type[Exception]]
         access = "rw" if write else "ro"
         connection = sqlite3.connect(f"file:{quote(str(path))}?mode={access}", uri=True,
                                      timeout=0, isolation_level=None, check_same_thread=False)
+        # NORMAL is only crash-safe in WAL mode, which the SQLAlchemy path sets up
+        if write and connection.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            connection.close()
+            return None
         for setting in SQLITE_SETTINGS if write else ():
             connection.execute(setting)
     except sqlite3.Error:
@@ -191,12 +193,75 @@ def _postgres(location: StoreLocation, write: bool) -> tuple[Any, type[Exception
 
 
 def _path(dialect_name: str) -> Path:
-    from brain.paths import cache_dir
+    from brain.paths import brain_home
 
-    return cache_dir() / f"kept-sql-{dialect_name}.json"
+    return brain_home() / "kept" / f"sql-{dialect_name}.json"
+
+
+def _load(dialect_name: str) -> dict[str, Any] | None:
+    """The kept statements, when their file is this user's own, written by no one else, and
+    stamped for this code. (It is SQL that brain runs with the store's credentials, so it
+    lives in BRAIN_HOME beside the store, not in the shareable cache.)"""
+    import json
+
+    from brain.statefs import UnsafeState, open_file
+
+    path = _path(dialect_name)
+    try:
+        folder = os.lstat(path.parent)
+        fd = open_file(path, os.O_RDONLY)  # never through a link
+    except (OSError, UnsafeState):
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        if not (stat.S_ISDIR(folder.st_mode) and _own(folder) and _own(os.fstat(fd))):
+            return None
+        try:
+            record = json.loads(handle.read(_LIMIT))
+        except ValueError:
+            return None
+    if not isinstance(record, dict) or record.get("stamp") != _stamp() \
+            or not isinstance(record.get("data"), dict):
+        return None
+    return {key: entry for key, entry in record["data"].items() if _well_formed(entry)}
+
+
+def _save(dialect_name: str, data: dict[str, Any]) -> None:
+    """Write the kept statements (private to the user); best effort: only speed is lost."""
+    import json
+    from contextlib import suppress
+
+    from brain.paths import brain_home
+    from brain.statefs import UnsafeState, safe_dir, write_atomic
+
+    with suppress(OSError, UnsafeState):
+        folder = safe_dir(brain_home(), "kept")
+        write_atomic(folder / _path(dialect_name).name,
+                     json.dumps({"stamp": _stamp(), "data": data}), mode=0o600)
+
+
+def _own(info: os.stat_result) -> bool:
+    """Owned by this user and writable by no one else."""
+    return info.st_uid == os.geteuid() and not info.st_mode & 0o022
+
+
+def _well_formed(entry: Any) -> bool:
+    """A kept statement as `keep` writes them: one statement of the kinds brain keeps."""
+    return (isinstance(entry, dict) and isinstance(entry.get("sql"), str)
+            and entry["sql"].startswith(_VERBS) and ";" not in entry["sql"]
+            and isinstance(entry.get("order"), list)
+            and isinstance(entry.get("constants"), dict))
 
 
 def _stamp() -> str:
+    """Changes with brain's version, the code building the statements, and SQLAlchemy (an
+    upgrade may compile them otherwise), found without importing it."""
+    from importlib.util import find_spec
+
     from brain.cache_stamp import files_stamp
 
-    return files_stamp(_SOURCES)
+    spec = find_spec("sqlalchemy")
+    try:
+        info = os.stat(spec.origin) if spec is not None and spec.origin else None
+    except OSError:
+        info = None
+    return files_stamp(_SOURCES, also="" if info is None else f"{info.st_mtime_ns}:{info.st_size}")

@@ -58,17 +58,29 @@ filters = st.fixed_dictionaries({}, optional={
 })
 
 
+def _other(name: str, value: Any) -> Any:
+    """A different value of the same filter: a statement kept with it must still answer."""
+    if name == "project" and "/" in value:
+        return "zz/another"  # a namespace too: the same shape
+    return {"limit": 1, "since": 1.0}.get(name, "zz-another")
+
+
 @settings(max_examples=40, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(chosen=filters)
 def test_kept_statements_answer_as_the_store_does(history: list[RunRecord],
                                                   chosen: dict[str, Any]) -> None:
-    arguments: dict[str, Any] = {"project": None, "namespace": None, "entry": None,
-                                 "status": None, "limit": 20, "sweep": None, "user": None,
-                                 "since": None, **chosen}
+    base: dict[str, Any] = {"project": None, "namespace": None, "entry": None,
+                            "status": None, "limit": 20, "sweep": None, "user": None,
+                            "since": None}
+    arguments = {**base, **chosen}
     with RunStore() as store:
         store.reconcile()  # keeps its statement, as every `runs list` does first
-        expected = store.list(**arguments)  # also keeps this shape's statement
+        # Kept with other values of the same filters: nothing of them may stay in the text.
+        store.list(**{**base, **{name: _other(name, value) for name, value in chosen.items()},
+                      "status": "unknown" if "status" in chosen else None,
+                      "limit": 1})
+        expected = store.list(**arguments)
     found = _kept_list(list_filters(**arguments, under=None))
     assert found is not None
     assert found == expected
@@ -77,7 +89,6 @@ def test_kept_statements_answer_as_the_store_does(history: list[RunRecord],
 def test_a_second_runs_list_imports_no_sqlalchemy(history: list[RunRecord], store_backend: str,
                                                   tmp_path: Path,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("BRAIN_CACHE_DIR", str(tmp_path / "cache"))  # nothing kept yet
     command = [sys.executable, "-X", "importtime", "-m", "brain", "runs", "list", "--json",
                "--user", "ada", "--limit", "5"]
     first = subprocess.run(command, capture_output=True, text=True, check=True)
@@ -129,7 +140,6 @@ def test_a_store_not_at_head_is_never_read_by_kept_statements(
 def test_a_damaged_kept_file_only_costs_speed(history: list[RunRecord], store_backend: str,
                                               damage: str, tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("BRAIN_CACHE_DIR", str(tmp_path / "cache"))  # damaged here only
     expected = recent_runs(limit=7)
     path = kept._path(store_backend)
     if damage == "garbage":
@@ -168,9 +178,60 @@ def test_a_store_that_is_a_link_is_refused_not_read(history: list[RunRecord],
     assert kept.open_kept(default_store.location) is None
 
 
-def test_the_kept_file_holds_sqlalchemys_text_with_values_apart(
+def test_values_never_reach_the_kept_file(history: list[RunRecord],
+                                          store_backend: str) -> None:
+    hostile = "o'brien; DROP TABLE runs; --"
+    recent_runs(user=hostile, project="x\" OR 1=1 --", since=123456.5)
+    text = kept._path(store_backend).read_text()
+    assert "brien" not in text and "OR 1=1" not in text and "123456" not in text
+    assert len(recent_runs(limit=100)) == 30
+
+
+def test_statements_someone_else_could_write_are_never_run(
         history: list[RunRecord], store_backend: str) -> None:
-    recent_runs(user="o'brien; DROP TABLE runs; --")
-    record = json.loads(kept._path(store_backend).read_text())
-    assert record["data"]["runs.list:limit,user"]["sql"].count("DROP") == 0
-    assert len(recent_runs(limit=100)) == 30  # the table is there, and nothing was bound in
+    expected = recent_runs(limit=7)
+    path = kept._path(store_backend)
+    record = json.loads(path.read_text())
+    for statement in record["data"].values():
+        if statement["sql"].startswith("SELECT runs.id, runs.namespace"):
+            statement["sql"] = "DELETE FROM runs WHERE 1 = 1 RETURNING *"
+    path.write_text(json.dumps(record))
+    assert recent_runs(limit=7) == expected  # not a kind of statement brain keeps
+    os.chmod(path, 0o666)  # writable by anyone: whatever it holds is not brain's
+    assert kept._load(store_backend) is None
+    os.chmod(path, 0o600)
+    path.write_text(path.read_text())
+    assert len(recent_runs(limit=100)) == 30
+
+
+def test_a_terminal_table_imports_no_sqlalchemy(history: list[RunRecord],
+                                                store_backend: str) -> None:
+    import pty
+
+    recent_runs(limit=5)
+    env = {name: value for name, value in os.environ.items() if name != "NO_COLOR"}
+    env["TERM"] = "xterm"
+    command = [sys.executable, "-X", "importtime", "-m", "brain", "runs", "list", "--limit", "5"]
+    for _ in range(2):  # the first keeps the neighbours' statement
+        leader, follower = pty.openpty()
+        try:
+            shown = subprocess.run(command, stdout=follower, stderr=subprocess.PIPE, text=True,
+                                   env={**env, "COLUMNS": "200"})
+            table = os.read(leader, 65536).decode()
+        finally:
+            os.close(leader)
+            os.close(follower)
+        assert shown.returncode == 0, shown.stderr
+    assert history[-1].id[:8] in table
+    assert "sqlalchemy" not in shown.stderr
+
+
+def test_a_spool_no_sync_can_read_is_still_reported(history: list[RunRecord]) -> None:
+    recent_runs()
+    folder = Path(os.environ["BRAIN_HOME"]) / "spool"
+    folder.mkdir(exist_ok=True)
+    (folder / "0000000000000000.start.json").write_text("{not json")
+    listed = subprocess.run([sys.executable, "-m", "brain", "runs", "list", "--limit", "3"],
+                            capture_output=True, text=True)
+    assert listed.returncode == 0, listed.stderr
+    assert "not run records brain can read" in listed.stderr

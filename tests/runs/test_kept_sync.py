@@ -104,7 +104,6 @@ def test_the_detached_helper_imports_no_sqlalchemy(kept_statements: None,
 def test_nothing_kept_yet_leaves_the_spool_to_sqlalchemy(
         default_store: RunStore, make_record: Callable[..., RunRecord], tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("BRAIN_CACHE_DIR", str(tmp_path / "empty-cache"))
     record = make_record()
     _spool_run(record, ended=True)
     assert not kept_sync()
