@@ -42,7 +42,7 @@ def loads(text: str | None, fallback: Any) -> Any:
 
 def row_of(record: RunRecord) -> dict[str, Any]:
     """The row of `record`; InvalidInput for text no store can keep the same (a NUL
-    character, which PostgreSQL refuses) or a field past MAX_TEXT."""
+    character, which PostgreSQL refuses, text that is not UTF-8) or a field past MAX_TEXT."""
     git = record.git
     values = (
         record.id, record.namespace, record.project, record.version, record.project_path,
@@ -55,12 +55,29 @@ def row_of(record: RunRecord) -> dict[str, Any]:
     )
     row = dict(zip(COLUMNS, values, strict=True))
     for name, value in row.items():
-        if isinstance(value, str) and ("\x00" in value or len(value) > MAX_TEXT):
-            from brain.errors import InvalidInput
+        if isinstance(value, str):
+            problem = _unstorable(value)
+            if problem is not None:
+                from brain.errors import InvalidInput
 
-            problem = "a NUL character" if "\x00" in value else f"over {MAX_TEXT} characters"
-            raise InvalidInput(f"run {record.id}: {name} holds {problem}; not recorded")
+                raise InvalidInput(f"run {record.id}: {name} holds {problem}; not recorded")
     return row
+
+
+def _unstorable(value: str) -> str | None:
+    """Why no store can keep `value` the same, or None."""
+    if "\x00" in value:
+        return "a NUL character"
+    if len(value) > MAX_TEXT:
+        return f"over {MAX_TEXT} characters"
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            # A lone surrogate: a file or folder name that is not UTF-8, as Python reads it.
+            # Stored, it would stop every later sync of the spool.
+            return "text that is not UTF-8 (a file or folder name in another encoding?)"
+    return None
 
 
 def record_of(row: Any) -> RunRecord:

@@ -77,7 +77,9 @@ def test_huge_values_round_trip_and_past_the_cap_are_refused(kind, both, tmp_pat
     assert found.command == big.command and found.parameters == big.parameters
     before = store.count()
     for hostile in ({"command": "z" * (MAX_TEXT + 1)}, {"project": "a\x00b"},
-                    {"parameters": {"k": "v" * (MAX_TEXT + 1)}}):
+                    {"parameters": {"k": "v" * (MAX_TEXT + 1)}},
+                    # a folder whose name is not UTF-8, as Python reads it (surrogateescape)
+                    {"project_path": b"/work/caf\xe9".decode("utf-8", "surrogateescape")}):
         with pytest.raises(InvalidInput, match="not recorded"):
             store.insert(RunRecord(**record_fields(**hostile)))
     assert store.count() == before
