@@ -153,7 +153,7 @@ def _run_rsync(remote: Remote, argv: list[str], folder: str, *, what: str,
         failed_check = probe_failure(remote, folder, completed.stderr)
         if failed_check is not None:
             raise failed_check
-    if code == 255 or (code in _RSYNC_REMOTE_FAILURES and "ssh:" in completed.stderr):
+    if code == 255 or (code in _RSYNC_REMOTE_FAILURES and _ssh_said(completed.stderr)):
         raise connection_failure(remote, completed.stderr, what=what)
     if code == 23 and "No such file or directory" in completed.stderr:
         missing = [line for line in completed.stderr.splitlines() if "change_dir" in line
@@ -165,6 +165,14 @@ def _run_rsync(remote: Remote, argv: list[str], folder: str, *, what: str,
         tail = "\n".join(completed.stderr.strip().splitlines()[-5:])
         raise EnvironmentFailure(f"{what} failed (rsync exit {code}): {tail}")
     return _changes(completed.stdout)
+
+
+def _ssh_said(stderr: str) -> bool:
+    """Whether ssh itself failed under rsync: rsync then exits 255 or, as often, 12 (its data
+    stream closed), with ssh's own line before its own."""
+    return any(marker in stderr for marker in (
+        "ssh:", "Permission denied (", "Host key verification failed",
+        "Too many authentication failures"))
 
 
 def _rsync(argv: list[str], progress: IO[str] | None) -> subprocess.CompletedProcess[str]:

@@ -242,3 +242,26 @@ def test_key_and_config_paths_with_spaces(brain: Brain, sshd: Sshd, remote_folde
     result = brain("remote", "push", "box", cwd=project)
     assert result.exit_code == 0, result.output
     assert (remote_folder / "fit.py").exists()
+
+
+@pytest.mark.parametrize("code", [255, 12])
+def test_a_key_refused_under_rsync_is_named_whichever_way_rsync_exits(
+        code: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    # ssh refusing the key makes rsync exit 255 or, when its stream closes first, 12; which
+    # one is a race on a real server (the test above meets either), so both are fed here.
+    import subprocess
+
+    from brain.errors import EnvironmentFailure
+    from brain.remote import sync
+    from brain.remote.settings import Remote
+    from brain.remote.url import parse_remote_url
+
+    said = ("root@127.0.0.1: Permission denied (publickey).\r\nrsync: connection unexpectedly "
+            "closed (0 bytes received so far) [sender]\nrsync error: error in rsync protocol "
+            f"data stream (code {code}) at io.c(231) [sender=3.2.7]\n")
+    monkeypatch.setattr(sync, "_rsync", lambda argv, progress: subprocess.CompletedProcess(
+        argv, code, "", said))
+    remote = Remote("box", parse_remote_url("ssh://root@127.0.0.1:2222/srv/p"))
+    with pytest.raises(EnvironmentFailure, match="refused the key") as raised:
+        sync._run_rsync(remote, ["rsync"], "/srv/p", what="pushing to box", progress=None)
+    assert "ssh-copy-id" in (raised.value.hint or "")
