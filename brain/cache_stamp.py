@@ -49,29 +49,26 @@ def files_stamp(sources: tuple[str, ...], *, also: str = "") -> str:
     return digest.hexdigest()[:32]
 
 
-def read_cached(path: Path, *, stamp: str | None = None) -> dict[str, Any] | None:
-    """The record cached at `path` when brain still validates as it did (or, given `stamp`,
-    when it was written with that stamp); else None."""
+def read_cached(path: Path) -> dict[str, Any] | None:
+    """The record cached at `path` when brain still validates as it did; else None."""
     from brain.statefs import UnsafeState, read_text
 
     try:
         record = json.loads(read_text(path))
     except (OSError, ValueError, UnsafeState):
         return None  # missing, damaged, or not brain's (a link): validate again
-    expected = validation_stamp() if stamp is None else stamp
-    if not isinstance(record, dict) or record.get("stamp") != expected:
+    if not isinstance(record, dict) or record.get("stamp") != validation_stamp():
         return None
     data = record.get("data")
     return data if isinstance(data, dict) else None
 
 
-def write_cached(path: Path, data: dict[str, Any], *, stamp: str | None = None) -> None:
-    """Cache `data` at `path`, stamped (with validation_stamp unless `stamp` is given);
-    best effort."""
+def write_cached(path: Path, data: dict[str, Any]) -> None:
+    """Cache `data` at `path`, stamped; best effort."""
     from brain.paths import cache_dir
     from brain.statefs import UnsafeState, safe_dir, write_atomic
 
-    record = {"stamp": validation_stamp() if stamp is None else stamp, "data": data}
+    record = {"stamp": validation_stamp(), "data": data}
     base = cache_dir()
     try:
         parts = path.parent.relative_to(base).parts

@@ -33,8 +33,6 @@ _AMBIGUOUS_SHOWN = 10
 _BEST_EFFORT_SECONDS = 0.2  # how long a read-only command waits to reconcile orphans
 
 
-
-
 class RunStore:
     """The run store at `where` (a path, a URL, a StoreLocation; default: the one in force,
     see brain.store.location), created and migrated on first use.
@@ -170,8 +168,7 @@ class RunStore:
             if row.get("id") in self._spooled:
                 continue  # this process's own run, still going: its end comes later
             kind = "end" if path.name.endswith(".end.json") else "start"
-            clean = {name: row.get(name) for name in COLUMNS}
-            self._db.write(partial(_upsert, row=clean, kind=kind))
+            self._db.write(partial(_upsert, row=row, kind=kind))
             done(path)
             copied += 1
         if copied:

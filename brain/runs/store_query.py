@@ -146,8 +146,9 @@ def overwrite() -> Any:
 
 
 def bound(row: dict[str, Any]) -> dict[str, Any]:
-    """The values of a runs row for insert_new and overwrite."""
-    return {f"v_{name}": row[name] for name in COLUMNS}
+    """The values of a runs row for insert_new and overwrite (a column the row lacks, as
+    in a spool file of an older brain, is NULL; keys that are not columns are dropped)."""
+    return {f"v_{name}": row.get(name) for name in COLUMNS}
 
 
 def _values() -> dict[str, Any]:

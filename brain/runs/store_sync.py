@@ -37,7 +37,6 @@ def kept_sync() -> bool:
     RunStore.sync_spool does; True when all went in (or none waited), False when the rest is
     the SQLAlchemy path's (no kept statements, a busy store, any error)."""
     from brain.runs.store_query import INSERT_NEW, OVERWRITE, bound
-    from brain.runs.store_schema import COLUMNS
     from brain.store import kept, spool
     from brain.store.location import store_location
 
@@ -49,7 +48,7 @@ def kept_sync() -> bool:
         return False
     try:
         for path, row in waiting:
-            values = bound({name: row.get(name) for name in COLUMNS})
+            values = bound(row)
             if not connection.begin():
                 return False
             added = connection.rows(INSERT_NEW, values)

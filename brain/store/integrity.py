@@ -83,7 +83,7 @@ def check_store(database: Database) -> StoreReport:
         problems.append(f"{len(spool.unreadable)} file(s) in the local spool are not run "
                         f"records brain can read: {', '.join(spool.unreadable[:5])}")
     return StoreReport(database.location.shown, database.location.kind, revision, counts,
-                       problems, spool.runs, spool.unreadable, spool.last_error)
+                       problems, spool.runs, list(spool.unreadable), spool.last_error)
 
 
 def _scalar(db: Any, *, query: Any) -> int:

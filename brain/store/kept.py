@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import stat
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -86,22 +87,16 @@ class KeptConnection:
         return True
 
     def commit(self) -> bool:
+        # Both drivers end the transaction that is open (sqlite3: the one `begin` opened).
         try:
-            if self._dialect == "sqlite":
-                self._connection.execute("COMMIT")
-            else:
-                self._connection.commit()
+            self._connection.commit()
         except self._errors:
             return False
         return True
 
     def rollback(self) -> None:
         try:
-            if self._dialect == "sqlite":
-                if self._connection.in_transaction:
-                    self._connection.execute("ROLLBACK")
-            else:
-                self._connection.rollback()
+            self._connection.rollback()
         except self._errors:
             return
 
@@ -117,7 +112,7 @@ def open_kept(location: StoreLocation, *, write: bool = False) -> KeptConnection
     for it (read-only unless `write`); None otherwise (nothing was changed either way)."""
     from brain.store.engine import HEAD, REVISION_SQL
 
-    dialect = "sqlite" if location.kind == "sqlite" else "postgresql"
+    dialect = location.kind  # "sqlite" or "postgresql", as SQLAlchemy names the dialects
     kept = _load(dialect)
     if not kept:
         return None
@@ -144,19 +139,16 @@ def _sqlite(location: StoreLocation, write: bool) -> tuple[Any, type[Exception]]
 
     path = location.path
     assert path is not None
-    # Plain files only, as brain.statefs.check_database requires (SQLite follows links);
-    # anything else is the SQLAlchemy path's to refuse with its message.
-    for candidate in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
-        try:
-            mode = os.lstat(candidate).st_mode
-        except FileNotFoundError:
-            if candidate == path:
-                return None  # a new store: the SQLAlchemy path creates and migrates it
-            continue
-        except OSError:
+    from brain.statefs import UnsafeState, check_database
+
+    try:
+        # Plain files only (SQLite follows links); a new store, or anything else, is the
+        # SQLAlchemy path's to create or refuse with its message.
+        check_database(path)
+        if not path.is_file():
             return None
-        if not stat.S_ISREG(mode):
-            return None
+    except (OSError, UnsafeState):
+        return None
     from brain.store.engine import SQLITE_SETTINGS
 
     try:
@@ -252,6 +244,7 @@ def _well_formed(entry: Any) -> bool:
             and isinstance(entry.get("constants"), dict))
 
 
+@lru_cache(maxsize=1)
 def _stamp() -> str:
     """Changes with brain's version, the code building the statements, and SQLAlchemy (an
     upgrade may compile them otherwise), found without importing it."""

@@ -90,12 +90,12 @@ class SpoolState(NamedTuple):
     person to look at), why the folder itself cannot be read, and the last failed sync."""
 
     runs: int = 0
-    unreadable: list[str] = []  # noqa: RUF012 (never mutated: survey builds a new list)
+    unreadable: tuple[str, ...] = ()
     folder_problem: str | None = None
     last_error: dict[str, Any] | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return self._asdict()
+        return {**self._asdict(), "unreadable": list(self.unreadable)}
 
 
 def survey() -> SpoolState:
@@ -119,7 +119,7 @@ def survey() -> SpoolState:
             unreadable.append(str(folder / name))
         else:
             ids.add(row["id"])
-    return SpoolState(len(ids), unreadable, None, last)
+    return SpoolState(len(ids), tuple(unreadable), None, last)
 
 
 def note_failure(store: str, message: str) -> None:
