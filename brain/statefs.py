@@ -22,6 +22,9 @@ from brain.errors import EnvironmentFailure
 
 MARKER = ".brain-state"  # in every folder brain created and may delete as a whole
 _MARKER_TEXT = "made by brain: brain may delete this folder and everything in it\n"
+# The folder `.brain` is made in, beside it, then renamed: a run's provenance (brain.vcs.state)
+# does not count it as a change to the code, since it lives only while `.brain` is made.
+STAGING_PREFIX = ".brain-new-"
 _IGNORE_TEXT = "# brain's per-project state: never committed\n*\n"
 # The .gitignore earlier brain versions wrote: a `.brain/` holding one of these (and no
 # symlink where state goes) is brain's own, from before the marker existed.
@@ -125,11 +128,10 @@ def _create_state(state: Path) -> None:
     import shutil
     import tempfile
 
-    staging = Path(tempfile.mkdtemp(prefix=".brain-new-", dir=state.parent))
+    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=state.parent))
     try:
-        # The .gitignore comes first, written in place (the folder is new and ours alone):
-        # a `git status` of the project (a run's provenance, meanwhile) must never see an
-        # unignored file in the staging folder, or the run is recorded as dirty.
+        # The .gitignore comes first, written in place (the folder is new and ours alone),
+        # so the folder is ignored once renamed; until then provenance skips it by name.
         descriptor = os.open(staging / ".gitignore",
                              os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
         with os.fdopen(descriptor, "w", encoding="utf-8") as ignore:

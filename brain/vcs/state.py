@@ -32,8 +32,13 @@ def git_state(path: Path) -> GitState:
     None on a detached HEAD; `remote` is the URL of the branch's tracking remote, else of
     `origin`, with any password or token removed.
     """
+    from brain.statefs import STAGING_PREFIX
+
+    # A `.brain` being made (by this run's setup, on another thread) is a staging folder for
+    # a moment, its files visible before its .gitignore is whole: never counted as code.
     status = _git(path, "--no-optional-locks", "status", "--porcelain=v2", "--branch", "-z",
-                  "--untracked-files=normal")
+                  "--untracked-files=normal", "--",
+                  f":(top,exclude,glob)**/{STAGING_PREFIX}*/**")
     if status is None:
         return GitState()
     commit: str | None = None

@@ -63,6 +63,19 @@ def test_ignored_files_do_not_count(repo):
     assert git_state(repo).dirty is False
 
 
+def test_a_brain_folder_being_made_is_not_a_change(repo):
+    # Setup makes `.brain` beside the project's files and renames it into place while the
+    # run's provenance is read: its half-written files are not code (a CI race once).
+    for folder in (repo, repo / "src"):
+        staging = folder / ".brain-new-k2x9"
+        staging.mkdir(parents=True)
+        (staging / ".gitignore").write_text("")
+    assert git_state(repo).dirty is False
+    assert git_state(repo / "src").dirty is False
+    (repo / "src" / "new.py").write_text("x = 1\n")
+    assert git_state(repo).dirty is True  # a real change beside it still counts
+
+
 def test_detached_head(repo):
     first = git(repo, "rev-parse", "HEAD")
     (repo / "fit.py").write_text("v2\n")
