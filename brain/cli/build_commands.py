@@ -111,17 +111,9 @@ def _build_docker(project: Project, options: BuildOptions) -> dict[str, Any]:
         result = environment.build(progress=progress, extra_tags=extra, force=options.force)
         pushed = environment.push(result, registry, progress) if registry else []
     if not options.quiet:
-        steps = sum(1 for line in result.log if line.startswith("Step "))
-        if result.built:
-            output.success(f"built {result.tags[0]} ({result.image_id[7:19]}) in "
-                           f"{result.seconds:.1f}s, {result.cached_steps} of {steps} "
-                           "steps from cache")
-        else:
-            output.echo(f"image up to date: {result.tags[0]} ({result.image_id[7:19]})")
-        output.echo("tags: " + ", ".join(result.tags))
-        for reference in pushed:
-            output.echo(f"pushed {reference}")
-        output.echo(f"try it: docker run --rm {result.tags[0]} --help")
+        from brain.cli.build_flow import report_image
+
+        report_image(result, pushed)
     return {"image_id": result.image_id, "tags": list(result.tags), "built": result.built,
             "identity": result.identity, "seconds": round(result.seconds, 3),
             "cached_steps": result.cached_steps, "pushed": pushed}

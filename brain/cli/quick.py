@@ -29,6 +29,9 @@ def quick_call(argv: list[str]) -> Callable[[], int | None] | None:
         return lambda: _set_up(argv[1:])
     if argv[:1] == ["validate"] and not any(arg.startswith("-") for arg in argv[1:]):
         return lambda: _validate(argv[1:])
+    if argv[:2] == ["build", "--docker"] and len(argv) <= 3 and not any(
+            arg.startswith("-") for arg in argv[2:]):
+        return lambda: _build_docker(argv[2:])
     if argv[:1] == ["run"]:
         options = parse_run(argv[1:])
         if options is not None:
@@ -86,6 +89,18 @@ def _set_up(args: list[str]) -> None:
     from brain.cli.setup_flow import set_up_environment
 
     set_up_environment(Path(args[0]) if args else None)
+
+
+def _build_docker(args: list[str]) -> int | None:
+    from pathlib import Path
+
+    from brain.cli.build_flow import quick_docker_build
+
+    if quick_docker_build(Path(args[0]) if args else None):
+        return None
+    from brain.cli.app import run_cli  # no kept plan, or it cannot answer: the full command
+
+    return run_cli(["build", "--docker", *args])
 
 
 def _validate(args: list[str]) -> None:

@@ -58,6 +58,9 @@ class BuildContext:
     files: tuple[ContextFile, ...]
     env_identity: str  # base image, settings, apt, dependencies: what the dependency layers hold
     identity: str  # env_identity + brain's source + the project's files: the whole image
+    # Each file's content key (a link's target, else the sha256 of its bytes), in order:
+    # what brain.envs.docker_stage compares to leave unchanged files in place.
+    keys: tuple[str, ...] = ()
 
     def tar(self, *, dockerfile_suffix: str = "") -> IO[bytes]:
         """The context as an uncompressed tar (the daemon is local; gzip would cost time),
@@ -109,47 +112,55 @@ def build_context(project: Project, settings: BuildSettings, *, brain_version: s
     ]
     if settings.ca_bundle is not None:
         files.append(ContextFile("_brain/ca-certificates.crt",
-                                 data=_read_bytes(settings.ca_bundle)))
+                                 data=read_bytes(settings.ca_bundle)))
     from brain.rlang.image import context_files as r_files
 
     for name, content in r_files(project):
         files.append(ContextFile(name, data=content) if isinstance(content, bytes)
                      else ContextFile(name, source=content))
-    env_digest = hashlib.sha256()
-    for member in files:
-        _feed(env_digest, member)
-    for name, value in sorted(settings.pip_args.items()):
-        env_digest.update(f"arg {name}={value}\n".encode())
-    env_digest.update(f"network {settings.network_mode}\n".encode())
-    env_identity = env_digest.hexdigest()
+    return assemble(text, files, settings.pip_args, settings.network_mode,
+                    code_files(project.root, generated.dockerignore_patterns(project)))
 
-    code = [*_brain_source(), *_project_files(project)]
+
+def assemble(dockerfile: str, env_files: list[ContextFile], pip_args: dict[str, str],
+             network: str, code: list[ContextFile]) -> BuildContext:
+    """The context of the generated `env_files` and the `code` files, with its identities."""
+    env_digest = hashlib.sha256()
+    keys = [_feed(env_digest, member) for member in env_files]
+    for name, value in sorted(pip_args.items()):
+        env_digest.update(f"arg {name}={value}\n".encode())
+    env_digest.update(f"network {network}\n".encode())
+    env_identity = env_digest.hexdigest()
     digest = hashlib.sha256(env_identity.encode())
-    for member in code:
-        _feed(digest, member)
-    return BuildContext(text, tuple(files + code), env_identity, digest.hexdigest())
+    keys += [_feed(digest, member) for member in code]
+    return BuildContext(dockerfile, tuple(env_files + code), env_identity, digest.hexdigest(),
+                        tuple(keys))
+
+
+def code_files(root: Path, patterns: list[str]) -> list[ContextFile]:
+    """brain's source (for the dispatcher), then the project's files the patterns keep."""
+    return [*_brain_source(), *_project_files(root, patterns)]
 
 
 def _brain_source() -> list[ContextFile]:
     """brain's own modules (Python files only), from wherever this brain is installed."""
     import brain
 
-    package = Path(brain.__file__).resolve().parent
+    package = os.path.dirname(os.path.realpath(brain.__file__))
     found = []
-    for path in sorted(package.rglob("*.py")):
-        relative = path.relative_to(package).as_posix()
-        if "__pycache__" in relative:
-            continue
-        found.append(ContextFile(f"_brain/src/brain/{relative}", source=path))
-    return found
+    # os.walk and plain strings: pathlib's rglob costs several times more on every rebuild.
+    for folder, subfolders, names in os.walk(package):
+        subfolders[:] = [name for name in subfolders if name != "__pycache__"]
+        relative = os.path.relpath(folder, package).replace(os.sep, "/")
+        prefix = "_brain/src/brain/" if relative == "." else f"_brain/src/brain/{relative}/"
+        found += [ContextFile(prefix + name, source=Path(folder, name))
+                  for name in names if name.endswith(".py")]
+    return sorted(found, key=lambda member: member.name)
 
 
-def _project_files(project: Project) -> list[ContextFile]:
-    from brain.envs.dockerfile import dockerignore_patterns
-
-    root = project.root
+def _project_files(root: Path, patterns: list[str]) -> list[ContextFile]:
     members = []
-    for relative in _kept_paths(root, dockerignore_patterns(project)):
+    for relative in _kept_paths(root, patterns):
         path = root / relative
         try:
             mode = path.lstat().st_mode
@@ -211,21 +222,26 @@ def _folder_stamps(root: Path, *, prune: bool) -> list[tuple[str, int]]:
     return found
 
 
-def _read_bytes(path: Path) -> bytes:
+def read_bytes(path: Path) -> bytes:
+    """A file's bytes for the context; InvalidInput (with the reason) when it cannot be read."""
     try:
         return path.read_bytes()
     except OSError as error:
         raise InvalidInput(f"cannot read {path}: {error.strerror}") from None
 
 
-def _feed(digest: hashlib._Hash, member: ContextFile) -> None:
+def _feed(digest: hashlib._Hash, member: ContextFile) -> str:
+    """Add `member` to `digest`; its content key (hex)."""
     kind = "l" if member.link is not None else ("x" if member.executable else "f")
     digest.update(f"{kind} {member.name}\n".encode())
     if member.link is not None:
         digest.update(member.link.encode() + b"\n")
-    elif member.data is not None:
-        digest.update(hashlib.sha256(member.data).digest())
+        return "link:" + member.link.encode().hex()
+    if member.data is not None:
+        content = hashlib.sha256(member.data).digest()
     else:
         assert member.source is not None
         with member.source.open("rb") as handle:
-            digest.update(hashlib.file_digest(handle, "sha256").digest())
+            content = hashlib.file_digest(handle, "sha256").digest()
+    digest.update(content)
+    return content.hex()

@@ -15,14 +15,11 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import IO
 
 from brain.errors import EnvironmentFailure
 
@@ -133,38 +130,31 @@ def _write_probes(known: dict[str, str]) -> None:
         return  # a cache: the next build probes again
 
 
-def build(builder: BuildKitBuilder, context: IO[bytes], *, dockerfile: str,
-          tags: Sequence[str], buildargs: dict[str, str], network: str
+def build(builder: BuildKitBuilder, folder: Path, *, dockerfile: str,
+          tags: Sequence[str], buildargs: dict[str, str], network: str, iidfile: Path
           ) -> tuple[str, list[str]]:
-    """Build the tar `context` and give it every tag in `tags` (no tagging calls after);
-    (image id, log lines). BuildKitFailed when the build fails."""
+    """Build the context `folder` (brain.envs.docker_stage) with its Dockerfile at
+    `dockerfile` inside it, giving the image every tag in `tags` (no tagging calls after);
+    (image id, log lines), the id also left in `iidfile`. BuildKitFailed when it fails."""
     from brain.process import run_checked, scrubbed_environment
 
-    with tempfile.TemporaryDirectory(prefix="brain-build-") as folder:
-        iidfile = Path(folder) / "image-id"
-        tar = Path(folder) / "context.tar"
-        with tar.open("wb") as target:
-            context.seek(0)
-            shutil.copyfileobj(context, target)
-        argv = [*builder.argv, "--progress=plain", f"--iidfile={iidfile}", "--file", dockerfile,
-                f"--network={network}"]
-        for tag in tags:
-            argv += ["--tag", tag]
-        for name, value in sorted(buildargs.items()):
-            argv += ["--build-arg", f"{name}={value}"]
-        argv.append("-")  # the context: a tar on stdin
-        try:
-            with tar.open("rb") as stdin:
-                completed = run_checked(argv, env=scrubbed_environment(builder.env),
-                                        what="image build", stdin=stdin)
-        except EnvironmentFailure as failure:
-            # The tail of the output: BuildKit ends a failure with the failed step and its
-            # last lines (" > [4/7] RUN ...:"), then the error.
-            _, _, output = failure.message.partition("\n")
-            reason = _last_error(classic_lines(output), output)
-            raise BuildKitFailed(reason, failure_lines(output)) from None
-        image_id = iidfile.read_text(encoding="utf-8").strip()
-    return image_id, classic_lines(completed.stderr)
+    iidfile.unlink(missing_ok=True)  # an earlier build's id must never be read as this one's
+    argv = [*builder.argv, "--progress=plain", f"--iidfile={iidfile}",
+            "--file", str(folder / dockerfile), f"--network={network}"]
+    for tag in tags:
+        argv += ["--tag", tag]
+    for name, value in sorted(buildargs.items()):
+        argv += ["--build-arg", f"{name}={value}"]
+    argv += ["--", str(folder)]
+    try:
+        completed = run_checked(argv, env=scrubbed_environment(builder.env), what="image build")
+    except EnvironmentFailure as failure:
+        # The tail of the output: BuildKit ends a failure with the failed step and its last
+        # lines (" > [4/7] RUN ...:"), then the error.
+        _, _, output = failure.message.partition("\n")
+        reason = _last_error(classic_lines(output), output)
+        raise BuildKitFailed(reason, failure_lines(output)) from None
+    return iidfile.read_text(encoding="utf-8").strip(), classic_lines(completed.stderr)
 
 
 def classic_lines(plain: str) -> list[str]:

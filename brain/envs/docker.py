@@ -21,7 +21,15 @@ from typing import IO, TYPE_CHECKING, Any
 
 from brain.envs.base import EnsureResult, Invocation, Progress, RevisionSource, SourceRevision
 from brain.envs.docker_cli import DAEMON_HINT, CliImages, FoundImage, ImageStore, SdkImages
-from brain.envs.image_names import memory_bytes, parse_registry, repository_name, tag_text
+from brain.envs.image_names import (
+    LABEL,
+    image_tags,
+    memory_bytes,
+    parse_registry,
+    repository_name,
+    revision_labels,
+    tag_text,
+)
 from brain.errors import EnvironmentFailure, InvalidInput
 from brain.extras import require_extra
 
@@ -31,7 +39,6 @@ if TYPE_CHECKING:
     from brain.envs.select import EnvironmentOptions
     from brain.spec.loader import Project
 
-LABEL = "brain"  # every label brain sets starts with "brain."
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")  # the daemon colours what a step wrote to stderr
 
 
@@ -158,36 +165,31 @@ class DockerEnvironment:
     def tags(self) -> list[str]:
         """`<namespace>/<name>:<version>`, then `:<short sha>` (`-dirty` when uncommitted)."""
         spec = self.project.spec
-        repository = repository_name(spec.namespace, spec.name)
-        found = [f"{repository}:{tag_text(spec.version)}"]
-        commit, dirty = self._git()
-        if commit is not None:
-            found.append(f"{repository}:{commit[:12]}{'-dirty' if dirty else ''}")
-        return found
+        return image_tags(repository_name(spec.namespace, spec.name), tag_text(spec.version),
+                          *self._git())
 
-    def labels(self) -> dict[str, str]:
-        """Provenance labels: commit, dirty flag, spec hash, identities, entry points."""
+    def static_labels(self) -> dict[str, str]:
+        """The labels the spec decides: names, version, spec hash, entry points."""
         from brain import __version__
 
         spec = self.project.spec
-        commit, dirty = self._git()
-        context = self.context()
         return {
             "org.opencontainers.image.title": spec.name,
             "org.opencontainers.image.version": spec.version,
-            "org.opencontainers.image.revision": commit or "",
             "org.opencontainers.image.description": spec.description or "",
             f"{LABEL}.namespace": spec.namespace,
             f"{LABEL}.name": spec.name,
             f"{LABEL}.version": spec.version,
-            f"{LABEL}.commit": commit or "",
-            f"{LABEL}.dirty": "" if dirty is None else str(dirty).lower(),
             f"{LABEL}.spec-hash": self.project.spec_hash,
-            f"{LABEL}.identity": context.identity,
-            f"{LABEL}.env-identity": context.env_identity,
             f"{LABEL}.entry-points": ",".join(spec.entry_points),
             f"{LABEL}.brain-version": __version__,
         }
+
+    def labels(self) -> dict[str, str]:
+        """Provenance labels: commit, dirty flag, spec hash, identities, entry points."""
+        context = self.context()
+        return {**self.static_labels(),
+                **revision_labels(*self._git(), context.identity, context.env_identity)}
 
     def build(self, *, progress: Progress | None = None, extra_tags: Sequence[str] = (),
               force: bool = False) -> ImageBuild:
@@ -208,8 +210,12 @@ class DockerEnvironment:
             images.tag(image_id, reference)
         self._image_id = image_id
         cached = sum(1 for line in log if "Using cache" in line)
-        return ImageBuild(image_id, tuple(tags), context.identity, existing is None,
-                          time.monotonic() - started, tuple(log), cached)
+        result = ImageBuild(image_id, tuple(tags), context.identity, existing is None,
+                            time.monotonic() - started, tuple(log), cached)
+        from brain.envs.docker_plan import keep
+
+        keep(self, result)  # the next code-only rebuild skips the spec (brain.cli.quick)
+        return result
 
     def push(self, build: ImageBuild, registry: str, progress: Progress | None = None
              ) -> list[str]:
@@ -265,31 +271,31 @@ class DockerEnvironment:
 
     def _run_build(self, images: ImageStore, context: BuildContext, tags: list[str],
                    progress: Progress | None) -> tuple[str, list[str]]:
-        from brain.envs.build_context import DOCKERFILE_PATH
         from brain.envs.buildkit import BuildKitFailed, buildkit_builder
-        from brain.envs.buildkit import build as buildkit_build
+        from brain.envs.dockerfile import label_instruction
 
         log: list[str] = []
         image_id: str | None = None
-        from brain.envs.dockerfile import label_instruction
-
-        archive = context.tar(dockerfile_suffix=label_instruction(self.labels()))
+        suffix = label_instruction(self.labels())
         builder = buildkit_builder()
         try:
             if builder is not None:  # several times faster on a code-only change
+                from brain.envs.docker_stage import build_staged
+
                 if progress is not None:
                     progress(f"building with BuildKit ({builder.name})")
                 try:
-                    image_id, log = buildkit_build(
-                        builder, archive, dockerfile=DOCKERFILE_PATH, tags=tags,
-                        buildargs=dict(self.settings.pip_args),
-                        network=self.settings.network_mode)
+                    image_id, log = build_staged(
+                        builder, context, self.project.root, dockerfile_suffix=suffix,
+                        tags=tags, buildargs=dict(self.settings.pip_args),
+                        network=self.settings.network_mode, on_wait=progress)
                 except BuildKitFailed as failure:
                     log = failure.log
                     raise _BuildError(str(failure)) from None
             else:
                 assert isinstance(images, SdkImages)
-                image_id = self._classic_build(images, archive, tags[0], progress, log)
+                with context.tar(dockerfile_suffix=suffix) as archive:
+                    image_id = self._classic_build(images, archive, tags[0], progress, log)
         except _BuildError as error:
             steps = [line for line in log if line.startswith("Step ")]
             if not steps or steps[-1].startswith("Step 1/"):
@@ -304,8 +310,6 @@ class DockerEnvironment:
                 f"{_failure_summary(log, str(error))}",
                 hint=_build_hint("\n".join([str(error), *log[-12:]]), self.project),
             ) from None
-        finally:
-            archive.close()
         if image_id is None:
             raise EnvironmentFailure("image build ended without an image id",
                                      hint="the last lines were: " + " | ".join(log[-3:]))

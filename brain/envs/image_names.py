@@ -69,3 +69,27 @@ def memory_bytes(text: str) -> int:
     if match is None:
         raise InvalidInput(f"hardware.memory: {text!r} is not a size", hint='write e.g. "4Gi"')
     return int(float(match.group(1)) * _MEMORY_UNITS[(match.group(2) or "").lower()])
+
+
+LABEL = "brain"  # every label brain sets starts with "brain."
+
+
+def image_tags(repository: str, version_tag: str, commit: str | None,
+               dirty: bool | None) -> list[str]:
+    """`repository:version`, then `repository:<short sha>` (`-dirty` when uncommitted)."""
+    found = [f"{repository}:{version_tag}"]
+    if commit is not None:
+        found.append(f"{repository}:{commit[:12]}{'-dirty' if dirty else ''}")
+    return found
+
+
+def revision_labels(commit: str | None, dirty: bool | None, identity: str,
+                    env_identity: str) -> dict[str, str]:
+    """The labels that change from build to build: the code's state and the identities."""
+    return {
+        "org.opencontainers.image.revision": commit or "",
+        f"{LABEL}.commit": commit or "",
+        f"{LABEL}.dirty": "" if dirty is None else str(dirty).lower(),
+        f"{LABEL}.identity": identity,
+        f"{LABEL}.env-identity": env_identity,
+    }

@@ -233,3 +233,25 @@ def test_the_help_cache_is_where_brain_paths_puts_caches(cache: str | None,
                 cache_root()
             return
         assert Path(cache_root()) == expected
+
+
+@pytest.mark.parametrize(("argv", "answered"), [
+    (["build", "--docker"], True), (["build", "--docker", "project"], True),
+    (["build", "--docker", "--json"], False), (["build", "--docker", "a", "b"], False),
+    (["build", "--docker", "--force"], False), (["build", "--docker", "--tag", "x"], False),
+    (["build", "--wheel"], False), (["build", "project", "--docker"], False),
+])
+def test_build_fast_path_takes_only_the_bare_docker_forms(argv: list[str],
+                                                          answered: bool) -> None:
+    assert (quick_call(argv) is not None) is answered
+
+
+def test_build_without_a_plan_goes_to_click(brain: Callable[..., Result],
+                                            make_project: Callable[..., Path],
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    # No plan kept for this project: the full command runs (here it stops at its own check
+    # of the spec, which only the full path reads).
+    project = make_project({"onebrain.yml": "name: noplan\nversion: [1]\n"})
+    result = brain("build", "--docker", str(project))
+    assert result.exit_code == 2
+    assert "version" in result.stderr
