@@ -24,10 +24,10 @@ def quick_docker_build(project: Path | None) -> bool:
     spec_file = find_spec_file(target) if target.is_dir() else target
     if spec_file is None:
         return False
-    resolved = spec_file.resolve()
     try:
         with output.progress("building the image", quiet=False) as progress:
-            result = planned_build(resolved.parent, resolved, progress)
+            # The root and spec file as brain.spec.loader names them (the plan's keys).
+            result = planned_build(spec_file.parent.resolve(), spec_file.resolve(), progress)
     except Declined:
         return False
     report_image(result, ())

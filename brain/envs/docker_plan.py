@@ -126,9 +126,13 @@ def keep(environment: DockerEnvironment, build: ImageBuild) -> None:
     from brain.envs.dockerfile import dockerignore_patterns
     from brain.envs.image_names import tag_text
 
+    from brain.envs.dockerfile import BuildSettings
+
     project = environment.project
     if project.spec.env.r is not None:
         return  # its context has more inputs than are checked here: always the full path
+    if environment.settings != BuildSettings.from_environment():
+        return  # settings handed in by a caller: not what the next command will read
     python = project.spec.env.python
     try:
         key = inputs_key(project.root, project.spec_file, python.requirements)

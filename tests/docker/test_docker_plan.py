@@ -182,3 +182,23 @@ def test_a_damaged_plan_or_a_changed_spec_goes_the_full_way(
     assert image.labels == environment_of(root).labels()
     output = docker_client.containers.run(image.id, ["hello"], remove=True)
     assert output.decode().strip() == "v3"
+
+
+def test_only_builds_with_this_machines_settings_are_kept(make_project: Callable[..., Path]
+                                                          ) -> None:
+    from brain.envs.docker import DockerEnvironment, ImageBuild
+    from brain.envs.docker_plan import keep
+    from brain.envs.dockerfile import BuildSettings
+    from brain.spec.loader import load_project
+
+    root = make_project(project_files())
+    project = load_project(root)
+    done = ImageBuild("sha256:" + "0" * 64, (f"{NAMESPACE}/planned:0.1.0",), "i", True, 0.1)
+    keep(DockerEnvironment(project, settings=BuildSettings(network_mode="none")), done)
+    assert not plan_file(root).exists()  # the next command reads the machine's own
+    keep(DockerEnvironment(project), done)
+    assert plan_file(root).is_file()
+    r_project = make_project({"onebrain.yml": spec_text("rplanned", HELLO, extra=(
+        "env:\n  r:\n    packages: {jsonlite: \"*\"}\n"))})
+    keep(DockerEnvironment(load_project(r_project)), done)
+    assert not plan_file(r_project).exists()  # R inputs are not in the key
