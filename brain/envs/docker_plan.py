@@ -123,10 +123,8 @@ def plan_file(root: Path) -> Path:
 def keep(environment: DockerEnvironment, build: ImageBuild) -> None:
     """Keep the environment part of what `environment` just built (best effort)."""
     from brain.cache_stamp import write_cached
-    from brain.envs.dockerfile import dockerignore_patterns
+    from brain.envs.dockerfile import BuildSettings, dockerignore_patterns
     from brain.envs.image_names import tag_text
-
-    from brain.envs.dockerfile import BuildSettings
 
     project = environment.project
     if project.spec.env.r is not None:
