@@ -22,6 +22,7 @@ compiled first, as any installed brain's are. Not a test; tests never assert tim
 
     python benchmarks/compare.py                 # 11 runs a command
     python benchmarks/compare.py --runs 21 --no-docker --no-mlflow
+    python benchmarks/compare.py --no-python --no-mlflow --docker-runs 11   # docker alone
 """
 
 from __future__ import annotations
@@ -272,6 +273,8 @@ def main() -> None:
     parser.add_argument("--mlflow-runs", type=int, default=3)
     parser.add_argument("--no-docker", action="store_true")
     parser.add_argument("--no-mlflow", action="store_true", help="skip the wine example")
+    parser.add_argument("--no-python", action="store_true",
+                        help="skip the rows of the trivial Python project")
     parser.add_argument("--python", default=f"{sys.version_info.major}.{sys.version_info.minor}")
     options = parser.parse_args()
     sys.path.insert(0, str(REPO_ROOT))
@@ -306,7 +309,7 @@ def main() -> None:
               f" {'x wall':>7} {'x cpu':>7}  target")
         for mode, extra in (("pyc", {}), ("no-pyc", {"PYTHONDONTWRITEBYTECODE": "1"})):
             env = {**base_env, **extra}
-            for row in python_rows(project, env, uv):
+            for row in [] if options.no_python else python_rows(project, env, uv):
                 measure(row, options.runs, project, env)
                 print_row(mode, row)
             if not skipped:

@@ -17,12 +17,9 @@ import hashlib
 import io
 import os
 import stat
-import tarfile
-import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, NamedTuple
 
 from brain.errors import InvalidInput
 
@@ -39,8 +36,7 @@ _DROPPED_AT_ROOT = {".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", ".py
 _DROPPED_ANYWHERE = {".brain", "__pycache__"}
 
 
-@dataclass(frozen=True)
-class ContextFile:
+class ContextFile(NamedTuple):
     """One member of the context: bytes in memory, a file on disk, or a symlink."""
 
     name: str  # path inside the tar
@@ -50,8 +46,7 @@ class ContextFile:
     executable: bool = False
 
 
-@dataclass(frozen=True)
-class BuildContext:
+class BuildContext(NamedTuple):
     """Everything sent to the daemon for one build, and the hashes that identify it."""
 
     dockerfile: str
@@ -69,6 +64,9 @@ class BuildContext:
         `dockerfile_suffix` is appended to the Dockerfile: the provenance labels, which are
         not part of the identity (they hold it).
         """
+        import tarfile
+        import tempfile
+
         buffer: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=_IN_MEMORY)  # noqa: SIM115
         with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as archive:
             for member in self.files:

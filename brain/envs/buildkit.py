@@ -17,9 +17,9 @@ import os
 import re
 import subprocess
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from brain.errors import EnvironmentFailure
 
@@ -31,13 +31,12 @@ _ERROR = re.compile(r"^#(\d+) ERROR: (.*)$")
 _FAILED_STEP = re.compile(r"^ > \[\s*(\d+)/(\d+)\] (.*):$")
 
 
-@dataclass(frozen=True)
-class BuildKitBuilder:
+class BuildKitBuilder(NamedTuple):
     """How to start a BuildKit build with one docker binary."""
 
     name: str  # as a user would type it
     argv: tuple[str, ...]  # up to the build options
-    env: dict[str, str] = field(default_factory=dict)
+    env: dict[str, str] = {}  # noqa: RUF012 (shared, never changed)
 
 
 class BuildKitFailed(Exception):

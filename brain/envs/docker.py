@@ -16,8 +16,7 @@ import re
 import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 from brain.envs.base import EnsureResult, Invocation, Progress, RevisionSource, SourceRevision
 from brain.envs.docker_cli import DAEMON_HINT, CliImages, FoundImage, ImageStore, SdkImages
@@ -42,8 +41,7 @@ if TYPE_CHECKING:
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")  # the daemon colours what a step wrote to stderr
 
 
-@dataclass(frozen=True)
-class ImageBuild:
+class ImageBuild(NamedTuple):
     """What `DockerEnvironment.build` produced."""
 
     image_id: str
@@ -53,7 +51,7 @@ class ImageBuild:
     seconds: float
     log: tuple[str, ...] = ()  # the daemon's build output, line by line
     cached_steps: int = 0  # steps answered "Using cache"
-    pushed: tuple[str, ...] = field(default=())
+    pushed: tuple[str, ...] = ()
 
 
 def docker_client() -> Any:

@@ -9,8 +9,7 @@ whose only builder is the SDK's classic one.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from brain.errors import EnvironmentFailure
 
@@ -21,8 +20,7 @@ _NO_DAEMON = ("cannot connect to the docker daemon", "is the docker daemon runni
 _NO_IMAGE = ("no such image", "no such object")
 
 
-@dataclass(frozen=True)
-class FoundImage:
+class FoundImage(NamedTuple):
     """An image the daemon has: its id, labels and the references that name it."""
 
     image_id: str

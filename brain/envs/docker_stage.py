@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -52,7 +51,7 @@ def staged(context: BuildContext, key: str, *, dockerfile_suffix: str = "",
         kept = _read_manifest(manifest)
         manifest.unlink(missing_ok=True)  # a sync cut short leaves none: the next starts anew
         if kept is None:
-            shutil.rmtree(folder / "tree", ignore_errors=True)  # never follows a link
+            _wipe(folder / "tree")
             kept = {}
         tree = safe_dir(folder, "tree")
         try:
@@ -60,7 +59,7 @@ def staged(context: BuildContext, key: str, *, dockerfile_suffix: str = "",
         except OSError:
             # The folder is not as its manifest says (a link where a folder was, a file
             # gone): made again from nothing, once.
-            shutil.rmtree(tree, ignore_errors=True)
+            _wipe(tree)
             try:
                 _sync(safe_dir(folder, "tree"), {}, entries)
             except OSError as error:
@@ -88,6 +87,12 @@ def _wanted(context: BuildContext, suffix: str) -> dict[str, tuple[str, ContextF
         kind = "l" if member.link is not None else ("x" if member.executable else "f")
         wanted[member.name] = (f"{kind}:{content_key}", member)
     return wanted
+
+
+def _wipe(tree: Path) -> None:
+    import shutil
+
+    shutil.rmtree(tree, ignore_errors=True)  # never follows a link
 
 
 def _read_manifest(path: Path) -> dict[str, str] | None:
@@ -211,7 +216,8 @@ def _copy(source: Path, target: BinaryIO) -> None:
                            f"{error.strerror or error} (changed while building?)",
                            hint="build again, or list it in .dockerignore") from None
     with os.fdopen(handle, "rb") as reader:
-        shutil.copyfileobj(reader, target, 2**20)
+        while chunk := reader.read(2**20):
+            target.write(chunk)
 
 
 def stage_key(root: Path) -> str:

@@ -23,15 +23,12 @@ they do not exist inside the build.
 
 from __future__ import annotations
 
-import configparser
 import os
 import re
-import shlex
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from brain.errors import InvalidInput
 
@@ -61,14 +58,13 @@ _IMAGE_REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,254}$")  # no s
 _PIP_KEYS = ("index-url", "extra-index-url", "trusted-host")
 
 
-@dataclass(frozen=True)
-class BuildSettings:
+class BuildSettings(NamedTuple):
     """Machine settings for image builds, read from the environment and pip's config."""
 
     base_image: str | None = None  # BRAIN_DOCKER_BASE_IMAGE: replaces the default only
     network_mode: str = DEFAULT_NETWORK
     ca_bundle: Path | None = None
-    pip_args: dict[str, str] = field(default_factory=dict)  # PIP_* build arguments
+    pip_args: dict[str, str] = {}  # noqa: RUF012 (PIP_* build arguments; never changed)
 
     @classmethod
     def from_environment(cls) -> BuildSettings:
@@ -100,6 +96,8 @@ def host_pip_settings() -> dict[str, str]:
     Read the way pip reads them: config files (global, user, PIP_CONFIG_FILE), then the
     environment; the `[install]` section overrides `[global]`.
     """
+    import configparser  # only when the settings are read: not on a quick rebuild
+
     found: dict[str, str] = {}
     for path in _pip_config_files():
         parser = configparser.RawConfigParser()
@@ -226,6 +224,8 @@ def dispatcher_requirements() -> str:
 
 def dockerfile_text(project: Project, settings: BuildSettings, *, brain_version: str) -> str:
     """The generated Dockerfile for `project` (what `--print-dockerfile` shows)."""
+    import shlex
+
     spec = project.spec
     base = default_base_image(project, settings)
     has_ca = settings.ca_bundle is not None
@@ -305,6 +305,8 @@ def _python_check(version: str, base: str) -> str:
         f"'brain: the base image {base} has Python %s, the spec asks for {version}: set "
         "env.docker.base_image or BRAIN_DOCKER_BASE_IMAGE' % '.'.join(map(str, have)))"
     )
+    import shlex
+
     return f"python3 -c {shlex.quote(script)}"
 
 
