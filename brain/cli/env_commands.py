@@ -94,7 +94,8 @@ def lock(project: Path | None, upgrade: bool, renv: bool, as_json: bool) -> None
 @click.command("clean")
 @click.argument("project", required=False, type=click.Path(path_type=Path))
 @click.option("--all", "everything", is_flag=True,
-              help="Also remove the rest of <project>/.brain (run logs, caches).")
+              help="Also remove the rest of <project>/.brain (run logs, caches) and the "
+              "image build folder brain keeps for it.")
 @click.option("--json", "as_json", is_flag=True, help="Print what was removed as JSON.")
 def clean(project: Path | None, everything: bool, as_json: bool) -> None:
     """Remove the project's environment (with --all, all its local state in .brain/).

@@ -23,8 +23,10 @@ def remove_environment(root: Path, *, everything: bool = False,
     from brain.rlang.library import library_dir
     from brain.statefs import MARKER, check_removable, remove_build_link
 
+    # An image's build folder and plan live in brain's cache, not in the project.
+    forgotten = _forget_image_build(root) if everything else []
     if not os.path.lexists(project_state_dir(root)):
-        return []
+        return forgotten
     state = project_state(root)
     removed: list[Path] = []
     lock_file = project_lock_file(root)
@@ -55,4 +57,10 @@ def remove_environment(root: Path, *, everything: bool = False,
                 gone = remove(path)
             if gone:
                 removed.append(path)
-    return removed
+    return removed + forgotten
+
+
+def _forget_image_build(root: Path) -> list[Path]:
+    from brain.envs.docker_plan import forget
+
+    return forget(root)

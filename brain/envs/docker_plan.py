@@ -263,3 +263,26 @@ def planned_build(root: Path, spec_file: Path,
     cached = sum(1 for line in log if "Using cache" in line)
     return ImageBuild(image_id, tuple(tags), context.identity, True,
                       time.monotonic() - started, tuple(log), cached)
+
+
+def forget(root: Path) -> list[Path]:
+    """Remove the kept plan and build folder of the project at `root` (`brain clean --all`);
+    what was there. Both are brain's cache: the next build makes them again."""
+    import shutil
+
+    from brain.envs.docker_stage import stage_key
+    from brain.paths import cache_dir
+
+    removed = []
+    plan = plan_file(root)
+    if os.path.lexists(plan):
+        plan.unlink()
+        removed.append(plan)
+    folder = cache_dir() / "docker-stage" / stage_key(root)
+    if os.path.lexists(folder):
+        if os.path.islink(folder):
+            folder.unlink()  # never what it points at
+        else:
+            shutil.rmtree(folder)
+        removed.append(folder)
+    return removed

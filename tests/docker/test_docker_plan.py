@@ -204,3 +204,33 @@ def test_only_builds_with_this_machines_settings_are_kept(make_project: Callable
     plan_file(r_project).unlink(missing_ok=True)
     keep(DockerEnvironment(load_project(r_project)), done)
     assert not plan_file(r_project).exists()  # R inputs are not in the key
+
+
+def test_clean_all_forgets_the_plan_and_the_build_folder(
+        make_project: Callable[..., Path], brain: Callable[..., Any], tmp_path: Path) -> None:
+    from brain.envs.build_context import DOCKERFILE_PATH, ContextFile, assemble
+    from brain.envs.docker import DockerEnvironment, ImageBuild
+    from brain.envs.docker_plan import keep
+    from brain.envs.docker_stage import stage_key, staged
+    from brain.spec.loader import load_project
+
+    root = make_project(project_files()).resolve()
+    done = ImageBuild("sha256:" + "0" * 64, (f"{NAMESPACE}/planned:0.1.0",), "i", True, 0.1)
+    keep(DockerEnvironment(load_project(root)), done)
+    context = assemble("FROM scratch\n", [ContextFile(DOCKERFILE_PATH, data=b"FROM scratch\n")],
+                       {}, "host", [ContextFile("project/a.txt", data=b"a")])
+    with staged(context, stage_key(root)) as tree:
+        folder = tree.parent
+    assert plan_file(root).is_file() and folder.is_dir()
+
+    result = brain("clean", str(root), "--all", "--json")
+    assert result.exit_code == 0, result.output
+    assert {str(plan_file(root)), str(folder)} <= set(json.loads(result.stdout)["removed"])
+    assert not plan_file(root).exists() and not folder.exists()
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep.txt").write_text("not brain's")
+    folder.symlink_to(outside)  # a link where the folder was: only the link goes
+    assert brain("clean", str(root), "--all").exit_code == 0
+    assert not os.path.lexists(folder) and (outside / "keep.txt").is_file()
