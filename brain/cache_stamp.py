@@ -12,6 +12,7 @@ written only costs speed.
 from __future__ import annotations
 
 import json
+import os
 from contextlib import suppress
 from pathlib import Path
 from typing import Any
@@ -20,29 +21,44 @@ FORMAT = 1  # bump when the record layout below changes
 _VALIDATING_PACKAGES = ("spec", "entrypoints")
 
 
+# validation_stamp() by the registered type names. The files are read once a process: its
+# code is what it imported then, and one `brain run` asks two or three caches.
+_stamps: dict[str, str] = {}
+
+
 def validation_stamp() -> str:
     """Changes whenever brain could validate a spec differently."""
     from brain.entrypoints import type_names
 
-    package = Path(__file__).resolve().parent
-    # An edited checkout of brain (same version) validates differently too.
-    sources = tuple(str(path.relative_to(package)) for folder in _VALIDATING_PACKAGES
-                    for path in sorted((package / folder).glob("*.py")))
-    return files_stamp(sources, also=",".join(type_names()))
+    also = ",".join(type_names())
+    stamp = _stamps.get(also)
+    if stamp is None:
+        package = os.path.dirname(os.path.realpath(__file__))
+        # An edited checkout of brain (same version) validates differently too.
+        sources = tuple(f"{folder}/{name}" for folder in _VALIDATING_PACKAGES
+                        for name in sorted(_python_files(os.path.join(package, folder))))
+        stamp = _stamps[also] = files_stamp(sources, also=also)
+    return stamp
+
+
+def _python_files(folder: str) -> list[str]:
+    try:
+        return [name for name in os.listdir(folder) if name.endswith(".py")]
+    except OSError:
+        return []
 
 
 def files_stamp(sources: tuple[str, ...], *, also: str = "") -> str:
     """Changes with brain's version, with `also`, and whenever one of `sources` (paths under
     brain/) is edited: for caches of what that code computes."""
-    from hashlib import sha256
-
     from brain import __version__
+    from brain.file_hashes import small_sha256
 
-    package = Path(__file__).resolve().parent
-    digest = sha256(f"{FORMAT}\0{__version__}\0{also}\0".encode())
+    package = os.path.dirname(os.path.realpath(__file__))
+    digest = small_sha256(f"{FORMAT}\0{__version__}\0{also}\0".encode())
     for name in sources:
         try:
-            status = (package / name).stat()
+            status = os.stat(os.path.join(package, name))
         except OSError:
             continue
         digest.update(f"{name}\0{status.st_mtime_ns}\0{status.st_size}\0".encode())

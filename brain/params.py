@@ -11,13 +11,16 @@ import math
 import os
 import posixpath
 from collections.abc import Iterable, Mapping
-from datetime import date
 from pathlib import Path, PurePosixPath
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias
 
 from brain.errors import InvalidInput
 
-Value = str | int | float | bool | date
+if TYPE_CHECKING:
+    # datetime is imported where a date is met: most runs have none (about 1 ms a start-up).
+    from datetime import date
+
+Value: TypeAlias = "str | int | float | bool | date"
 _JSON_LIMIT = 1_000_000  # characters of a json value (the cap every rendered value has)
 
 
@@ -105,9 +108,11 @@ def format_value(value: Value) -> str:
     """The text form of a typed value, as a command receives it."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
+    if isinstance(value, (str, int, float)):
+        return str(value)
+    from datetime import date
+
+    return value.isoformat() if isinstance(value, date) else str(value)
 
 
 def format_default(value: Value | list[Any] | dict[str, Any]) -> str:
@@ -256,6 +261,8 @@ def _bool(raw: Any) -> bool:
 
 
 def _date(raw: Any) -> date:
+    from datetime import date
+
     if isinstance(raw, date):
         return date(raw.year, raw.month, raw.day)
     if isinstance(raw, str):
@@ -273,7 +280,7 @@ def _text(raw: Any) -> str:
         str(raw).encode("utf-8")
     except UnicodeEncodeError:  # undecodable bytes from the command line (surrogateescape)
         raise ParameterError(f"{raw!r} is not valid UTF-8 text") from None
-    return format_value(raw) if isinstance(raw, (bool, date)) else str(raw)
+    return format_value(raw)  # a bool or a date (from YAML) as a command receives it
 
 
 def _path(raw: Any, *, outside_project: bool) -> str:

@@ -32,6 +32,22 @@ def quiet_thread(target: Callable[..., object], *args: object) -> threading.Thre
     return thread
 
 
+def quiet_timer(seconds: float, target: Callable[[], object]) -> threading.Event:
+    """Call `target` on a daemon helper thread after `seconds`, unless the event returned is
+    set first. The thread takes none of brain's signals while it waits; they are unblocked
+    for `target`, which may start processes (its mask would be theirs)."""
+    cancelled = threading.Event()
+
+    def wait_then_call() -> None:
+        signal.pthread_sigmask(signal.SIG_BLOCK, _MAIN_THREAD_SIGNALS)
+        if not cancelled.wait(seconds):
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, _MAIN_THREAD_SIGNALS)
+            target()
+
+    threading.Thread(target=wait_then_call, daemon=True).start()
+    return cancelled
+
+
 # How often a main thread waiting for its child looks at signals (see wait_awake).
 WAKE_SECONDS = 0.25
 

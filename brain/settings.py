@@ -126,15 +126,21 @@ def text(name: str) -> str | None:
     return value or None
 
 
+def expand_user(value: str | os.PathLike[str]) -> Path:
+    """`value` with a leading `~` or `~user` expanded; left as it is when that user is
+    unknown (pathlib's expanduser raises RuntimeError there: a traceback for a typo)."""
+    return Path(os.path.expanduser(os.fspath(value)))
+
+
 def path(name: str) -> Path | None:
     """A path variable (`~` expanded); None when unset."""
     value = text(name)
-    return Path(value).expanduser() if value else None
+    return expand_user(value) if value else None
 
 
 def paths(name: str) -> list[Path]:
     """A list-of-paths variable, in order; blank parts are skipped."""
-    return [Path(part).expanduser() for part in raw(name).split(os.pathsep) if part.strip()]
+    return [expand_user(part) for part in raw(name).split(os.pathsep) if part.strip()]
 
 
 def seconds(name: str) -> float:

@@ -115,3 +115,13 @@ def test_accepted_durations_are_finite_and_not_negative(value: str) -> None:
         except InvalidInput:
             return
     assert number >= 0 and math.isfinite(number)
+
+
+def test_a_path_under_an_unknown_user_is_left_as_written(monkeypatch: pytest.MonkeyPatch) -> None:
+    # pathlib's expanduser raises RuntimeError for `~nosuchuser`: a traceback for a typo.
+    from brain import settings
+
+    monkeypatch.setenv("BRAIN_HOME", "~no-such-user-here/brain")
+    assert settings.path("BRAIN_HOME") == Path("~no-such-user-here/brain")
+    monkeypatch.setenv("BRAIN_HOME", "~/brain")
+    assert settings.path("BRAIN_HOME") == Path.home() / "brain"

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from brain.cli import output
 
 if TYPE_CHECKING:
-    from brain.envs.docker import ImageBuild
+    from brain.envs.docker_cli import ImageBuild
 
 
 def quick_docker_build(project: Path | None) -> bool:

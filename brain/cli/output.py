@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.status import Status
 
     from brain.errors import BrainError
 
@@ -88,23 +89,39 @@ def project_folder(path: Path | None, *,
 
 
 @contextmanager
-def progress(title: str, *, quiet: bool = False) -> Iterator[Callable[[str], None]]:
+def progress(title: str, *, quiet: bool = False,
+             lazy: bool = False) -> Iterator[Callable[[str], None]]:
     """Long work as it advances: a spinner with the latest phrase on a terminal (each phrase
-    kept as a dim line), plain `title: phrase` lines on stderr when piped."""
+    kept as a dim line), plain `title: phrase` lines on stderr when piped. `lazy`: the
+    spinner starts with the first phrase, so work that says none (a no-op `setup-deps`)
+    never imports rich (about 40 ms)."""
     if quiet:
         yield lambda _phrase: None
         return
     if not is_rich(sys.stderr):
         yield lambda phrase: _write(printable(f"{title}: {phrase}"), err=True)
         return
-    status = console(stderr=True).status(f"{title}...", spinner="dots")
-    with status:
-        def update(phrase: str) -> None:
-            text = _escape(phrase)
-            console(stderr=True).print(f"[dim]{text}[/dim]")
-            status.update(f"{title}: {text}")
+    started: list[Status] = []
 
+    def spinner() -> Status:
+        if not started:
+            started.append(console(stderr=True).status(f"{title}...", spinner="dots"))
+            started[0].start()
+        return started[0]
+
+    def update(phrase: str) -> None:
+        status = spinner()
+        text = _escape(phrase)
+        console(stderr=True).print(f"[dim]{text}[/dim]")
+        status.update(f"{title}: {text}")
+
+    if not lazy:
+        spinner()
+    try:
         yield update
+    finally:
+        if started:
+            started[0].stop()
 
 
 def print_json(data: Any) -> None:

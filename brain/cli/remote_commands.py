@@ -49,8 +49,9 @@ def add(name: str, url: str, identity: Path | None, brain_command: str, replace:
     """
     from brain.remote.settings import Remote, add_remote, check_brain_command
     from brain.remote.url import check_remote_name, parse_remote_url
+    from brain.settings import expand_user
 
-    key = str(identity.expanduser().resolve()) if identity is not None else None
+    key = str(expand_user(identity).resolve()) if identity is not None else None
     entry = Remote(check_remote_name(name), parse_remote_url(url),
                    check_brain_command(brain_command), key)
     add_remote(entry, replace=replace)

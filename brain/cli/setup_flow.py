@@ -5,8 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from brain.cli import output
+
+if TYPE_CHECKING:
+    from brain.envs.base import SourceRevision
 
 
 def set_up_environment(project: Path | None, *, backend: str = "venv", installer: str = "uv",
@@ -14,13 +18,12 @@ def set_up_environment(project: Path | None, *, backend: str = "venv", installer
                        as_json: bool = False) -> None:
     """Create or refresh the environment of `project` and say what happened."""
     from brain.envs.select import EnvironmentOptions, ensure_environment
-    from brain.runs.provenance import source_revision
 
     target = output.project_folder(project)
     folder = target if target.is_dir() else target.parent
     options = EnvironmentOptions(installer=installer, frozen=frozen, lock_timeout=wait,
-                                 revision=lambda: source_revision(folder))
-    with output.progress("setup-deps", quiet=False) as progress:
+                                 revision=lambda: _revision(folder))
+    with output.progress("setup-deps", quiet=False, lazy=True) as progress:
         result = ensure_environment(target, backend=backend, options=options, progress=progress)
         pulled = _pull_inputs(folder, progress)
     if as_json:
@@ -30,6 +33,13 @@ def set_up_environment(project: Path | None, *, backend: str = "venv", installer
                        f"(identity {result.identity[:12]}, {result.seconds:.1f}s)")
     else:
         output.echo(f"environment up to date: {shown_location(result.location)}")
+
+
+def _revision(folder: Path) -> SourceRevision:
+    # Imported when a backend asks (docker labels): an up-to-date venv never does.
+    from brain.runs.provenance import source_revision
+
+    return source_revision(folder)
 
 
 def _pull_inputs(folder: Path, progress: Callable[[str], None]) -> tuple[str, ...]:

@@ -47,7 +47,9 @@ def _folder(url: str, root: Path) -> HashFileDB:
     from dvc_data.hashfile.db import get_odb
     from dvc_objects.fs.local import LocalFileSystem
 
-    folder = Path(url).expanduser()
+    from brain.settings import expand_user
+
+    folder = expand_user(url)
     folder = folder if folder.is_absolute() else root / folder
     path = Path(folder, *OBJECTS).absolute()
     return get_odb(LocalFileSystem(), str(path), hash_name=HASH_NAME)

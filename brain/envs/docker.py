@@ -16,10 +16,17 @@ import re
 import sys
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from typing import IO, TYPE_CHECKING, Any, NamedTuple
+from typing import IO, TYPE_CHECKING, Any
 
 from brain.envs.base import EnsureResult, Invocation, Progress, RevisionSource, SourceRevision
-from brain.envs.docker_cli import DAEMON_HINT, CliImages, FoundImage, ImageStore, SdkImages
+from brain.envs.docker_cli import (
+    DAEMON_HINT,
+    CliImages,
+    FoundImage,
+    ImageBuild,
+    ImageStore,
+    SdkImages,
+)
 from brain.envs.image_names import (
     LABEL,
     image_tags,
@@ -39,19 +46,6 @@ if TYPE_CHECKING:
     from brain.spec.loader import Project
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")  # the daemon colours what a step wrote to stderr
-
-
-class ImageBuild(NamedTuple):
-    """What `DockerEnvironment.build` produced."""
-
-    image_id: str
-    tags: tuple[str, ...]
-    identity: str
-    built: bool  # False: an image with this identity already existed
-    seconds: float
-    log: tuple[str, ...] = ()  # the daemon's build output, line by line
-    cached_steps: int = 0  # steps answered "Using cache"
-    pushed: tuple[str, ...] = ()
 
 
 def docker_client() -> Any:
@@ -212,7 +206,8 @@ class DockerEnvironment:
                             time.monotonic() - started, tuple(log), cached)
         from brain.envs.docker_plan import keep
 
-        keep(self, result)  # the next code-only rebuild skips the spec (brain.cli.quick)
+        # The next code-only rebuild skips the spec (brain.cli.quick).
+        keep(self.project, self.context(), self.settings, self.static_labels(), result)
         return result
 
     def push(self, build: ImageBuild, registry: str, progress: Progress | None = None

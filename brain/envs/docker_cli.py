@@ -28,6 +28,19 @@ class FoundImage(NamedTuple):
     tags: tuple[str, ...]
 
 
+class ImageBuild(NamedTuple):
+    """What `DockerEnvironment.build` produced."""
+
+    image_id: str
+    tags: tuple[str, ...]
+    identity: str
+    built: bool  # False: an image with this identity already existed
+    seconds: float
+    log: tuple[str, ...] = ()  # the daemon's build output, line by line
+    cached_steps: int = 0  # steps answered "Using cache"
+    pushed: tuple[str, ...] = ()
+
+
 class ImageStore(Protocol):
     """What a build asks of the daemon besides the build itself."""
 

@@ -26,7 +26,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from brain.envs.base import SourceRevision
     from brain.envs.build_context import BuildContext
-    from brain.envs.docker import DockerEnvironment, ImageBuild
+    from brain.envs.docker_cli import ImageBuild
+    from brain.envs.dockerfile import BuildSettings
+    from brain.spec.loader import Project
 
 _FORMAT = 1
 _INPUT_LIMIT = 16 * 2**20
@@ -120,26 +122,25 @@ def plan_file(root: Path) -> Path:
     return cache_dir() / "docker-plans" / f"{stage_key(root)}.json"
 
 
-def keep(environment: DockerEnvironment, build: ImageBuild) -> None:
-    """Keep the environment part of what `environment` just built (best effort)."""
+def keep(project: Project, context: BuildContext, settings: BuildSettings,
+         labels: dict[str, str], build: ImageBuild) -> None:
+    """Keep the environment part of the image just built from `context` for `project` with
+    `settings` and the spec's `labels` (best effort)."""
     from brain.cache_stamp import write_cached
     from brain.envs.dockerfile import BuildSettings, dockerignore_patterns
     from brain.envs.image_names import tag_text
 
-    project = environment.project
     if project.spec.env.r is not None:
         return  # its context has more inputs than are checked here: always the full path
-    if environment.settings != BuildSettings.from_environment():
+    if settings != BuildSettings.from_environment():
         return  # settings handed in by a caller: not what the next command will read
     python = project.spec.env.python
     try:
         key = inputs_key(project.root, project.spec_file, python.requirements)
     except Declined:
         return
-    context = environment.context()
     texts = [[member.name, member.data.decode()] for member in context.files
              if member.name in _TEXTS and member.data is not None]
-    settings = environment.settings
     write_cached(plan_file(project.root), {
         "format": _FORMAT, "key": key, "root": str(project.root),
         "requirements": python.requirements,
@@ -149,7 +150,7 @@ def keep(environment: DockerEnvironment, build: ImageBuild) -> None:
         "patterns": dockerignore_patterns(project),
         "repository": build.tags[0].rpartition(":")[0],
         "version_tag": tag_text(project.spec.version),
-        "labels": environment.static_labels(),
+        "labels": labels,
         "last": {"identity": build.identity, "image_id": build.image_id},
     })
 
@@ -203,8 +204,7 @@ def planned_build(root: Path, spec_file: Path,
     import time
 
     from brain.envs.buildkit import BuildKitFailed, buildkit_builder
-    from brain.envs.docker import ImageBuild
-    from brain.envs.docker_cli import CliImages
+    from brain.envs.docker_cli import CliImages, ImageBuild
     from brain.envs.docker_stage import build_staged
     from brain.envs.dockerfile import label_instruction
     from brain.envs.image_names import LABEL, image_tags, revision_labels

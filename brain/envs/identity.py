@@ -7,8 +7,8 @@ records that identity and a *quick key*: a hash of the raw input files (spec, re
 lock). When the quick key still matches, `setup-deps` is a no-op without loading the spec
 (pydantic) at all, which keeps it well under 150 ms.
 
-This module stays light on import (json, os, hashlib) because the
-no-op path runs through it.
+This module stays light on import (json, os; no hashlib, see brain.file_hashes.small_sha256)
+because the no-op path runs through it.
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ import json
 import os
 import posixpath
 import sys
-from hashlib import sha256
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from brain.errors import InvalidInput
+from brain.file_hashes import small_sha256
 from brain.paths import SPEC_FILENAMES, config_path, project_venv_dir
 from brain.statefs import UnsafeState, current_build, read_text, write_atomic
 
@@ -128,12 +128,12 @@ def environment_identity(requirements_digest: str, python: str) -> str:
 
 def lock_digest(lock_text: str) -> str:
     """The requirement-set digest of a lock: the hash of its content."""
-    return sha256(lock_text.encode("utf-8")).hexdigest()
+    return small_sha256(lock_text.encode("utf-8")).hexdigest()
 
 
 def quick_key(root: Path, tracked: list[str]) -> str:
     """Hash of the raw input files of `root` (spec, lock, `tracked`) and the host's defaults."""
-    digest = sha256()
+    digest = small_sha256()
     digest.update(f"{STAMP_FORMAT}\0{platform_tag()}\0{sys.version_info[:2]}\0".encode())
     # The user's settings choose package indexes too: a changed setting is a changed input.
     for path in (*(root / name for name in (*SPEC_FILENAMES, LOCK_FILENAME, *tracked)),
@@ -141,7 +141,7 @@ def quick_key(root: Path, tracked: list[str]) -> str:
         digest.update(str(path.relative_to(root) if path.is_relative_to(root) else path)
                       .encode() + b"\0")
         try:
-            digest.update(sha256(path.read_bytes()).digest())
+            digest.update(small_sha256(path.read_bytes()).digest())
         except OSError:
             digest.update(b"absent")
     return digest.hexdigest()
@@ -283,4 +283,4 @@ def _included_file(line: str) -> str | None:
 
 
 def _sha256_json(data: Any) -> str:
-    return sha256(json.dumps(data, sort_keys=True).encode("utf-8")).hexdigest()
+    return small_sha256(json.dumps(data, sort_keys=True).encode("utf-8")).hexdigest()

@@ -61,6 +61,7 @@ def resolve_target(given: str | None) -> PublishTarget:
     from brain.config import LOCAL_INDEX_ALIAS, get_setting
     from brain.publish.index import index_root
     from brain.publish.upload import check_upload_url
+    from brain.settings import expand_user
 
     value = given
     if value is None:
@@ -79,7 +80,7 @@ def resolve_target(given: str | None) -> PublishTarget:
         raise InvalidInput(f"--index {value!r}: unsupported URL scheme {parts.scheme!r}",
                            hint="use an http(s) upload URL or a local folder")
     else:
-        folder = Path(value).expanduser()
+        folder = expand_user(value)
     if folder.name == "simple" and (folder / "index.html").is_file():
         folder = folder.parent  # the user pointed at the simple pages: the root is above
     if folder.exists() and not folder.is_dir():

@@ -47,10 +47,15 @@ class WithRLibrary:
 
     def invocation(self, argv: Sequence[str], variables: Mapping[str, str]) -> Invocation:
         """The inner invocation with R_LIBS / R_LIBS_USER naming the project library."""
-        from brain.rlang.library import run_variables
+        import os
+
+        from brain.rlang.plans import library_dir
 
         invocation = self.inner.invocation(argv, variables)
-        invocation.env.update(run_variables(self.project.root))
+        if os.path.lexists(library_dir(self.project.root)):  # else no library to name
+            from brain.rlang.library import run_variables
+
+            invocation.env.update(run_variables(self.project.root))
         return invocation
 
 
@@ -59,6 +64,10 @@ def ensure_r_part(root: Path, project: Project | None, result: EnsureResult,
                   lock_timeout: float | None = None) -> EnsureResult:
     """`result` of the inner environment, with the R library ensured (loading the spec only
     when the stamp cannot answer) and its identity folded in."""
+    from brain.rlang.plans import declared
+
+    if declared(root) is False:
+        return result  # a Python-only project: brain.rlang.library is not even loaded
     from brain.rlang.library import current_identity, ensure_library, quick_state
 
     state = quick_state(root)
@@ -84,6 +93,10 @@ def quick_r_part(root: Path, result: EnsureResult | None) -> EnsureResult | None
     """`result` when the R side can also answer from its stamp, else None."""
     if result is None:
         return None
+    from brain.rlang.plans import declared
+
+    if declared(root) is False:
+        return result  # a Python-only project: brain.rlang.library is not even loaded
     from brain.rlang.library import current_identity, quick_state
 
     state = quick_state(root)

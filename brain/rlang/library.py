@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from brain.errors import EnvironmentFailure
-from brain.paths import project_state_dir
+from brain.rlang.plans import library_dir as library_dir
 
 if TYPE_CHECKING:
     from brain.envs.base import Progress
@@ -77,11 +77,6 @@ class RLibraryResult(NamedTuple):
     installed: dict[str, str]  # name -> version, installed into the project library
     system: dict[str, str]  # name -> version, satisfied by the system R
     r_version: str
-
-
-def library_dir(root: Path) -> Path:
-    """`<project>/.brain/r-library`: the current library (a symlink to its build)."""
-    return project_state_dir(root) / "r-library"
 
 
 def r_inputs(spec: Spec, root: Path, *, locked: bool = True) -> RInputs | None:
@@ -151,13 +146,13 @@ def current_build(root: Path) -> Path | None:
 def quick_state(root: Path) -> str | None:
     """"none" when the spec declares no env.r, "ready" when the library matches the current
     input bytes (both without loading the spec or starting R), None when unsure."""
-    from brain.cache_stamp import read_cached
+    from brain.rlang.plans import declared, plan_key
 
-    key = _quick_key(root)
-    record = read_cached(_plan_path(key))
-    if record is None:
+    key = plan_key(root)
+    found = declared(root, key)
+    if found is None:
         return None
-    if not record.get("declared"):
+    if not found:
         return "none"
     stamp = _healthy_stamp(root)
     return "ready" if stamp is not None and stamp.get("quick_key") == key else None
@@ -174,12 +169,12 @@ def ensure_library(root: Path, spec: Spec, *, progress: Progress | None = None,
                    locked: bool = True) -> RLibraryResult | None:
     """Install the R packages of `spec` into the project library; None when it declares none.
     A no-op (no R started) when the current library was built from the same inputs."""
-    from brain.cache_stamp import write_cached
+    from brain.rlang.plans import plan_key, remember
 
     inputs = r_inputs(spec, root, locked=locked)
-    key = _quick_key(root)
+    key = plan_key(root)
     if inputs is None:
-        write_cached(_plan_path(key), {"declared": False})
+        remember(key, False)
         return None
     from brain.envs.locking import ProjectLock
     from brain.paths import project_lock_file
@@ -188,7 +183,7 @@ def ensure_library(root: Path, spec: Spec, *, progress: Progress | None = None,
     with ProjectLock(project_lock_file(root), command=lock_command, timeout=lock_timeout,
                      on_wait=report):
         result = _ensure_locked(root, inputs, key, report)
-    write_cached(_plan_path(key), {"declared": True})
+    remember(key, True)
     return result
 
 
@@ -239,6 +234,7 @@ def adopt_lock(root: Path, spec: Spec) -> None:
     locked identity, so the next `setup-deps` has nothing to do."""
     from brain.envs.locking import ProjectLock
     from brain.paths import project_lock_file
+    from brain.rlang.plans import plan_key
 
     inputs = r_inputs(spec, root)
     if inputs is None:
@@ -249,7 +245,7 @@ def adopt_lock(root: Path, spec: Spec) -> None:
             return
         held = {**stamp["system"], **stamp["installed"]}
         if all(_fits(held.get(name), text) for name, text in inputs.requirements()):
-            stamp["identity"], stamp["quick_key"] = inputs.identity(), _quick_key(root)
+            stamp["identity"], stamp["quick_key"] = inputs.identity(), plan_key(root)
             _write_stamp(Path(stamp["location"]), stamp)
 
 
@@ -374,16 +370,3 @@ def _write_stamp(folder: Path, stamp: dict[str, Any]) -> None:
 
     write_atomic(folder / STAMP_NAME, json.dumps(stamp, indent=2))
 
-
-def _quick_key(root: Path) -> str:
-    """The hash of the spec, the R lock and the user's settings, as bytes."""
-    from brain.envs.identity import quick_key
-    from brain.rlang.pins import R_LOCK_NAME
-
-    return quick_key(root, [R_LOCK_NAME])
-
-
-def _plan_path(key: str) -> Path:
-    from brain.paths import cache_dir
-
-    return cache_dir() / "r-plans" / f"{key}.json"

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 
 # Re-exported: the run core asks this module for a run's provenance.
 from brain.vcs.state import git_state as git_state
-from brain.vcs.urls import strip_credentials as strip_credentials
 
 if TYPE_CHECKING:
     from brain.envs.base import SourceRevision
@@ -44,10 +43,14 @@ def _socket_host_name() -> str:
 
 def user_name() -> str:
     """The user running brain (the uid when the account has no name, as in some containers)."""
-    import getpass
+    # getpass.getuser()'s rule, without importing getpass (and termios) on every run.
+    for variable in ("LOGNAME", "USER", "LNAME", "USERNAME"):
+        if value := os.environ.get(variable):
+            return value
+    import pwd
 
     try:
-        return getpass.getuser()
+        return pwd.getpwuid(os.getuid()).pw_name
     except (KeyError, OSError):
         return str(os.getuid())
 

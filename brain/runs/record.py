@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import os
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -61,6 +60,8 @@ class RunRecord(NamedTuple):
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
+        import copy  # only `--json` asks: not on every run's path
+
         data = copy.deepcopy(self._asdict())
         data["git"] = self.git._asdict()
         data["duration"] = self.duration

@@ -84,9 +84,9 @@ def load_snapshot(target: Path) -> ProjectSnapshot:
         raw = read_spec_bytes(spec_file)
     except InputRefused:
         return _snapshot_of(_load(target))  # raises the loader's own located error
-    from hashlib import sha256
+    from brain.file_hashes import small_sha256
 
-    digest = sha256(raw).hexdigest()
+    digest = small_sha256(raw).hexdigest()
     cached = _read_cache(digest)
     if cached is not None:
         resolved = spec_file.resolve()

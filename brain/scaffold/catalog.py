@@ -90,7 +90,9 @@ def list_templates() -> list[Template]:
 
 def find_template(name_or_path: str) -> Template:
     """A template by name, or the template folder at a path."""
-    candidate = Path(name_or_path).expanduser()
+    from brain.settings import expand_user
+
+    candidate = expand_user(name_or_path)
     if os.sep in name_or_path or "/" in name_or_path or name_or_path.startswith("."):
         if not (candidate / METADATA_FILE).is_file():
             raise InvalidInput(f"{name_or_path}: not a template folder (no {METADATA_FILE})",

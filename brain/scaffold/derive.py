@@ -117,9 +117,10 @@ def generate_from_project(
     force: bool = False, git: bool = True, cwd: Path | None = None,
 ) -> GenerateResult:
     """Copy the project `source_text` to `target` as the project `name` (module docstring)."""
+    from brain.settings import expand_user
     from brain.spec.loader import load_project
 
-    target = Path(target).expanduser().absolute()
+    target = expand_user(target).absolute()
     with open_source(source_text, ref=ref, cwd=cwd) as source:
         project = load_project(source.root)
         spec = project.spec

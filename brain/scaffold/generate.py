@@ -94,7 +94,9 @@ def generate_from_template(
     force: bool = False, trust: bool = False, git: bool = True,
 ) -> GenerateResult:
     """Render `template` with `answers` into `target`: staged, validated, moved in, committed."""
-    target = Path(target).expanduser().absolute()
+    from brain.settings import expand_user
+
+    target = expand_user(target).absolute()
     if is_inside(str(target.resolve()), str(template.root)):
         raise InvalidInput(f"{target}: the new project cannot be inside the template")
     check_target(target, force=force)

@@ -25,12 +25,13 @@ class Source:
 def open_source(text: str, *, ref: str | None = None, cwd: Path | None = None) -> Iterator[Source]:
     """The project named by `text`; a git URL is cloned into a folder removed afterwards."""
     from brain.paths import find_spec_file
+    from brain.settings import expand_user
     from brain.vcs import verbs as git
 
     cwd = cwd or Path.cwd()
     if not text.strip():
         raise InvalidInput("--project needs a project name, a path or a git URL")
-    candidate = (cwd / text).expanduser()
+    candidate = expand_user(cwd / text)
     if not is_git_url(text) or candidate.exists():
         if ref is not None:
             raise InvalidInput("--ref applies only when --project is a git URL")

@@ -4,9 +4,8 @@ brain.store.location's business."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, NamedTuple
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from brain.errors import InvalidInput
@@ -17,9 +16,11 @@ _MAX_URL = 4096
 _EXAMPLE = "a file path, or postgresql://USER:PASSWORD@HOST:PORT/DATABASE"
 
 
-@dataclass(frozen=True)
-class StoreLocation:
-    """A store: SQLite at `path`, or PostgreSQL at `url` (SQLAlchemy form, password inside)."""
+class StoreLocation(NamedTuple):
+    """A store: SQLite at `path`, or PostgreSQL at `url` (SQLAlchemy form, password inside).
+
+    A NamedTuple, not a dataclass: the detached sync every `brain run` leaves behind reads
+    it, and dataclasses imports inspect (about a quarter of that helper's start-up)."""
 
     kind: Kind
     url: str
@@ -44,20 +45,22 @@ def sqlite_at(path: Path) -> StoreLocation:
 
 def parse_store(value: str, *, where: str = "the store") -> StoreLocation:
     """A store from a path or URL; InvalidInput (password masked) for anything else."""
+    from brain.settings import expand_user
+
     if len(value) > _MAX_URL:
         raise InvalidInput(f"{where} is {len(value)} characters long; at most {_MAX_URL}")
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
         raise InvalidInput(f"{where} contains control characters: {masked(value)!r}",
                            hint=f"use {_EXAMPLE}")
     if "://" not in value:
-        return sqlite_at(Path(value).expanduser())
+        return sqlite_at(expand_user(value))
     parts = urlsplit(value)
     scheme = parts.scheme.lower()
     if scheme == "sqlite":
         if not parts.path or parts.path == "/":
             raise InvalidInput(f"{where}: a sqlite URL needs a file path: sqlite:////abs/path")
-        return sqlite_at(Path(unquote(parts.path[1:] if parts.path.startswith("//")
-                                      else parts.path)).expanduser())
+        return sqlite_at(expand_user(unquote(parts.path[1:] if parts.path.startswith("//")
+                                             else parts.path)))
     if scheme not in _POSTGRES_SCHEMES:
         raise InvalidInput(f"{where}: unsupported store URL scheme {scheme!r} in "
                            f"{masked(value)!r}", hint=f"use {_EXAMPLE}")

@@ -8,6 +8,7 @@ see benchmarks/ and the issue note).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import NamedTuple
 
@@ -34,6 +35,8 @@ def git_state(path: Path) -> GitState:
     """
     from brain.statefs import STAGING_PREFIX
 
+    if not _may_be_in_repository(path):
+        return GitState()  # git could find no repository: no process to ask it
     # A `.brain` being made (by this run's setup, on another thread) is a staging folder for
     # a moment, its files visible before its .gitignore is whole: never counted as code.
     status = _git(path, "--no-optional-locks", "status", "--porcelain=v2", "--branch", "-z",
@@ -71,6 +74,26 @@ def _remote_url(path: Path, branch: str | None) -> str | None:
         if name and f"remote.{name}.url" in config:
             return strip_credentials(config[f"remote.{name}.url"])
     return None
+
+
+def _may_be_in_repository(path: Path) -> bool:
+    """False only where git's discovery cannot succeed: no GIT_DIR (or GIT_WORK_TREE) in the
+    environment, and neither a `.git` nor a bare repository's HEAD in the folder or above it,
+    on its path as given or as resolved (git walks up from the physical working directory)."""
+    if "GIT_DIR" in os.environ or "GIT_WORK_TREE" in os.environ:
+        return True
+    given = str(path.absolute())
+    for start in {given, os.path.realpath(given)}:
+        folder = start
+        while True:
+            if (os.path.lexists(os.path.join(folder, ".git"))
+                    or os.path.lexists(os.path.join(folder, "HEAD"))):
+                return True
+            parent = os.path.dirname(folder)
+            if parent == folder:
+                break
+            folder = parent
+    return False
 
 
 def _git(path: Path, *args: str) -> str | None:

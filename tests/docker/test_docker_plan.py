@@ -28,6 +28,14 @@ def project_files() -> dict[str, str]:
             "src/hello.py": f"# {uuid.uuid4().hex}\nprint('v1')\n"}
 
 
+def keep_of(environment: Any, done: Any) -> None:
+    """What DockerEnvironment.build keeps after a build."""
+    from brain.envs.docker_plan import keep
+
+    keep(environment.project, environment.context(), environment.settings,
+         environment.static_labels(), done)
+
+
 def key(root: Path) -> str:
     return inputs_key(root, root / "onebrain.yml", "deps/extra.txt")
 
@@ -187,7 +195,6 @@ def test_a_damaged_plan_or_a_changed_spec_goes_the_full_way(
 def test_only_builds_with_this_machines_settings_are_kept(make_project: Callable[..., Path]
                                                           ) -> None:
     from brain.envs.docker import DockerEnvironment, ImageBuild
-    from brain.envs.docker_plan import keep
     from brain.envs.dockerfile import BuildSettings
     from brain.spec.loader import load_project
 
@@ -195,14 +202,14 @@ def test_only_builds_with_this_machines_settings_are_kept(make_project: Callable
     plan_file(root).unlink(missing_ok=True)  # the cache outlives tests: a path may come back
     project = load_project(root)
     done = ImageBuild("sha256:" + "0" * 64, (f"{NAMESPACE}/planned:0.1.0",), "i", True, 0.1)
-    keep(DockerEnvironment(project, settings=BuildSettings(network_mode="none")), done)
+    keep_of(DockerEnvironment(project, settings=BuildSettings(network_mode="none")), done)
     assert not plan_file(root).exists()  # the next command reads the machine's own
-    keep(DockerEnvironment(project), done)
+    keep_of(DockerEnvironment(project), done)
     assert plan_file(root).is_file()
     r_project = make_project({"onebrain.yml": spec_text("rplanned", HELLO, extra=(
         "env:\n  r:\n    packages: {jsonlite: \"*\"}\n"))})
     plan_file(r_project).unlink(missing_ok=True)
-    keep(DockerEnvironment(load_project(r_project)), done)
+    keep_of(DockerEnvironment(load_project(r_project)), done)
     assert not plan_file(r_project).exists()  # R inputs are not in the key
 
 
@@ -210,13 +217,12 @@ def test_clean_all_forgets_the_plan_and_the_build_folder(
         make_project: Callable[..., Path], brain: Callable[..., Any], tmp_path: Path) -> None:
     from brain.envs.build_context import DOCKERFILE_PATH, ContextFile, assemble
     from brain.envs.docker import DockerEnvironment, ImageBuild
-    from brain.envs.docker_plan import keep
     from brain.envs.docker_stage import stage_key, staged
     from brain.spec.loader import load_project
 
     root = make_project(project_files()).resolve()
     done = ImageBuild("sha256:" + "0" * 64, (f"{NAMESPACE}/planned:0.1.0",), "i", True, 0.1)
-    keep(DockerEnvironment(load_project(root)), done)
+    keep_of(DockerEnvironment(load_project(root)), done)
     context = assemble("FROM scratch\n", [ContextFile(DOCKERFILE_PATH, data=b"FROM scratch\n")],
                        {}, "host", [ContextFile("project/a.txt", data=b"a")])
     with staged(context, stage_key(root)) as tree:

@@ -61,13 +61,14 @@ def test_a_damaged_cache_file_is_ignored(make_project: Callable[..., Path]) -> N
 
 
 # Imported only on the branches that need them (each costs `brain run` a millisecond or more):
-# OpenSSL's hashlib only for declared inputs/outputs, file-writing helpers only when building,
-# the cache and pipeline modules only for outputs or depends_on, the lock only when the stamp
-# alone cannot say the environment is ready.
-# hashlib is not among them: brain hashes with it, not with CPython's private modules.
+# OpenSSL's hashlib only for declared inputs/outputs (stamps and keys use
+# brain.file_hashes.small_sha256), file-writing helpers only when building, the cache and
+# pipeline modules only for outputs or depends_on, the lock only when the stamp alone cannot
+# say the environment is ready, the R library only for a project that declares env.r.
 LAZY_ON_RUN = frozenset({
-    "shutil", "tempfile", "brain.runs.cache", "brain.runs.pipeline",
+    "shutil", "tempfile", "hashlib", "brain.runs.cache", "brain.runs.pipeline",
     "brain.runs.dry_run", "brain.envs.lock", "brain.envs.locking", "brain.envs.interpreters",
+    "brain.rlang.library", "getpass", "datetime",
 })
 
 

@@ -7,14 +7,11 @@ import subprocess
 import sys
 import time
 
-from brain.runs.provenance import (
-    git_state,
-    host_name,
-    process_alive,
-    strip_credentials,
-    user_name,
-)
+import pytest
+
+from brain.runs.provenance import git_state, host_name, process_alive, user_name
 from brain.runs.record import GitState
+from brain.vcs.urls import strip_credentials
 
 from .conftest import git
 
@@ -22,6 +19,34 @@ from .conftest import git
 def test_outside_a_repository_everything_is_none(tmp_path):
     assert git_state(tmp_path) == GitState(None, None, None, None)
     assert git_state(tmp_path / "missing" / "folder") == GitState(None, None, None, None)
+
+
+def test_outside_a_repository_no_git_process_is_started(tmp_path, monkeypatch):
+    import brain.vcs.gateway
+
+    if any((folder / ".git").exists() for folder in tmp_path.resolve().parents):
+        pytest.skip("the temporary folder is inside a git repository here")
+
+    def no_git(*args, **kwargs):
+        raise AssertionError(f"git was asked: {args}")
+
+    monkeypatch.setattr(brain.vcs.gateway, "quietly", no_git)
+    assert git_state(tmp_path) == GitState(None, None, None, None)
+
+
+def test_git_dir_in_the_environment_is_still_asked(repo, tmp_path, monkeypatch):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.setenv("GIT_DIR", str(repo / ".git"))
+    assert git_state(elsewhere).commit == git(repo, "rev-parse", "HEAD")
+
+
+def test_a_link_into_a_repository_is_followed(repo, tmp_path):
+    (repo / "src").mkdir()
+    link = tmp_path / "outside" / "link"
+    link.parent.mkdir()
+    link.symlink_to(repo / "src")
+    assert git_state(link).commit == git(repo, "rev-parse", "HEAD")
 
 
 def test_clean_repository(repo):
@@ -132,6 +157,17 @@ def test_git_state_is_fast(repo):
 def test_host_and_user():
     assert host_name() and "\n" not in host_name()
     assert user_name()
+
+
+def test_user_name_follows_getpass(monkeypatch):
+    import getpass
+
+    assert user_name() == getpass.getuser()
+    for variable in ("LOGNAME", "USER", "LNAME", "USERNAME"):
+        monkeypatch.delenv(variable, raising=False)
+    assert user_name() == getpass.getuser()  # the password database's name for the uid
+    monkeypatch.setenv("USER", "someone")
+    assert user_name() == getpass.getuser() == "someone"
 
 
 def test_process_alive_for_live_dead_zombie_and_recycled_processes():
