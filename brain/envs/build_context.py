@@ -25,6 +25,7 @@ from brain.errors import InvalidInput
 
 if TYPE_CHECKING:
     from brain.envs.dockerfile import BuildSettings
+    from brain.file_hashes import DigestMemo
     from brain.spec.loader import Project
 
 DOCKERFILE_PATH = "_brain/Dockerfile"
@@ -116,13 +117,18 @@ def build_context(project: Project, settings: BuildSettings, *, brain_version: s
     for name, content in r_files(project):
         files.append(ContextFile(name, data=content) if isinstance(content, bytes)
                      else ContextFile(name, source=content))
-    return assemble(text, files, settings.pip_args, settings.network_mode,
-                    code_files(project.root, generated.dockerignore_patterns(project)))
+    memo = digest_memo(project.root)
+    context = assemble(text, files, settings.pip_args, settings.network_mode,
+                       code_files(project.root, generated.dockerignore_patterns(project)), memo)
+    memo.save()
+    return context
 
 
 def assemble(dockerfile: str, env_files: list[ContextFile], pip_args: dict[str, str],
-             network: str, code: list[ContextFile]) -> BuildContext:
-    """The context of the generated `env_files` and the `code` files, with its identities."""
+             network: str, code: list[ContextFile], memo: DigestMemo | None = None
+             ) -> BuildContext:
+    """The context of the generated `env_files` and the `code` files, with its identities;
+    `memo` answers for code files hashed before and unchanged since."""
     env_digest = hashlib.sha256()
     keys = [_feed(env_digest, member) for member in env_files]
     for name, value in sorted(pip_args.items()):
@@ -130,9 +136,19 @@ def assemble(dockerfile: str, env_files: list[ContextFile], pip_args: dict[str, 
     env_digest.update(f"network {network}\n".encode())
     env_identity = env_digest.hexdigest()
     digest = hashlib.sha256(env_identity.encode())
-    keys += [_feed(digest, member) for member in code]
+    keys += [_feed(digest, member, memo) for member in code]
     return BuildContext(dockerfile, tuple(env_files + code), env_identity, digest.hexdigest(),
                         tuple(keys))
+
+
+def digest_memo(root: Path) -> DigestMemo:
+    """The digests of the files of the project at `root` (and brain's) hashed by its last
+    build: a code-only rebuild reads only the files that changed."""
+    from brain.file_hashes import DigestMemo
+    from brain.paths import cache_dir
+
+    name = hashlib.sha256(str(root).encode()).hexdigest()[:32]
+    return DigestMemo(cache_dir() / "docker-context" / f"{name}.digests.json")
 
 
 def code_files(root: Path, patterns: list[str]) -> list[ContextFile]:
@@ -228,7 +244,7 @@ def read_bytes(path: Path) -> bytes:
         raise InvalidInput(f"cannot read {path}: {error.strerror}") from None
 
 
-def _feed(digest: hashlib._Hash, member: ContextFile) -> str:
+def _feed(digest: hashlib._Hash, member: ContextFile, memo: DigestMemo | None = None) -> str:
     """Add `member` to `digest`; its content key (hex)."""
     kind = "l" if member.link is not None else ("x" if member.executable else "f")
     digest.update(f"{kind} {member.name}\n".encode())
@@ -237,6 +253,14 @@ def _feed(digest: hashlib._Hash, member: ContextFile) -> str:
         return "link:" + member.link.encode().hex()
     if member.data is not None:
         content = hashlib.sha256(member.data).digest()
+    elif memo is not None:
+        assert member.source is not None
+        try:
+            content = memo.digest(member.source)
+        except OSError as error:  # gone, or a link put in its place, since it was listed
+            raise InvalidInput(f"cannot read {member.source} for the image: "
+                               f"{error.strerror or error} (changed while building?)",
+                               hint="build again, or list it in .dockerignore") from None
     else:
         assert member.source is not None
         with member.source.open("rb") as handle:

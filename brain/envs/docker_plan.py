@@ -178,6 +178,7 @@ def planned_context(root: Path, plan: dict[str, Any]) -> BuildContext:
         ContextFile,
         assemble,
         code_files,
+        digest_memo,
         read_bytes,
     )
 
@@ -194,7 +195,10 @@ def planned_context(root: Path, plan: dict[str, Any]) -> BuildContext:
         network = str(plan["network"])
     except (KeyError, TypeError, ValueError, AttributeError):
         raise Declined("a damaged plan") from None
-    return assemble(dockerfile, files, pip_args, network, code_files(root, patterns))
+    memo = digest_memo(root)
+    context = assemble(dockerfile, files, pip_args, network, code_files(root, patterns), memo)
+    memo.save()
+    return context
 
 
 def planned_build(root: Path, spec_file: Path,

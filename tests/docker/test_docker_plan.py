@@ -138,7 +138,9 @@ def test_a_code_only_rebuild_skips_the_spec_and_builds_what_the_full_path_would(
     assert first.exit_code == 0, first.output
     assert plan_file(root.resolve()).is_file()
 
-    (root / "src/hello.py").write_text("print('v2')\n")
+    # New content each session: an image of equal content from an earlier session would be
+    # found (rightly) instead of built, with that session's commit in its labels.
+    (root / "src/hello.py").write_text(f"# {uuid.uuid4().hex}\nprint('v2')\n")
     import brain.spec.loader as loader
 
     def refuse(*_: object) -> None:
@@ -182,7 +184,7 @@ def test_a_damaged_plan_or_a_changed_spec_goes_the_full_way(
     else:
         spec = (root / "onebrain.yml").read_text().replace("version: 0.1.0", "version: 0.2.0")
         (root / "onebrain.yml").write_text(spec)
-    (root / "src/hello.py").write_text("print('v3')\n")
+    (root / "src/hello.py").write_text(f"# {uuid.uuid4().hex}\nprint('v3')\n")
     result = brain("build", "--docker", str(root))
     assert result.exit_code == 0, result.output
     version = "0.2.0" if damage == "spec" else "0.1.0"
