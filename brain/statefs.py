@@ -263,13 +263,13 @@ def write_atomic(path: Path, data: str | bytes, *, mode: int = 0o644) -> None:
     The parent folder must already be safe (see `safe_dir`); a target that is a symlink or a
     folder is refused, so a rename never replaces what brain did not write.
     """
-    import tempfile
-
     info = _lstat(path)
     if info is not None and not stat.S_ISREG(info.st_mode):
         raise UnsafeState(path, _describe(info.st_mode))
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.",
-                                         suffix=".tmp")  # O_EXCL | O_NOFOLLOW
+    # A fresh name opened O_EXCL | O_NOFOLLOW, as tempfile.mkstemp would make it: importing
+    # tempfile (random, shutil and the compressors) costs every `brain run` about 3 ms.
+    temporary = str(path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(6).hex()}.tmp"))
+    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data.encode("utf-8") if isinstance(data, str) else data)
