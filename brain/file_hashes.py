@@ -6,6 +6,8 @@ without importing the run core.
 
 from __future__ import annotations
 
+import os
+import time
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -109,9 +111,7 @@ class DigestMemo:
 
     def digest(self, path: Path) -> bytes:
         """The sha256 of the file at `path` (opened without following a final link)."""
-        import hashlib
-        import os
-        import time
+        import hashlib  # OpenSSL's: these files may be large
 
         handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
         with os.fdopen(handle, "rb") as reader:

@@ -81,13 +81,11 @@ def run_checked(
     what: str,
     error: type[BrainError] = EnvironmentFailure,
     timeout: float | None = None,
-    stdin: IO[bytes] | None = None,
     limits: Limits | None = None,
     contained: bool = False,
 ) -> subprocess.CompletedProcess[str]:
     """Run `argv` to completion with captured output; raise `error` naming `what` on failure.
 
-    `stdin`, a real file, is the child's input (a build context for `docker build -`).
     `contained` (installers): the child runs in its own process group, which is stopped when
     brain is interrupted or terminated (Terminated is raised then) and killed by the kernel
     when brain dies (Linux).
@@ -99,7 +97,7 @@ def run_checked(
         else:
             completed = subprocess.run(  # argv list, never a shell
                 list(argv), cwd=cwd, env=environment,
-                capture_output=True, text=True, timeout=timeout, check=False, stdin=stdin,
+                capture_output=True, text=True, timeout=timeout, check=False,
                 preexec_fn=_limiter(limits) if limits is not None else None,
             )
     except FileNotFoundError:

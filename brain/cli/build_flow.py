@@ -25,7 +25,7 @@ def quick_docker_build(project: Path | None) -> bool:
     if spec_file is None:
         return False
     try:
-        with output.progress("building the image", quiet=False) as progress:
+        with output.progress("building the image", lazy=True) as progress:
             # The root and spec file as brain.spec.loader names them (the plan's keys).
             result = planned_build(spec_file.parent.resolve(), spec_file.resolve(), progress)
     except Declined:

@@ -147,8 +147,12 @@ def digest_memo(root: Path) -> DigestMemo:
     from brain.file_hashes import DigestMemo
     from brain.paths import cache_dir
 
-    name = hashlib.sha256(str(root).encode()).hexdigest()[:32]
-    return DigestMemo(cache_dir() / "docker-context" / f"{name}.digests.json")
+    return DigestMemo(cache_dir() / "docker-context" / f"{project_key(root)}.digests.json")
+
+
+def project_key(root: Path) -> str:
+    """The name under which brain's cache keeps what it knows of the project at `root`."""
+    return hashlib.sha256(str(root).encode()).hexdigest()[:32]
 
 
 def code_files(root: Path, patterns: list[str]) -> list[ContextFile]:
@@ -203,8 +207,7 @@ def _kept_paths(root: Path, patterns: list[str]) -> list[str]:
 
     folders = _folder_stamps(root, prune=not any(line.startswith("!") for line in patterns))
     key = hashlib.sha256(json.dumps([str(root), patterns, folders]).encode()).hexdigest()
-    record = cache_dir() / "docker-context" / (
-        hashlib.sha256(str(root).encode()).hexdigest()[:32] + ".json")
+    record = cache_dir() / "docker-context" / f"{project_key(root)}.json"
     cached = read_cached(record)
     if cached is not None and cached.get("key") == key and isinstance(cached.get("kept"), list):
         return [str(name) for name in cached["kept"]]

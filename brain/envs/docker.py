@@ -26,6 +26,7 @@ from brain.envs.docker_cli import (
     ImageBuild,
     ImageStore,
     SdkImages,
+    built_from,
 )
 from brain.envs.image_names import (
     LABEL,
@@ -249,10 +250,9 @@ class DockerEnvironment:
         # The version tag points at the last build: one inspect answers "up to date?". An
         # older image with this identity (code switched back) is not searched for (a label
         # scan costs ~0.2 s on every rebuild): the build then finds its layers in the cache.
-        found = images.find(self.tags()[0])
-        if found is None or found.labels.get(f"{LABEL}.identity") != self.identity():
-            return None
-        self._image_id = found.image_id
+        found = built_from(images, self.tags()[0], self.identity())
+        if found is not None:
+            self._image_id = found.image_id
         return found
 
     def _find_image_quietly(self) -> str | None:

@@ -108,6 +108,17 @@ class SdkImages:
         self.client.api.tag(image_id, repository, tag, force=True)
 
 
+def built_from(images: ImageStore, reference: str, identity: str) -> FoundImage | None:
+    """The image `reference` names when it was built from the context `identity` (its
+    `brain.identity` label), else None: the one question "is the image up to date?"."""
+    from brain.envs.image_names import LABEL
+
+    found = images.find(reference)
+    if found is None or found.labels.get(f"{LABEL}.identity") != identity:
+        return None
+    return found
+
+
 def found_image(inspected: dict[str, Any]) -> FoundImage:
     """A FoundImage from the daemon's inspect answer (the same JSON for CLI and SDK)."""
     labels = (inspected.get("Config") or {}).get("Labels") or {}

@@ -35,9 +35,6 @@ _INPUT_LIMIT = 16 * 2**20
 # What generates the environment part: an edited checkout of brain (same version) counts.
 _SOURCES = ("envs/dockerfile.py", "envs/build_context.py", "envs/docker.py",
             "envs/docker_plan.py", "envs/image_names.py", "spec/models.py")
-_SETTINGS = ("BRAIN_DOCKER_BASE_IMAGE", "BRAIN_DOCKER_NETWORK", "BRAIN_DOCKER_CA_BUNDLE",
-             "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_TRUSTED_HOST", "PIP_CONFIG_FILE",
-             "XDG_CONFIG_DIRS", "XDG_CONFIG_HOME", "HOME")
 # The dispatcher's libraries: their versions are pinned in the image (dispatcher_requirements).
 _LIBRARIES = ("pydantic", "yaml", "jinja2", "packaging")
 # The generated files kept as text, in the order brain.envs.build_context gathers them (the
@@ -49,27 +46,24 @@ class Declined(Exception):
     """The plan cannot answer: the full path builds."""
 
 
-def inputs_key(root: Path, spec_file: Path, requirements: str | None) -> str:
-    """A key over every input of the environment part; Declined when one cannot be read
-    plainly (a link, a special file, one too large): the full path then checks it."""
+def inputs_key(root: Path, spec_file: Path, requirements: str | None,
+               settings: BuildSettings | None = None) -> str:
+    """A key over every input of the environment part, with this machine's build `settings`
+    (read when not given); Declined when an input cannot be read plainly (a link, a special
+    file, one too large): the full path then checks it."""
     from brain.cache_stamp import files_stamp
-    from brain.envs.dockerfile import SYSTEM_CA_BUNDLE, pip_config_candidates
+    from brain.envs.dockerfile import BuildSettings
 
+    settings = settings or BuildSettings.from_environment()
     digest = hashlib.sha256(f"{_FORMAT}\0{files_stamp(_SOURCES)}\0{sys.version}\0"
-                            f"{spec_file}\0".encode())
+                            f"{spec_file}\0{settings!r}\0".encode())
     inputs = [spec_file, root / "onebrain.lock", root / ".dockerignore"]
     if requirements is not None:
         inputs.append(root / requirements)
     for path in inputs:
         digest.update(_content_key(path, root).encode())
-    for name in _SETTINGS:
-        digest.update(f"{name}={os.environ.get(name)!r}\0".encode())
-    for path in pip_config_candidates():
-        digest.update(f"{path}:{_stat_key(path)}\0".encode())
-    ca_setting = os.environ.get("BRAIN_DOCKER_CA_BUNDLE", "").strip()
-    if ca_setting.lower() != "none":
-        ca_bundle = Path(ca_setting) if ca_setting else SYSTEM_CA_BUNDLE
-        digest.update(_content_key(ca_bundle, None).encode())
+    if settings.ca_bundle is not None:  # its bytes, not only its name
+        digest.update(_content_key(settings.ca_bundle, None).encode())
     for library in _LIBRARIES:
         digest.update(f"{library}:{_installed_key(library)}\0".encode())
     return digest.hexdigest()
@@ -116,10 +110,10 @@ def _installed_key(module: str) -> str:
 
 def plan_file(root: Path) -> Path:
     """Where the plan of the project at `root` is kept."""
-    from brain.envs.docker_stage import stage_key
+    from brain.envs.build_context import project_key
     from brain.paths import cache_dir
 
-    return cache_dir() / "docker-plans" / f"{stage_key(root)}.json"
+    return cache_dir() / "docker-plans" / f"{project_key(root)}.json"
 
 
 def keep(project: Project, context: BuildContext, settings: BuildSettings,
@@ -136,7 +130,7 @@ def keep(project: Project, context: BuildContext, settings: BuildSettings,
         return  # settings handed in by a caller: not what the next command will read
     python = project.spec.env.python
     try:
-        key = inputs_key(project.root, project.spec_file, python.requirements)
+        key = inputs_key(project.root, project.spec_file, python.requirements, settings)
     except Declined:
         return
     texts = [[member.name, member.data.decode()] for member in context.files
@@ -145,8 +139,6 @@ def keep(project: Project, context: BuildContext, settings: BuildSettings,
         "format": _FORMAT, "key": key, "root": str(project.root),
         "requirements": python.requirements,
         "dockerfile": context.dockerfile, "texts": texts,
-        "ca_bundle": None if settings.ca_bundle is None else str(settings.ca_bundle),
-        "pip_args": dict(settings.pip_args), "network": settings.network_mode,
         "patterns": dockerignore_patterns(project),
         "repository": build.tags[0].rpartition(":")[0],
         "version_tag": tag_text(project.spec.version),
@@ -155,9 +147,9 @@ def keep(project: Project, context: BuildContext, settings: BuildSettings,
     })
 
 
-def read_plan(root: Path, spec_file: Path) -> dict[str, Any]:
-    """The kept plan of the project at `root`, when its inputs are still those it was made
-    from; Declined otherwise."""
+def read_plan(root: Path, spec_file: Path, settings: BuildSettings) -> dict[str, Any]:
+    """The kept plan of the project at `root`, when its inputs (`settings` among them) are
+    still those it was made from; Declined otherwise."""
     from brain.cache_stamp import read_cached
 
     plan = read_cached(plan_file(root))
@@ -166,13 +158,14 @@ def read_plan(root: Path, spec_file: Path) -> dict[str, Any]:
     requirements = plan.get("requirements")
     if requirements is not None and not isinstance(requirements, str):
         raise Declined("a damaged plan")
-    if plan.get("key") != inputs_key(root, spec_file, requirements):
+    if plan.get("key") != inputs_key(root, spec_file, requirements, settings):
         raise Declined("the environment's inputs changed")
     return plan
 
 
-def planned_context(root: Path, plan: dict[str, Any]) -> BuildContext:
-    """The build context the full path would assemble, from the plan and the code."""
+def planned_context(root: Path, plan: dict[str, Any], settings: BuildSettings) -> BuildContext:
+    """The build context the full path would assemble, from the plan, `settings` (those the
+    plan's key was checked with) and the code."""
     from brain.envs.build_context import (
         DOCKERFILE_PATH,
         ContextFile,
@@ -187,16 +180,14 @@ def planned_context(root: Path, plan: dict[str, Any]) -> BuildContext:
         files = [ContextFile(DOCKERFILE_PATH, data=dockerfile.encode())]
         files += [ContextFile(str(name), data=str(text).encode())
                   for name, text in plan["texts"] if name in _TEXTS]
-        if plan["ca_bundle"] is not None:
-            files.append(ContextFile("_brain/ca-certificates.crt",
-                                     data=read_bytes(Path(plan["ca_bundle"]))))
-        pip_args = {str(name): str(value) for name, value in plan["pip_args"].items()}
         patterns = [str(pattern) for pattern in plan["patterns"]]
-        network = str(plan["network"])
     except (KeyError, TypeError, ValueError, AttributeError):
         raise Declined("a damaged plan") from None
+    if settings.ca_bundle is not None:
+        files.append(ContextFile("_brain/ca-certificates.crt", data=read_bytes(settings.ca_bundle)))
     memo = digest_memo(root)
-    context = assemble(dockerfile, files, pip_args, network, code_files(root, patterns), memo)
+    context = assemble(dockerfile, files, settings.pip_args, settings.network_mode,
+                       code_files(root, patterns), memo)
     memo.save()
     return context
 
@@ -208,16 +199,17 @@ def planned_build(root: Path, spec_file: Path,
     import time
 
     from brain.envs.buildkit import BuildKitFailed, buildkit_builder
-    from brain.envs.docker_cli import CliImages, ImageBuild
+    from brain.envs.docker_cli import CliImages, ImageBuild, built_from
     from brain.envs.docker_stage import build_staged
-    from brain.envs.dockerfile import label_instruction
-    from brain.envs.image_names import LABEL, image_tags, revision_labels
+    from brain.envs.dockerfile import BuildSettings, label_instruction
+    from brain.envs.image_names import image_tags, revision_labels
     from brain.extras import require_extra
     from brain.runs.provenance import source_revision
 
     require_extra("docker", "the docker backend")
     started = time.monotonic()
-    plan = read_plan(root, spec_file)
+    settings = BuildSettings.from_environment()
+    plan = read_plan(root, spec_file, settings)
     builder = buildkit_builder()
     if builder is None:
         raise Declined("no BuildKit here")
@@ -229,7 +221,7 @@ def planned_build(root: Path, spec_file: Path,
                                daemon=True)
     reading.start()
     try:
-        context = planned_context(root, plan)
+        context = planned_context(root, plan, settings)
     finally:
         reading.join()
     if not revision:
@@ -245,8 +237,8 @@ def planned_build(root: Path, spec_file: Path,
         raise Declined("a damaged plan") from None
     if same:  # nothing changed since the last build: is its image still there?
         images = CliImages(builder.argv[0])
-        found = images.find(tags[0])
-        if found is not None and found.labels.get(f"{LABEL}.identity") == context.identity:
+        found = built_from(images, tags[0], context.identity)
+        if found is not None:
             for reference in tags:
                 if reference not in found.tags:
                     images.tag(found.image_id, reference)
@@ -257,7 +249,7 @@ def planned_build(root: Path, spec_file: Path,
     try:
         image_id, log = build_staged(
             builder, context, root, dockerfile_suffix=label_instruction(labels), tags=tags,
-            buildargs=dict(plan["pip_args"]), network=str(plan["network"]), on_wait=progress)
+            buildargs=dict(settings.pip_args), network=settings.network_mode, on_wait=progress)
     except BuildKitFailed as failure:
         raise Declined(f"the build failed: {failure}") from None
     from brain.cache_stamp import write_cached
@@ -274,15 +266,14 @@ def forget(root: Path) -> list[Path]:
     what was there. Both are brain's cache: the next build makes them again."""
     import shutil
 
-    from brain.envs.docker_stage import stage_key
-    from brain.paths import cache_dir
+    from brain.envs.docker_stage import stage_folder
 
     removed = []
     plan = plan_file(root)
     if os.path.lexists(plan):
         plan.unlink()
         removed.append(plan)
-    folder = cache_dir() / "docker-stage" / stage_key(root)
+    folder = stage_folder(root)
     if os.path.lexists(folder):
         if os.path.islink(folder):
             folder.unlink()  # never what it points at

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from brain.envs.build_context import DOCKERFILE_PATH, BuildContext, ContextFile
+from brain.envs.build_context import project_key as stage_key
 from brain.errors import EnvironmentFailure, InvalidInput
 
 if TYPE_CHECKING:
@@ -41,7 +42,7 @@ def staged(context: BuildContext, key: str, *, dockerfile_suffix: str = "",
     this build alone until the block ends. `key` names the project (a hash of its folder)."""
     from brain.envs.locking import ProjectLock
     from brain.paths import cache_dir
-    from brain.statefs import safe_dir
+    from brain.statefs import safe_dir, write_atomic
 
     folder = safe_dir(cache_dir(), "docker-stage", key)
     with ProjectLock(folder / "lock", command="brain build --docker", what="the build context",
@@ -67,8 +68,6 @@ def staged(context: BuildContext, key: str, *, dockerfile_suffix: str = "",
                                          f"{error.strerror or error}",
                                          hint="check the free space and permissions of "
                                          "brain's cache (BRAIN_CACHE_DIR)") from None
-        from brain.statefs import write_atomic
-
         write_atomic(manifest, json.dumps({"format": _FORMAT, "files": {
             name: key for name, (key, _) in entries.items()}}))
         yield tree
@@ -220,11 +219,11 @@ def _copy(source: Path, target: BinaryIO) -> None:
             target.write(chunk)
 
 
-def stage_key(root: Path) -> str:
-    """The name of the folder kept for the project at `root`."""
-    import hashlib
+def stage_folder(root: Path) -> Path:
+    """The folder kept for the project at `root` (made by the first build)."""
+    from brain.paths import cache_dir
 
-    return hashlib.sha256(str(root).encode()).hexdigest()[:32]
+    return cache_dir() / "docker-stage" / stage_key(root)
 
 
 def build_staged(builder: BuildKitBuilder, context: BuildContext, root: Path, *,

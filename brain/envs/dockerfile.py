@@ -123,8 +123,7 @@ def host_pip_settings() -> dict[str, str]:
     return args
 
 
-def pip_config_candidates() -> list[Path]:
-    """Every place pip reads its config from (global, user, PIP_CONFIG_FILE), in order."""
+def _pip_config_files() -> list[Path]:
     home = Path.home()
     xdg_dirs = os.environ.get("XDG_CONFIG_DIRS", "/etc/xdg").split(":")
     files = [Path(d) / "pip" / "pip.conf" for d in xdg_dirs if d] + [Path("/etc/pip.conf")]
@@ -132,11 +131,7 @@ def pip_config_candidates() -> list[Path]:
               Path(os.environ.get("XDG_CONFIG_HOME") or home / ".config") / "pip" / "pip.conf"]
     if os.environ.get("PIP_CONFIG_FILE"):
         files.append(Path(os.environ["PIP_CONFIG_FILE"]))
-    return files
-
-
-def _pip_config_files() -> list[Path]:
-    return [path for path in pip_config_candidates() if path.is_file()]
+    return [f for f in files if f.is_file()]
 
 
 def default_base_image(project: Project, settings: BuildSettings) -> str:

@@ -64,13 +64,14 @@ def ensure_r_part(root: Path, project: Project | None, result: EnsureResult,
                   lock_timeout: float | None = None) -> EnsureResult:
     """`result` of the inner environment, with the R library ensured (loading the spec only
     when the stamp cannot answer) and its identity folded in."""
-    from brain.rlang.plans import declared
+    from brain.rlang.plans import declared, plan_key
 
-    if declared(root) is False:
+    key = plan_key(root)  # hashes the input files: once
+    if declared(root, key) is False:
         return result  # a Python-only project: brain.rlang.library is not even loaded
     from brain.rlang.library import current_identity, ensure_library, quick_state
 
-    state = quick_state(root)
+    state = quick_state(root, key)
     if state == "none":
         return result
     if state == "ready":
@@ -93,13 +94,14 @@ def quick_r_part(root: Path, result: EnsureResult | None) -> EnsureResult | None
     """`result` when the R side can also answer from its stamp, else None."""
     if result is None:
         return None
-    from brain.rlang.plans import declared
+    from brain.rlang.plans import declared, plan_key
 
-    if declared(root) is False:
+    key = plan_key(root)  # hashes the input files: once
+    if declared(root, key) is False:
         return result  # a Python-only project: brain.rlang.library is not even loaded
     from brain.rlang.library import current_identity, quick_state
 
-    state = quick_state(root)
+    state = quick_state(root, key)
     if state == "none":
         return result
     identity = current_identity(root) if state == "ready" else None

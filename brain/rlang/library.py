@@ -143,12 +143,13 @@ def current_build(root: Path) -> Path | None:
     return target
 
 
-def quick_state(root: Path) -> str | None:
+def quick_state(root: Path, key: str | None = None) -> str | None:
     """"none" when the spec declares no env.r, "ready" when the library matches the current
-    input bytes (both without loading the spec or starting R), None when unsure."""
+    input bytes (`key`, brain.rlang.plans.plan_key, computed when not given; both without
+    loading the spec or starting R), None when unsure."""
     from brain.rlang.plans import declared, plan_key
 
-    key = plan_key(root)
+    key = key or plan_key(root)
     found = declared(root, key)
     if found is None:
         return None
