@@ -8,38 +8,11 @@ from __future__ import annotations
 
 import os
 import time
-from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from _hashlib import HASH
-    from collections.abc import Callable
+from brain.small_hash import small_sha256 as small_sha256  # where stamps have long found it
 
 _HASH_CHUNK = 1 << 20
-
-
-def small_sha256(data: bytes = b"") -> HASH:
-    """A sha256 object for the few bytes of a stamp or a cache key, from Python's own
-    implementation: importing hashlib loads OpenSSL, about 3 ms of every `brain run` and
-    `brain setup-deps`. Same digests; files go to hashlib (`hash_files`), faster on large data.
-    """
-    return _builtin_sha256()(data)
-
-
-@cache
-def _builtin_sha256() -> Callable[[bytes], HASH]:
-    from importlib import import_module
-
-    for name in ("_sha2", "_sha256"):  # Python 3.12+, 3.11
-        try:
-            constructor: Callable[[bytes], HASH] = import_module(name).sha256
-        except (ImportError, AttributeError):
-            continue
-        return constructor
-    from hashlib import sha256  # a Python built without its own hashes
-
-    return sha256
 
 
 def hash_files(root: Path, relative: tuple[str, ...] | list[str]) -> dict[str, str | None]:

@@ -27,12 +27,40 @@ def set_up_environment(project: Path | None, *, backend: str = "venv", installer
         result = ensure_environment(target, backend=backend, options=options, progress=progress)
         pulled = _pull_inputs(folder, progress)
     if as_json:
-        output.print_json({"backend": backend, **result._asdict(), "pulled": list(pulled)})
+        output.print_json({"backend": backend, **result._asdict(), "pulled": list(pulled or ())})
     elif result.changed:
         output.success(f"environment ready: {shown_location(result.location)} "
                        f"(identity {result.identity[:12]}, {result.seconds:.1f}s)")
     else:
-        output.echo(f"environment up to date: {shown_location(result.location)}")
+        line = f"environment up to date: {shown_location(result.location)}"
+        output.echo(line)
+        if (backend, installer, frozen, wait, pulled) == ("venv", "uv", False, None, None):
+            _settle(project, target, output.printable(line))
+
+
+def _settle(project: Path | None, target: Path, line: str) -> None:
+    """Keep the no-op's `line` for `brain.cli.quick`, guarded by the files its answer rests
+    on; only for a folder asked for by name or as the working directory (not found above
+    it), and a Python-only project whose stamp answered."""
+    import os
+
+    from brain.cli.quick import SETTLED_SETUP, settled_key
+    from brain.envs import identity
+    from brain.paths import cache_dir
+    from brain.rlang.plans import declared
+    from brain.settled import FOLLOW, remember
+
+    key = settled_key(project)
+    root = os.path.realpath(target)
+    if not target.is_dir() or key.rpartition("\0")[2] != root:
+        return
+    stamp = identity.quick_ready(Path(root))
+    if stamp is None or declared(Path(root)) is not False:
+        return  # answered by a plan, or the project has an R library: not settled here
+    # brain's own code that gave the answer: an edited checkout answers anew.
+    code = [(name, FOLLOW) for name in (__file__, identity.__file__) if name]
+    remember(str(cache_dir()), SETTLED_SETUP, key, {"line": line},
+             [*identity.settled_files(Path(root), stamp), *code])
 
 
 def _revision(folder: Path) -> SourceRevision:
@@ -42,13 +70,14 @@ def _revision(folder: Path) -> SourceRevision:
     return source_revision(folder)
 
 
-def _pull_inputs(folder: Path, progress: Callable[[str], None]) -> tuple[str, ...]:
-    """The datasets any entry point's inputs need and the project lacks, pulled."""
+def _pull_inputs(folder: Path, progress: Callable[[str], None]) -> tuple[str, ...] | None:
+    """The datasets any entry point's inputs need and the project lacks, pulled; None when
+    the project declares no datasets."""
     from brain.runs.snapshot import load_snapshot
 
     project = load_snapshot(folder)
     if not project.datasets:
-        return ()
+        return None
     from brain.data.run_data import pull_missing
 
     inputs = tuple(path for entry in project.entry_points.values() for path in entry.inputs)

@@ -135,9 +135,7 @@ def quick_key(root: Path, tracked: list[str]) -> str:
     """Hash of the raw input files of `root` (spec, lock, `tracked`) and the host's defaults."""
     digest = small_sha256()
     digest.update(f"{STAMP_FORMAT}\0{platform_tag()}\0{sys.version_info[:2]}\0".encode())
-    # The user's settings choose package indexes too: a changed setting is a changed input.
-    for path in (*(root / name for name in (*SPEC_FILENAMES, LOCK_FILENAME, *tracked)),
-                 config_path()):
+    for path in quick_inputs(root, tracked):
         digest.update(str(path.relative_to(root) if path.is_relative_to(root) else path)
                       .encode() + b"\0")
         try:
@@ -145,6 +143,27 @@ def quick_key(root: Path, tracked: list[str]) -> str:
         except OSError:
             digest.update(b"absent")
     return digest.hexdigest()
+
+
+def quick_inputs(root: Path, tracked: list[str]) -> list[Path]:
+    """The files `quick_key` hashes: spec, lock, `tracked`, and the user's settings (which
+    choose package indexes too: a changed setting is a changed input)."""
+    return [*(root / name for name in (*SPEC_FILENAMES, LOCK_FILENAME, *tracked)),
+            config_path()]
+
+
+def settled_files(root: Path, stamp: Stamp) -> list[tuple[str, str]]:
+    """What `quick_ready(root)` answering `stamp` rests on, as brain.settled guards: the
+    input files, `.brain`, the venv link, the build folder and its stamp, and the interpreter
+    (a removed base interpreter breaks the venv's python)."""
+    from brain.settled import FOLDER, FOLLOW, LINK
+
+    venv = project_venv_dir(root)
+    build = os.path.realpath(venv)
+    return [*((str(path), FOLLOW) for path in quick_inputs(root, stamp.tracked)),
+            (str(root), FOLDER), (str(root / ".brain"), FOLDER), (str(venv), LINK),
+            (build, FOLDER), (os.path.join(build, STAMP_NAME), LINK),
+            (str(venv / "bin" / "python"), FOLLOW)]
 
 
 def read_stamp(env_dir: Path) -> Stamp | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -163,6 +164,51 @@ def test_setup_deps_through_the_fast_path(make_project: Callable[..., Path]) -> 
                               env=env, capture_output=True, text=True, check=False)
         assert done.returncode == 0, done.stderr
         assert expected in done.stdout + done.stderr
+
+
+def _imported(stderr: str) -> set[str]:
+    """The modules `python -X importtime` says were imported."""
+    return {line.rpartition("|")[2].strip() for line in stderr.splitlines()
+            if line.startswith("import time:")}
+
+
+def test_a_settled_no_op_is_answered_from_its_card_until_an_input_changes(
+        make_project: Callable[..., Path], tmp_path: Path) -> None:
+    from brain import settled
+
+    project = make_project({"onebrain.yml": "name: quick\nversion: 0.1.0\nentry_points:\n"
+                                            "  main:\n    command: python -c pass\n"})
+    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
+    env["BRAIN_CACHE_DIR"] = str(tmp_path / "cache")  # cards of this test only
+
+    def setup(*flags: str, cwd: Path = project) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run([sys.executable, *flags, "-m", "brain", "setup-deps"], cwd=cwd,
+                              env=env, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stderr
+        return done
+
+    assert "environment ready" in setup().stdout
+    time.sleep(settled.RACY_SECONDS + 0.2)  # what the build wrote is no longer racy
+    full = setup("-X", "importtime")  # checked in full, and its answer kept
+    assert "brain.envs.identity" in _imported(full.stderr)
+    kept = setup("-X", "importtime")
+    assert kept.stdout == full.stdout == "environment up to date: .brain/venv\n"
+    assert not {"pathlib", "json", "brain.envs.identity"} & _imported(kept.stderr)
+    # From a subfolder the project is found above: never answered from a card.
+    (project / "src").mkdir()
+    below = setup("-X", "importtime", cwd=project / "src")
+    assert "brain.envs.identity" in _imported(below.stderr)
+    # A changed spec is a changed input: checked in full again.
+    with (project / "onebrain.yml").open("a") as spec:
+        spec.write("# a comment\n")
+    changed = setup("-X", "importtime")
+    assert "brain.envs.identity" in _imported(changed.stderr)
+    # The venv's interpreter gone: never "up to date" from a card.
+    time.sleep(settled.RACY_SECONDS + 0.2)
+    setup()
+    assert "brain.envs.identity" not in _imported(setup("-X", "importtime").stderr)
+    (project / ".brain" / "venv" / "bin" / "python").unlink()
+    assert "environment ready" in setup().stdout
 
 
 @pytest.mark.parametrize(("argv", "answered"), [
