@@ -170,7 +170,12 @@ def python_rows(project: Path, env: dict[str, str], uv: str) -> list[Row]:
     run_peers = [Command("uv run --frozen python -c pass",
                          [uv, "run", "--frozen", "python", "-c", "pass"]),
                  Command("bare venv python -c pass",
-                         [str(project / ".brain" / "venv" / "bin" / "python"), "-c", "pass"])]
+                         [str(project / ".brain" / "venv" / "bin" / "python"), "-c", "pass"]),
+                 # The least a recorded run costs in Python (benchmarks/floor_run.py): what
+                 # brain's start-up is measured against when uv's is out of reach.
+                 Command("python floor: record+tee+spawn",
+                         [sys.executable, str(Path(__file__).with_name("floor_run.py")),
+                          str(project), "python", "-c", "pass"])]
     if hatch:
         run_peers.append(Command("hatch run python -c pass",
                                  [hatch, "run", "python", "-c", "pass"]))
