@@ -61,6 +61,13 @@ def recall(cache: str, kind: str, key: str) -> dict[str, str] | None:
 
 
 FOLLOW, LINK, FOLDER = "follow", "link", "folder"  # how a guarded path is looked at
+SETUP_NO_OP = "setup-deps"  # the line of a no-op `brain setup-deps [PROJECT]`
+
+
+def folder_key(project: str | os.PathLike[str] | None) -> str:
+    """The key of an answer about `project` (default: the working directory) as seen from the
+    working directory: both resolved, since a line may name paths relative to it."""
+    return f"{os.path.realpath(os.curdir)}\0{os.path.realpath(project or os.curdir)}"
 
 
 def remember(cache: str, kind: str, key: str, answer: dict[str, str],

@@ -83,21 +83,12 @@ def _run(options: dict[str, object]) -> int | None:
     return None
 
 
-SETTLED_SETUP = "setup-deps"  # brain.settled's kind for the no-op's line
-
-
-def settled_key(project: str | os.PathLike[str] | None) -> str:
-    """What the no-op `brain setup-deps [PROJECT]` is kept under: the working directory (the
-    line names the environment relative to it) and the project folder, both resolved."""
-    return f"{os.path.realpath(os.curdir)}\0{os.path.realpath(project or os.curdir)}"
-
-
 def _set_up(args: list[str]) -> None:
-    from brain.settled import recall
+    from brain.settled import SETUP_NO_OP, folder_key, recall
 
     # A no-op whose every input file is as it was: its line again, before importing pathlib,
     # json, typing and brain's environment code (about half of the no-op's time).
-    answer = recall(cache_root(), SETTLED_SETUP, settled_key(args[0] if args else None))
+    answer = recall(cache_root(), SETUP_NO_OP, folder_key(args[0] if args else None))
     line = answer.get("line") if answer is not None else None
     if isinstance(line, str):
         sys.stdout.write(f"{line}\n")

@@ -44,13 +44,12 @@ def _settle(project: Path | None, target: Path, line: str) -> None:
     it), and a Python-only project whose stamp answered."""
     import os
 
-    from brain.cli.quick import SETTLED_SETUP, settled_key
     from brain.envs import identity
     from brain.paths import cache_dir
     from brain.rlang.plans import declared
-    from brain.settled import FOLLOW, remember
+    from brain.settled import FOLLOW, SETUP_NO_OP, folder_key, remember
 
-    key = settled_key(project)
+    key = folder_key(project)
     root = os.path.realpath(target)
     if not target.is_dir() or key.rpartition("\0")[2] != root:
         return
@@ -59,7 +58,7 @@ def _settle(project: Path | None, target: Path, line: str) -> None:
         return  # answered by a plan, or the project has an R library: not settled here
     # brain's own code that gave the answer: an edited checkout answers anew.
     code = [(name, FOLLOW) for name in (__file__, identity.__file__) if name]
-    remember(str(cache_dir()), SETTLED_SETUP, key, {"line": line},
+    remember(str(cache_dir()), SETUP_NO_OP, key, {"line": line},
              [*identity.settled_files(Path(root), stamp), *code])
 
 
