@@ -23,16 +23,16 @@ from pathlib import Path
 from typing import IO
 
 from brain.errors import BrainError, EnvironmentFailure, Terminated
+from brain.process_env import GRACE_SECONDS as GRACE_SECONDS
+from brain.process_env import PIPE_DRAIN_SECONDS as PIPE_DRAIN_SECONDS
+from brain.process_env import cannot_run
+from brain.process_env import exit_code_of as exit_code_of
+from brain.process_env import scrubbed_environment as scrubbed_environment
 from brain.process_limits import Limits as Limits
 from brain.process_limits import limiter as _limiter
 from brain.process_limits import stop_tagged_processes as stop_tagged_processes
 from brain.process_waits import quiet_thread, wait_awake
 
-# Variables of the calling interpreter that would leak into a project's own Python.
-_SCRUBBED = ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "__PYVENV_LAUNCHER__", "PYTHONSTARTUP",
-             "CONDA_PREFIX", "PIP_REQUIRE_VIRTUALENV", "UV_PROJECT_ENVIRONMENT")
-
-GRACE_SECONDS = 5.0
 # The supervisor of a contained child: asks the kernel for SIGTERM when brain (its parent)
 # dies, starts the command in the process group brain made for it, and on SIGTERM or SIGHUP
 # kills that group (itself included). Without site or user paths it starts in milliseconds.
@@ -63,14 +63,6 @@ while True:
 code = os.waitstatus_to_exitcode(status)
 sys.exit(128 - code if code < 0 else code)
 """
-
-
-def scrubbed_environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The caller's environment without Python-interpreter leaks, plus `extra`."""
-    env = {k: v for k, v in os.environ.items() if k not in _SCRUBBED}
-    if extra:
-        env.update(extra)
-    return env
 
 
 def run_checked(
@@ -178,11 +170,6 @@ def _kill_group(child: subprocess.Popen[str]) -> None:
         child.communicate(timeout=GRACE_SECONDS)
 
 
-def exit_code_of(returncode: int) -> int:
-    """A shell-style exit code: a child killed by signal N exits 128+N."""
-    return 128 - returncode if returncode < 0 else returncode
-
-
 def run_live(
     argv: Sequence[str],
     *,
@@ -231,13 +218,10 @@ def run_live(
             for log_file in logs:
                 if log_file is not None:
                     log_file.close()
-            if isinstance(error, FileNotFoundError):
-                raise EnvironmentFailure(
-                    f"cannot run {argv[0]!r}: command not found",
-                    hint="is it installed in the project's environment?") from None
-            if isinstance(error, PermissionError):
-                raise EnvironmentFailure(f"cannot run {argv[0]!r}: permission denied") from None
-            raise
+            failure = cannot_run(argv[0], error)
+            if failure is error:
+                raise
+            raise failure from None
         except subprocess.SubprocessError:  # raised in the child by _limiter
             for log_file in logs:
                 if log_file is not None:
@@ -277,7 +261,6 @@ def run_live(
     return exit_code_of(returncode), stopped_by
 
 
-PIPE_DRAIN_SECONDS = 2.0
 
 
 def _handled(on_interrupt: Callable[[subprocess.Popen[bytes]], bool],

@@ -39,7 +39,7 @@ _GUARDED_PREFIX = "BRAIN_"  # every setting brain reads from the environment
 _GUARDED_VARIABLES = ("HOME",)  # where ~/.brain is when BRAIN_HOME is unset
 
 
-def recall(cache: str, kind: str, key: str) -> dict[str, str] | None:
+def recall(cache: str, kind: str, key: str) -> dict[str, object] | None:
     """The answer kept for (`kind`, `key`) in the cache folder `cache`, or None when there is
     none or any guarded file or setting changed since it was kept."""
     try:
@@ -48,8 +48,11 @@ def recall(cache: str, kind: str, key: str) -> dict[str, str] | None:
         return None
     if not isinstance(card, dict) or card.get("identity") != _identity(kind, key):
         return None
-    guards, answer = card.get("guards"), card.get("answer")
-    if not isinstance(guards, list) or not isinstance(answer, dict):
+    guards, answer, variables = card.get("guards"), card.get("answer"), card.get("variables")
+    if not (isinstance(guards, list) and isinstance(answer, dict)
+            and isinstance(variables, dict)):
+        return None
+    if any(os.environ.get(name) != value for name, value in variables.items()):
         return None
     for guard in guards:
         if not (isinstance(guard, tuple) and len(guard) == 3):
@@ -70,10 +73,12 @@ def folder_key(project: str | os.PathLike[str] | None) -> str:
     return f"{os.path.realpath(os.curdir)}\0{os.path.realpath(project or os.curdir)}"
 
 
-def remember(cache: str, kind: str, key: str, answer: dict[str, str],
-             files: Iterable[tuple[str, str]]) -> bool:
+def remember(cache: str, kind: str, key: str, answer: dict[str, object],
+             files: Iterable[tuple[str, str]], variables: Iterable[str] = ()) -> bool:
     """Keep `answer` for (`kind`, `key`), guarded by `files`: (path, how) pairs, where how is
-    FOLLOW (the file a link names), LINK (the link itself) or FOLDER (which folder it is).
+    FOLLOW (the file a link names), LINK (the link itself) or FOLDER (which folder it is);
+    and by the environment `variables` named (set or not), besides the `BRAIN_*` ones.
+    `answer` holds what marshal can: str, int, float, None, lists, dicts.
 
     Returns False, keeping nothing, when a file is racy (changed in the last RACY_SECONDS)
     or the cache cannot be written: a cache, so never an error.
@@ -88,7 +93,8 @@ def remember(cache: str, kind: str, key: str, answer: dict[str, str],
             return False
         guards.append((path, how, seen))
     body = marshal.dumps({"identity": _identity(kind, key), "guards": guards,
-                          "answer": dict(answer)})
+                          "answer": dict(answer),
+                          "variables": {name: os.environ.get(name) for name in variables}})
     card = small_sha256(body).digest() + body
     target = _card_path(cache, kind, key)
     temporary = f"{target}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
@@ -115,6 +121,22 @@ def forget(cache: str, kind: str, key: str) -> None:
 
     with suppress(OSError):  # none kept: nothing to drop
         os.unlink(_card_path(cache, kind, key))
+
+
+def cache_root() -> str:
+    """brain.paths.cache_dir() as text, without loading pathlib and brain.settings (a third of
+    `brain --help`): BRAIN_CACHE_DIR, else BRAIN_HOME/cache, else ~/.brain/cache. A value
+    brain.settings would refuse (control characters) is left to brain.paths, which says why.
+    """
+    for name, below in (("BRAIN_CACHE_DIR", ""), ("BRAIN_HOME", "cache")):
+        value = os.environ.get(name, "").strip()
+        if any(ord(char) < 32 or ord(char) == 127 for char in value):
+            from brain.paths import cache_dir
+
+            return str(cache_dir())
+        if value:
+            return os.path.join(os.path.expanduser(value), below)
+    return os.path.join(os.path.expanduser("~"), ".brain", "cache")
 
 
 def _identity(kind: str, key: str) -> tuple[object, ...]:

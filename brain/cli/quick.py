@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable
 
 from brain import __version__
+from brain.settled import cache_root as cache_root  # where the help cache has found it
 
 _RUN_VALUES = {"-e": "entry", "--entry": "entry", "-P": "params", "--param": "params"}
 _RUN_FLAGS = {"--no-setup": "no_setup", "--force": "force"}
@@ -77,10 +78,25 @@ def parse_run(args: list[str]) -> dict[str, object] | None:
 
 
 def _run(options: dict[str, object]) -> int | None:
+    if not (options["no_setup"] or options["force"]):
+        from brain.runs.express import express_run
+
+        # A run whose plan and environment nothing has changed since the last one: from its
+        # card, without loading the run core (brain.runs.express); else the full path.
+        code = express_run(options["project"], options["entry"],  # type: ignore[arg-type]
+                           options["params"], note=_note)  # type: ignore[arg-type]
+        if code is not None:
+            return code
     from brain.cli.run_flow import run_entry_point
 
     run_entry_point(**options)  # type: ignore[arg-type]
     return None
+
+
+def _note(text: str) -> None:
+    """brain.cli.output.note for text already escaped (without importing output)."""
+    sys.stderr.write(f"brain: {text}\n")
+    sys.stderr.flush()
 
 
 def _set_up(args: list[str]) -> None:
@@ -161,22 +177,6 @@ def _show_help() -> int:
                     stale.unlink(missing_ok=True)
     sys.stdout.write(f"{text}\n")
     return 0
-
-
-def cache_root() -> str:
-    """brain.paths.cache_dir() as text, without loading pathlib and brain.settings (a third of
-    `brain --help`): BRAIN_CACHE_DIR, else BRAIN_HOME/cache, else ~/.brain/cache. A value
-    brain.settings would refuse (control characters) is left to brain.paths, which says why.
-    """
-    for name, below in (("BRAIN_CACHE_DIR", ""), ("BRAIN_HOME", "cache")):
-        value = os.environ.get(name, "").strip()
-        if any(ord(char) < 32 or ord(char) == 127 for char in value):
-            from brain.paths import cache_dir
-
-            return str(cache_dir())
-        if value:
-            return os.path.join(os.path.expanduser(value), below)
-    return os.path.join(os.path.expanduser("~"), ".brain", "cache")
 
 
 def _columns() -> int:

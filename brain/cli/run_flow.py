@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from brain.cli import output
+from brain.envs.select import DEFAULT_BACKEND
 
 if TYPE_CHECKING:
     from brain.runs.dry_run import DryRun
@@ -24,7 +25,7 @@ DEFAULT_START_TIMEOUT = 60.0
 
 
 def run_entry_point(project: Path | None, entry: str | None, params: tuple[str, ...], *,
-                    backend: str = "venv", dry_run: bool = False, no_setup: bool = False,
+                    backend: str = DEFAULT_BACKEND, dry_run: bool = False, no_setup: bool = False,
                     as_json: bool = False, commit_first: bool = False, force: bool = False,
                     start_timeout: float = DEFAULT_START_TIMEOUT, sweeps: tuple[str, ...] = (),
                     parallel: int | None = None, address: str | None = None) -> None:
@@ -66,11 +67,26 @@ def run_entry_point(project: Path | None, entry: str | None, params: tuple[str, 
                         as_json=as_json, start_timeout=start_timeout))
     result = _execute(plan, backend=backend, setup=not no_setup, as_json=as_json,
                       start_timeout=start_timeout)
+    if (backend, no_setup, as_json, commit_first, force, address) == (
+            DEFAULT_BACKEND, False, False, False, False, None):
+        _keep_express(plan, result.record, project, entry, params)
     if as_json:
         # A reader that went away (`| head`) cannot change what the run itself exited with.
         with suppress(BrokenPipeError):
             output.print_json(result.record.as_dict())
     _exit(result.exit_code)
+
+
+def _keep_express(plan: RunPlan, record: RunRecord, project: Path | None, entry: str | None,
+                  params: tuple[str, ...]) -> None:
+    """Keep the card the next run with these arguments is expressed from, where it can be
+    (brain.runs.express); a cache, so a failure to keep one is no failure of the run."""
+    from brain.errors import BrainError
+    from brain.runs.express_card import keep_card
+
+    started = output.printable(f"{plan.entry_name} ({plan.entry_type}): {plan.command}")
+    with suppress(BrainError, OSError, ValueError):
+        keep_card(plan, record, project=project, entry=entry, params=params, started=started)
 
 
 def _exit(code: int) -> NoReturn:

@@ -129,13 +129,10 @@ class VenvEnvironment:
 
     def invocation(self, argv: Sequence[str], variables: Mapping[str, str]) -> Invocation:
         """`argv` with the venv's bin first on PATH, VIRTUAL_ENV set, a scrubbed environment."""
-        from brain.process import scrubbed_environment
+        from brain.process_env import in_venv, scrubbed_environment
 
-        env = scrubbed_environment(dict(variables))
-        env["PATH"] = os.pathsep.join(filter(None, [str(self.venv_dir / "bin"),
-                                                    env.get("PATH", "")]))
-        env["VIRTUAL_ENV"] = str(self.venv_dir)
-        return Invocation(list(argv), env)
+        return Invocation(list(argv), in_venv(scrubbed_environment(variables),
+                                              str(self.venv_dir)))
 
 
 Prepare = Callable[[Progress], tuple[RequirementInputs, "LockFile | None"]]

@@ -17,16 +17,14 @@ store's own) while `brain run` only writes a file. Standard library only.
 
 from __future__ import annotations
 
-import sys
 from typing import TYPE_CHECKING, Any
 
 from brain.runs.record import RunRecord
 from brain.runs.store_schema import dumps, loads, row_of
+from brain.runs.sync_later import START_SYNC_DELAY as START_SYNC_DELAY
 
 if TYPE_CHECKING:
     import threading
-
-START_SYNC_DELAY = 0.5  # seconds a run goes on before its start is synced on its own
 
 
 class RunJournal:
@@ -59,18 +57,6 @@ class RunJournal:
 
 
 def _sync_later() -> None:
-    from brain.process import scrubbed_environment
-    from brain.process_detached import start_detached
+    from brain.runs.sync_later import sync_later
 
-    start_detached([sys.executable, "-m", "brain.runs.store_sync"],
-                   env=scrubbed_environment(_import_path()))
-
-
-def _import_path() -> dict[str, str]:
-    """PYTHONPATH for the sync process: where this brain was imported from (a checkout run
-    with `python -m brain` has no installed copy)."""
-    from pathlib import Path
-
-    import brain
-
-    return {"PYTHONPATH": str(Path(brain.__file__).resolve().parent.parent)}
+    sync_later()

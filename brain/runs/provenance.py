@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 # Re-exported: the run core asks this module for a run's provenance.
+from brain.runs.run_origin import host_name as host_name
+from brain.runs.run_origin import user_name as user_name
 from brain.vcs.state import git_state as git_state
 
 if TYPE_CHECKING:
@@ -26,33 +28,6 @@ def source_revision(path: Path) -> SourceRevision:
 
     state = git_state(path)
     return SourceRevision(state.commit, state.dirty)
-
-
-def host_name() -> str:
-    """This machine's host name."""
-    # os.uname is what socket.gethostname reads on POSIX, without importing socket
-    # (a few ms on every `brain runs list`, which reconciles by host).
-    return os.uname().nodename if hasattr(os, "uname") else _socket_host_name()
-
-
-def _socket_host_name() -> str:
-    import socket
-
-    return socket.gethostname()
-
-
-def user_name() -> str:
-    """The user running brain (the uid when the account has no name, as in some containers)."""
-    # getpass.getuser()'s rule, without importing getpass (and termios) on every run.
-    for variable in ("LOGNAME", "USER", "LNAME", "USERNAME"):
-        if value := os.environ.get(variable):
-            return value
-    import pwd
-
-    try:
-        return pwd.getpwuid(os.getuid()).pw_name
-    except (KeyError, OSError):
-        return str(os.getuid())
 
 
 def process_alive(pid: int, started_at: float) -> bool:

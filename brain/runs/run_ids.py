@@ -4,12 +4,11 @@ several runs."""
 
 from __future__ import annotations
 
-import os
 import re
-import time
 from collections.abc import Callable, Iterable, Sequence
 
 from brain.errors import InvalidInput
+from brain.runs.run_origin import new_run_id as new_run_id  # where callers have found it
 
 SHORTEST = 8  # ids are time-first: 8 hex characters separate runs a few seconds apart
 _LISTED = 10
@@ -62,23 +61,3 @@ def short_ids(ids: Sequence[str],
         nearby = listed[max(position - 1, 0):position + 2]
         shown[run_id] = shortest_unique(run_id, [*neighbours(run_id), *nearby])
     return shown
-
-
-def new_run_id() -> str:
-    """A 16-hex-char run id that sorts by creation time: 11 hex of milliseconds, 5 random.
-
-    Time first so ids sort like runs happened; within one process ids are strictly
-    increasing (the random part counts up inside a millisecond), and across processes two
-    ids minted in the same millisecond collide once in a million (`insert` then refuses the
-    second). Any unique prefix works on the command line.
-    """
-    global _last_id
-    millis = time.time_ns() // 1_000_000
-    value = (millis << 20) | (int.from_bytes(os.urandom(3)) >> 4)  # 20 random bits
-    if value <= _last_id:
-        value = _last_id + 1
-    _last_id = value
-    return f"{value:016x}"
-
-
-_last_id = 0

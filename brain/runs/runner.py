@@ -18,6 +18,7 @@ from brain.envs.select import DEFAULT_BACKEND
 from brain.errors import EXIT_INTERRUPTED, BrainError, EnvironmentFailure, InvalidInput
 from brain.file_hashes import file_sizes, hash_files
 from brain.run_plan import RUN_DIR_VARIABLE
+from brain.runs.outcome import outcome_of
 
 if TYPE_CHECKING:
     import subprocess
@@ -283,18 +284,14 @@ def _outcome(plan: RunPlan, code: int, stopped_by: int | None,
              watcher: PortWatcher | None) -> tuple[str, int, str | None]:
     """(status, brain's exit code, message) for a child that ended with `code`; a run stopped
     by Ctrl-C exits 130, one stopped by SIGTERM/SIGHUP sent to brain 128+signal."""
-    import signal
-
     if watcher is not None and watcher.timed_out:
         return "failed", code or 1, (f"the app did not answer on port {plan.port} within "
                                      f"{watcher.timeout:g}s")
-    if stopped_by is not None:
-        return "interrupted", (EXIT_INTERRUPTED if stopped_by == signal.SIGINT
-                               else 128 + stopped_by), None
-    if watcher is not None and not watcher.ready.is_set():
+    if stopped_by is None and watcher is not None and not watcher.ready.is_set():
         return "failed", code or 1, (f"the app exited (code {code}) before its port "
                                      f"{plan.port} answered")
-    return ("succeeded" if code == 0 else "failed"), code, None
+    status, _, exit_code = outcome_of(code, stopped_by)
+    return status, exit_code, None
 
 
 def _new_record(plan: RunPlan, env: Environment, identity: str, git: GitState) -> RunRecord:

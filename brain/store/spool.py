@@ -18,8 +18,9 @@ from typing import Any, NamedTuple
 
 from brain import paths
 from brain.errors import BrainError
+from brain.store.spool_write import KINDS
 
-_KINDS = ("start", "end")  # synced in this order: a run's end after its start
+_KINDS = KINDS  # synced in this order: a run's end after its start
 _ERROR_FILE = "spool-error.json"  # beside the spool folder: the last failed sync, in one line
 _MAX_RECORD = 1 << 20  # a run record is a few kilobytes; a bigger file is not one of brain's
 _notes: list[str] = []  # lines a reader left for the CLI to print on stderr at its end
@@ -33,24 +34,16 @@ def spool_folder(*, create: bool) -> Path:
 
 
 def keep(row: dict[str, Any], kind: str) -> Path:
-    """Write `row` (a runs row) as this run's `kind` ("start" or "end") file, atomically: a
-    new file beside it (O_EXCL, never through a link), renamed over it. Not statefs's
-    write_atomic: its tempfile/shutil imports would cost every `brain run`."""
-    from brain.statefs import open_file
+    """Write `row` (a runs row) as this run's `kind` ("start" or "end") file, atomically
+    (brain.store.spool_write). Not statefs's write_atomic: its imports would cost every run."""
+    from brain.store.spool_write import write_row
 
-    assert kind in _KINDS
-    target = spool_folder(create=True) / f"{row['id']}.{kind}.json"
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
-    fd = open_file(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    folder = spool_folder(create=True)
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
     try:
-        with os.fdopen(fd, "wb") as stream:
-            stream.write(json.dumps(row, sort_keys=True).encode("utf-8"))
-        os.replace(temporary, target)
-    except BaseException:
-        with suppress(OSError):
-            os.unlink(temporary)
-        raise
-    return target
+        return folder / write_row(fd, row, kind)
+    finally:
+        os.close(fd)
 
 
 def pending() -> Iterator[tuple[Path, dict[str, Any]]]:

@@ -80,20 +80,29 @@ def _may_be_in_repository(path: Path) -> bool:
     """False only where git's discovery cannot succeed: no GIT_DIR (or GIT_WORK_TREE) in the
     environment, and neither a `.git` nor a bare repository's HEAD in the folder or above it,
     on its path as given or as resolved (git walks up from the physical working directory)."""
-    if "GIT_DIR" in os.environ or "GIT_WORK_TREE" in os.environ:
+    if any(name in os.environ for name in DISCOVERY_VARIABLES):
         return True
-    given = str(path.absolute())
-    for start in {given, os.path.realpath(given)}:
+    return any(os.path.lexists(marker) for marker in discovery_markers(path))
+
+
+DISCOVERY_VARIABLES = ("GIT_DIR", "GIT_WORK_TREE")  # set, either points git at a repository
+
+
+def discovery_markers(path: Path | str) -> list[str]:
+    """The paths whose absence means git's discovery from `path` finds no repository: a
+    `.git` or a bare repository's `HEAD` in the folder or above it, on its path as given or
+    as resolved (git walks up from the physical working directory)."""
+    given = str(Path(path).absolute())
+    markers = []
+    for start in dict.fromkeys((given, os.path.realpath(given))):
         folder = start
         while True:
-            if (os.path.lexists(os.path.join(folder, ".git"))
-                    or os.path.lexists(os.path.join(folder, "HEAD"))):
-                return True
+            markers += [os.path.join(folder, ".git"), os.path.join(folder, "HEAD")]
             parent = os.path.dirname(folder)
             if parent == folder:
                 break
             folder = parent
-    return False
+    return markers
 
 
 def _git(path: Path, *args: str) -> str | None:

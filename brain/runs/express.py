@@ -1,0 +1,153 @@
+"""The express run: `brain run` of a plain entry point on a ready environment, at the cost of
+a stat of each file its plan rests on.
+
+A full run (brain.runs.runner) that could have been planned from its files alone leaves a card
+(brain.settled) with what it ran and recorded: argv, variables, the environment's folder and
+the run record's fixed part. While nothing the card is guarded by has changed (the spec, the
+lock and settings files, the environment's link, build, stamp and interpreter, `.brain`, its
+`runs` folder and the spool, no git repository appearing around the project, the `BRAIN_*`,
+`MLFLOW_TRACKING_URI` and `GIT_DIR` variables, brain's own code), the next `brain run` with
+the same folder, entry point and `-P` text is run from the card: the same records in the
+spool, the same logs, the same child environment and signals (brain.process_copy), without
+importing pathlib, typing, subprocess, the spec or the run core (about half of `brain run`).
+
+Only what is fully decided by those files gets a card: the venv backend with no R library, one
+step with no port, no inputs, outputs, metrics, data checks or datasets, no `path`
+parameters (where a link leads is the filesystem's to say), no MLflow server, outside any git
+repository (git's state is asked of git on every run), and none of `run`'s other options.
+Anything else, or a card that does not hold, is the full path, which says what is wrong.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from brain.settled import cache_root, folder_key, recall
+
+TYPE_CHECKING = False  # not typing's: importing typing costs the express run a few ms
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+EXPRESS_KIND = "run"
+PER_RUN = ("id", "pid", "started_at", "host", "user", "stdout_log", "stderr_log")
+
+
+def run_key(project: str | os.PathLike[str] | None, entry: str | None,
+            params: tuple[str, ...]) -> str:
+    """What a card is kept under: the folders (brain.settled.folder_key), `-e` and `-P` as
+    typed (their meaning is the spec's, which the card guards)."""
+    return "\0".join((folder_key(project), repr(entry), *params))
+
+
+def express_run(project: str | os.PathLike[str] | None, entry: str | None,
+                params: tuple[str, ...], *, note: Callable[[str], None]) -> int | None:
+    """Run from the card kept for these arguments and return brain's exit code; None, with
+    nothing done, when there is no card that holds (the full path then runs). `note` is
+    given the lines the full path's caller prints as the run starts and ends."""
+    card = recall(cache_root(), EXPRESS_KIND, run_key(project, entry, params))
+    if card is None:
+        return None
+    from brain.process_env import find_program, in_venv, scrubbed_environment
+
+    try:
+        variables = dict(card["variables"])  # type: ignore[call-overload]
+        argv = [str(arg) for arg in card["argv"]]  # type: ignore[attr-defined]
+        template = dict(card["row"])  # type: ignore[call-overload]
+        env = in_venv(scrubbed_environment(variables), str(card["venv"]))
+        program = find_program(argv[0], env)
+        places = _open_places(str(card["runs"]), str(card["spool"]))
+    except (KeyError, TypeError, ValueError, IndexError, OSError):
+        return None  # not found, not ready, not a card of this brain: the full path says why
+    try:
+        return _run(card, argv, template, env, program, *places, note=note)
+    finally:
+        for fd in places:
+            os.close(fd)
+
+
+def _open_places(runs: str, spool: str) -> tuple[int, int]:
+    """The runs folder and the spool, opened never through a link."""
+    flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+    runs_fd = os.open(runs, flags)
+    try:
+        return runs_fd, os.open(spool, flags)
+    except OSError:
+        os.close(runs_fd)
+        raise
+
+
+def _run(card: dict[str, object], argv: list[str], template: dict[str, object],
+         env: dict[str, str], program: str, runs_fd: int, spool_fd: int, *,
+         note: Callable[[str], None]) -> int:
+    from brain.process_copy import run_copied
+    from brain.runs.outcome import outcome_of
+    from brain.runs.run_origin import host_name, new_run_id, user_name
+    from brain.runs.sync_later import START_SYNC_DELAY, sync_later
+    from brain.store.spool_write import write_row
+
+    run_id = new_run_id()
+    os.mkdir(run_id, 0o755, dir_fd=runs_fd)
+    folder = os.path.join(str(card["runs"]), run_id)
+    env.update({"BRAIN_RUN_ID": run_id, str(card["run_dir_variable"]): folder})
+    logs = _open_logs(run_id, runs_fd)
+    try:
+        row = {**template, "id": run_id, "pid": os.getpid(), "started_at": time.time(),
+               "host": host_name(), "user": user_name(),
+               "stdout_log": os.path.join(folder, "stdout.log"),
+               "stderr_log": os.path.join(folder, "stderr.log")}
+        write_row(spool_fd, row, "start")
+        note(f"run {run_id}: {card['started']}")
+        try:
+            code, stopped_by = run_copied(
+                program, argv, cwd=str(card["cwd"]), env=env, logs=logs,
+                timer=(time.monotonic() + START_SYNC_DELAY, sync_later))
+        except OSError as error:
+            _end(spool_fd, row, "failed", 127, sync_later, error=str(error))
+            from brain.process_env import cannot_run
+
+            raise cannot_run(argv[0], error) from None
+        except BaseException:
+            _end(spool_fd, row, "interrupted", None, sync_later)
+            raise
+    finally:
+        for fd in logs:
+            os.close(fd)
+    status, kept, exit_code = outcome_of(code, stopped_by)
+    ended = _end(spool_fd, row, status, kept, sync_later)
+    took = f"{ended - float(row['started_at']):.2f}s"  # type: ignore[arg-type]
+    note(f"run {run_id} {status} after {took} (exit {kept})")
+    return exit_code
+
+
+def _open_logs(run_id: str, runs_fd: int) -> tuple[int, int]:
+    run_fd = os.open(run_id, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC,
+                     dir_fd=runs_fd)
+    try:
+        flags = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | os.O_NOFOLLOW
+                 | os.O_CLOEXEC)
+        out = os.open("stdout.log", flags, 0o644, dir_fd=run_fd)
+        try:
+            return out, os.open("stderr.log", flags, 0o644, dir_fd=run_fd)
+        except OSError:
+            os.close(out)
+            raise
+    finally:
+        os.close(run_fd)
+
+
+def _end(spool_fd: int, row: dict[str, object], status: str, code: int | None,
+         sync: Callable[[], object], *, error: str | None = None) -> float:
+    """Keep how the run ended and have the spool synced; the time it ended."""
+    from brain.store.spool_write import write_row
+
+    ended = time.time()
+    end = {**row, "status": status, "exit_code": code, "ended_at": ended}
+    if error is not None:
+        import json
+
+        end["extra"] = json.dumps({**json.loads(str(row["extra"])), "error": error},
+                                  default=str, sort_keys=True)
+    write_row(spool_fd, end, "end")
+    sync()
+    return ended
