@@ -8,13 +8,12 @@ the click application in `brain.cli.app`.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
-from collections.abc import Callable
 
 TYPE_CHECKING = False  # not typing's: importing typing costs `brain --help` a few ms
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import NoReturn
 
 
@@ -104,19 +103,21 @@ def _say(text: str) -> None:
 
 def _flush_stdout() -> None:
     """Flush now, so that a reader that went away is noticed here and not at exit."""
-    # ValueError: stdout already closed (an embedding caller did it).
-    with contextlib.suppress(ValueError):
-        try:
-            sys.stdout.flush()
-        except BrokenPipeError:
-            _discard_stdout()
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _discard_stdout()
+    except ValueError:
+        return  # stdout already closed (an embedding caller did it)
 
 
 def _discard_stdout() -> None:
     # Python's documented recipe (signal module docs, "Note on SIGPIPE"): point stdout at
     # devnull so that the flush at interpreter exit cannot raise BrokenPipeError again.
     # No real file descriptor behind stdout (tests capture it): nothing to flush.
-    with contextlib.suppress(OSError, ValueError):
+    try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         os.close(devnull)
+    except (OSError, ValueError):
+        return

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
 
 from brain import __version__
 from brain.settled import cache_root as cache_root  # where the help cache has found it
+
+TYPE_CHECKING = False  # not typing's: importing typing costs the fast path a few ms
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 _RUN_VALUES = {"-e": "entry", "--entry": "entry", "-P": "params", "--param": "params"}
 _RUN_FLAGS = {"--no-setup": "no_setup", "--force": "force"}
