@@ -5,17 +5,19 @@ A full run (brain.runs.runner) that could have been planned from its files alone
 (brain.settled) with what it ran and recorded: argv, variables, the environment's folder and
 the run record's fixed part. While nothing the card is guarded by has changed (the spec, the
 lock and settings files, the environment's link, build, stamp and interpreter, `.brain`, its
-`runs` folder and the spool, no git repository appearing around the project, the `BRAIN_*`,
-`MLFLOW_TRACKING_URI` and `GIT_DIR` variables, brain's own code), the next `brain run` with
+`runs` folder and the spool, no git repository appearing around a project outside one, the
+`BRAIN_*`, `MLFLOW_TRACKING_URI` and `GIT_DIR` variables, brain's own code), the next run with
 the same folder, entry point and `-P` text is run from the card: the same records in the
 spool, the same logs, the same child environment and signals (brain.process_copy), without
 importing pathlib, typing, subprocess, the spec or the run core (about half of `brain run`).
 
 Only what is fully decided by those files gets a card: the venv backend with no R library, one
 step with no port, no inputs, outputs, metrics, data checks or datasets, no `path`
-parameters (where a link leads is the filesystem's to say), no MLflow server, outside any git
-repository (git's state is asked of git on every run), and none of `run`'s other options.
-Anything else, or a card that does not hold, is the full path, which says what is wrong.
+parameters (where a link leads is the filesystem's to say), no MLflow server, and none of
+`run`'s other options. In a git repository the code's state is asked of git on every run, as
+the full run does (brain.vcs.state): the express run then costs that module and two git
+processes more. Anything else, or a card that does not hold, is the full path, which says
+what is wrong.
 """
 
 from __future__ import annotations
@@ -92,8 +94,8 @@ def _run(card: dict[str, object], argv: list[str], template: dict[str, object],
     env.update({"BRAIN_RUN_ID": run_id, str(card["run_dir_variable"]): folder})
     logs = _open_logs(run_id, runs_fd)
     try:
-        row = {**template, "id": run_id, "pid": os.getpid(), "started_at": time.time(),
-               "host": host_name(), "user": user_name(),
+        row = {**template, **_git_columns(card), "id": run_id, "pid": os.getpid(),
+               "started_at": time.time(), "host": host_name(), "user": user_name(),
                "stdout_log": os.path.join(folder, "stdout.log"),
                "stderr_log": os.path.join(folder, "stderr.log")}
         write_row(spool_fd, row, "start")
@@ -118,6 +120,21 @@ def _run(card: dict[str, object], argv: list[str], template: dict[str, object],
     took = f"{ended - float(row['started_at']):.2f}s"  # type: ignore[arg-type]
     note(f"run {run_id} {status} after {took} (exit {kept})")
     return exit_code
+
+
+def _git_columns(card: dict[str, object]) -> dict[str, object]:
+    """The run's git state, asked of git as the full run asks it (brain.vcs.state) when the
+    project was in a repository; nothing to ask outside one (the card guards that)."""
+    if not card.get("git"):
+        return {"git_commit": None, "git_branch": None, "git_remote": None, "git_dirty": None}
+    from pathlib import Path
+
+    from brain.vcs.state import git_state
+
+    state = git_state(Path(str(card["root"])))
+    return {"git_commit": state.commit, "git_branch": state.branch,
+            "git_remote": state.remote,
+            "git_dirty": None if state.dirty is None else int(state.dirty)}
 
 
 def _open_logs(run_id: str, runs_fd: int) -> tuple[int, int]:

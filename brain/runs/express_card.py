@@ -46,9 +46,10 @@ def card_for(plan: RunPlan, record: RunRecord, project: str | os.PathLike[str] |
     from brain.vcs.state import DISCOVERY_VARIABLES, discovery_markers
 
     markers = discovery_markers(root)
-    if any(name in os.environ for name in DISCOVERY_VARIABLES) or any(
-            os.path.lexists(marker) for marker in markers):
-        return None  # a repository: its state is asked of git on every run
+    # In a repository the express run asks git for the code's state, as the full run does;
+    # outside one, the paths whose appearance would make one are guarded instead.
+    in_repository = any(name in os.environ for name in DISCOVERY_VARIABLES) or any(
+        os.path.lexists(marker) for marker in markers)
     stamp = quick_ready(root)
     if (stamp is None or stamp.identity != record.env_identity or declared(root) is not False
             or os.path.lexists(library_dir(root)) or configured_uri() is not None):
@@ -56,8 +57,10 @@ def card_for(plan: RunPlan, record: RunRecord, project: str | os.PathLike[str] |
     runs, spool = _places(root)
     if runs is None or spool is None:
         return None
-    return _answer(plan, record, root, runs, spool, started), _guards(
-        root, stamp, runs, spool, [str(library_dir(root)), *markers], plan.entry_type)
+    absent = [str(library_dir(root)), *([] if in_repository else markers)]
+    answer = _answer(plan, record, root, runs, spool, started)
+    answer["git"] = in_repository
+    return answer, _guards(root, stamp, runs, spool, absent, plan.entry_type)
 
 
 def _plain(plan: RunPlan, record: RunRecord) -> bool:
@@ -75,8 +78,7 @@ def _plain(plan: RunPlan, record: RunRecord) -> bool:
     if kind.long_running or kind.produces_report:
         return False
     return (record.backend == "venv" and record.origin is None
-            and set(record.extra) == {"entry_type", "argv"}
-            and all(value is None for value in record.git))
+            and set(record.extra) == {"entry_type", "argv"})
 
 
 def _places(root: Path) -> tuple[str | None, str | None]:
@@ -111,7 +113,7 @@ def _answer(plan: RunPlan, record: RunRecord, root: Path, runs: str, spool: str,
             "variables": {name: value for name, value in plan.variables.items()
                           if name != "BRAIN_RUN_ID"},
             "venv": str(project_venv_dir(root)), "run_dir_variable": RUN_DIR_VARIABLE,
-            "row": row, "started": started}
+            "row": row, "started": started, "root": str(root)}
 
 
 def _guards(root: Path, stamp: object, runs: str, spool: str, absent: list[str],

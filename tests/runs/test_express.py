@@ -229,3 +229,26 @@ def test_a_runs_folder_swapped_for_a_link_is_never_written_through(
     assert not expressed(swapped)
     assert swapped.returncode != 0
     assert list(elsewhere.iterdir()) == []
+
+
+def test_in_a_git_repository_the_code_state_is_asked_of_git_on_every_run(
+        project: Path, env: dict[str, str]) -> None:
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=project, check=True, capture_output=True)
+
+    git("init", "-q")
+    git("remote", "add", "origin", "https://jane:secret@example.com/team/express.git")
+    git("add", "-A")
+    git("commit", "-qm", "first")
+    settle(project, env, "-e", "main")
+    clean = brain(project, env, "run", "-e", "main", trace=True)
+    assert expressed(clean), clean.stderr
+    full = brain(project, env, "run", "-e", "main", "--force")
+    states = [record(project, env, run_id(done))["git"] for done in (clean, full)]
+    assert states[0] == states[1]
+    assert states[0]["dirty"] is False and states[0]["branch"] == "main"
+    assert states[0]["remote"] == "https://example.com/team/express.git"  # no password kept
+    (project / "show.py").write_text(SHOW + "# changed\n")  # code, not a guarded input
+    dirty = brain(project, env, "run", "-e", "main", trace=True)
+    assert expressed(dirty)
+    assert record(project, env, run_id(dirty))["git"]["dirty"] is True  # type: ignore[index]
