@@ -50,75 +50,101 @@ def express_run(project: str | os.PathLike[str] | None, entry: str | None,
     card = recall(cache_root(), EXPRESS_KIND, run_key(project, entry, params))
     if card is None:
         return None
-    from brain.process_env import find_program, in_venv, scrubbed_environment
-
     try:
-        variables = dict(card["variables"])  # type: ignore[call-overload]
-        argv = [str(arg) for arg in card["argv"]]  # type: ignore[attr-defined]
-        template = dict(card["row"])  # type: ignore[call-overload]
-        env = in_venv(scrubbed_environment(variables), str(card["venv"]))
-        program = find_program(argv[0], env)
-        places = _open_places(str(card["runs"]), str(card["spool"]))
-    except (KeyError, TypeError, ValueError, IndexError, OSError):
+        run = _Prepared(card)
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError, OSError):
         return None  # not found, not ready, not a card of this brain: the full path says why
     try:
-        return _run(card, argv, template, env, program, *places, note=note)
+        return _run(card, run, note=note)
     finally:
-        for fd in places:
+        run.close()
+
+
+class _Prepared:
+    """What a run from `card` needs before its record is written: the program found on the
+    child's PATH, its environment, and its log folder and logs made (never through a link).
+    Any failure here leaves nothing behind and hands the run to the full path."""
+
+    def __init__(self, card: dict[str, object]) -> None:
+        from brain.process_env import find_program, in_venv, scrubbed_environment
+        from brain.runs.run_origin import new_run_id
+
+        os.close(os.pidfd_open(os.getpid()))  # brain.process_copy waits through a pidfd
+        self.argv = [str(arg) for arg in card["argv"]]  # type: ignore[attr-defined]
+        self.template = dict(card["row"])  # type: ignore[call-overload]
+        variables = dict(card["variables"])  # type: ignore[call-overload]
+        self.env = in_venv(scrubbed_environment(variables), str(card["venv"]))
+        self.program = find_program(self.argv[0], self.env)
+        self.fds: list[int] = []
+        flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+        try:
+            runs_fd = self._keep(os.open(str(card["runs"]), flags))
+            self.spool_fd = self._keep(os.open(str(card["spool"]), flags))
+            self.run_id = new_run_id()
+            os.mkdir(self.run_id, 0o755, dir_fd=runs_fd)
+            try:
+                self.logs = self._open_logs(runs_fd)
+            except OSError:
+                os.rmdir(self.run_id, dir_fd=runs_fd)
+                raise
+        except BaseException:
+            self.close()
+            raise
+        self.folder = os.path.join(str(card["runs"]), self.run_id)
+        self.env.update({"BRAIN_RUN_ID": self.run_id,
+                         str(card["run_dir_variable"]): self.folder})
+
+    def _keep(self, fd: int) -> int:
+        self.fds.append(fd)
+        return fd
+
+    def _open_logs(self, runs_fd: int) -> tuple[int, int]:
+        run_fd = os.open(self.run_id, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW
+                         | os.O_CLOEXEC, dir_fd=runs_fd)
+        try:
+            flags = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | os.O_NOFOLLOW
+                     | os.O_CLOEXEC)
+            return (self._keep(os.open("stdout.log", flags, 0o644, dir_fd=run_fd)),
+                    self._keep(os.open("stderr.log", flags, 0o644, dir_fd=run_fd)))
+        finally:
+            os.close(run_fd)
+
+    def close(self) -> None:
+        for fd in self.fds:
             os.close(fd)
+        self.fds = []
 
 
-def _open_places(runs: str, spool: str) -> tuple[int, int]:
-    """The runs folder and the spool, opened never through a link."""
-    flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
-    runs_fd = os.open(runs, flags)
-    try:
-        return runs_fd, os.open(spool, flags)
-    except OSError:
-        os.close(runs_fd)
-        raise
-
-
-def _run(card: dict[str, object], argv: list[str], template: dict[str, object],
-         env: dict[str, str], program: str, runs_fd: int, spool_fd: int, *,
-         note: Callable[[str], None]) -> int:
+def _run(card: dict[str, object], run: _Prepared, *, note: Callable[[str], None]) -> int:
     from brain.process_copy import run_copied
     from brain.runs.outcome import outcome_of
-    from brain.runs.run_origin import host_name, new_run_id, user_name
+    from brain.runs.run_origin import host_name, user_name
     from brain.runs.sync_later import START_SYNC_DELAY, sync_later
+
+    row = {**run.template, **_git_columns(card), "id": run.run_id, "pid": os.getpid(),
+           "started_at": time.time(), "host": host_name(), "user": user_name(),
+           "stdout_log": os.path.join(run.folder, "stdout.log"),
+           "stderr_log": os.path.join(run.folder, "stderr.log")}
     from brain.store.spool_write import write_row
 
-    run_id = new_run_id()
-    os.mkdir(run_id, 0o755, dir_fd=runs_fd)
-    folder = os.path.join(str(card["runs"]), run_id)
-    env.update({"BRAIN_RUN_ID": run_id, str(card["run_dir_variable"]): folder})
-    logs = _open_logs(run_id, runs_fd)
+    write_row(run.spool_fd, row, "start")
+    note(f"run {run.run_id}: {card['started']}")
     try:
-        row = {**template, **_git_columns(card), "id": run_id, "pid": os.getpid(),
-               "started_at": time.time(), "host": host_name(), "user": user_name(),
-               "stdout_log": os.path.join(folder, "stdout.log"),
-               "stderr_log": os.path.join(folder, "stderr.log")}
-        write_row(spool_fd, row, "start")
-        note(f"run {run_id}: {card['started']}")
-        try:
-            code, stopped_by = run_copied(
-                program, argv, cwd=str(card["cwd"]), env=env, logs=logs,
-                timer=(time.monotonic() + START_SYNC_DELAY, sync_later))
-        except OSError as error:
-            _end(spool_fd, row, "failed", 127, sync_later, error=str(error))
-            from brain.process_env import cannot_run
+        code, stopped_by = run_copied(
+            run.program, run.argv, cwd=str(card["cwd"]), env=run.env, logs=run.logs,
+            timer=(time.monotonic() + START_SYNC_DELAY, sync_later))
+    except OSError as error:
+        _end(run.spool_fd, row, "failed", 127, sync_later, error=str(error))
+        from brain.process_env import cannot_run
 
-            raise cannot_run(argv[0], error) from None
-        except BaseException:
-            _end(spool_fd, row, "interrupted", None, sync_later)
-            raise
-    finally:
-        for fd in logs:
-            os.close(fd)
+        raise cannot_run(run.argv[0], error) from None
+    except BaseException:
+        _end(run.spool_fd, row, "interrupted", None, sync_later)
+        raise
     status, kept, exit_code = outcome_of(code, stopped_by)
-    ended = _end(spool_fd, row, status, kept, sync_later)
-    took = f"{ended - float(row['started_at']):.2f}s"  # type: ignore[arg-type]
-    note(f"run {run_id} {status} after {took} (exit {kept})")
+    ended = _end(run.spool_fd, row, status, kept, sync_later)
+    took = f"{ended - float(row['started_at']):.2f}s"
+    note(f"run {run.run_id} {status} after {took} (exit {kept})")
     return exit_code
 
 
@@ -135,22 +161,6 @@ def _git_columns(card: dict[str, object]) -> dict[str, object]:
     return {"git_commit": state.commit, "git_branch": state.branch,
             "git_remote": state.remote,
             "git_dirty": None if state.dirty is None else int(state.dirty)}
-
-
-def _open_logs(run_id: str, runs_fd: int) -> tuple[int, int]:
-    run_fd = os.open(run_id, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC,
-                     dir_fd=runs_fd)
-    try:
-        flags = (os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | os.O_NOFOLLOW
-                 | os.O_CLOEXEC)
-        out = os.open("stdout.log", flags, 0o644, dir_fd=run_fd)
-        try:
-            return out, os.open("stderr.log", flags, 0o644, dir_fd=run_fd)
-        except OSError:
-            os.close(out)
-            raise
-    finally:
-        os.close(run_fd)
 
 
 def _end(spool_fd: int, row: dict[str, object], status: str, code: int | None,
