@@ -1,13 +1,15 @@
 """The one subprocess gateway's (brain.process) light path for the express run: a command with
-its output shown and copied to logs, in one thread, with os, select and signal alone.
+its output shown and copied to logs, in one thread, without loading the run core.
 
-What `brain.process.run_live` does for a plain run, the same way: the child in a session of
-its own with no stdin; Ctrl-C forwarded to its group as SIGINT, then SIGTERM and SIGKILL
-GRACE_SECONDS apart (a second Ctrl-C moves on at once); SIGTERM/SIGHUP sent to brain passed on
-to the group; output read for PIPE_DRAIN_SECONDS more once the child ended; a reader that went
-away (`| head`) stops the showing, never the logging. It waits on the child through a pidfd
-and on its pipes with select, so no thread and no subprocess import is needed; run_live, with
-limits, callbacks and a log budget, stays the path of everything else.
+What `brain.process.run_live` does for a plain run, the same way: the child started by
+subprocess in a session of its own with no stdin; Ctrl-C forwarded to its group as SIGINT,
+then SIGTERM and SIGKILL GRACE_SECONDS apart (a second Ctrl-C moves on at once);
+SIGTERM/SIGHUP sent to brain passed on to the group; output read for PIPE_DRAIN_SECONDS more
+once the child ended; a reader that went away (`| head`) stops the showing, a log that cannot
+be written stops the logging, and neither stops the run. One poll waits on the child (a
+pidfd), both pipes and our own output: a slow reader of one stream holds back only that
+stream, as run_live's two threads do. run_live, with limits, callbacks and a log budget,
+stays the path of everything else.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from brain.process_env import GRACE_SECONDS, PIPE_DRAIN_SECONDS, exit_code_of
 TYPE_CHECKING = False  # not typing's: importing typing costs the express run a few ms
 if TYPE_CHECKING:
     import signal
+    import subprocess
     from collections.abc import Callable, Sequence
 else:
     # The signal module's own C part: `signal` adds only enum wrappers, and importing enum
@@ -28,21 +31,31 @@ else:
     import _signal as signal
 
 _STOPS = (signal.SIGINT, signal.SIGTERM, signal.SIGKILL)  # Ctrl-C's steps, in order
+_READ, _WRITE = select.POLLIN | select.POLLHUP | select.POLLERR, select.POLLOUT
+_CHUNK = 65536
 
 
-def run_copied(program: str, argv: Sequence[str], *, cwd: str, env: dict[str, str],
+class SpawnFailed(Exception):
+    """The child could not be started; `error` says why (nothing was started)."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def run_copied(argv: Sequence[str], *, cwd: str, env: dict[str, str],
                logs: tuple[int, int], timer: tuple[float, Callable[[], object]] | None = None,
                ) -> tuple[int, int | None]:
-    """Run `program` (a path: brain.process_env.find_program) with `argv` in `cwd`, its
-    stdout and stderr shown on ours and appended to the `logs` (two open descriptors, left
-    open). `timer`: (monotonic time, call) made once
+    """Run `argv` in `cwd` with `env`, its stdout and stderr shown on ours and appended to
+    the `logs` (two open descriptors, left open). `timer`: (monotonic time, call) made once
     if the child still runs then. Returns (exit code, the signal that stopped the run: SIGINT
-    for Ctrl-C, or the SIGTERM/SIGHUP brain received; None when the child ended on its own).
-    Call from the main thread (signal handlers are set here)."""
+    for Ctrl-C, or the SIGTERM/SIGHUP brain received; None when the child ended on its own);
+    SpawnFailed when it could not start. Call from the main thread (signal handlers are set
+    here)."""
     copy = _Copy(logs, timer)
     previous = {sig: signal.signal(sig, copy.forward) for sig in (signal.SIGTERM, signal.SIGHUP)}
     try:
-        copy.start(program, argv, cwd, env)
+        copy.start(argv, cwd, env)
         while not copy.done():
             try:
                 copy.step()
@@ -60,12 +73,14 @@ class _Copy:
 
     def __init__(self, logs: tuple[int, int],
                  timer: tuple[float, Callable[[], object]] | None) -> None:
-        self.logs = logs
+        self.logs: dict[int, int | None] = {1: logs[0], 2: logs[1]}  # None: stopped
+        self.showing = {1, 2}  # our descriptors still shown on
         self.timer = timer
         self.pid: int | None = None
+        self.child: subprocess.Popen[bytes] | None = None
         self.pidfd: int | None = None
-        self.pipes: dict[int, tuple[int, int]] = {}  # read end -> (our fd, log fd)
-        self.showing = {1: True, 2: True}
+        self.pipes: dict[int, int] = {}  # read end -> our descriptor it is shown on
+        self.pending = {1: b"", 2: b""}  # read, not yet shown
         self.returncode: int | None = None
         self.drain_until = 0.0
         self.received: list[int] = []  # SIGTERM/SIGHUP sent to brain
@@ -76,51 +91,57 @@ class _Copy:
         self.received.append(signum)
         self._signal_group(signum)
 
-    def start(self, program: str, argv: Sequence[str], cwd: str, env: dict[str, str]) -> None:
-        out_read, out_write = os.pipe()
-        err_read, err_write = os.pipe()
-        self.pipes = {out_read: (1, self.logs[0]), err_read: (2, self.logs[1])}
-        actions = [(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
-                   (os.POSIX_SPAWN_DUP2, out_write, 1), (os.POSIX_SPAWN_DUP2, err_write, 2)]
-        here = os.open(".", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    def start(self, argv: Sequence[str], cwd: str, env: dict[str, str]) -> None:
+        # subprocess starts it, as run_live does: the same PATH search, working directory,
+        # descriptors closed, signals restored, and exec errors raised here.
+        import subprocess
+
         try:
-            # posix_spawn takes no working directory (before Python 3.13): lend it ours.
-            os.chdir(cwd)
-            self.pid = os.posix_spawn(program, list(argv), env, file_actions=actions,
-                                      setsid=True)
-        finally:
-            os.fchdir(here)
-            os.close(here)
-            os.close(out_write)
-            os.close(err_write)
+            child = subprocess.Popen(  # argv list, never a shell
+                list(argv), cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+        except OSError as error:
+            raise SpawnFailed(error) from None
+        self.child = child
+        self.pid = child.pid
+        assert child.stdout is not None and child.stderr is not None
+        self.pipes = {child.stdout.fileno(): 1, child.stderr.fileno(): 2}
         if self.received:  # arrived while the child was being started
             self._signal_group(self.received[0])
         self.pidfd = os.pidfd_open(self.pid)
 
     def done(self) -> bool:
-        return self.returncode is not None and (
-            not self.pipes or time.monotonic() >= self.drain_until)
+        if self.returncode is None:
+            return False
+        flushed = not self.pipes and not any(self.pending.values())
+        return flushed or time.monotonic() >= self.drain_until
 
     def step(self) -> None:
-        """Wait for output, the child's end or a deadline, and act on what came."""
-        watched = list(self.pipes)
+        """Wait for output, room to show it, the child's end or a deadline; act on each."""
+        poll = select.poll()
+        for fd, ours in self.pipes.items():
+            if not self.pending[ours]:  # a stream not yet shown is not read further
+                poll.register(fd, _READ)
+        for ours, waiting in self.pending.items():
+            if waiting:
+                poll.register(ours, _WRITE)
         if self.returncode is None and self.pidfd is not None:
-            watched.append(self.pidfd)
-        ready, _, _ = select.select(watched, [], [], self._timeout())
+            poll.register(self.pidfd, _READ)
+        timeout = self._timeout()
+        events = poll.poll(None if timeout is None else max(0, int(timeout * 1000) + 1))
         now = time.monotonic()
         if self.timer is not None and now >= self.timer[0]:
             call, self.timer = self.timer[1], None
             call()
         if self.stops and self.returncode is None and now >= self.next_stop:
             self._stop_step()
-        for fd in ready:
+        for fd, event in events:
             if fd == self.pidfd:
-                assert self.pid is not None
-                self.returncode = exit_code_of(os.waitstatus_to_exitcode(
-                    os.waitpid(self.pid, 0)[1]))
-                self.drain_until = now + PIPE_DRAIN_SECONDS
+                self._reap(now)
+            elif fd in self.pipes:
+                self._read(fd)
             else:
-                self._copy(fd)
+                self._show(fd, event)
 
     def escalate(self) -> None:
         """Ctrl-C: the group's next stop now (SIGINT first, then SIGTERM, then SIGKILL)."""
@@ -134,9 +155,32 @@ class _Copy:
         return self.returncode, stopped_by
 
     def close(self) -> None:
-        for fd in [*self.pipes, *([self.pidfd] if self.pidfd is not None else [])]:
-            os.close(fd)
+        """Close what is open; a child still running (brain failing) is killed and reaped."""
+        if self.pid is not None and self.returncode is None:
+            self._signal_group(signal.SIGKILL)
+            self._reap(time.monotonic())
+        if self.pidfd is not None:
+            os.close(self.pidfd)
+        if self.child is not None:
+            for stream in (self.child.stdout, self.child.stderr):
+                if stream is not None:
+                    stream.close()
+            self.child.returncode = self.returncode  # reaped here: subprocess must not wait
         self.pipes, self.pidfd = {}, None
+
+    def _reap(self, now: float) -> None:
+        assert self.pid is not None
+        # Peeked first, reaped after: a Ctrl-C between the two cannot lose the status.
+        found = os.waitid(os.P_PID, self.pid, os.WEXITED | os.WNOWAIT)
+        if found is None:
+            return
+        status = found.si_status if found.si_code == os.CLD_EXITED else -found.si_status
+        self.returncode = exit_code_of(status)
+        self.drain_until = now + PIPE_DRAIN_SECONDS
+        try:
+            os.waitpid(self.pid, 0)
+        except ChildProcessError:
+            return  # reaped already: the status is in hand
 
     def _timeout(self) -> float | None:
         deadlines = [self.timer[0]] if self.timer is not None else []
@@ -158,19 +202,34 @@ class _Copy:
             except ProcessLookupError:
                 return  # already gone: its end is on the way through the pidfd
 
-    def _copy(self, fd: int) -> None:
-        chunk = os.read(fd, 65536)
-        ours, log = self.pipes[fd]
+    def _read(self, fd: int) -> None:
+        ours = self.pipes[fd]
+        chunk = os.read(fd, _CHUNK)
         if not chunk:
-            os.close(fd)
-            del self.pipes[fd]
+            del self.pipes[fd]  # closed with its file object, in close()
             return
-        _write_all(log, chunk)
-        if self.showing[ours]:
+        log = self.logs[ours]
+        if log is not None:
             try:
-                _write_all(ours, chunk)
-            except (BrokenPipeError, OSError):
-                self.showing[ours] = False  # our own output went away: keep logging
+                _write_all(log, chunk)
+            except OSError:  # a full disk, a file-size limit: the run goes on unlogged
+                self.logs[ours] = None
+        if ours in self.showing:
+            self.pending[ours] = chunk
+
+    def _show(self, ours: int, event: int) -> None:
+        written = -1
+        if event & _WRITE:
+            try:
+                # At most what a pipe takes without blocking once it says it has room.
+                written = os.write(ours, self.pending[ours][:select.PIPE_BUF])
+            except OSError:  # BrokenPipeError: our reader went away (`| head`)
+                written = -1
+        if written >= 0:
+            self.pending[ours] = self.pending[ours][written:]
+            return
+        self.showing.discard(ours)  # keep logging, stop showing
+        self.pending[ours] = b""
 
 
 def _write_all(fd: int, data: bytes) -> None:

@@ -16,10 +16,12 @@ if TYPE_CHECKING:
 def start_detached(argv: Sequence[str], *, env: Mapping[str, str] | None = None) -> bool:
     """Start `argv` in a session of its own with no stdin/stdout/stderr, and do not wait for
     it (an argv list, never a shell). Returns False when it could not be started."""
-    from brain.process_env import find_program
+    from brain.process_env import find_program, inherited_descriptors
 
     _reap()
-    quiet = [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_RDWR, 0) for fd in (0, 1, 2)]
+    quiet = [*((os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_RDWR, 0) for fd in (0, 1, 2)),
+             # as subprocess's close_fds: descriptors brain was started with stay with brain
+             *((os.POSIX_SPAWN_CLOSE, fd) for fd in inherited_descriptors())]
     environment = dict(os.environ if env is None else env)
     try:
         program = find_program(argv[0], environment)

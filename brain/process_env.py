@@ -41,13 +41,14 @@ def exit_code_of(returncode: int) -> int:
     return 128 - returncode if returncode < 0 else returncode
 
 
-def find_program(name: str, env: Mapping[str, str]) -> str:
+def find_program(name: str, env: Mapping[str, str], cwd: str | None = None) -> str:
     """`name` found on the child's PATH in `env`, as subprocess looks it up (posix_spawnp
-    would search ours); FileNotFoundError when it is nowhere."""
+    would search ours), relative names against `cwd`, the child's working directory;
+    FileNotFoundError when it is nowhere."""
     if os.sep in name:
-        return name
+        return os.path.join(cwd, name) if cwd is not None else name
     for folder in os.get_exec_path(dict(env)):
-        candidate = os.path.join(folder, name)
+        candidate = os.path.join(cwd or "", folder, name)
         if os.access(candidate, os.X_OK) and not os.path.isdir(candidate):
             return candidate
     raise FileNotFoundError(name)
@@ -64,3 +65,22 @@ def cannot_run(name: str, error: OSError) -> EnvironmentFailure | OSError:
     if isinstance(error, PermissionError):
         return EnvironmentFailure(f"cannot run {name!r}: permission denied")
     return error
+
+
+def inherited_descriptors() -> list[int]:
+    """Our descriptors above 2 that an exec would pass on (opened without close-on-exec by
+    whoever started brain, such as a lock held with `9>file`): the child gets none of them."""
+    try:
+        names = os.listdir("/proc/self/fd")
+    except OSError:
+        return []
+    found = []
+    for name in names:
+        fd = int(name)
+        if fd > 2:
+            try:
+                if os.get_inheritable(fd):
+                    found.append(fd)
+            except OSError:
+                continue  # the listing's own descriptor, closed by now
+    return found

@@ -41,7 +41,11 @@ _GUARDED_VARIABLES = ("HOME",)  # where ~/.brain is when BRAIN_HOME is unset
 
 def recall(cache: str, kind: str, key: str) -> dict[str, object] | None:
     """The answer kept for (`kind`, `key`) in the cache folder `cache`, or None when there is
-    none or any guarded file or setting changed since it was kept."""
+    none or any guarded file or setting changed since it was kept. A cache folder that is not
+    an absolute path (no home folder to put it in) has no cards: it would be the working
+    directory's, which may be a project's."""
+    if not os.path.isabs(cache):
+        return None
     try:
         card = _read_card(_card_path(cache, kind, key))
     except (OSError, ValueError, EOFError, TypeError):
@@ -74,18 +78,24 @@ def folder_key(project: str | os.PathLike[str] | None) -> str:
 
 
 def remember(cache: str, kind: str, key: str, answer: dict[str, object],
-             files: Iterable[tuple[str, str]], variables: Iterable[str] = ()) -> bool:
+             files: Iterable[tuple[str, str]], variables: Iterable[str] = (), *,
+             computed_at: int | None = None) -> bool:
     """Keep `answer` for (`kind`, `key`), guarded by `files`: (path, how) pairs, where how is
     FOLLOW (the file a link names), LINK (the link itself) or FOLDER (which folder it is);
     and by the environment `variables` named (set or not), besides the `BRAIN_*` ones.
     `answer` holds what marshal can: str, int, float, None, lists, dicts.
 
-    Returns False, keeping nothing, when a file is racy (changed in the last RACY_SECONDS)
-    or the cache cannot be written: a cache, so never an error.
+    `computed_at` (time.time_ns()) is when the answer's computing began: a file changed
+    since then, or within RACY_SECONDS before, may not be what the answer was computed from.
+    Returns False, keeping nothing, when a file is racy so, the cache folder is not an
+    absolute path, or it cannot be written: a cache, so never an error.
     """
     import time
 
-    newest = time.time_ns() - int(RACY_SECONDS * 1e9)
+    if not os.path.isabs(cache):
+        return False
+    began = time.time_ns() if computed_at is None else min(computed_at, time.time_ns())
+    newest = began - int(RACY_SECONDS * 1e9)
     guards = []
     for path, how in files:
         seen = _signature(path, how)
@@ -143,7 +153,9 @@ def _identity(kind: str, key: str) -> tuple[object, ...]:
     """What a card must have been kept for: this brain, this interpreter, these settings."""
     settings = sorted((name, value) for name, value in os.environ.items()
                       if name.startswith(_GUARDED_PREFIX) or name in _GUARDED_VARIABLES)
-    return (CARD_FORMAT, __version__, sys.executable, kind, key, tuple(settings))
+    # Which brain: two checkouts of one version keep apart.
+    return (CARD_FORMAT, __version__, os.path.dirname(__file__), sys.executable, kind, key,
+            tuple(settings))
 
 
 def _card_path(cache: str, kind: str, key: str) -> str:

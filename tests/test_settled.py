@@ -171,3 +171,23 @@ def test_a_card_is_kept_for_its_owner_only(cache: str, files: list[tuple[str, st
     assert remember(cache, "kind", "key", {"line": "x"}, files)
     assert _card(cache).stat().st_mode & 0o077 == 0
     assert not [name for name in os.listdir(Path(cache, "settled")) if name.endswith(".tmp")]
+
+
+def test_a_relative_cache_folder_has_no_cards(files: list[tuple[str, str]], tmp_path: Path,
+                                              no_racy_window: None,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    # No home folder: "~/.brain/cache" stays relative, the working directory's, which may be
+    # a project that ships a card of its own.
+    monkeypatch.chdir(tmp_path)
+    assert not remember("~/.brain/cache", "kind", "key", {"line": "x"}, files)
+    assert remember(str(tmp_path / "~/.brain/cache"), "kind", "key", {"line": "x"}, files)
+    assert recall("~/.brain/cache", "kind", "key") is None
+
+
+def test_a_file_changed_after_the_answer_began_keeps_nothing(
+        cache: str, files: list[tuple[str, str]], no_racy_window: None) -> None:
+    began = time.time_ns()
+    time.sleep(0.05)
+    Path(files[0][0]).write_text("name: changed while the answer was computed\n")
+    assert not remember(cache, "kind", "key", {"line": "x"}, files, computed_at=began)
+    assert remember(cache, "kind", "key", {"line": "x"}, files, computed_at=time.time_ns())

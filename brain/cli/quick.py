@@ -107,7 +107,10 @@ def _set_up(args: list[str]) -> None:
 
     # A no-op whose every input file is as it was: its line again, before importing pathlib,
     # json, typing and brain's environment code (about half of the no-op's time).
-    answer = recall(cache_root(), SETUP_NO_OP, folder_key(args[0] if args else None))
+    try:
+        answer = recall(cache_root(), SETUP_NO_OP, folder_key(args[0] if args else None))
+    except OSError:  # the working directory is gone: the full path says so
+        answer = None
     line = answer.get("line") if answer is not None else None
     if isinstance(line, str):
         sys.stdout.write(f"{line}\n")

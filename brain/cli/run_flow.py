@@ -30,6 +30,9 @@ def run_entry_point(project: Path | None, entry: str | None, params: tuple[str, 
                     start_timeout: float = DEFAULT_START_TIMEOUT, sweeps: tuple[str, ...] = (),
                     parallel: int | None = None, address: str | None = None) -> None:
     """Run `entry` of `project` (prerequisites first) and leave with its exit code."""
+    import time
+
+    planned_at = time.time_ns()  # what the spec and environment said from here on
     from brain.params import parse_assignments
     from brain.runs.plan import needs_pipeline, plan_pipeline
     from brain.runs.snapshot import load_snapshot
@@ -69,7 +72,7 @@ def run_entry_point(project: Path | None, entry: str | None, params: tuple[str, 
                       start_timeout=start_timeout)
     if (backend, no_setup, as_json, commit_first, force, address) == (
             DEFAULT_BACKEND, False, False, False, False, None):
-        _keep_express(plan, result.record, project, entry, params)
+        _keep_express(plan, result.record, project, entry, params, planned_at)
     if as_json:
         # A reader that went away (`| head`) cannot change what the run itself exited with.
         with suppress(BrokenPipeError):
@@ -78,7 +81,7 @@ def run_entry_point(project: Path | None, entry: str | None, params: tuple[str, 
 
 
 def _keep_express(plan: RunPlan, record: RunRecord, project: Path | None, entry: str | None,
-                  params: tuple[str, ...]) -> None:
+                  params: tuple[str, ...], planned_at: int) -> None:
     """Keep the card the next run with these arguments is expressed from, where it can be
     (brain.runs.express); a cache, so a failure to keep one is no failure of the run."""
     from brain.errors import BrainError
@@ -86,7 +89,8 @@ def _keep_express(plan: RunPlan, record: RunRecord, project: Path | None, entry:
 
     started = output.printable(f"{plan.entry_name} ({plan.entry_type}): {plan.command}")
     with suppress(BrainError, OSError, ValueError):
-        keep_card(plan, record, project=project, entry=entry, params=params, started=started)
+        keep_card(plan, record, project=project, entry=entry, params=params, started=started,
+                  planned_at=planned_at)
 
 
 def _exit(code: int) -> NoReturn:

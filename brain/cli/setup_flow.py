@@ -17,8 +17,11 @@ def set_up_environment(project: Path | None, *, backend: str = "venv", installer
                        frozen: bool = False, wait: float | None = None,
                        as_json: bool = False) -> None:
     """Create or refresh the environment of `project` and say what happened."""
+    import time
+
     from brain.envs.select import EnvironmentOptions, ensure_environment
 
+    began = time.time_ns()
     target = output.project_folder(project)
     folder = target if target.is_dir() else target.parent
     options = EnvironmentOptions(installer=installer, frozen=frozen, lock_timeout=wait,
@@ -35,10 +38,10 @@ def set_up_environment(project: Path | None, *, backend: str = "venv", installer
         line = f"environment up to date: {shown_location(result.location)}"
         output.echo(line)
         if (backend, installer, frozen, wait, pulled) == ("venv", "uv", False, None, None):
-            _settle(project, target, output.printable(line))
+            _settle(project, target, output.printable(line), began)
 
 
-def _settle(project: Path | None, target: Path, line: str) -> None:
+def _settle(project: Path | None, target: Path, line: str, began: int) -> None:
     """Keep the no-op's `line` for `brain.cli.quick`, guarded by the files its answer rests
     on; only for a folder asked for by name or as the working directory (not found above
     it), and a Python-only project whose stamp answered."""
@@ -59,7 +62,7 @@ def _settle(project: Path | None, target: Path, line: str) -> None:
     # brain's own code that gave the answer: an edited checkout answers anew.
     code = [(name, FOLLOW) for name in (__file__, identity.__file__) if name]
     remember(str(cache_dir()), SETUP_NO_OP, key, {"line": line},
-             [*identity.settled_files(Path(root), stamp), *code])
+             [*identity.settled_files(Path(root), stamp), *code], computed_at=began)
 
 
 def _revision(folder: Path) -> SourceRevision:

@@ -47,7 +47,10 @@ def express_run(project: str | os.PathLike[str] | None, entry: str | None,
     """Run from the card kept for these arguments and return brain's exit code; None, with
     nothing done, when there is no card that holds (the full path then runs). `note` is
     given the lines the full path's caller prints as the run starts and ends."""
-    card = recall(cache_root(), EXPRESS_KIND, run_key(project, entry, params))
+    try:
+        card = recall(cache_root(), EXPRESS_KIND, run_key(project, entry, params))
+    except OSError:  # the working directory is gone: the full path says so
+        return None
     if card is None:
         return None
     try:
@@ -66,15 +69,20 @@ class _Prepared:
     Any failure here leaves nothing behind and hands the run to the full path."""
 
     def __init__(self, card: dict[str, object]) -> None:
-        from brain.process_env import find_program, in_venv, scrubbed_environment
+        from brain.process_env import in_venv, scrubbed_environment
         from brain.runs.run_origin import new_run_id
 
         os.close(os.pidfd_open(os.getpid()))  # brain.process_copy waits through a pidfd
+        root = str(card["root"])
+        inside = [str(card[name]) for name in ("runs", "cwd", "venv")]
+        if not os.path.isabs(root) or not all(
+                path == root or path.startswith(root + os.sep) for path in inside):
+            raise ValueError("not a card of this project")  # brain writes none such
         self.argv = [str(arg) for arg in card["argv"]]  # type: ignore[attr-defined]
         self.template = dict(card["row"])  # type: ignore[call-overload]
         variables = dict(card["variables"])  # type: ignore[call-overload]
         self.env = in_venv(scrubbed_environment(variables), str(card["venv"]))
-        self.program = find_program(self.argv[0], self.env)
+        self.origin = _origin(card)
         self.fds: list[int] = []
         flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
         try:
@@ -116,14 +124,12 @@ class _Prepared:
 
 
 def _run(card: dict[str, object], run: _Prepared, *, note: Callable[[str], None]) -> int:
-    from brain.process_copy import run_copied
+    from brain.process_copy import SpawnFailed, run_copied
     from brain.runs.outcome import outcome_of
-    from brain.runs.run_origin import host_name, user_name
     from brain.runs.sync_later import START_SYNC_DELAY, sync_later
 
-    row = {**run.template, **_git_columns(card), "id": run.run_id, "pid": os.getpid(),
-           "started_at": time.time(), "host": host_name(), "user": user_name(),
-           "stdout_log": os.path.join(run.folder, "stdout.log"),
+    row = {**run.template, **run.origin, "id": run.run_id, "pid": os.getpid(),
+           "started_at": time.time(), "stdout_log": os.path.join(run.folder, "stdout.log"),
            "stderr_log": os.path.join(run.folder, "stderr.log")}
     from brain.store.spool_write import write_row
 
@@ -131,13 +137,18 @@ def _run(card: dict[str, object], run: _Prepared, *, note: Callable[[str], None]
     note(f"run {run.run_id}: {card['started']}")
     try:
         code, stopped_by = run_copied(
-            run.program, run.argv, cwd=str(card["cwd"]), env=run.env, logs=run.logs,
+            run.argv, cwd=str(card["cwd"]), env=run.env, logs=run.logs,
             timer=(time.monotonic() + START_SYNC_DELAY, sync_later))
-    except OSError as error:
-        _end(run.spool_fd, row, "failed", 127, sync_later, error=str(error))
+    except SpawnFailed as failed:
         from brain.process_env import cannot_run
 
-        raise cannot_run(run.argv[0], error) from None
+        # Recorded as the full run records it: the environment's failure, or the error.
+        failure = cannot_run(run.argv[0], failed.error)
+        if failure is failed.error:
+            _end(run.spool_fd, row, "interrupted", None, sync_later)
+            raise failed.error from None
+        _end(run.spool_fd, row, "failed", 127, sync_later, error=str(failure))
+        raise failure from None
     except BaseException:
         _end(run.spool_fd, row, "interrupted", None, sync_later)
         raise
@@ -146,6 +157,18 @@ def _run(card: dict[str, object], run: _Prepared, *, note: Callable[[str], None]
     took = f"{ended - float(row['started_at']):.2f}s"
     note(f"run {run.run_id} {status} after {took} (exit {kept})")
     return exit_code
+
+
+def _origin(card: dict[str, object]) -> dict[str, object]:
+    """Host, user and git columns of the run; ValueError for text no store can keep (the
+    full path refuses such a run and says why)."""
+    from brain.runs.run_origin import host_name, user_name
+    from brain.store.spool_write import unstorable
+
+    found = {"host": host_name(), "user": user_name(), **_git_columns(card)}
+    if any(isinstance(value, str) and unstorable(value) for value in found.values()):
+        raise ValueError("not storable")
+    return found
 
 
 def _git_columns(card: dict[str, object]) -> dict[str, object]:

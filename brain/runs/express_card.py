@@ -16,10 +16,12 @@ _GUARDED_VARIABLES = ("MLFLOW_TRACKING_URI", "GIT_DIR", "GIT_WORK_TREE")  # set 
 
 
 def keep_card(plan: RunPlan, record: RunRecord, *, project: str | os.PathLike[str] | None,
-              entry: str | None, params: tuple[str, ...], started: str) -> bool:
+              entry: str | None, params: tuple[str, ...], started: str,
+              planned_at: int) -> bool:
     """After a full run of `plan` that ended as `record`, keep the card the next run with the
     same arguments is expressed from, when one can be kept; `started` is the text the run's
-    first note shows after its id. True when a card was kept."""
+    first note shows after its id, `planned_at` when planning began (time.time_ns(): a file
+    changed since may not be what the plan was made of). True when a card was kept."""
     found = card_for(plan, record, project, started)
     if found is None:
         return False
@@ -29,7 +31,7 @@ def keep_card(plan: RunPlan, record: RunRecord, *, project: str | os.PathLike[st
 
     answer, guards = found
     return remember(str(cache_dir()), EXPRESS_KIND, run_key(project, entry, params), answer,
-                    guards, _GUARDED_VARIABLES)
+                    guards, _GUARDED_VARIABLES, computed_at=planned_at)
 
 
 def card_for(plan: RunPlan, record: RunRecord, project: str | os.PathLike[str] | None,
@@ -60,7 +62,7 @@ def card_for(plan: RunPlan, record: RunRecord, project: str | os.PathLike[str] |
     absent = [str(library_dir(root)), *([] if in_repository else markers)]
     answer = _answer(plan, record, root, runs, spool, started)
     answer["git"] = in_repository
-    return answer, _guards(root, stamp, runs, spool, absent, plan.entry_type)
+    return answer, _guards(root, stamp, runs, spool, absent)
 
 
 def _plain(plan: RunPlan, record: RunRecord) -> bool:
@@ -116,22 +118,19 @@ def _answer(plan: RunPlan, record: RunRecord, root: Path, runs: str, spool: str,
             "row": row, "started": started, "root": str(root)}
 
 
-def _guards(root: Path, stamp: object, runs: str, spool: str, absent: list[str],
-            type_name: str) -> list[tuple[str, str]]:
+def _guards(root: Path, stamp: object, runs: str, spool: str,
+            absent: list[str]) -> list[tuple[str, str]]:
     """The environment's files (brain.envs.identity.settled_files), the folders a run writes
     in, the paths that must stay absent, and brain's own code that planned the run."""
     import sys
 
-    from brain.entrypoints import entry_type
     from brain.envs.identity import Stamp, settled_files
     from brain.settled import FOLDER, FOLLOW, LINK
 
     assert isinstance(stamp, Stamp)
-    modules = ("brain.cli.run_flow", "brain.runs.runner", "brain.runs.plan", "brain.run_plan",
-               "brain.params", "brain.runs.express", "brain.runs.express_card",
-               "brain.process_copy", "brain.process_env", "brain.envs.venv",
-               type(entry_type(type_name)).__module__)
-    code = [(str(module.__file__), FOLLOW) for name in modules
-            if (module := sys.modules.get(name)) is not None and module.__file__]
+    # Every module of brain's this run loaded planned, rendered or recorded some of it.
+    code = sorted((str(module.__file__), FOLLOW) for name, module in list(sys.modules.items())
+                  if (name == "brain" or name.startswith("brain.")) and module is not None
+                  and getattr(module, "__file__", None))
     return [*settled_files(root, stamp), (runs, FOLDER), (spool, FOLDER),
             *((path, LINK) for path in absent), *code]

@@ -10,6 +10,8 @@ from typing import Any
 
 from brain.entry_names import normalize_entry_name
 from brain.runs.record import GitState, RunRecord
+from brain.store.spool_write import MAX_TEXT as MAX_TEXT
+from brain.store.spool_write import unstorable as _unstorable
 
 
 def entry_key(name: str) -> str:
@@ -23,7 +25,6 @@ COLUMNS = (
     "user", "pid", "started_at", "ended_at", "status", "exit_code", "git_commit", "git_branch",
     "git_remote", "git_dirty", "stdout_log", "stderr_log", "origin", "extra",
 )
-MAX_TEXT = 1 << 20  # characters in one field: a record is provenance, not a payload
 
 
 def dumps(value: Any) -> str:
@@ -62,22 +63,6 @@ def row_of(record: RunRecord) -> dict[str, Any]:
 
                 raise InvalidInput(f"run {record.id}: {name} holds {problem}; not recorded")
     return row
-
-
-def _unstorable(value: str) -> str | None:
-    """Why no store can keep `value` the same, or None."""
-    if "\x00" in value:
-        return "a NUL character"
-    if len(value) > MAX_TEXT:
-        return f"over {MAX_TEXT} characters"
-    if not value.isascii():
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            # A lone surrogate: a file or folder name that is not UTF-8, as Python reads it.
-            # Stored, it would stop every later sync of the spool.
-            return "text that is not UTF-8 (a file or folder name in another encoding?)"
-    return None
 
 
 def record_of(row: Any) -> RunRecord:

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from typing import Any
 
 KINDS = ("start", "end")  # synced in this order: a run's end after its start
+MAX_TEXT = 1 << 20  # characters in one field: a record is provenance, not a payload
 
 
 def write_row(folder_fd: int, row: dict[str, Any], kind: str) -> str:
@@ -70,3 +71,19 @@ def dumps_row(row: dict[str, Any]) -> str:
             return json.dumps(row, sort_keys=True)
         parts.append(f"{quoted(name)}: {text}")
     return "{" + ", ".join(parts) + "}"
+
+
+def unstorable(value: str) -> str | None:
+    """Why no store can keep `value` the same, or None."""
+    if "\x00" in value:
+        return "a NUL character"
+    if len(value) > MAX_TEXT:
+        return f"over {MAX_TEXT} characters"
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            # A lone surrogate: a file or folder name that is not UTF-8, as Python reads it.
+            # Stored, it would stop every later sync of the spool.
+            return "text that is not UTF-8 (a file or folder name in another encoding?)"
+    return None

@@ -33,6 +33,11 @@ entry_points:
     command: python -c "import time; print('up', flush=True); time.sleep(60)"
   tool:
     command: express-tool
+  status:
+    type: python
+    script: status.py
+  pause:
+    command: python -c "import time; time.sleep(1.5)"
 env:
   variables:
     FROM_SPEC: "yes"
@@ -45,6 +50,12 @@ print(json.dumps({name: os.environ.get(name) for name in (
     "executable": sys.executable, "stdin": sys.stdin.read()}))
 print("to stderr", file=sys.stderr)
 """
+STATUS = """\
+import os
+lines = open("/proc/self/status").read().splitlines()
+print([line for line in lines if line.startswith(("SigIgn", "SigBlk"))])
+print(sorted(int(fd) for fd in os.listdir("/proc/self/fd")))
+"""
 # What differs between any two runs; everything else in two records of one card is the same.
 PER_RUN = {"id", "pid", "started_at", "ended_at", "duration", "stdout_log", "stderr_log",
            "stdout_tail"}  # the output shows the run id
@@ -52,7 +63,7 @@ PER_RUN = {"id", "pid", "started_at", "ended_at", "duration", "stdout_log", "std
 
 @pytest.fixture
 def project(make_project: Callable[..., Path]) -> Path:
-    return make_project({"onebrain.yml": SPEC, "show.py": SHOW})
+    return make_project({"onebrain.yml": SPEC, "show.py": SHOW, "status.py": STATUS})
 
 
 @pytest.fixture
@@ -200,7 +211,7 @@ def test_any_change_the_card_rests_on_runs_in_full(
             "commit": None, "branch": None, "remote": None, "dirty": None}
 
 
-def test_a_program_gone_since_the_card_runs_in_full_and_says_so(
+def test_a_program_gone_since_the_card_fails_as_the_full_run_fails(
         project: Path, env: dict[str, str]) -> None:
     assert brain(project, env, "setup-deps").returncode == 0
     tool = project / ".brain" / "venv" / "bin" / "express-tool"
@@ -212,9 +223,12 @@ def test_a_program_gone_since_the_card_runs_in_full_and_says_so(
     assert done.stdout == "tool ran\n"
     tool.unlink()
     gone = brain(project, env, "run", "-e", "tool", trace=True)
-    assert not expressed(gone)
+    assert expressed(gone)  # the program is looked up as it starts, as the full run does
     assert gone.returncode == 3
     assert "cannot run 'express-tool': command not found" in gone.stderr
+    failed = record(project, env, run_id(gone))
+    assert (failed["status"], failed["exit_code"]) == ("failed", 127)
+    assert failed["extra"]["error"] == "cannot run 'express-tool': command not found"  # type: ignore[index]
 
 
 def test_a_runs_folder_swapped_for_a_link_is_never_written_through(
@@ -252,3 +266,66 @@ def test_in_a_git_repository_the_code_state_is_asked_of_git_on_every_run(
     dirty = brain(project, env, "run", "-e", "main", trace=True)
     assert expressed(dirty)
     assert record(project, env, run_id(dirty))["git"]["dirty"] is True  # type: ignore[index]
+
+
+def test_the_child_gets_default_signals_and_only_its_own_descriptors(
+        project: Path, env: dict[str, str], tmp_path: Path) -> None:
+    settle(project, env, "-e", "status")
+    held = os.open(tmp_path / "lock", os.O_WRONLY | os.O_CREAT)  # as `9>lock` would hold it
+    try:
+        os.set_inheritable(held, True)
+        seen = []
+        for flags in (["-X", "importtime"], []):
+            args = [sys.executable, *flags, "-m", "brain", "run", "-e", "status"]
+            if not flags:
+                args.append("--force")  # the full path, for comparison
+            done = subprocess.run(args, cwd=project, env=env, capture_output=True, text=True,
+                                  check=False, pass_fds=(held,))
+            assert done.returncode == 0, done.stderr
+            seen.append(done.stdout)
+            if flags:
+                assert expressed(done)
+    finally:
+        os.close(held)
+    assert seen[0] == seen[1]
+    assert str(held) not in seen[0].splitlines()[1].strip("[]").split(", ")
+
+
+def test_a_spec_changed_while_its_run_went_on_keeps_no_card(
+        project: Path, env: dict[str, str]) -> None:
+    assert brain(project, env, "setup-deps").returncode == 0
+    time.sleep(settled.RACY_SECONDS + 0.2)
+    running = subprocess.Popen([sys.executable, "-m", "brain", "run", "-e", "pause"],
+                               cwd=project, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    time.sleep(0.8)  # planned and started: the spec changes under it
+    spec = project / "onebrain.yml"
+    spec.write_text(spec.read_text().replace("time.sleep(1.5)", "time.sleep(0.1)"))
+    running.communicate(timeout=60)
+    assert running.returncode == 0
+    again = brain(project, env, "run", "-e", "pause", trace=True)
+    assert not expressed(again)
+    assert record(project, env, run_id(again))["command"] == (
+        'python -c "import time; time.sleep(0.1)"')
+
+
+def test_a_working_directory_gone_runs_in_full(project: Path, env: dict[str, str],
+                                               tmp_path: Path) -> None:
+    settle(project, env, "-e", "main")
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    script = f"cd {gone} && rmdir {gone} && exec {sys.executable} -m brain run {project} -e main"
+    done = subprocess.run(["sh", "-c", script], env=env, capture_output=True, text=True,
+                          check=False)
+    assert "internal error" not in done.stderr
+    assert done.returncode == 0, done.stderr
+
+
+def test_a_user_name_no_store_can_keep_is_refused_as_the_full_run_refuses_it(
+        project: Path, env: dict[str, str]) -> None:
+    settle(project, env, "-e", "main")
+    env["LOGNAME"] = "\udcff"  # the byte 0xff: not UTF-8
+    done = brain(project, env, "run", "-e", "main", trace=True)
+    assert not expressed(done)
+    assert done.returncode == 2
+    assert "not recorded" in done.stderr
