@@ -1,15 +1,15 @@
 """The one subprocess gateway's (brain.process) light path for the express run: a command with
 its output shown and copied to logs, in one thread, without loading the run core.
 
-What `brain.process.run_live` does for a plain run, the same way: the child started by
-subprocess in a session of its own with no stdin; Ctrl-C forwarded to its group as SIGINT,
-then SIGTERM and SIGKILL GRACE_SECONDS apart (a second Ctrl-C moves on at once);
-SIGTERM/SIGHUP sent to brain passed on to the group; output read for PIPE_DRAIN_SECONDS more
-once the child ended; a reader that went away (`| head`) stops the showing, a log that cannot
-be written stops the logging, and neither stops the run. One poll waits on the child (a
-pidfd), both pipes and our own output: a slow reader of one stream holds back only that
-stream, as run_live's two threads do. run_live, with limits, callbacks and a log budget,
-stays the path of everything else.
+What `brain.process.run_live` does for a plain run, the same way: the child started as
+subprocess starts it (`_spawn`), in a session of its own with no stdin; Ctrl-C forwarded to
+its group as SIGINT, then SIGTERM and SIGKILL GRACE_SECONDS apart (a second Ctrl-C moves on
+at once); SIGTERM/SIGHUP sent to brain passed on to the group; output read for
+PIPE_DRAIN_SECONDS more once the child ended; a reader that went away (`| head`) stops the
+showing, a log that cannot be written stops the logging, and neither stops the run. One poll
+waits on the child (a pidfd), both pipes and our own output: a slow reader of one stream
+holds back only that stream, as run_live's two threads do. run_live, with limits, callbacks
+and a log budget, stays the path of everything else.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from brain.process_env import GRACE_SECONDS, PIPE_DRAIN_SECONDS, exit_code_of
 TYPE_CHECKING = False  # not typing's: importing typing costs the express run a few ms
 if TYPE_CHECKING:
     import signal
-    import subprocess
     from collections.abc import Callable, Sequence
 else:
     # The signal module's own C part: `signal` adds only enum wrappers, and importing enum
@@ -77,7 +76,6 @@ class _Copy:
         self.showing = {1, 2}  # our descriptors still shown on
         self.timer = timer
         self.pid: int | None = None
-        self.child: subprocess.Popen[bytes] | None = None
         self.pidfd: int | None = None
         self.pipes: dict[int, int] = {}  # read end -> our descriptor it is shown on
         self.pending = {1: b"", 2: b""}  # read, not yet shown
@@ -92,20 +90,14 @@ class _Copy:
         self._signal_group(signum)
 
     def start(self, argv: Sequence[str], cwd: str, env: dict[str, str]) -> None:
-        # subprocess starts it, as run_live does: the same PATH search, working directory,
-        # descriptors closed, signals restored, and exec errors raised here.
-        import subprocess
-
+        out_read, out_write = os.pipe()
+        err_read, err_write = os.pipe()
+        self.pipes = {out_read: 1, err_read: 2}
         try:
-            child = subprocess.Popen(  # argv list, never a shell
-                list(argv), cwd=cwd, env=env, stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
-        except OSError as error:
-            raise SpawnFailed(error) from None
-        self.child = child
-        self.pid = child.pid
-        assert child.stdout is not None and child.stderr is not None
-        self.pipes = {child.stdout.fileno(): 1, child.stderr.fileno(): 2}
+            self.pid = _spawn(list(argv), cwd, env, out_write, err_write)
+        finally:
+            os.close(out_write)
+            os.close(err_write)
         if self.received:  # arrived while the child was being started
             self._signal_group(self.received[0])
         self.pidfd = os.pidfd_open(self.pid)
@@ -159,13 +151,8 @@ class _Copy:
         if self.pid is not None and self.returncode is None:
             self._signal_group(signal.SIGKILL)
             self._reap(time.monotonic())
-        if self.pidfd is not None:
-            os.close(self.pidfd)
-        if self.child is not None:
-            for stream in (self.child.stdout, self.child.stderr):
-                if stream is not None:
-                    stream.close()
-            self.child.returncode = self.returncode  # reaped here: subprocess must not wait
+        for fd in [*self.pipes, *([self.pidfd] if self.pidfd is not None else [])]:
+            os.close(fd)
         self.pipes, self.pidfd = {}, None
 
     def _reap(self, now: float) -> None:
@@ -206,7 +193,8 @@ class _Copy:
         ours = self.pipes[fd]
         chunk = os.read(fd, _CHUNK)
         if not chunk:
-            del self.pipes[fd]  # closed with its file object, in close()
+            os.close(fd)
+            del self.pipes[fd]
             return
         log = self.logs[ours]
         if log is not None:
@@ -230,6 +218,53 @@ class _Copy:
             return
         self.showing.discard(ours)  # keep logging, stop showing
         self.pending[ours] = b""
+
+
+def _spawn(argv: list[str], cwd: str, env: dict[str, str], out: int, err: int) -> int:
+    """Start `argv` as subprocess.Popen(argv, cwd=cwd, env=env, stdin=DEVNULL, stdout=out,
+    stderr=err, start_new_session=True) does, without importing subprocess (it loads locale,
+    re and enum: a few milliseconds of a run): fork, then in the child a session of its own,
+    the working directory, the three descriptors and no other, SIGPIPE and SIGXFSZ restored,
+    and exec searching the child's PATH; an exec that fails comes back through a pipe as the
+    OSError subprocess would raise. Raises SpawnFailed. The caller has no other thread."""
+    report_read, report_write = os.pipe()  # both close-on-exec: EOF once the exec succeeded
+    try:
+        pid = os.fork()
+    except OSError as error:
+        os.close(report_read)
+        os.close(report_write)
+        raise SpawnFailed(error) from None
+    if pid == 0:  # the child: only system calls until the exec, then never back here
+        try:
+            os.setsid()
+            os.chdir(cwd)
+            devnull = os.open(os.devnull, os.O_RDONLY)
+            for source, target in ((devnull, 0), (out, 1), (err, 2)):
+                os.dup2(source, target)
+            os.closerange(3, report_write)
+            os.closerange(report_write + 1, os.sysconf("SC_OPEN_MAX"))
+            for restored in (signal.SIGPIPE, signal.SIGXFSZ):
+                signal.signal(restored, signal.SIG_DFL)
+            os.execvpe(argv[0], argv, env)
+        except BaseException as error:  # reported to the parent, whatever it was
+            code = getattr(error, "errno", None) or 0
+            os.write(report_write, f"{code}:{error}".encode(errors="replace"))
+        finally:
+            os._exit(127)
+    os.close(report_write)
+    try:
+        report = b""
+        while chunk := os.read(report_read, 4096):
+            report += chunk
+    finally:
+        os.close(report_read)
+    if not report:
+        return pid
+    os.waitpid(pid, 0)
+    number, _, text = report.decode(errors="replace").partition(":")
+    code = int(number) if number.isdigit() else 0
+    # OSError(errno, ...) is the matching subclass (FileNotFoundError for ENOENT).
+    raise SpawnFailed(OSError(code, os.strerror(code) if code else text, argv[0]))
 
 
 def _write_all(fd: int, data: bytes) -> None:

@@ -73,6 +73,8 @@ class _Prepared:
         from brain.runs.run_origin import new_run_id
 
         os.close(os.pidfd_open(os.getpid()))  # brain.process_copy waits through a pidfd
+        for standard in (0, 1, 2):  # a closed one could be taken by a pipe: subprocess's care
+            os.fstat(standard)
         root = str(card["root"])
         inside = [str(card[name]) for name in ("runs", "cwd", "venv")]
         if not os.path.isabs(root) or not all(
