@@ -38,6 +38,8 @@ entry_points:
     script: status.py
   pause:
     command: python -c "import time; time.sleep(1.5)"
+  loud:
+    command: python -c "[print('y' * 99) for _ in range(1000)]"
 env:
   variables:
     FROM_SPEC: "yes"
@@ -329,3 +331,23 @@ def test_a_user_name_no_store_can_keep_is_refused_as_the_full_run_refuses_it(
     assert not expressed(done)
     assert done.returncode == 2
     assert "not recorded" in done.stderr
+
+
+def test_a_log_that_cannot_grow_stops_the_logging_not_the_run(
+        project: Path, env: dict[str, str]) -> None:
+    import resource
+
+    settle(project, env, "-e", "loud")
+
+    def small_files() -> None:  # brain's own files may not pass 20 kB (its logs included)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, 20_000))
+
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "brain", "run", "-e",
+                           "loud"], cwd=project, env=env, capture_output=True, text=True,
+                          check=False, preexec_fn=small_files)
+    assert expressed(done)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.count("y" * 99) == 1000  # all of it shown
+    logged = record(project, env, run_id(done))
+    assert logged["status"] == "succeeded"
+    assert os.path.getsize(str(logged["stdout_log"])) <= 20_000
