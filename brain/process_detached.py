@@ -37,11 +37,17 @@ _started: list[int] = []  # children not yet reaped: a long-lived brain (the hub
 
 
 def _reap() -> None:
-    """Reap the children started here that have ended (as subprocess does for its own)."""
+    """Reap the children started here that have ended (as subprocess does for its own).
+    Threads of one brain (the hub's launches, a run's start-sync timer) may reap at once: a
+    child another thread reaped is simply gone from the list."""
     for pid in list(_started):
         try:
             done, _ = os.waitpid(pid, os.WNOHANG)
         except ChildProcessError:
-            done = pid  # reaped by someone else
-        if done:
+            done = pid  # reaped by another thread, or by someone else
+        if not done:
+            continue
+        try:
             _started.remove(pid)
+        except ValueError:
+            continue  # another thread removed it first
