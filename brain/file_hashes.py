@@ -10,6 +10,7 @@ import os
 import time
 from pathlib import Path
 
+from brain.settled import RACY_SECONDS
 from brain.small_hash import small_sha256 as small_sha256  # where stamps have long found it
 
 _HASH_CHUNK = 1 << 20
@@ -66,7 +67,7 @@ class DigestMemo:
     time tick, so its digest is not remembered (the racy case git handles the same way).
     Best effort: an unreadable record only costs reading the files."""
 
-    _SETTLED_NS = 2 * 10**9
+    _SETTLED_NS = int(RACY_SECONDS * 1e9)  # git's racy rule, brain.settled's window
     _LIMIT = 64 * 2**20
 
     def __init__(self, record: Path) -> None:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, NamedTuple
 
 from brain.errors import InvalidInput
+from brain.settled import RACY_SECONDS
 
 if TYPE_CHECKING:
     from brain.envs.dockerfile import BuildSettings
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 
 DOCKERFILE_PATH = "_brain/Dockerfile"
 _IN_MEMORY = 64 * 2**20
-_SETTLED_NS = 2 * 10**9
+_SETTLED_NS = int(RACY_SECONDS * 1e9)  # brain.settled's racy window
 # Folders brain.envs.dockerfile.BASE_IGNORES leaves out whole, at the top or at any depth.
 _DROPPED_AT_ROOT = {".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", ".pytest_cache",
                     ".mypy_cache", ".ruff_cache", ".ipynb_checkpoints", "mlruns"}

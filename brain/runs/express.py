@@ -147,15 +147,15 @@ def _run(card: dict[str, object], run: _Prepared, *, note: Callable[[str], None]
         # Recorded as the full run records it: the environment's failure, or the error.
         failure = cannot_run(run.argv[0], failed.error)
         if failure is failed.error:
-            _end(run.spool_fd, row, "interrupted", None, sync_later)
+            _end(run.spool_fd, row, "interrupted", None)
             raise failed.error from None
-        _end(run.spool_fd, row, "failed", 127, sync_later, error=str(failure))
+        _end(run.spool_fd, row, "failed", 127, error=str(failure))
         raise failure from None
     except BaseException:
-        _end(run.spool_fd, row, "interrupted", None, sync_later)
+        _end(run.spool_fd, row, "interrupted", None)
         raise
     status, kept, exit_code = outcome_of(code, stopped_by)
-    ended = _end(run.spool_fd, row, status, kept, sync_later)
+    ended = _end(run.spool_fd, row, status, kept)
     took = f"{ended - float(row['started_at']):.2f}s"
     note(f"run {run.run_id} {status} after {took} (exit {kept})")
     return exit_code
@@ -188,9 +188,10 @@ def _git_columns(card: dict[str, object]) -> dict[str, object]:
             "git_dirty": None if state.dirty is None else int(state.dirty)}
 
 
-def _end(spool_fd: int, row: dict[str, object], status: str, code: int | None,
-         sync: Callable[[], object], *, error: str | None = None) -> float:
+def _end(spool_fd: int, row: dict[str, object], status: str, code: int | None, *,
+         error: str | None = None) -> float:
     """Keep how the run ended and have the spool synced; the time it ended."""
+    from brain.runs.sync_later import sync_later
     from brain.store.spool_write import write_row
 
     ended = time.time()
@@ -201,5 +202,5 @@ def _end(spool_fd: int, row: dict[str, object], status: str, code: int | None,
         end["extra"] = json.dumps({**json.loads(str(row["extra"])), "error": error},
                                   default=str, sort_keys=True)
     write_row(spool_fd, end, "end")
-    sync()
+    sync_later()
     return ended

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from brain.envs.identity import Stamp
     from brain.run_plan import RunPlan
     from brain.runs.record import RunRecord
 
@@ -118,16 +119,15 @@ def _answer(plan: RunPlan, record: RunRecord, root: Path, runs: str, spool: str,
             "row": row, "started": started, "root": str(root)}
 
 
-def _guards(root: Path, stamp: object, runs: str, spool: str,
+def _guards(root: Path, stamp: Stamp, runs: str, spool: str,
             absent: list[str]) -> list[tuple[str, str]]:
     """The environment's files (brain.envs.identity.settled_files), the folders a run writes
     in, the paths that must stay absent, and brain's own code that planned the run."""
     import sys
 
-    from brain.envs.identity import Stamp, settled_files
+    from brain.envs.identity import settled_files
     from brain.settled import FOLDER, FOLLOW, LINK
 
-    assert isinstance(stamp, Stamp)
     # Every module of brain's this run loaded planned, rendered or recorded some of it.
     code = sorted((str(module.__file__), FOLLOW) for name, module in list(sys.modules.items())
                   if (name == "brain" or name.startswith("brain.")) and module is not None
